@@ -1,0 +1,124 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { freePort, waitUntil } from './free-port';
+import { startDetached, stopProcess } from './process';
+
+/**
+ * Apache Kafka in KRaft mode from the official jars on Maven Central.
+ * 3.9.1: kafkajs 2.2.4 speaks protocol versions that Kafka 4.0 removed, so 3.9 (the last 3.x) is the pick.
+ */
+export const KAFKA_VERSION = '3.9.1';
+
+const repoRoot = resolve(__dirname, '..', '..', '..');
+const libsDir = join(repoRoot, '.cache', `kafka-${KAFKA_VERSION}`, 'libs');
+
+/** Fetches the broker jars with Maven once; later runs reuse the ignored cache folder. */
+export function ensureKafkaJars(): string {
+  if (existsSync(libsDir) && readdirSync(libsDir).some((f) => f.startsWith('kafka_2.13-'))) return libsDir;
+  mkdirSync(libsDir, { recursive: true });
+  process.stderr.write(`fetching Kafka ${KAFKA_VERSION} jars from Maven Central into ${libsDir}\n`);
+  execFileSync(
+    'mvn',
+    ['-q', '-B', 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${libsDir}`],
+    { cwd: join(repoRoot, 'deploy', 'dev'), stdio: ['ignore', 'inherit', 'inherit'] },
+  );
+  return libsDir;
+}
+
+export interface KafkaState {
+  dir: string;
+  port: number;
+  controllerPort: number;
+  pid: number;
+}
+
+function writeConfig(state: Omit<KafkaState, 'pid'>): void {
+  writeFileSync(
+    join(state.dir, 'server.properties'),
+    [
+      'process.roles=broker,controller',
+      'node.id=1',
+      `controller.quorum.voters=1@127.0.0.1:${state.controllerPort}`,
+      `listeners=PLAINTEXT://127.0.0.1:${state.port},CONTROLLER://127.0.0.1:${state.controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${state.port}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      `log.dirs=${join(state.dir, 'data')}`,
+      'num.partitions=1',
+      'auto.create.topics.enable=false',
+      'offsets.topic.replication.factor=1',
+      'offsets.topic.num.partitions=4',
+      'transaction.state.log.replication.factor=1',
+      'transaction.state.log.min.isr=1',
+      'group.initial.rebalance.delay.ms=0',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(state.dir, 'log4j.properties'),
+    [
+      'log4j.rootLogger=INFO, file',
+      'log4j.appender.file=org.apache.log4j.FileAppender',
+      `log4j.appender.file.File=${join(state.dir, 'kafka.log')}`,
+      'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
+      'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
+      '',
+    ].join('\n'),
+  );
+}
+
+function java(dir: string, mainClass: string, args: string[]): string[] {
+  return [
+    '-Xmx512m',
+    '-XX:+UseSerialGC',
+    `-Dlog4j.configuration=file:${join(dir, 'log4j.properties')}`,
+    '-cp',
+    `${libsDir}/*`,
+    mainClass,
+    ...args,
+  ];
+}
+
+export async function kafkaReady(brokers: string, timeoutMs = 60_000): Promise<void> {
+  const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+  try {
+    await waitUntil(
+      `Kafka at ${brokers}`,
+      async () => {
+        await admin.connect();
+        const cluster = await admin.describeCluster();
+        return cluster.brokers.length > 0 && cluster.controller !== null;
+      },
+      timeoutMs,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Formats a fresh data directory under `dir` and starts the broker. */
+export async function startKafka(dir: string): Promise<KafkaState> {
+  ensureKafkaJars();
+  mkdirSync(dir, { recursive: true });
+  const ports = { port: await freePort(), controllerPort: await freePort() };
+  writeConfig({ dir, ...ports });
+  const clusterId = execFileSync('java', java(dir, 'kafka.tools.StorageTool', ['random-uuid'])).toString().trim();
+  execFileSync('java', java(dir, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', join(dir, 'server.properties')]), {
+    stdio: 'ignore',
+  });
+  return resumeKafka({ dir, ...ports, pid: 0 });
+}
+
+/** Starts the broker again on its existing data and ports (after stopKafka). */
+export async function resumeKafka(state: KafkaState): Promise<KafkaState> {
+  const pid = startDetached('java', java(state.dir, 'kafka.Kafka', [join(state.dir, 'server.properties')]), join(state.dir, 'stdout.log'));
+  await kafkaReady(`127.0.0.1:${state.port}`);
+  return { ...state, pid };
+}
+
+export async function stopKafka(state: KafkaState): Promise<void> {
+  await stopProcess(state.pid, 20_000);
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { count, epochMs, name, nodeName, positiveInt } from './primitives';
+
+/** PLE parameters as the kvm_intel / kvm_amd module reports them (KERNEL.md §1). */
+export const pleParameters = z
+  .object({
+    vendor: z.enum(['vmx', 'svm']),
+    /** ple_gap = 0 (VMX) or pause_filter_count = 0 (SVM) disables PLE. */
+    enabled: z.boolean(),
+    /** VMX: ple_gap cycles; SVM: pause_filter_thresh. */
+    gap: count,
+    /** VMX: ple_window cycles; SVM: pause_filter_count PAUSEs. */
+    window: count,
+    grow: count,
+    shrink: count,
+    max: count,
+  })
+  .strict();
+export type PleParameters = z.infer<typeof pleParameters>;
+
+export const inventoryVcpu = z
+  .object({
+    index: z.number().int().nonnegative(),
+    tid: positiveInt,
+    /** Host CPUs the thread may run on (Cpus_allowed_list). */
+    affinity: z.array(z.number().int().nonnegative()),
+  })
+  .strict();
+
+export const inventoryVm = z
+  .object({
+    name,
+    pid: positiveInt,
+    vcpus: z.array(inventoryVcpu),
+    kubevirt: z
+      .object({
+        podUid: z.string().optional(),
+        namespace: z.string().optional(),
+        vmi: z.string().optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type InventoryVm = z.infer<typeof inventoryVm>;
+
+export const nodeInventory = z
+  .object({
+    schema: z.literal('spinwise.inventory.v1'),
+    node: nodeName,
+    timestampMs: epochMs,
+    kernel: z.string().min(1).max(200),
+    scheduler: z.enum(['cfs', 'eevdf']),
+    cpuVendor: z.enum(['intel', 'amd', 'unknown']),
+    pcpus: positiveInt,
+    topology: z
+      .object({
+        sockets: positiveInt,
+        coresPerSocket: positiveInt,
+        threadsPerCore: positiveInt,
+      })
+      .strict(),
+    /** Null when neither kvm_intel nor kvm_amd is loaded. */
+    ple: pleParameters.nullable(),
+    /** IPI virtualisation (IPIv/AVIC) hides IPIs from kvm_apic_ipi; null when unknown. */
+    ipiVirtualized: z.boolean().nullable(),
+    vms: z.array(inventoryVm),
+  })
+  .strict();
+export type NodeInventory = z.infer<typeof nodeInventory>;

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { count, epochMs, name, nodeName, positiveInt } from './primitives';
+
+/**
+ * Signals a node may be unable to give. A sample lists each missing one with the reason,
+ * so the advisor can say what that costs in confidence instead of reading a silent zero.
+ */
+export const signalName = z.enum([
+  'schedstat', // /proc/<pid>/task/<tid>/schedstat: run ns, wait ns, timeslices
+  'contextSwitches', // /proc/<pid>/task/<tid>/status
+  'pleExits', // tracefs kvm:kvm_exit hist on the PAUSE reason
+  'pleWindow', // tracefs kvm:kvm_ple_window_update
+  'ipis', // tracefs kvm:kvm_apic_ipi
+  'kvmStats', // debugfs / binary stats: halt exits, PV directed yield
+  'qmpStats', // QEMU query-stats per vCPU
+  'hostYields', // /proc/schedstat yld_count
+  'kubevirt', // virt-launcher pod → VMI mapping
+]);
+export type SignalName = z.infer<typeof signalName>;
+
+export const missingSignal = z
+  .object({
+    signal: signalName,
+    reason: z.string().min(1).max(500),
+  })
+  .strict();
+
+export const ipiCount = z.object({ toVcpu: z.number().int().nonnegative(), count }).strict();
+
+/** Counter deltas of one vCPU thread over the sample's interval; a counter the node cannot give is absent. */
+export const vcpuDelta = z
+  .object({
+    vm: name,
+    vcpu: z.number().int().nonnegative(),
+    tid: positiveInt,
+    runNs: count.optional(),
+    waitNs: count.optional(),
+    timeslices: count.optional(),
+    involuntarySwitches: count.optional(),
+    voluntarySwitches: count.optional(),
+    pleExits: count.optional(),
+    pleWindowGrows: count.optional(),
+    haltExits: count.optional(),
+    directedYieldAttempted: count.optional(),
+    directedYieldSuccessful: count.optional(),
+    ipisSent: z.array(ipiCount).optional(),
+  })
+  .strict();
+export type VcpuDelta = z.infer<typeof vcpuDelta>;
+
+export const nodeSample = z
+  .object({
+    schema: z.literal('spinwise.sample.v1'),
+    node: nodeName,
+    /** Monotonic per node; the advisor recognises duplicates and gaps by (node, seq). */
+    seq: count,
+    timestampMs: epochMs,
+    intervalMs: positiveInt,
+    /** Counters were reset (QEMU restart, agent restart): this sample's deltas start a new series. */
+    seriesRestarted: z.boolean(),
+    vcpus: z.array(vcpuDelta),
+    host: z
+      .object({
+        yieldCount: count.optional(),
+        busyNs: count.optional(),
+      })
+      .strict(),
+    missing: z.array(missingSignal),
+  })
+  .strict();
+export type NodeSample = z.infer<typeof nodeSample>;

@@ -1,0 +1,32 @@
+/** Kafka topic names of the wire contract. The version suffix changes when a schema does. */
+export const TOPICS = {
+  samples: 'spinwise.samples.v1',
+  inventory: 'spinwise.inventory.v1',
+  analyses: 'spinwise.analyses.v1',
+  recommendations: 'spinwise.recommendations.v1',
+  deadLetter: 'spinwise.deadletter.v1',
+} as const;
+
+export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  /** Keep only the newest message per key (Kafka `cleanup.policy=compact`). */
+  compacted: boolean;
+}
+
+/**
+ * Every message is keyed by node name, so a node's data stays ordered on one partition
+ * and one advisor replica owns it; the partition count bounds how many replicas can share work.
+ */
+export function defaultTopicSpecs(partitions = 12): TopicSpec[] {
+  return [
+    { name: TOPICS.samples, partitions, compacted: false },
+    { name: TOPICS.inventory, partitions, compacted: true },
+    { name: TOPICS.analyses, partitions, compacted: false },
+    // The cluster planner's leader reads one ordered stream of recommendations.
+    { name: TOPICS.recommendations, partitions: 1, compacted: false },
+    { name: TOPICS.deadLetter, partitions: 1, compacted: false },
+  ];
+}
