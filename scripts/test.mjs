@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// The whole test suite: lint, format, typecheck/build, then every test against real Kafka and
+// InfluxDB that this script starts once and always tears down, whatever the tests do.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const run = (cmd, args, env = process.env) => spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
+const step = (title, cmd, args) => {
+  process.stderr.write(`\n== ${title}\n`);
+  if (run(cmd, args) !== 0) {
+    process.stderr.write(`${title} failed\n`);
+    process.exit(1);
+  }
+};
+
+step('lint (eslint)', 'npx', ['eslint', '.']);
+step('format (prettier --check)', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']);
+step('typecheck and build (tsc)', 'npx', ['tsc', '-p', 'tsconfig.build.json']);
+
+const only = process.argv.slice(2);
+const files = ['dist/src', 'dist/test']
+  .flatMap((dir) => readdirSync(dir, { recursive: true }).map((f) => join(dir, String(f))))
+  .filter((f) => f.endsWith('.test.js'))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
+
+const services = await import('../dist/deploy/dev/services.js');
+const stateDir = mkdtempSync(join(tmpdir(), 'spinwise-test-'));
+const stateFile = join(stateDir, 'services.json');
+let status = 1;
+try {
+  process.stderr.write('\n== starting Kafka and InfluxDB on 127.0.0.1\n');
+  const state = await services.startServices(stateFile);
+  process.stderr.write(`kafka ${services.brokersOf(state)}, influxdb ${services.influxUrlOf(state)}\n`);
+  process.stderr.write(`\n== tests (${files.length} files)\n`);
+  status = run('node', ['--enable-source-maps', '--test', '--test-concurrency=1', ...files], {
+    ...process.env,
+    SPINWISE_TEST_SERVICES: stateFile,
+  });
+} finally {
+  await services.stopServices(stateFile).catch((err) => process.stderr.write(`stopping services: ${err.message}\n`));
+  rmSync(stateDir, { recursive: true, force: true });
+}
+process.exit(status);

@@ -1,0 +1,158 @@
+import {
+  CompressionTypes,
+  Kafka,
+  logLevel,
+  Partitioners,
+  type Consumer,
+  type KafkaConfig,
+  type Producer,
+} from 'kafkajs';
+import type { TopicSpec } from '../../telemetry';
+import type {
+  BusConsumer,
+  BusProducer,
+  ConsumerOptions,
+  MessageBus,
+  MessageHandler,
+  OutgoingMessage,
+  TopicPartitions,
+} from './message-bus';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId?: string;
+  /** 1 for a single local broker; 3 in production. */
+  replicationFactor?: number;
+  ssl?: KafkaConfig['ssl'];
+  sasl?: KafkaConfig['sasl'];
+  /** How long a send keeps retrying while the broker is unreachable before it fails. */
+  retryForMs?: number;
+}
+
+/** Kafka through kafkajs: idempotent gzip producer, consumer groups, offsets committed after handling. */
+export class KafkaBus implements MessageBus {
+  readonly kind = 'kafka';
+  private readonly kafka: Kafka;
+  private readonly open = new Set<{ close(): Promise<void> }>();
+
+  constructor(private readonly options: KafkaBusOptions) {
+    const retryForMs = options.retryForMs ?? 60_000;
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'spinwise',
+      brokers: options.brokers,
+      ssl: options.ssl,
+      sasl: options.sasl,
+      logLevel: logLevel.NOTHING,
+      // Capped exponential backoff: about `retryForMs` of attempts while the broker is away.
+      retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: Math.max(5, Math.ceil(retryForMs / 2_000)) },
+    });
+  }
+
+  async ensureTopics(specs: TopicSpec[]): Promise<void> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const existing = new Set(await admin.listTopics());
+      const missing = specs.filter((s) => !existing.has(s.name));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((s) => ({
+          topic: s.name,
+          numPartitions: s.partitions,
+          replicationFactor: this.options.replicationFactor ?? 1,
+          configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        })),
+      });
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  producer(): BusProducer {
+    const producer: Producer = this.kafka.producer({
+      // Idempotence: a retried batch is written once even if the first attempt reached the broker.
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    let connected: Promise<void> | undefined;
+    const handle: BusProducer = {
+      send: async (topic, messages: OutgoingMessage[]) => {
+        await (connected ??= producer.connect());
+        await producer.send({ topic, acks: -1, compression: CompressionTypes.GZIP, messages });
+      },
+      close: async () => {
+        this.open.delete(handle);
+        await producer.disconnect();
+      },
+    };
+    this.open.add(handle);
+    return handle;
+  }
+
+  consumer(options: ConsumerOptions): BusConsumer {
+    const consumer: Consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
+      maxWaitTimeInMs: 500,
+      allowAutoTopicCreation: false,
+    });
+    let assigned: TopicPartitions = {};
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      assigned = event.payload.memberAssignment;
+    });
+    const handle = {
+      start: async (handler: MessageHandler) => {
+        const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+        await consumer.connect();
+        await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+            let handled: string | undefined;
+            try {
+              for (const m of batch.messages) {
+                if (!isRunning() || isStale()) break;
+                await handler({
+                  topic: batch.topic,
+                  partition: batch.partition,
+                  offset: m.offset,
+                  key: m.key ? m.key.toString('utf8') : null,
+                  value: m.value ?? Buffer.alloc(0),
+                  timestampMs: Number(m.timestamp),
+                });
+                resolveOffset(m.offset);
+                handled = m.offset;
+                await heartbeat();
+              }
+            } finally {
+              // Commit what was handled, even when a later message threw: it is not redelivered.
+              if (handled !== undefined) {
+                await consumer.commitOffsets([
+                  { topic: batch.topic, partition: batch.partition, offset: (BigInt(handled) + 1n).toString() },
+                ]);
+              }
+            }
+          },
+        });
+        await joined;
+      },
+      stop: async () => {
+        this.open.delete(closer);
+        await consumer.disconnect();
+      },
+      assignment: () => assigned,
+    };
+    const closer = { close: handle.stop };
+    this.open.add(closer);
+    return handle;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.open].map((c) => c.close()));
+  }
+}

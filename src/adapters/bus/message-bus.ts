@@ -1,0 +1,58 @@
+import type { TopicSpec } from '../../telemetry';
+
+/**
+ * The message bus seen by spinwise: Kafka in production, an in-process bus on embedded defaults.
+ * Both honour the same contract (test/adapters/bus-contract.ts): per-key order within a partition,
+ * consumer groups that split partitions, offsets committed only after the handler finished.
+ */
+export interface OutgoingMessage {
+  /** Node name; decides the partition (murmur2, as Kafka's Java client does). */
+  key: string | null;
+  value: Buffer;
+}
+
+export interface BusMessage {
+  topic: string;
+  partition: number;
+  /** Decimal string, as Kafka offsets are 64-bit. */
+  offset: string;
+  key: string | null;
+  value: Buffer;
+  timestampMs: number;
+}
+
+/** Must not throw for bad data (route it to the dead-letter topic); a throw means "retry this message". */
+export type MessageHandler = (message: BusMessage) => Promise<void>;
+
+export interface ConsumerOptions {
+  groupId: string;
+  topics: string[];
+  /** Where a group with no committed offset starts: the oldest message, or only new ones. */
+  fromBeginning: boolean;
+}
+
+export interface TopicPartitions {
+  [topic: string]: number[];
+}
+
+export interface BusProducer {
+  /** Resolves once the bus acknowledged every message (Kafka: all in-sync replicas). */
+  send(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface BusConsumer {
+  /** Joins the group; resolves once this member holds its first assignment. */
+  start(handler: MessageHandler): Promise<void>;
+  /** Finishes the message in hand, commits, and leaves the group so others take over. */
+  stop(): Promise<void>;
+  assignment(): TopicPartitions;
+}
+
+export interface MessageBus {
+  readonly kind: 'kafka' | 'embedded';
+  ensureTopics(specs: TopicSpec[]): Promise<void>;
+  producer(): BusProducer;
+  consumer(options: ConsumerOptions): BusConsumer;
+  close(): Promise<void>;
+}
