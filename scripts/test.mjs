@@ -40,7 +40,9 @@ try {
     SPINWISE_TEST_SERVICES: stateFile,
   });
 } finally {
-  await services.stopServices(stateFile).catch((err) => process.stderr.write(`stopping services: ${err.message}\n`));
+  await services
+    .stopServices(stateFile)
+    .catch((err) => process.stderr.write(`stopping services: ${err.message}\n`));
   rmSync(stateDir, { recursive: true, force: true });
 }
 process.exit(status);

@@ -15,7 +15,11 @@ export function freePort(): Promise<number> {
 }
 
 /** Polls `probe` until it resolves true; readiness is waited for, never slept for blindly. */
-export async function waitUntil(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+export async function waitUntil(
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let lastError = '';
   while (Date.now() < deadline) {

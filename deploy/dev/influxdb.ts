@@ -9,9 +9,12 @@ export function ensureInfluxd(): string {
   const known = ['/usr/bin/influxd', '/usr/local/bin/influxd'].find((p) => existsSync(p));
   if (known) return known;
   process.stderr.write('installing Debian package influxdb (apt-get)\n');
-  execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq influxdb influxdb-client', {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  execSync(
+    'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq influxdb influxdb-client',
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   return execFileSync('sh', ['-c', 'command -v influxd']).toString().trim();
 }
 
@@ -53,7 +56,11 @@ export async function startInflux(dir: string): Promise<InfluxState> {
 }
 
 export async function resumeInflux(state: InfluxState): Promise<InfluxState> {
-  const pid = startDetached(ensureInfluxd(), ['-config', join(state.dir, 'influxdb.conf')], join(state.dir, 'influxd.log'));
+  const pid = startDetached(
+    ensureInfluxd(),
+    ['-config', join(state.dir, 'influxdb.conf')],
+    join(state.dir, 'influxd.log'),
+  );
   await influxReady(`http://127.0.0.1:${state.port}`);
   return { ...state, pid };
 }

@@ -105,16 +105,26 @@ export async function startKafka(dir: string): Promise<KafkaState> {
   mkdirSync(dir, { recursive: true });
   const ports = { port: await freePort(), controllerPort: await freePort() };
   writeConfig({ dir, ...ports });
-  const clusterId = execFileSync('java', java(dir, 'kafka.tools.StorageTool', ['random-uuid'])).toString().trim();
-  execFileSync('java', java(dir, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', join(dir, 'server.properties')]), {
-    stdio: 'ignore',
-  });
+  const clusterId = execFileSync('java', java(dir, 'kafka.tools.StorageTool', ['random-uuid']))
+    .toString()
+    .trim();
+  execFileSync(
+    'java',
+    java(dir, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', join(dir, 'server.properties')]),
+    {
+      stdio: 'ignore',
+    },
+  );
   return resumeKafka({ dir, ...ports, pid: 0 });
 }
 
 /** Starts the broker again on its existing data and ports (after stopKafka). */
 export async function resumeKafka(state: KafkaState): Promise<KafkaState> {
-  const pid = startDetached('java', java(state.dir, 'kafka.Kafka', [join(state.dir, 'server.properties')]), join(state.dir, 'stdout.log'));
+  const pid = startDetached(
+    'java',
+    java(state.dir, 'kafka.Kafka', [join(state.dir, 'server.properties')]),
+    join(state.dir, 'stdout.log'),
+  );
   await kafkaReady(`127.0.0.1:${state.port}`);
   return { ...state, pid };
 }

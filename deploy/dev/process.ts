@@ -1,19 +1,31 @@
-import { spawn } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
-/** Starts a detached service process whose output goes to a log file; returns its pid. */
+/**
+ * Starts a service process in the background with its output in a log file; returns its pid.
+ * A throw-away shell starts it, so init adopts and reaps it: a parent that blocks (the test
+ * runner in spawnSync) would otherwise keep the stopped service as a zombie that looks alive.
+ */
 export function startDetached(command: string, args: string[], logFile: string): number {
-  const out = openSync(logFile, 'a');
-  const child = spawn(command, args, { detached: true, stdio: ['ignore', out, out] });
-  child.unref();
-  if (child.pid === undefined) throw new Error(`could not start ${command}`);
-  return child.pid;
+  const pid = execFileSync('sh', [
+    '-c',
+    'log="$1"; shift; "$@" >>"$log" 2>&1 </dev/null & echo $!',
+    'sh',
+    logFile,
+    command,
+    ...args,
+  ])
+    .toString()
+    .trim();
+  if (!/^\d+$/.test(pid)) throw new Error(`could not start ${command}: ${pid}`);
+  return Number(pid);
 }
 
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    // Field 3 of /proc/<pid>/stat is the state; Z is a zombie that has already exited.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }

@@ -28,7 +28,10 @@ export function writeState(file: string, state: ServicesState): void {
 
 export async function startServices(stateFile: string): Promise<ServicesState> {
   const root = mkdtempSync(join(tmpdir(), 'spinwise-services-'));
-  const [kafka, influx] = await Promise.all([startKafka(join(root, 'kafka')), startInflux(join(root, 'influxdb'))]);
+  const [kafka, influx] = await Promise.all([
+    startKafka(join(root, 'kafka')),
+    startInflux(join(root, 'influxdb')),
+  ]);
   const state = { root, kafka, influx };
   writeState(stateFile, state);
   return state;
@@ -76,7 +79,9 @@ export async function servicesCli(argv: string[]): Promise<number> {
   const [command, file = join(process.cwd(), '.cache', 'services.json')] = argv;
   if (command === 'start') {
     const s = await startServices(file);
-    process.stdout.write(`SPINWISE_KAFKA_BROKERS=${brokersOf(s)}\nSPINWISE_INFLUX_URL=${influxUrlOf(s)}\nstate: ${file}\n`);
+    process.stdout.write(
+      `SPINWISE_KAFKA_BROKERS=${brokersOf(s)}\nSPINWISE_INFLUX_URL=${influxUrlOf(s)}\nstate: ${file}\n`,
+    );
   } else if (command === 'check') process.stdout.write(`${await check(file)}\n`);
   else if (command === 'stop') await stopServices(file);
   else {

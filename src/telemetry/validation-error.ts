@@ -44,7 +44,8 @@ export function describeIssue(issue: ZodIssue, input: unknown): string {
   let expected = issue.message;
   if (issue.code === 'invalid_type') expected = issue.expected;
   else if (issue.code === 'invalid_literal') expected = JSON.stringify(issue.expected);
-  else if (issue.code === 'invalid_enum_value') expected = `one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
+  else if (issue.code === 'invalid_enum_value')
+    expected = `one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}`;
   else if (issue.code === 'too_small')
     expected =
       issue.type === 'array'

@@ -29,7 +29,11 @@ function owned(consumer: BusConsumer, topic: string): number[] {
 export function busContract(label: string, makeBus: () => MessageBus): void {
   describe(`message bus contract: ${label}`, () => {
     let bus: MessageBus;
-    const topic = (partitions: number) => ({ name: `contract-${randomUUID()}`, partitions, compacted: false });
+    const topic = (partitions: number) => ({
+      name: `contract-${randomUUID()}`,
+      partitions,
+      compacted: false,
+    });
 
     before(() => {
       bus = makeBus();
@@ -49,7 +53,12 @@ export function busContract(label: string, makeBus: () => MessageBus): void {
         await producer.send(t.name, batch);
       }
       const { consumer, got } = await recording(bus, `g-${randomUUID()}`, [t.name]);
-      await waitFor('500 messages', () => got.length >= 500, 30_000, () => got.length);
+      await waitFor(
+        '500 messages',
+        () => got.length >= 500,
+        30_000,
+        () => got.length,
+      );
       await consumer.stop();
       await producer.close();
 
@@ -61,7 +70,11 @@ export function busContract(label: string, makeBus: () => MessageBus): void {
           Array.from({ length: 50 }, (_, i) => i),
           `order of ${k}`,
         );
-        assert.deepEqual([...new Set(mine.map((m) => m.partition))], [partitionForKey(k, 6)], `partition of ${k}`);
+        assert.deepEqual(
+          [...new Set(mine.map((m) => m.partition))],
+          [partitionForKey(k, 6)],
+          `partition of ${k}`,
+        );
       }
     });
 
@@ -75,7 +88,11 @@ export function busContract(label: string, makeBus: () => MessageBus): void {
         'a disjoint split of all 4 partitions',
         () => {
           const all = [...owned(a.consumer, t.name), ...owned(b.consumer, t.name)].sort();
-          return all.join() === '0,1,2,3' && owned(a.consumer, t.name).length > 0 && owned(b.consumer, t.name).length > 0;
+          return (
+            all.join() === '0,1,2,3' &&
+            owned(a.consumer, t.name).length > 0 &&
+            owned(b.consumer, t.name).length > 0
+          );
         },
         30_000,
         () => [a.consumer.assignment(), b.consumer.assignment()],
@@ -88,7 +105,10 @@ export function busContract(label: string, makeBus: () => MessageBus): void {
         keys.flatMap((k) => Array.from({ length: 10 }, (_, seq) => encode(k, seq))),
       );
       await waitFor('200 messages', () => a.got.length + b.got.length >= 200, 30_000);
-      assert.ok(a.got.length > 0 && b.got.length > 0, `both members consumed (${a.got.length}, ${b.got.length})`);
+      assert.ok(
+        a.got.length > 0 && b.got.length > 0,
+        `both members consumed (${a.got.length}, ${b.got.length})`,
+      );
 
       await a.consumer.stop();
       await waitFor('b owns every partition', () => owned(b.consumer, t.name).length === 4, 30_000);
@@ -111,12 +131,18 @@ export function busContract(label: string, makeBus: () => MessageBus): void {
       await bus.ensureTopics([t]);
       const group = `g-${randomUUID()}`;
       const producer = bus.producer();
-      await producer.send(t.name, Array.from({ length: 30 }, (_, seq) => encode(`node-${seq % 3}`, seq)));
+      await producer.send(
+        t.name,
+        Array.from({ length: 30 }, (_, seq) => encode(`node-${seq % 3}`, seq)),
+      );
       const first = await recording(bus, group, [t.name]);
       await waitFor('30 messages', () => first.got.length >= 30);
       await first.consumer.stop();
 
-      await producer.send(t.name, Array.from({ length: 15 }, (_, i) => encode(`node-${i % 3}`, 30 + i)));
+      await producer.send(
+        t.name,
+        Array.from({ length: 15 }, (_, i) => encode(`node-${i % 3}`, 30 + i)),
+      );
       const second = await recording(bus, group, [t.name]);
       await waitFor('15 new messages', () => second.got.length >= 15);
       await sleep(500);
@@ -132,7 +158,10 @@ export function busContract(label: string, makeBus: () => MessageBus): void {
       const t = topic(2);
       await bus.ensureTopics([t, { name: TOPICS.deadLetter, partitions: 1, compacted: false }]);
       const producer = bus.producer();
-      const negative = { ...sampleFixture('node-b', 2), vcpus: [{ vm: 'vm-a', vcpu: 0, tid: 1, pleExits: -4 }] };
+      const negative = {
+        ...sampleFixture('node-b', 2),
+        vcpus: [{ vm: 'vm-a', vcpu: 0, tid: 1, pleExits: -4 }],
+      };
       const sent = [
         codecs.sample.encode(sampleFixture('node-a', 1)),
         Buffer.from('{not json'),
@@ -152,7 +181,11 @@ export function busContract(label: string, makeBus: () => MessageBus): void {
         }),
       );
       const dead: DeadLetter[] = [];
-      const dl = bus.consumer({ groupId: `dl-${randomUUID()}`, topics: [TOPICS.deadLetter], fromBeginning: true });
+      const dl = bus.consumer({
+        groupId: `dl-${randomUUID()}`,
+        topics: [TOPICS.deadLetter],
+        fromBeginning: true,
+      });
       await dl.start(async (m) => {
         const letter = codecs.deadLetter.decode(m.value);
         if (letter.sourceTopic === t.name) dead.push(letter);

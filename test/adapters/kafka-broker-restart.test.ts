@@ -13,7 +13,10 @@ it('keeps retrying a send while the broker is down and loses nothing it acknowle
   await bus.ensureTopics([{ name: topic, partitions: 3, compacted: false }]);
   const producer = bus.producer();
   const batch = (from: number) =>
-    Array.from({ length: 50 }, (_, i) => ({ key: `node-${(from + i) % 5}`, value: Buffer.from(String(from + i)) }));
+    Array.from({ length: 50 }, (_, i) => ({
+      key: `node-${(from + i) % 5}`,
+      value: Buffer.from(String(from + i)),
+    }));
   await producer.send(topic, batch(0));
 
   let settled = false;
@@ -33,7 +36,12 @@ it('keeps retrying a send while the broker is down and loses nothing it acknowle
   await consumer.start(async (m) => {
     got.push(m);
   });
-  await waitFor('150 messages', () => got.length >= 150, 60_000, () => got.length);
+  await waitFor(
+    '150 messages',
+    () => got.length >= 150,
+    60_000,
+    () => got.length,
+  );
   await sleep(500);
   await bus.close();
 
@@ -45,6 +53,10 @@ it('keeps retrying a send while the broker is down and loses nothing it acknowle
   );
   for (let k = 0; k < 5; k++) {
     const mine = got.filter((m) => m.key === `node-${k}`).map((m) => Number(m.value.toString()));
-    assert.deepEqual(mine, [...mine].sort((a, b) => a - b), `node-${k} stays in order across the restart`);
+    assert.deepEqual(
+      mine,
+      [...mine].sort((a, b) => a - b),
+      `node-${k} stays in order across the restart`,
+    );
   }
 });

@@ -27,7 +27,13 @@ export function storeContract(label: string, makeStore: (database: string) => Ti
     it('answers GROUP BY time() with the right aggregates per bucket and tag', async () => {
       const store = await fresh();
       assert.deepEqual(await store.write(points), { written: 120, droppedBeyondRetention: 0 });
-      const query = { measurement: 'vcpu', field: 'pleExits', fromMs: base, toMs: base + 60_000, bucketMs: 10_000 };
+      const query = {
+        measurement: 'vcpu',
+        field: 'pleExits',
+        fromMs: base,
+        toMs: base + 60_000,
+        bucketMs: 10_000,
+      };
       const mean = await store.query({ ...query, aggregate: 'mean', groupBy: ['node'] });
       assert.deepEqual(
         mean.map((s) => s.tags),
@@ -36,20 +42,42 @@ export function storeContract(label: string, makeStore: (database: string) => Ti
       // Bucket k holds i = 10k … 10k+9: node-a's values are i, node-b's 2i.
       const buckets = (f: (k: number) => number) =>
         Array.from({ length: 6 }, (_, k) => ({ startMs: base + k * 10_000, value: f(k) }));
-      assert.deepEqual(mean[0]!.buckets, buckets((k) => 10 * k + 4.5));
-      assert.deepEqual(mean[1]!.buckets, buckets((k) => 2 * (10 * k + 4.5)));
+      assert.deepEqual(
+        mean[0]!.buckets,
+        buckets((k) => 10 * k + 4.5),
+      );
+      assert.deepEqual(
+        mean[1]!.buckets,
+        buckets((k) => 2 * (10 * k + 4.5)),
+      );
 
       const [sumA] = await store.query({ ...query, aggregate: 'sum', where: { node: 'node-a' } });
-      assert.deepEqual(sumA!.buckets, buckets((k) => 100 * k + 45));
+      assert.deepEqual(
+        sumA!.buckets,
+        buckets((k) => 100 * k + 45),
+      );
       const [maxB] = await store.query({ ...query, aggregate: 'max', where: { node: 'node-b' } });
-      assert.deepEqual(maxB!.buckets, buckets((k) => 2 * (10 * k + 9)));
+      assert.deepEqual(
+        maxB!.buckets,
+        buckets((k) => 2 * (10 * k + 9)),
+      );
       const [minAll] = await store.query({ ...query, aggregate: 'min' });
-      assert.deepEqual(minAll!.buckets, buckets((k) => 10 * k));
+      assert.deepEqual(
+        minAll!.buckets,
+        buckets((k) => 10 * k),
+      );
       const [lastA] = await store.query({ ...query, aggregate: 'last', where: { node: 'node-a' } });
-      assert.deepEqual(lastA!.buckets, buckets((k) => 10 * k + 9));
+      assert.deepEqual(
+        lastA!.buckets,
+        buckets((k) => 10 * k + 9),
+      );
       const counts = await store.query({ ...query, aggregate: 'count', groupBy: ['node', 'vm'] });
       assert.equal(counts.length, 4);
-      for (const s of counts) assert.deepEqual(s.buckets, buckets(() => 5));
+      for (const s of counts)
+        assert.deepEqual(
+          s.buckets,
+          buckets(() => 5),
+        );
     });
 
     it('drops points older than the retention period and says how many', async () => {
@@ -68,7 +96,10 @@ export function storeContract(label: string, makeStore: (database: string) => Ti
         toMs: now + 1000,
         bucketMs: HOUR,
       });
-      assert.equal(series!.buckets.reduce((a, b) => a + b.value, 0), 7);
+      assert.equal(
+        series!.buckets.reduce((a, b) => a + b.value, 0),
+        7,
+      );
     });
 
     it('returns no series for an empty range and refuses unsafe names', async () => {
@@ -76,7 +107,10 @@ export function storeContract(label: string, makeStore: (database: string) => Ti
       await store.write(points);
       const q = { measurement: 'vcpu', field: 'pleExits', aggregate: 'mean' as const, bucketMs: 1000 };
       assert.deepEqual(await store.query({ ...q, fromMs: base - 10_000, toMs: base }), []);
-      await assert.rejects(store.query({ ...q, measurement: 'vcpu"; DROP', fromMs: 0, toMs: 1 }), /not a valid name/);
+      await assert.rejects(
+        store.query({ ...q, measurement: 'vcpu"; DROP', fromMs: 0, toMs: 1 }),
+        /not a valid name/,
+      );
     });
   });
 }

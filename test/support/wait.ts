@@ -1,9 +1,16 @@
 /** Polls until `done()` holds; fails with `what` and the last state after `timeoutMs`. */
-export async function waitFor(what: string, done: () => boolean, timeoutMs = 30_000, state?: () => unknown): Promise<void> {
+export async function waitFor(
+  what: string,
+  done: () => boolean,
+  timeoutMs = 30_000,
+  state?: () => unknown,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
     if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${state ? `: ${JSON.stringify(state())}` : ''}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${state ? `: ${JSON.stringify(state())}` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 25));
   }
 }

@@ -131,7 +131,8 @@ export class EmbeddedBus implements MessageBus {
 
   partitionsOf(topic: string): Partition[] {
     const partitions = this.topics.get(topic);
-    if (!partitions) throw new Error(`embedded bus: topic "${topic}" does not exist (create it with ensureTopics)`);
+    if (!partitions)
+      throw new Error(`embedded bus: topic "${topic}" does not exist (create it with ensureTopics)`);
     return partitions;
   }
 

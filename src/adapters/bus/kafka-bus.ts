@@ -44,7 +44,11 @@ export class KafkaBus implements MessageBus {
       sasl: options.sasl,
       logLevel: logLevel.NOTHING,
       // Capped exponential backoff: about `retryForMs` of attempts while the broker is away.
-      retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: Math.max(5, Math.ceil(retryForMs / 2_000)) },
+      retry: {
+        initialRetryTime: 100,
+        maxRetryTime: 2_000,
+        retries: Math.max(5, Math.ceil(retryForMs / 2_000)),
+      },
     });
   }
 
@@ -106,7 +110,9 @@ export class KafkaBus implements MessageBus {
     });
     const handle = {
       start: async (handler: MessageHandler) => {
-        const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+        const joined = new Promise<void>((resolve) =>
+          consumer.on(consumer.events.GROUP_JOIN, () => resolve()),
+        );
         await consumer.connect();
         await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
         await consumer.run({
@@ -133,7 +139,11 @@ export class KafkaBus implements MessageBus {
               // Commit what was handled, even when a later message threw: it is not redelivered.
               if (handled !== undefined) {
                 await consumer.commitOffsets([
-                  { topic: batch.topic, partition: batch.partition, offset: (BigInt(handled) + 1n).toString() },
+                  {
+                    topic: batch.topic,
+                    partition: batch.partition,
+                    offset: (BigInt(handled) + 1n).toString(),
+                  },
                 ]);
               }
             }

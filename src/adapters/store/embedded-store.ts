@@ -54,10 +54,19 @@ export class EmbeddedStore implements TimeSeriesStore {
     checkIdentifier('field', q.field);
     for (const tag of [...Object.keys(q.where ?? {}), ...(q.groupBy ?? [])]) checkIdentifier('tag', tag);
     const oldest = this.now() - this.options.retentionMs;
-    const groups = new Map<string, { tags: Record<string, string>; buckets: Map<number, { t: number; v: number }[]> }>();
+    const groups = new Map<
+      string,
+      { tags: Record<string, string>; buckets: Map<number, { t: number; v: number }[]> }
+    >();
     for (const p of this.points.get(q.measurement) ?? []) {
       const value = p.fields[q.field];
-      if (value === undefined || p.timestampMs < q.fromMs || p.timestampMs >= q.toMs || p.timestampMs < oldest) continue;
+      if (
+        value === undefined ||
+        p.timestampMs < q.fromMs ||
+        p.timestampMs >= q.toMs ||
+        p.timestampMs < oldest
+      )
+        continue;
       if (q.where && Object.entries(q.where).some(([k, v]) => p.tags[k] !== v)) continue;
       const tags: Record<string, string> = {};
       for (const k of q.groupBy ?? []) tags[k] = p.tags[k] ?? '';

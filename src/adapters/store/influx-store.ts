@@ -53,9 +53,12 @@ export class InfluxStore implements TimeSeriesStore {
       return await run();
     } catch (err) {
       const reason = (err as Error).message;
-      throw new Error(`InfluxDB ${what} at ${this.options.url} (database "${this.options.database}") failed: ${reason}`, {
-        cause: err,
-      });
+      throw new Error(
+        `InfluxDB ${what} at ${this.options.url} (database "${this.options.database}") failed: ${reason}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -107,7 +110,9 @@ export class InfluxStore implements TimeSeriesStore {
     const result = await this.call('query', () => this.client.query<{ time: Date; value: number }>(influxQl));
     const groups = result.groups();
     const series = (groups.length > 0 ? groups : [{ tags: {}, rows: [...result] }]).map((g) => ({
-      tags: Object.fromEntries((q.groupBy ?? []).map((k) => [k, (g.tags as Record<string, string>)[k] ?? ''])),
+      tags: Object.fromEntries(
+        (q.groupBy ?? []).map((k) => [k, (g.tags as Record<string, string>)[k] ?? '']),
+      ),
       buckets: g.rows.map((row) => ({ startMs: row.time.getTime(), value: row.value })),
     }));
     return series.filter((s) => s.buckets.length > 0).sort(seriesOrder);

@@ -62,7 +62,8 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
 
 /** Names reach InfluxQL as quoted identifiers; anything else is refused before a query is built. */
 export function checkIdentifier(what: string, value: string): string {
-  if (!IDENTIFIER.test(value)) throw new Error(`${what} "${value}" is not a valid name (letters, digits, _ . -)`);
+  if (!IDENTIFIER.test(value))
+    throw new Error(`${what} "${value}" is not a valid name (letters, digits, _ . -)`);
   return value;
 }
 
@@ -73,4 +74,8 @@ export function checkOptions(options: StoreOptions): void {
 }
 
 export const seriesOrder = (a: Series, b: Series): number =>
-  JSON.stringify(a.tags) < JSON.stringify(b.tags) ? -1 : JSON.stringify(a.tags) > JSON.stringify(b.tags) ? 1 : 0;
+  JSON.stringify(a.tags) < JSON.stringify(b.tags)
+    ? -1
+    : JSON.stringify(a.tags) > JSON.stringify(b.tags)
+      ? 1
+      : 0;
