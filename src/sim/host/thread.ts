@@ -1,0 +1,49 @@
+/** Where a host thread is: on a pCPU, waiting in a runqueue, or asleep (a vCPU in HLT, idle host load). */
+export const enum ThreadState {
+  Running = 0,
+  Runnable = 1,
+  Sleeping = 2,
+}
+
+/** Nice-0 load weight (kernel/sched/core.c sched_prio_to_weight[20]); every modelled thread runs at nice 0. */
+export const NICE_0_WEIGHT = 1024;
+
+/**
+ * A host thread as the scheduler sees it (a `sched_entity` plus its task state), and the
+ * schedstat-style counters a node exposes for it. vCPU threads carry the index of their vCPU.
+ */
+export class Thread {
+  state: ThreadState = ThreadState.Sleeping;
+  /** The pCPU whose runqueue holds it (or last held it). */
+  cpu: number;
+  // sched_entity
+  vruntime = 0;
+  /** EEVDF virtual deadline. */
+  deadline = 0;
+  /** EEVDF lag saved at dequeue (V − vruntime), restored by place_entity. */
+  vlag = 0;
+  /** EEVDF RUN_TO_PARITY: the deadline it was picked with; protection ends once the deadline moves. */
+  pickedDeadline = -1;
+  sumExecNs = 0;
+  /** sum_exec_runtime when last picked (prev_sum_exec_runtime). */
+  execAtPickNs = 0;
+  /** When update_curr last charged it. */
+  execStartNs = 0;
+  // what a node reports (/proc/<pid>/task/<tid>/schedstat and status)
+  runNs = 0;
+  waitNs = 0;
+  timeslices = 0;
+  involuntarySwitches = 0;
+  voluntarySwitches = 0;
+  runnableSinceNs = 0;
+
+  constructor(
+    readonly id: number,
+    /** Index into the model's vCPU table, or −1 for other host load. */
+    readonly vcpu: number,
+    /** pCPUs it may run on (Cpus_allowed_list). */
+    readonly allowed: readonly number[],
+  ) {
+    this.cpu = allowed[0]!;
+  }
+}

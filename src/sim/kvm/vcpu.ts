@@ -1,0 +1,106 @@
+import type { Thread } from '../host/thread';
+
+/** What the guest is doing on a vCPU. */
+export const enum Activity {
+  /** Ordinary work, user or kernel mode. */
+  Compute = 0,
+  /** Holding a spinlock. */
+  CriticalSection = 1,
+  /** Running an IPI handler (smp_call_function / TLB shootdown). */
+  Handler = 2,
+  /** Spinning for a lock (PAUSE loop, kernel mode). */
+  SpinLock = 3,
+  /** Spinning in csd_lock_wait until every receiver ran the handler (kernel mode). */
+  SpinIpi = 4,
+  /** In HLT: the vCPU thread sleeps until an interrupt or timer. */
+  Halted = 5,
+  /** PV spinlock: halted after spinning 2^15 times, until the unlocker kicks it. */
+  PvHalted = 6,
+}
+
+/** A vCPU: KVM's view (struct kvm_vcpu flags), the guest's state, and what it did. */
+export class Vcpu {
+  // struct kvm_vcpu (virt/kvm/kvm_main.c)
+  /** Preempted while runnable, or woken from halt; cleared on sched-in. */
+  ready = false;
+  /** Preempted while runnable; cleared on sched-in. */
+  preempted = false;
+  /** Guest CPL was 0 when preempted (kvm_arch_vcpu_in_kernel). */
+  preemptedInKernel = false;
+  inSpinLoop = false;
+  dyEligible = false;
+  /** Blocked in kvm_vcpu_block (rcuwait_active). */
+  halted = false;
+  /** PV kick received (arch.pv.pv_unhalted). */
+  pvUnhalted = false;
+  /** A posted interrupt waits to be delivered (APICv / kvm_arch_dy_has_pending_interrupt). */
+  pendingInterrupt = false;
+  /** The paper's strict boost: set on every sched-out, cleared on sched-in. */
+  scheduledOut = true;
+  /** The paper's strict boost: bit i = vCPU i of the VM sent an IPI while this one was scheduled out. */
+  readonly ipiReceived: Uint8Array;
+  pleWindow = 0;
+  /** Inside kvm_vcpu_on_spin: out of the guest, cannot take a lock in this instant. */
+  inExit = false;
+
+  // guest state
+  activity: Activity = Activity.Halted;
+  userMode = false;
+  /** Guest time left in the current timed activity (or PV spin budget). */
+  remainingNs = 0;
+  activityStartNs = 0;
+  /** Lock spun for or held, −1 when none. */
+  lock = -1;
+  /** Work left in the current burst before the vCPU idles. */
+  burstLeftNs = 0;
+  /** Operation to start when the current compute segment ends: 0 none, 1 lock, 2 IPI round. */
+  nextOp = 0;
+  /** Receivers that have not yet run this vCPU's IPI handler. */
+  roundPending = 0;
+  /** Senders whose IPI this vCPU has not yet handled, in arrival order. */
+  readonly handlerQueue: number[] = [];
+  /** Activity interrupted by an IPI handler, resumed when the queue is empty. */
+  savedActivity: Activity = Activity.Compute;
+  savedRemainingNs = 0;
+  savedUserMode = false;
+  /** When a halted vCPU's idle period ends. */
+  idleUntilNs = 0;
+  /** Invalidates pending guest and PLE events of this vCPU. */
+  guestGen = 0;
+  timerGen = 0;
+
+  // what happened
+  usefulNs = 0;
+  spinNs = 0;
+  haltedNs = 0;
+  pleExits = 0;
+  pleWindowUpdates = 0;
+  haltExits = 0;
+  yieldAttempts = 0;
+  yieldSuccesses = 0;
+  boostsHonoured = 0;
+  overboosts = 0;
+  lostOpportunities = 0;
+  criticalSections = 0;
+  ipiRounds = 0;
+  pvYieldAttempted = 0;
+  pvYieldSuccessful = 0;
+  readonly ipisSent: Float64Array;
+
+  constructor(
+    /** Index in the host's vCPU table. */
+    readonly id: number,
+    readonly vm: number,
+    /** vCPU number inside its VM. */
+    readonly index: number,
+    vcpusInVm: number,
+    readonly thread: Thread,
+  ) {
+    this.ipiReceived = new Uint8Array(vcpusInVm);
+    this.ipisSent = new Float64Array(vcpusInVm);
+  }
+
+  get spinning(): boolean {
+    return this.activity === Activity.SpinLock || this.activity === Activity.SpinIpi;
+  }
+}

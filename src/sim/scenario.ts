@@ -1,0 +1,180 @@
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+
+/** `"2s"`, `"250ms"`, `"1.5s"`, `"800us"` or a number of milliseconds → integer ns. */
+const duration = z
+  .union([
+    z.number().positive(),
+    z.string().regex(/^\d+(\.\d+)?(ns|us|ms|s)$/, 'a duration like "2s" or "250ms"'),
+  ])
+  .transform((v) => {
+    if (typeof v === 'number') return Math.round(v * 1e6);
+    const m = /^(\d+(?:\.\d+)?)(ns|us|ms|s)$/.exec(v)!;
+    const scale = { ns: 1, us: 1e3, ms: 1e6, s: 1e9 }[m[2] as 'ns' | 'us' | 'ms' | 's'];
+    return Math.round(Number(m[1]) * scale);
+  });
+
+/** `"0-7,16,18-19"` (Cpus_allowed_list format) → sorted pCPU numbers. */
+const cpuList = z
+  .string()
+  .regex(/^\d+(-\d+)?(,\d+(-\d+)?)*$/, 'a CPU list like "0-7,16"')
+  .transform((s) => {
+    const out = new Set<number>();
+    for (const part of s.split(',')) {
+      const [a, b] = part.split('-').map(Number) as [number, number | undefined];
+      for (let c = a; c <= (b ?? a); c++) out.add(c);
+    }
+    return [...out].sort((x, y) => x - y);
+  });
+
+const workload = z
+  .object({
+    /** Share of time a vCPU has work; the rest it halts (idle). */
+    busy: z.number().min(0.01).max(1).default(1),
+    /** Mean length of a burst of work between idle periods. */
+    burst: duration.default('5ms'),
+    /** Share of compute time in guest user mode (a vCPU preempted there is skipped by stock KVM). */
+    userShare: z.number().min(0).max(1).default(0.5),
+    locks: z
+      .object({
+        count: z.number().int().min(1).max(1024).default(4),
+        /** Critical sections per second of vCPU run time. */
+        perSecond: z.number().min(0).default(0),
+        /** Mean hold time (exponentially distributed). */
+        hold: duration.default('5us'),
+      })
+      .strict()
+      .default({}),
+    ipis: z
+      .object({
+        /** smp_call_function rounds (with wait) per second of vCPU run time. */
+        perSecond: z.number().min(0).default(0),
+        /** Receivers per round; capped at the VM's other vCPUs. */
+        targets: z.number().int().min(1).default(1),
+        handler: duration.default('2us'),
+      })
+      .strict()
+      .default({}),
+    /** PV spinlocks: spin 2^15 PAUSEs, then halt until the unlocker kicks (KVM_HC_KICK_CPU). */
+    pvSpinlocks: z.boolean().default(false),
+  })
+  .strict();
+
+const vm = z
+  .object({
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'a DNS-1123 label'),
+    vcpus: z.number().int().min(1).max(512),
+    count: z.number().int().min(1).max(1024).default(1),
+    /** none: any host CPU; pool: any CPU of `cpus`; dedicated: vCPU i pinned to the i-th CPU of `cpus`. */
+    pinning: z.enum(['none', 'pool', 'dedicated']).default('none'),
+    cpus: cpuList.optional(),
+    workload: workload.default({}),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    host: z
+      .object({
+        pcpus: z.number().int().min(1).max(4096),
+        /** `uname -r` of the host; picks the default model. */
+        kernel: z.string().min(1).default('5.6.0'),
+        cpu: z
+          .object({
+            vendor: z.enum(['intel', 'amd']).default('intel'),
+            ghz: z.number().min(0.5).max(10).default(2.5),
+            /** Latency of one PAUSE in cycles (SVM's window counts PAUSEs). */
+            pauseCycles: z.number().int().min(1).max(1000).default(40),
+          })
+          .strict()
+          .default({}),
+        ple: z
+          .object({
+            enabled: z.boolean().default(true),
+            /** ple_window (VMX cycles) or pause_filter_count (SVM PAUSEs); vendor default when absent. */
+            window: z.number().int().min(1).optional(),
+            grow: z.number().int().min(0).optional(),
+            shrink: z.number().int().min(0).optional(),
+            max: z.number().int().min(1).optional(),
+            exitCost: duration.default('2us'),
+          })
+          .strict()
+          .default({}),
+        /** APICv posted interrupts (VMX). */
+        apicv: z.boolean().default(true),
+        tickHz: z.number().int().min(100).max(1000).default(250),
+        otherLoad: z
+          .object({
+            threads: z.number().int().min(0).default(0),
+            busy: z.number().min(0.01).max(1).default(0.5),
+            burst: duration.default('2ms'),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict(),
+    vms: z.array(vm).min(1),
+    duration: duration.default('1s'),
+    seed: z.number().int().min(0).max(0xffffffff).default(1),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    s.vms.forEach((v, i) => {
+      for (const c of v.cpus ?? [])
+        if (c >= s.host.pcpus)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['vms', i, 'cpus'],
+            message: `CPUs below host.pcpus (${s.host.pcpus}), got ${c}`,
+          });
+      if (v.pinning !== 'none' && !v.cpus && v.pinning === 'pool')
+        ctx.addIssue({ code: 'custom', path: ['vms', i, 'cpus'], message: 'a CPU list for pinning "pool"' });
+    });
+  });
+
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type Scenario = z.output<typeof scenarioSchema>;
+export type VmSpec = Scenario['vms'][number];
+export type WorkloadSpec = VmSpec['workload'];
+
+/** A scenario that does not match the schema: every problem names its key and what was expected. */
+export class ScenarioError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`${source}: ${problems.join('; ')}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+function pathOf(path: (string | number)[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(root)';
+}
+
+export function parseScenario(input: unknown, source = 'scenario'): Scenario {
+  const result = scenarioSchema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ScenarioError(
+    source,
+    result.error.issues.map((issue) => {
+      if (issue.code === 'unrecognized_keys')
+        return `${issue.path.length ? `${pathOf(issue.path)}: ` : ''}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+      if (issue.code === 'invalid_type')
+        return `${pathOf(issue.path)}: expected ${issue.expected}, got ${issue.received}`;
+      if (issue.code === 'too_small') return `${pathOf(issue.path)}: expected ≥ ${issue.minimum}`;
+      if (issue.code === 'too_big') return `${pathOf(issue.path)}: expected ≤ ${issue.maximum}`;
+      return `${pathOf(issue.path)}: expected ${issue.message}`;
+    }),
+  );
+}
+
+export function parseScenarioYaml(text: string, source = 'scenario'): Scenario {
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ScenarioError(source, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  return parseScenario(doc, source);
+}

@@ -1,0 +1,136 @@
+import type { RunQueue } from '../host/runqueue';
+import type { Thread } from '../host/thread';
+import { clearBuddies } from './cfs';
+import { EnqueueKind, tunableFactor, type HostScheduler } from './host-scheduler';
+
+/** TICK_NSEC at HZ=250, the limit floor for saved lag (update_entity_lag). */
+const TICK_NS = 4_000_000;
+
+/**
+ * EEVDF as merged in Linux 6.6 (kernel/sched/fair.c): eligibility against the load-weighted
+ * average vruntime V, virtual deadlines, lag kept across sleep, RUN_TO_PARITY. In 6.6–6.13 the next
+ * buddy set by yield_to is never consulted (NEXT_BUDDY is off by default); later eras subclass.
+ */
+export class EevdfScheduler implements HostScheduler {
+  readonly name: string = 'eevdf-6.6';
+  /** sysctl_sched_base_slice: 0.75 ms × factor (KERNEL.md rounds it to 0.7 ms). */
+  readonly sliceNs: number;
+
+  constructor(pcpus: number) {
+    this.sliceNs = 750_000 * tunableFactor(pcpus);
+  }
+
+  /** avg_vruntime(): with equal weights, the mean vruntime of every runnable entity, curr included. */
+  averageVruntime(rq: RunQueue): number {
+    if (rq.threads.length === 0) return rq.minVruntime;
+    let sum = 0;
+    for (const t of rq.threads) sum += t.vruntime;
+    return sum / rq.threads.length;
+  }
+
+  /** entity_eligible(): lag ≥ 0, i.e. vruntime ≤ V. */
+  eligible(rq: RunQueue, t: Thread): boolean {
+    return t.vruntime <= this.averageVruntime(rq);
+  }
+
+  charge(rq: RunQueue, t: Thread, deltaNs: number): boolean {
+    t.vruntime += deltaNs;
+    const min = this.minOf(rq);
+    if (min > rq.minVruntime) rq.minVruntime = min;
+    // update_deadline(): a used-up slice earns a new deadline and a reschedule if others wait.
+    if (t.vruntime < t.deadline) return false;
+    t.deadline = t.vruntime + this.sliceNs;
+    if (rq.threads.length > 1) {
+      clearBuddies(rq, t);
+      return true;
+    }
+    return false;
+  }
+
+  private minOf(rq: RunQueue): number {
+    let min = Infinity;
+    for (const t of rq.threads) if (t.vruntime < min) min = t.vruntime;
+    return min;
+  }
+
+  /** place_entity(): keep the saved lag (inflated for the load it joins); initial tasks get half a slice. */
+  place(rq: RunQueue, t: Thread, kind: EnqueueKind, _from: RunQueue): void {
+    const others = rq.threads.length - 1;
+    let vslice = this.sliceNs;
+    let lag = kind === EnqueueKind.New ? 0 : t.vlag;
+    if (others > 0) lag = (lag * (others + 1)) / others;
+    // V before this entity joins.
+    let v = rq.minVruntime;
+    if (others > 0) {
+      let sum = 0;
+      for (const o of rq.threads) if (o !== t) sum += o.vruntime;
+      v = sum / others;
+    }
+    t.vruntime = v - lag;
+    if (kind === EnqueueKind.New) vslice = Math.floor(vslice / 2);
+    t.deadline = t.vruntime + vslice;
+  }
+
+  /** update_entity_lag(): save V − vruntime, clamped to max(2 slices, a tick). */
+  unplace(rq: RunQueue, t: Thread, _migrating: boolean): void {
+    clearBuddies(rq, t);
+    const limit = Math.max(2 * this.sliceNs, TICK_NS);
+    t.vlag = Math.max(-limit, Math.min(limit, this.averageVruntime(rq) - t.vruntime));
+  }
+
+  /** pick_eevdf(): curr while slice-protected, else the earliest deadline among eligible entities. */
+  pickEevdf(rq: RunQueue): Thread | null {
+    const v = this.averageVruntime(rq);
+    let curr = rq.curr;
+    if (curr && curr.vruntime > v) curr = null;
+    // RUN_TO_PARITY: curr keeps the CPU until its deadline moves.
+    if (curr && curr.pickedDeadline === curr.deadline) return curr;
+    let best: Thread | null = null;
+    for (const t of rq.threads) {
+      if (t === rq.curr || t.vruntime > v) continue;
+      if (!best || t.deadline < best.deadline || (t.deadline === best.deadline && t.id < best.id)) best = t;
+    }
+    if (!best || (curr && curr.deadline < best.deadline)) best = curr;
+    if (!best) {
+      // Rounding can leave nothing at or below V; the leftmost is eligible by definition.
+      for (const t of rq.threads) if (!best || t.vruntime < best.vruntime) best = t;
+    }
+    return best;
+  }
+
+  /** pick_next_entity() of 6.6–6.13: NEXT_BUDDY is off, so yield_to's buddy is ignored. */
+  pick(rq: RunQueue): Thread | null {
+    const se = this.pickEevdf(rq);
+    if (se) clearBuddies(rq, se);
+    return se;
+  }
+
+  picked(_rq: RunQueue, t: Thread): void {
+    t.execAtPickNs = t.sumExecNs;
+    t.pickedDeadline = t.deadline;
+  }
+
+  /** entity_tick() has no check_preempt_tick under EEVDF: update_curr/update_deadline decide. */
+  tick(_rq: RunQueue): boolean {
+    return false;
+  }
+
+  /** check_preempt_wakeup_fair(): preempt when the woken entity is what pick_eevdf would run now. */
+  wakeupPreempts(rq: RunQueue, woken: Thread): boolean {
+    if (!rq.curr) return true;
+    return this.pickEevdf(rq) === woken;
+  }
+
+  /** yield_task_fair() of 6.6–6.18: push the yielder's deadline by one slice. */
+  yieldTask(rq: RunQueue, t: Thread): void {
+    if (rq.threads.length === 1) return;
+    clearBuddies(rq, t);
+    t.deadline += this.sliceNs;
+  }
+
+  yieldToTask(spinnerRq: RunQueue, spinner: Thread, targetRq: RunQueue, target: Thread): boolean {
+    targetRq.next = target;
+    this.yieldTask(spinnerRq, spinner);
+    return true;
+  }
+}

@@ -1,0 +1,44 @@
+import type { RunQueue } from '../host/runqueue';
+import type { Thread } from '../host/thread';
+
+/** How a thread (re)enters a runqueue: place_entity differs for each. */
+export const enum EnqueueKind {
+  Wakeup = 0,
+  New = 1,
+  Migrate = 2,
+}
+
+/**
+ * A host scheduling class for nice-0 threads without cgroup hierarchy (each VM's threads compete
+ * directly; a model simplification stated in DESIGN: per-thread fairness, not per-VM).
+ * The host model calls these at the points where kernel/sched/core.c calls into the class.
+ */
+export interface HostScheduler {
+  readonly name: string;
+  /** update_curr(): charge `deltaNs` of running to `t`; true when the class wants a reschedule. */
+  charge(rq: RunQueue, t: Thread, deltaNs: number): boolean;
+  /** enqueue_entity() + place_entity(); `t` is already in rq.threads; `from` is the runqueue it last left. */
+  place(rq: RunQueue, t: Thread, kind: EnqueueKind, from: RunQueue): void;
+  /** dequeue_entity() bookkeeping before `t` leaves rq.threads (sleep or migration). */
+  unplace(rq: RunQueue, t: Thread, migrating: boolean): void;
+  /** pick_next_entity(): among rq.threads (curr included). */
+  pick(rq: RunQueue): Thread | null;
+  /** set_next_entity(): `t` starts running. */
+  picked(rq: RunQueue, t: Thread): void;
+  /** scheduler_tick() → entity_tick(): true when curr should be preempted. */
+  tick(rq: RunQueue): boolean;
+  /** check_preempt_wakeup(): true when `woken` should preempt curr. */
+  wakeupPreempts(rq: RunQueue, woken: Thread): boolean;
+  /** yield_task_fair(). */
+  yieldTask(rq: RunQueue, t: Thread): void;
+  /** yield_to_task_fair(): false when the target cannot be boosted. */
+  yieldToTask(spinnerRq: RunQueue, spinner: Thread, targetRq: RunQueue, target: Thread): boolean;
+}
+
+/**
+ * SCHED_TUNABLESCALING_LOG (kernel/sched/fair.c get_update_sysctl_factor): base tunables are
+ * multiplied by 1 + ilog2(min(ncpus, 8)).
+ */
+export function tunableFactor(pcpus: number): number {
+  return 1 + Math.floor(Math.log2(Math.min(Math.max(pcpus, 1), 8)));
+}
