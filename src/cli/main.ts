@@ -1,9 +1,19 @@
 import { CliError, processIo, type CliIo } from './cli-error';
+import { compareCommand } from './compare-command';
 import { roundtripCommand } from './roundtrip-command';
+import { simulateCommand } from './simulate-command';
 
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  simulate: {
+    run: simulateCommand,
+    summary: 'simulate <scenario.yaml> [--model NAME] [--seed N] [--json]: one model run',
+  },
+  compare: {
+    run: compareCommand,
+    summary: 'compare <scenario.yaml> [--models a,b] [--seeds K] [--json]: models side by side',
+  },
   roundtrip: {
     run: roundtripCommand,
     summary: 'send a sample through the embedded bus and store, and show it arrived',
@@ -40,7 +50,13 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     return await command.run(rest, io);
   } catch (err) {
-    if (err instanceof CliError || (err as Error).name === 'ValidationError') {
+    const name_ = (err as Error).name;
+    if (
+      err instanceof CliError ||
+      name_ === 'ValidationError' ||
+      name_ === 'ScenarioError' ||
+      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
+    ) {
       io.err(`spinwise ${name}: ${(err as Error).message}\n`);
       return 2;
     }
