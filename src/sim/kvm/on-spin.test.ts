@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Thread } from '../host/thread';
+import { eligibleForDirectedYield, type SpinHost } from './directed-yield';
+import { StockOnSpin56 } from './stock-5-6';
+import { StockOnSpin513 } from './stock-5-13';
+import { StockOnSpin613, StockOnSpin619 } from './stock-6-13';
+import { StrictBoostOnSpin } from './strict-boost';
+import { Vcpu } from './vcpu';
+
+/** A VM of `n` vCPUs and a host that records every yield_to and answers `answer`. */
+function vm(n: number, answer = 1, posted = false) {
+  const vcpus = Array.from({ length: n }, (_, i) => new Vcpu(i, 0, i, n, new Thread(i, i, [0])));
+  const calls: number[] = [];
+  let last = 0;
+  const host: SpinHost = {
+    vcpusOf: () => vcpus,
+    lastBoosted: () => last,
+    setLastBoosted: (_vm, i) => {
+      last = i;
+    },
+    yieldTo: (_me, target) => {
+      calls.push(target.index);
+      return answer;
+    },
+    skipped: () => undefined,
+    postedInterrupts: posted,
+  };
+  return { vcpus, calls, host, last: () => last, setLast: (i: number) => (last = i) };
+}
+
+/** Preempted while runnable, in kernel or user mode. */
+function preempt(v: Vcpu, inKernel: boolean): void {
+  v.preempted = true;
+  v.ready = true;
+  v.preemptedInKernel = inKernel;
+  v.scheduledOut = true;
+}
+
+/** Woken from halt but not yet run: ready, not preempted. */
+function wokenFromHalt(v: Vcpu): void {
+  v.ready = true;
+  v.scheduledOut = true;
+}
+
+describe('kvm_vcpu_on_spin candidate selection', () => {
+  it('round-robins from last_boosted_vcpu + 1 and remembers the boosted index (5.6)', () => {
+    const { vcpus, calls, host, last, setLast } = vm(4);
+    vcpus.forEach((v) => preempt(v, true));
+    setLast(2);
+    new StockOnSpin56().onSpin(host, vcpus[0]!, true);
+    assert.deepEqual(calls, [3]);
+    assert.equal(last(), 3);
+  });
+
+  it('ends the search after three -ESRCH failures', () => {
+    const { vcpus, calls, host } = vm(6, -1);
+    vcpus.forEach((v) => preempt(v, true));
+    new StockOnSpin56().onSpin(host, vcpus[0]!, true);
+    assert.equal(calls.length, 3);
+  });
+
+  it('dy_eligible alternates for a vCPU that is itself in a spin loop', () => {
+    const { vcpus } = vm(1);
+    const v = vcpus[0]!;
+    v.inSpinLoop = true;
+    assert.deepEqual(
+      [eligibleForDirectedYield(v), eligibleForDirectedYield(v), eligibleForDirectedYield(v)],
+      [false, true, false],
+    );
+    v.inSpinLoop = false;
+    assert.deepEqual([eligibleForDirectedYield(v), eligibleForDirectedYield(v)], [true, true]);
+  });
+
+  it('5.6 skips a vCPU preempted in user mode; ple-kvm boosts it when it holds the spinner’s IPI bit', () => {
+    const stock = vm(2);
+    preempt(stock.vcpus[1]!, false);
+    new StockOnSpin56().onSpin(stock.host, stock.vcpus[0]!, true);
+    assert.deepEqual(stock.calls, [], 'stock: lost opportunity');
+
+    const patched = vm(2);
+    const receiver = patched.vcpus[1]!;
+    preempt(receiver, false);
+    const policy = new StrictBoostOnSpin();
+    policy.onSpin(patched.host, patched.vcpus[0]!, true);
+    assert.deepEqual(patched.calls, [], 'no IPI from the spinner: still skipped');
+    policy.onIpi(patched.vcpus[0]!, receiver);
+    assert.equal(receiver.ipiReceived[0], 1, 'IPI to a scheduled-out vCPU sets the sender bit');
+    policy.onSpin(patched.host, patched.vcpus[0]!, true);
+    assert.deepEqual(patched.calls, [1]);
+  });
+
+  it('5.13 boosts a user-mode vCPU with a pending posted interrupt, only with APICv', () => {
+    const withApicv = vm(2, 1, true);
+    preempt(withApicv.vcpus[1]!, false);
+    withApicv.vcpus[1]!.pendingInterrupt = true;
+    new StockOnSpin513().onSpin(withApicv.host, withApicv.vcpus[0]!, true);
+    assert.deepEqual(withApicv.calls, [1]);
+    const svm = vm(2, 1, false);
+    preempt(svm.vcpus[1]!, false);
+    svm.vcpus[1]!.pendingInterrupt = true;
+    new StockOnSpin513().onSpin(svm.host, svm.vcpus[0]!, true);
+    assert.deepEqual(svm.calls, []);
+  });
+
+  it('a vCPU woken from halt is a candidate under stock, and not under ple-kvm unless it holds the bit', () => {
+    const stock = vm(2);
+    wokenFromHalt(stock.vcpus[1]!);
+    new StockOnSpin56().onSpin(stock.host, stock.vcpus[0]!, true);
+    assert.deepEqual(stock.calls, [1], 'stock: overboost');
+
+    const patched = vm(2);
+    const woken = patched.vcpus[1]!;
+    wokenFromHalt(woken);
+    new StrictBoostOnSpin().onSpin(patched.host, patched.vcpus[0]!, true);
+    assert.deepEqual(patched.calls, [], 'strict boost: skipped');
+    const withBit = vm(2);
+    wokenFromHalt(withBit.vcpus[1]!);
+    withBit.vcpus[1]!.ipiReceived[0] = 1;
+    new StrictBoostOnSpin().onSpin(withBit.host, withBit.vcpus[0]!, true);
+    assert.deepEqual(withBit.calls, [1], 'it was sent the spinner’s IPI: boosted');
+  });
+
+  it('a halted vCPU with nothing pending is skipped; a PV kick makes it a candidate', () => {
+    const { vcpus, calls, host } = vm(2);
+    vcpus[1]!.ready = true;
+    vcpus[1]!.halted = true;
+    new StockOnSpin56().onSpin(host, vcpus[0]!, true);
+    assert.deepEqual(calls, []);
+    vcpus[1]!.pvUnhalted = true;
+    new StockOnSpin56().onSpin(host, vcpus[0]!, true);
+    assert.deepEqual(calls, [1]);
+  });
+
+  it('6.13–6.18 store the loop offset as last_boosted_vcpu; 6.19 stores the index', () => {
+    for (const [policy, expected] of [
+      [new StockOnSpin613(), 0],
+      [new StockOnSpin619(), 3],
+    ] as const) {
+      const { vcpus, host, last, setLast } = vm(4);
+      vcpus.forEach((v) => preempt(v, true));
+      setLast(2);
+      policy.onSpin(host, vcpus[1]!, true);
+      assert.equal(last(), expected, policy.name);
+    }
+  });
+});

@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { parse } from 'yaml';
+import { parseScenario, parseScenarioYaml, type ScenarioInput } from '../../src/sim/scenario';
+import { simulate } from '../../src/sim/simulate';
+
+const scenarioPath = (name: string) => join(__dirname, '..', '..', '..', 'scenarios', `${name}.yaml`);
+const load = (name: string) => parseScenarioYaml(readFileSync(scenarioPath(name), 'utf8'), name);
+const raw = (name: string) => parse(readFileSync(scenarioPath(name), 'utf8')) as ScenarioInput;
+
+/** Behaviour that follows from the mechanisms; nothing here is coded into the models. */
+describe('emergent behaviour', () => {
+  it('with vCPUs ≤ pCPUs every model agrees within noise', () => {
+    const s = load('undercommitted');
+    const runs = ['stock-5.6', 'ple-kvm', 'stock-6.6', 'stock-6.14', 'stock-6.19'].map(
+      (m) => simulate(s, m).totals,
+    );
+    for (const r of runs.slice(1)) {
+      assert.ok(Math.abs(r.usefulNs / runs[0]!.usefulNs - 1) < 0.02, 'useful time within 2 %');
+      assert.ok(
+        Math.abs(r.pleExits - runs[0]!.pleExits) <= 0.05 * runs[0]!.pleExits + 10,
+        'PLE exits within 5 %',
+      );
+    }
+  });
+
+  it('stock PLE exits and spin share rise with the oversubscription ratio', () => {
+    const base = raw('paper-four-8vcpu-vms');
+    const at = (count: number) => {
+      const s = parseScenario({ ...base, duration: '300ms', vms: [{ ...base.vms[0]!, count }] });
+      const t = simulate(s, 'stock-5.6').totals;
+      return { ple: t.pleExits, spinShare: t.spinNs / t.runNs };
+    };
+    const [r1, r2, r4] = [at(1), at(2), at(4)];
+    assert.ok(r1.ple < r2.ple && r2.ple < r4.ple, `PLE exits 1:1 ${r1.ple} < 2:1 ${r2.ple} < 4:1 ${r4.ple}`);
+    assert.ok(r2.spinShare > 5 * r1.spinShare, `spin share 1:1 ${r1.spinShare} ≪ 2:1 ${r2.spinShare}`);
+    assert.ok(r4.spinShare > 0.9 * r2.spinShare, `spin share stays high at 4:1 (${r4.spinShare})`);
+  });
+
+  it('on the paper scenario ple-kvm cuts PLE exits and spin time substantially and keeps fairness', () => {
+    const s = load('paper-four-8vcpu-vms');
+    const stock = simulate(s, 'stock-5.6').totals;
+    const patched = simulate(s, 'ple-kvm').totals;
+    assert.ok(patched.pleExits < 0.5 * stock.pleExits, `PLE exits ${stock.pleExits} → ${patched.pleExits}`);
+    assert.ok(patched.spinNs < 0.5 * stock.spinNs, `spin ${stock.spinNs} → ${patched.spinNs}`);
+    assert.ok(patched.usefulNs > stock.usefulNs, 'more useful guest time');
+    assert.ok(patched.overboosts < stock.overboosts && patched.lostOpportunities < stock.lostOpportunities);
+    assert.ok(
+      stock.jainFairness - patched.jainFairness <= 0.02,
+      `fairness ${stock.jainFairness} → ${patched.jainFairness}`,
+    );
+  });
+});

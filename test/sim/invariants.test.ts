@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import fc from 'fast-check';
+import { MODELS } from '../../src/sim/models';
+import { parseScenario, type ScenarioInput } from '../../src/sim/scenario';
+import { buildHost, summarize } from '../../src/sim/simulate';
+import { ThreadState } from '../../src/sim/host/thread';
+
+const workload = fc.record({
+  busy: fc.double({ min: 0.2, max: 1, noNaN: true }),
+  burst: fc.constantFrom('500us', '2ms', '5ms'),
+  userShare: fc.double({ min: 0, max: 1, noNaN: true }),
+  locks: fc.record({
+    count: fc.integer({ min: 1, max: 4 }),
+    perSecond: fc.integer({ min: 0, max: 40000 }),
+    hold: fc.constantFrom('1us', '5us', '30us'),
+  }),
+  ipis: fc.record({
+    perSecond: fc.integer({ min: 0, max: 5000 }),
+    targets: fc.integer({ min: 1, max: 4 }),
+    handler: fc.constantFrom('1us', '3us'),
+  }),
+  pvSpinlocks: fc.boolean(),
+});
+
+/** Small random hosts: 1–6 pCPUs, 1–3 VMs of 1–5 vCPUs, any model, Intel or AMD, some host load. */
+const scenario: fc.Arbitrary<ScenarioInput> = fc.integer({ min: 1, max: 6 }).chain((pcpus) =>
+  fc.record({
+    host: fc.record({
+      pcpus: fc.constant(pcpus),
+      kernel: fc.constant('5.6.0'),
+      cpu: fc.record({ vendor: fc.constantFrom('intel' as const, 'amd' as const) }),
+      ple: fc.record({ enabled: fc.boolean() }),
+      otherLoad: fc.record({ threads: fc.integer({ min: 0, max: 2 }) }),
+    }),
+    vms: fc.array(
+      fc.record({
+        name: fc.constantFrom('a', 'b', 'c'),
+        vcpus: fc.integer({ min: 1, max: 5 }),
+        pinning: fc.constantFrom('none' as const, 'dedicated' as const),
+        cpus: fc.constant(`0-${pcpus - 1}`),
+        workload,
+      }),
+      { minLength: 1, maxLength: 3 },
+    ),
+    duration: fc.constantFrom('20ms', '50ms'),
+    seed: fc.nat(1000),
+  }),
+);
+
+it('conserves time, never runs a thread twice, never gives a VM more CPU than it was runnable; same seed, same bytes', () => {
+  fc.assert(
+    fc.property(scenario, fc.constantFrom(...MODELS.map((m) => m.name)), (input, modelName) => {
+      const s = parseScenario({ ...input, vms: input.vms.map((v, i) => ({ ...v, name: `${v.name}${i}` })) });
+      const model = MODELS.find((m) => m.name === modelName)!;
+      const host = buildHost(s, model, s.seed);
+      host.run(s.duration); // switchIn throws if a thread would run on two pCPUs at once
+      const d = s.duration;
+      host.rqs.forEach((rq, cpu) =>
+        assert.equal(rq.busyNs + host.idleNs[cpu]!, d, `pCPU ${cpu}: busy + idle = duration`),
+      );
+      const running = host.threads.filter((t) => t.state === ThreadState.Running);
+      assert.equal(
+        new Set(running.map((t) => t.cpu)).size,
+        running.length,
+        'at most one running thread per pCPU',
+      );
+      for (const t of host.threads)
+        assert.equal(
+          t.runNs + t.waitNs + host.sleepNs[t.id]!,
+          d,
+          `thread ${t.id}: run + wait + sleep = duration`,
+        );
+      for (const v of host.vcpus) {
+        assert.equal(v.usefulNs + v.spinNs, v.thread.runNs, `vCPU ${v.id}: guest time = host run time`);
+        assert.equal(v.haltedNs, host.sleepNs[v.thread.id], `vCPU ${v.id}: halted = asleep`);
+      }
+      const result = summarize(host, model, s.seed);
+      for (const vm of result.vms)
+        assert.ok(
+          vm.runNs <= vm.runNs + vm.waitNs && vm.runNs <= d * Math.min(vm.vcpus, s.host.pcpus),
+          vm.name,
+        );
+      const again = summarize(
+        (() => {
+          const h = buildHost(s, model, s.seed);
+          h.run(d);
+          return h;
+        })(),
+        model,
+        s.seed,
+      );
+      assert.equal(JSON.stringify(again), JSON.stringify(result));
+    }),
+    { numRuns: 60 },
+  );
+});
