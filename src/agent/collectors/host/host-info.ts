@@ -1,0 +1,116 @@
+import type { HostRoot, Missing } from '../../host-root';
+import { parseSchedstatYields } from '../procfs/proc-formats';
+
+export interface PleParams {
+  vendor: 'vmx' | 'svm';
+  enabled: boolean;
+  gap: number;
+  window: number;
+  grow: number;
+  shrink: number;
+  max: number;
+}
+
+export interface HostInfo {
+  kernel: string;
+  scheduler: 'cfs' | 'eevdf';
+  cpuVendor: 'intel' | 'amd' | 'unknown';
+  pcpus: number;
+  topology: { sockets: number; coresPerSocket: number; threadsPerCore: number };
+  ple: PleParams | null;
+  /** IPIv/APICv (Intel) or AVIC (AMD): IPIs bypass kvm_apic_ipi, so IPI-based boosting cannot see them. */
+  ipiVirtualized: boolean | null;
+  yieldCount?: number;
+  errors: number;
+  missing: Missing[];
+}
+
+const bool = (v: string | null) => (v === null ? null : /^(Y|1)$/.test(v.trim()));
+const num = (v: string | null) => (v !== null && /^\d+$/.test(v.trim()) ? Number(v.trim()) : null);
+
+/** EEVDF replaced CFS in Linux 6.6. */
+export function schedulerOf(kernel: string): 'cfs' | 'eevdf' {
+  const m = /^(\d+)\.(\d+)/.exec(kernel);
+  if (!m) return 'cfs';
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 6 || (major === 6 && minor >= 6) ? 'eevdf' : 'cfs';
+}
+
+/** Kernel release, CPU vendor and topology, KVM's PLE parameters, IPI virtualisation and host yields. */
+export async function collectHostInfo(root: HostRoot): Promise<HostInfo> {
+  const kernel = (await root.read('proc', 'sys', 'kernel', 'osrelease'))?.trim() ?? 'unknown';
+  const cpuinfo = (await root.read('proc', 'cpuinfo')) ?? '';
+  const processors = cpuinfo.split(/\n\s*\n/).filter((b) => /^processor\s*:/m.test(b));
+  const field = (block: string, name: string) =>
+    new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(block)?.[1]?.trim();
+  const vendorId = processors[0] ? field(processors[0], 'vendor_id') : undefined;
+  const cpuVendor = vendorId === 'GenuineIntel' ? 'intel' : vendorId === 'AuthenticAMD' ? 'amd' : 'unknown';
+  const sockets = new Set(processors.map((b) => field(b, 'physical id') ?? '0')).size || 1;
+  const cores =
+    new Set(
+      processors.map(
+        (b) => `${field(b, 'physical id') ?? '0'}/${field(b, 'core id') ?? field(b, 'processor')}`,
+      ),
+    ).size || 1;
+  const pcpus = Math.max(processors.length, 1);
+  const info: HostInfo = {
+    kernel,
+    scheduler: schedulerOf(kernel),
+    cpuVendor,
+    pcpus,
+    topology: {
+      sockets,
+      coresPerSocket: Math.max(1, Math.round(cores / sockets)),
+      threadsPerCore: Math.max(1, Math.round(pcpus / cores)),
+    },
+    ple: null,
+    ipiVirtualized: null,
+    errors: 0,
+    missing: [],
+  };
+  const intel = (name: string) => root.read('sys', 'module', 'kvm_intel', 'parameters', name);
+  const amd = (name: string) => root.read('sys', 'module', 'kvm_amd', 'parameters', name);
+  const gap = num(await intel('ple_gap'));
+  if (gap !== null) {
+    info.ple = {
+      vendor: 'vmx',
+      enabled: gap !== 0,
+      gap,
+      window: num(await intel('ple_window')) ?? 4096,
+      grow: num(await intel('ple_window_grow')) ?? 2,
+      shrink: num(await intel('ple_window_shrink')) ?? 0,
+      max: num(await intel('ple_window_max')) ?? 0xffffffff,
+    };
+    const ipiv = bool(await intel('enable_ipiv'));
+    const apicv = bool(await intel('enable_apicv'));
+    info.ipiVirtualized = ipiv === null ? (apicv === null ? null : false) : ipiv && apicv !== false;
+  } else {
+    const count = num(await amd('pause_filter_count'));
+    if (count !== null) {
+      info.ple = {
+        vendor: 'svm',
+        enabled: count !== 0,
+        gap: num(await amd('pause_filter_thresh')) ?? 128,
+        window: count,
+        grow: num(await amd('pause_filter_count_grow')) ?? 2,
+        shrink: num(await amd('pause_filter_count_shrink')) ?? 0,
+        max: num(await amd('pause_filter_count_max')) ?? 65535,
+      };
+      info.ipiVirtualized = bool(await amd('avic'));
+    }
+  }
+  const schedstat = await root.read('proc', 'schedstat');
+  const yields = schedstat === null ? null : parseSchedstatYields(schedstat);
+  if (yields) info.yieldCount = yields.yieldCount;
+  else {
+    if (schedstat !== null) info.errors++;
+    info.missing.push({
+      signal: 'hostYields',
+      reason:
+        schedstat === null
+          ? '/proc/schedstat absent (CONFIG_SCHEDSTATS off)'
+          : '/proc/schedstat in an unknown format',
+    });
+  }
+  return info;
+}

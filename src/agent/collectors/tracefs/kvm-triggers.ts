@@ -1,0 +1,113 @@
+import { appendFile, access } from 'node:fs/promises';
+import type { HostRoot, Missing } from '../../host-root';
+import { parseHist } from './hist-format';
+
+/** PAUSE exit reasons: VMX EXIT_REASON_PAUSE_INSTRUCTION = 40, SVM_EXIT_PAUSE = 0x77. */
+export const PAUSE_EXIT_REASON = { vmx: 40, svm: 0x77 } as const;
+
+interface Trigger {
+  event: string;
+  spec: string;
+}
+
+/** The in-kernel aggregations spinwise installs: counting happens in the kernel, per thread. */
+export function kvmTriggers(vendor: 'vmx' | 'svm'): Record<'pleExits' | 'pleWindow' | 'ipis', Trigger> {
+  return {
+    pleExits: {
+      event: 'kvm/kvm_exit',
+      spec: `hist:keys=common_pid:vals=hitcount:sort=common_pid:size=8192 if exit_reason==${PAUSE_EXIT_REASON[vendor]}`,
+    },
+    pleWindow: {
+      event: 'kvm/kvm_ple_window_update',
+      spec: 'hist:keys=common_pid:vals=hitcount:sort=common_pid:size=8192',
+    },
+    ipis: {
+      event: 'kvm/kvm_apic_ipi',
+      spec: 'hist:keys=common_pid,dest_id:vals=hitcount:sort=common_pid:size=8192',
+    },
+  };
+}
+
+export interface TraceCounts {
+  /** Cumulative PLE exits per vCPU thread id. */
+  pleExits?: Map<number, number>;
+  pleWindowUpdates?: Map<number, number>;
+  /** Cumulative IPIs per "senderTid:destApicId". */
+  ipis?: Map<string, number>;
+  errors: number;
+  missing: Missing[];
+}
+
+/**
+ * Installs the hist triggers on start and removes exactly those on stop (a '!'-prefixed copy of
+ * each trigger written to the same file), leaving any trigger someone else installed alone.
+ */
+export class KvmTracefs {
+  private readonly installed: Trigger[] = [];
+  private readonly failed = new Map<string, string>();
+  private dir: string | null = null;
+
+  constructor(
+    private readonly root: HostRoot,
+    private readonly vendor: 'vmx' | 'svm',
+  ) {}
+
+  async start(): Promise<void> {
+    for (const candidate of ['sys/kernel/tracing', 'sys/kernel/debug/tracing']) {
+      try {
+        await access(this.root.path(candidate, 'events', 'kvm'));
+        this.dir = candidate;
+        break;
+      } catch {
+        // try the next mount point
+      }
+    }
+    for (const [signal, trigger] of Object.entries(kvmTriggers(this.vendor))) {
+      if (!this.dir) {
+        this.failed.set(
+          signal,
+          'no tracefs with kvm events under /sys/kernel/tracing or /sys/kernel/debug/tracing',
+        );
+        continue;
+      }
+      try {
+        await appendFile(this.root.path(this.dir, 'events', trigger.event, 'trigger'), `${trigger.spec}\n`);
+        this.installed.push(trigger);
+      } catch (err) {
+        this.failed.set(
+          signal,
+          `cannot install hist trigger on ${trigger.event}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+        );
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    while (this.installed.length > 0) {
+      const trigger = this.installed.pop()!;
+      await appendFile(
+        this.root.path(this.dir!, 'events', trigger.event, 'trigger'),
+        `!${trigger.spec}\n`,
+      ).catch(() => undefined);
+    }
+  }
+
+  async read(): Promise<TraceCounts> {
+    const out: TraceCounts = { errors: 0, missing: [] };
+    for (const [signal, reason] of this.failed)
+      out.missing.push({ signal: signal as Missing['signal'], reason });
+    for (const trigger of this.installed) {
+      const text = await this.root.read(this.dir!, 'events', trigger.event, 'hist');
+      const { entries, errors } = parseHist(text ?? '');
+      out.errors += errors;
+      if (trigger.event === 'kvm/kvm_apic_ipi') {
+        out.ipis = new Map(entries.map((e) => [`${e.keys.common_pid}:${e.keys.dest_id}`, e.hitcount]));
+      } else {
+        const counts = new Map(entries.map((e) => [e.keys.common_pid!, e.hitcount]));
+        if (trigger.event === 'kvm/kvm_exit') out.pleExits = counts;
+        else out.pleWindowUpdates = counts;
+      }
+    }
+    return out;
+  }
+}
