@@ -61,7 +61,7 @@ export async function collectQemuProcesses(root: HostRoot): Promise<ProcfsResult
         errors,
         schedstatMissing: absent,
       } = await readThreadCounters(root, pid, Number(task));
-      const vcpu: VcpuThread = { index, tid: Number(task), affinity: [], ...counters };
+      const vcpu: VcpuThread = { index, tid: Number(task), ...counters };
       result.errors += errors;
       if (absent) schedstatMissing = true;
       vm.vcpus.push(vcpu);
