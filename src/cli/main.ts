@@ -1,4 +1,5 @@
 import { CliError, processIo, type CliIo } from './cli-error';
+import { agentCommand } from './agent-command';
 import { compareCommand } from './compare-command';
 import { roundtripCommand } from './roundtrip-command';
 import { simulateCommand } from './simulate-command';
@@ -13,6 +14,11 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   compare: {
     run: compareCommand,
     summary: 'compare <scenario.yaml> [--models a,b] [--seeds K] [--json]: models side by side',
+  },
+  agent: {
+    run: agentCommand,
+    summary:
+      'agent [--node N] [--host-root DIR] [--interval 10s] [--once|--intervals N] [--stdout] [--simulate FILE]',
   },
   roundtrip: {
     run: roundtripCommand,

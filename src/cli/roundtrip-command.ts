@@ -24,7 +24,9 @@ export async function roundtripCommand(_argv: string[], io: CliIo): Promise<numb
     vcpus: [
       { vm: 'vm-a', vcpu: 0, tid: 1001, runNs: 8_000_000_000, waitNs: 2_000_000_000, pleExits: 41_000 },
     ],
+    vms: [],
     host: {},
+    agent: { spoolBytes: 0, droppedSamples: 0 },
     missing: [{ signal: 'kvmStats', reason: 'roundtrip: no KVM on this path' }],
   };
   const done = new Promise<NodeSample>((resolve) => {

@@ -36,7 +36,20 @@ const sample: fc.Arbitrary<NodeSample> = fc.record({
     ),
     { maxLength: 8 },
   ),
+  vms: fc.array(
+    fc.record(
+      {
+        vm: text,
+        pid: fc.integer({ min: 1, max: 4_194_304 }),
+        haltExits: maybe(counter),
+        directedYieldAttempted: maybe(counter),
+      },
+      { requiredKeys: ['vm', 'pid'] },
+    ),
+    { maxLength: 3 },
+  ),
   host: fc.record({ yieldCount: maybe(counter) }, { requiredKeys: [] }),
+  agent: fc.record({ spoolBytes: counter, droppedSamples: counter }),
   missing: fc.array(
     fc.record({
       signal: fc.constantFrom('pleExits' as const, 'kvmStats' as const, 'ipis' as const),
@@ -212,7 +225,9 @@ describe('wire codecs', () => {
       intervalMs: 0,
       seriesRestarted: false,
       vcpus: [],
+      vms: [],
       host: {},
+      agent: { spoolBytes: 0, droppedSamples: 0 },
       missing: [],
       extra: 1,
     };

@@ -48,6 +48,21 @@ export const vcpuDelta = z
   .strict();
 export type VcpuDelta = z.infer<typeof vcpuDelta>;
 
+/** KVM's per-VM statistics (debugfs sums over the VM's vCPUs), as deltas over the interval. */
+export const vmDelta = z
+  .object({
+    vm: name,
+    pid: positiveInt,
+    exits: count.optional(),
+    haltExits: count.optional(),
+    haltWakeup: count.optional(),
+    /** PV directed yields only (KVM_HC_SCHED_YIELD / KICK_CPU); PLE's yields are never counted here. */
+    directedYieldAttempted: count.optional(),
+    directedYieldSuccessful: count.optional(),
+  })
+  .strict();
+export type VmDelta = z.infer<typeof vmDelta>;
+
 export const nodeSample = z
   .object({
     schema: z.literal('spinwise.sample.v1'),
@@ -59,12 +74,15 @@ export const nodeSample = z
     /** Counters were reset (QEMU restart, agent restart): this sample's deltas start a new series. */
     seriesRestarted: z.boolean(),
     vcpus: z.array(vcpuDelta),
+    vms: z.array(vmDelta),
     host: z
       .object({
         yieldCount: count.optional(),
         busyNs: count.optional(),
       })
       .strict(),
+    /** The agent's own health: what waits in its disk spool, and samples it had to drop (cumulative). */
+    agent: z.object({ spoolBytes: count, droppedSamples: count }).strict(),
     missing: z.array(missingSignal),
   })
   .strict();

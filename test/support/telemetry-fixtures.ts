@@ -10,7 +10,9 @@ export function sampleFixture(node: string, seq: number): NodeSample {
     intervalMs: 10_000,
     seriesRestarted: false,
     vcpus: [{ vm: 'vm-a', vcpu: 0, tid: 4242, runNs: 9_000_000_000, waitNs: 1_000_000, pleExits: 1200 }],
+    vms: [],
     host: { yieldCount: 77 },
+    agent: { spoolBytes: 0, droppedSamples: 0 },
     missing: [{ signal: 'kvmStats', reason: 'debugfs not mounted' }],
   };
 }

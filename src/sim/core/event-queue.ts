@@ -31,6 +31,11 @@ export class EventQueue {
     return this.size;
   }
 
+  /** Time of the earliest event (the queue must not be empty). */
+  peekTime(): number {
+    return this.times[0]!;
+  }
+
   push(time: number, kind: number, target: number, gen: number): void {
     if (this.size === this.times.length) this.grow();
     const order = this.pushed++;

@@ -167,6 +167,13 @@ export class HostModel implements SpinHost {
   // ---- running ----------------------------------------------------------------------------------
 
   run(durationNs: number): void {
+    this.start();
+    this.advanceTo(durationNs);
+    this.finish();
+  }
+
+  /** Starts every vCPU and the host load at time 0. */
+  start(): void {
     for (const v of this.vcpus) {
       v.activity = Activity.Halted;
       v.idleUntilNs = 0;
@@ -174,9 +181,14 @@ export class HostModel implements SpinHost {
     }
     for (const load of this.loads) this.startLoadBurst(load);
     this.queue.push(this.tickNs, Ev.Tick, 0, 0);
+  }
+
+  /** Processes every event up to `untilNs`; a later call continues where this one stopped. */
+  advanceTo(untilNs: number): void {
     const q = this.queue;
-    while (q.pop()) {
-      if (q.time > durationNs) break;
+    while (q.length > 0) {
+      if (q.peekTime() > untilNs) break;
+      q.pop();
       this.now = q.time;
       this.events++;
       const target = q.target;
@@ -215,12 +227,20 @@ export class HostModel implements SpinHost {
         }
       }
     }
-    this.now = durationNs;
-    this.finish();
+    this.now = untilNs;
+  }
+
+  /** A thread's run time up to now, the running stretch included (what schedstat shows mid-run). */
+  runNsNow(t: Thread): number {
+    return t.runNs + (t.state === ThreadState.Running ? this.now - t.execStartNs : 0);
+  }
+
+  waitNsNow(t: Thread): number {
+    return t.waitNs + (t.state === ThreadState.Runnable ? this.now - t.runnableSinceNs : 0);
   }
 
   /** Close every open interval at the end of the run. */
-  private finish(): void {
+  finish(): void {
     for (const rq of this.rqs) {
       this.updateCurr(rq);
       if (!rq.curr) this.idleNs[rq.cpu]! += this.now - this.idleSince[rq.cpu]!;

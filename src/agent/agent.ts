@@ -1,0 +1,126 @@
+import { codecs, TOPICS, type NodeInventory, type NodeSample } from '../telemetry';
+import { collectHostInfo } from './collectors/host/host-info';
+import { collectKvmDebugfs } from './collectors/kvm-debugfs/kvm-debugfs';
+import { collectQemuProcesses } from './collectors/procfs/qemu-processes';
+import { KvmTracefs } from './collectors/tracefs/kvm-triggers';
+import type { HostRoot, Missing } from './host-root';
+import { Sampler, type NodeSnapshot } from './sampler/sampler';
+import type { DiskSpool } from './sinks/disk-spool';
+import type { Sink } from './sinks/sink';
+
+export interface AgentOptions {
+  node: string;
+  root: HostRoot;
+  sink: Sink;
+  /** Keeps the sequence number across restarts and reports backlog and drops. */
+  spool?: DiskSpool;
+  /** Wall or simulated clock, ms since the epoch. */
+  clock: () => number;
+  /** Signals this deployment cannot give at all (no QMP sockets, no Kubernetes access). */
+  unavailable?: Missing[];
+}
+
+/** One node's agent: collectors → sampler → sink, every interval. */
+export class Agent {
+  private tracefs: KvmTracefs | null = null;
+  private readonly sampler: Sampler;
+  private lastInventory = '';
+  collectErrors = 0;
+
+  constructor(private readonly options: AgentOptions) {
+    this.sampler = new Sampler(options.node, options.spool?.nextSeq ?? 0);
+  }
+
+  /** Installs tracefs triggers and takes the baseline snapshot. */
+  async start(): Promise<void> {
+    const host = await collectHostInfo(this.options.root);
+    this.tracefs = new KvmTracefs(
+      this.options.root,
+      host.ple?.vendor ?? (host.cpuVendor === 'amd' ? 'svm' : 'vmx'),
+    );
+    await this.tracefs.start();
+    this.sampler.observe(await this.snapshot(), this.agentStats());
+  }
+
+  private agentStats(): NodeSample['agent'] {
+    return {
+      spoolBytes: this.options.spool?.pendingBytes ?? 0,
+      droppedSamples: this.options.spool?.dropped ?? 0,
+    };
+  }
+
+  private async snapshot(): Promise<NodeSnapshot> {
+    const root = this.options.root;
+    const [vms, trace, kvm, host] = await Promise.all([
+      collectQemuProcesses(root),
+      this.tracefs!.read(),
+      collectKvmDebugfs(root),
+      collectHostInfo(root),
+    ]);
+    this.collectErrors += vms.errors + trace.errors + kvm.errors + host.errors;
+    const missing = [...vms.missing, ...kvm.missing, ...(this.options.unavailable ?? [])];
+    if (vms.vms.length === 0)
+      missing.splice(0, missing.length, ...missing.filter((m) => m.signal !== 'kvmStats'));
+    const snap: NodeSnapshot = {
+      timestampMs: this.options.clock(),
+      vms: vms.vms,
+      trace,
+      kvm: kvm.vms,
+      host,
+      missing,
+    };
+    this.publishInventory(snap);
+    return snap;
+  }
+
+  /** The inventory goes out when it changes (compacted topic: the newest per node is what counts). */
+  private publishInventory(snap: NodeSnapshot): void {
+    const { host } = snap;
+    const inventory: NodeInventory = {
+      schema: 'spinwise.inventory.v1',
+      node: this.options.node,
+      timestampMs: snap.timestampMs,
+      kernel: host.kernel,
+      scheduler: host.scheduler,
+      cpuVendor: host.cpuVendor,
+      pcpus: host.pcpus,
+      topology: host.topology,
+      ple: host.ple,
+      ipiVirtualized: host.ipiVirtualized,
+      vms: snap.vms.map((vm) => ({
+        name: vm.name,
+        pid: vm.pid,
+        vcpus: vm.vcpus.map((v) => ({ index: v.index, tid: v.tid, affinity: v.affinity })),
+        ...(vm.podUid ? { kubevirt: { podUid: vm.podUid } } : {}),
+      })),
+    };
+    const fingerprint = JSON.stringify({ ...inventory, timestampMs: 0 });
+    if (fingerprint === this.lastInventory) return;
+    this.lastInventory = fingerprint;
+    this.options.sink.write([
+      {
+        topic: TOPICS.inventory,
+        key: this.options.node,
+        value: codecs.inventory.encode(inventory).toString(),
+      },
+    ]);
+  }
+
+  /** Collects, turns counters into one sample and hands it to the sink. */
+  async sample(): Promise<NodeSample> {
+    const snap = await this.snapshot();
+    const sample = this.sampler.observe(snap, this.agentStats())!;
+    if (this.options.spool) this.options.spool.nextSeq = this.sampler.seq;
+    this.options.sink.write([
+      { topic: TOPICS.samples, key: this.options.node, value: codecs.sample.encode(sample).toString() },
+    ]);
+    return sample;
+  }
+
+  /** Removes exactly the triggers it installed and flushes the sink. */
+  async stop(): Promise<void> {
+    await this.tracefs?.stop();
+    await this.options.sink.flush();
+    await this.options.sink.close();
+  }
+}

@@ -1,0 +1,239 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { HostModel } from '../../sim/host/host-model';
+import type { Scenario } from '../../sim/scenario';
+import { buildHost, pleConfigOf, resolveModel } from '../../sim/simulate';
+import { kvmTriggers } from '../collectors/tracefs/kvm-triggers';
+
+/** Cumulative counters of one simulated vCPU thread, as the renderer writes them. */
+export interface SimulatedVcpuCounters {
+  vm: string;
+  vcpu: number;
+  tid: number;
+  pleExits: number;
+  pleWindowUpdates: number;
+  runNs: number;
+  waitNs: number;
+  timeslices: number;
+}
+
+const pidOf = (vm: number) => 2000 + vm * 1000;
+const tidOf = (vm: number, vcpu: number) => pidOf(vm) + 1 + vcpu;
+
+/**
+ * A KVM node made of a model run: a host-root tree with procfs, sysfs, tracefs and debugfs files
+ * in the kernel's formats, rewritten as simulated time advances. The agent's real collectors read
+ * it. Tracefs behaves like the kernel's: a hist file counts only while its trigger is installed,
+ * from the moment it was installed.
+ */
+export class SimulatedNode {
+  readonly host: HostModel;
+  readonly modelName: string;
+  private readonly active = new Map<string, Map<string, number>>();
+  private previous = new Map<string, number>();
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly dir: string,
+    modelName?: string,
+    seed = scenario.seed,
+  ) {
+    const model = resolveModel(scenario, modelName);
+    this.modelName = model.name;
+    this.host = buildHost(scenario, model, seed);
+  }
+
+  get nowNs(): number {
+    return this.host.now;
+  }
+
+  private async put(rel: string, text: string): Promise<void> {
+    const file = join(this.dir, rel);
+    await mkdir(join(file, '..'), { recursive: true });
+    await writeFile(file, text);
+  }
+
+  /** Static files (kernel, CPUs, KVM parameters, processes) and the counters at time 0. */
+  async init(): Promise<void> {
+    const s = this.scenario;
+    this.host.start();
+    const ple = pleConfigOf(s);
+    await this.put('proc/sys/kernel/osrelease', `${s.host.kernel}\n`);
+    const vendor = s.host.cpu.vendor === 'intel' ? 'GenuineIntel' : 'AuthenticAMD';
+    await this.put(
+      'proc/cpuinfo',
+      Array.from(
+        { length: s.host.pcpus },
+        (_, i) => `processor\t: ${i}\nvendor_id\t: ${vendor}\nphysical id\t: 0\ncore id\t\t: ${i}\n`,
+      ).join('\n') + '\n',
+    );
+    const params =
+      ple.vendor === 'vmx'
+        ? {
+            module: 'kvm_intel',
+            files: {
+              ple_gap: ple.enabled ? 128 : 0,
+              ple_window: ple.base,
+              ple_window_grow: ple.grow,
+              ple_window_shrink: ple.shrink,
+              ple_window_max: ple.max,
+              enable_apicv: s.host.apicv ? 'Y' : 'N',
+              enable_ipiv: 'N',
+            },
+          }
+        : {
+            module: 'kvm_amd',
+            files: {
+              pause_filter_count: ple.enabled ? ple.base : 0,
+              pause_filter_thresh: 128,
+              pause_filter_count_grow: ple.grow,
+              pause_filter_count_shrink: ple.shrink,
+              pause_filter_count_max: ple.max,
+              avic: 0,
+            },
+          };
+    for (const [name, value] of Object.entries(params.files))
+      await this.put(`sys/module/${params.module}/parameters/${name}`, `${value}\n`);
+    for (const [, trigger] of Object.entries(kvmTriggers(ple.vendor))) {
+      await this.put(`sys/kernel/tracing/events/${trigger.event}/trigger`, '');
+      await this.put(`sys/kernel/tracing/events/${trigger.event}/hist`, '');
+    }
+    for (const [i, vm] of this.host.vms.entries()) {
+      const pid = pidOf(i);
+      await this.put(`proc/${pid}/comm`, 'qemu-system-x86\n');
+      await this.put(`proc/${pid}/cmdline`, `qemu-system-x86_64\0-name\0guest=${vm.name},debug-threads=on\0`);
+      await this.put(
+        `proc/${pid}/cgroup`,
+        `0::/machine.slice/machine-qemu\\x2d${i}\\x2d${vm.name}.scope/libvirt/emulator\n`,
+      );
+      await this.put(`proc/${pid}/task/${pid}/comm`, 'qemu-system-x86\n');
+      for (const v of vm.vcpus)
+        await this.put(`proc/${pid}/task/${tidOf(i, v.index)}/comm`, `CPU ${v.index}/KVM\n`);
+    }
+    await this.render();
+  }
+
+  /** Runs the model `ns` further and rewrites every counter file. */
+  async advance(ns: number): Promise<void> {
+    this.host.advanceTo(this.host.now + ns);
+    await this.render();
+  }
+
+  counters(): SimulatedVcpuCounters[] {
+    return this.host.vcpus.map((v) => ({
+      vm: this.host.vms[v.vm]!.name,
+      vcpu: v.index,
+      tid: tidOf(v.vm, v.index),
+      pleExits: v.pleExits,
+      pleWindowUpdates: v.pleWindowUpdates,
+      runNs: this.host.runNsNow(v.thread),
+      waitNs: this.host.waitNsNow(v.thread),
+      timeslices: v.thread.timeslices,
+    }));
+  }
+
+  private async render(): Promise<void> {
+    const host = this.host;
+    for (const v of host.vcpus) {
+      const pid = pidOf(v.vm);
+      const dir = `proc/${pid}/task/${tidOf(v.vm, v.index)}`;
+      const t = v.thread;
+      await this.put(`${dir}/schedstat`, `${host.runNsNow(t)} ${host.waitNsNow(t)} ${t.timeslices}\n`);
+      await this.put(
+        `${dir}/status`,
+        `Name:\tCPU ${v.index}/KVM\nState:\tR (running)\nTgid:\t${pid}\nPid:\t${tidOf(v.vm, v.index)}\nCpus_allowed_list:\t${compressCpuList(t.allowed)}\nvoluntary_ctxt_switches:\t${t.voluntarySwitches}\nnonvoluntary_ctxt_switches:\t${t.involuntarySwitches}\n`,
+      );
+    }
+    const cpuLine = (cpu: number) =>
+      `cpu${cpu} ${host.yieldCount[cpu]} 0 0 0 0 0 ${host.rqs[cpu]!.busyNs} 0 0`;
+    await this.put(
+      'proc/schedstat',
+      `version 15\ntimestamp ${Math.floor(host.now / 4e6)}\n${host.rqs.map((rq) => cpuLine(rq.cpu)).join('\n')}\n`,
+    );
+    for (const [i, vm] of host.vms.entries()) {
+      const sum = (pick: (v: (typeof vm.vcpus)[number]) => number) =>
+        vm.vcpus.reduce((a, v) => a + pick(v), 0);
+      const dir = `sys/kernel/debug/kvm/${pidOf(i)}-12`;
+      await this.put(`${dir}/exits`, `${sum((v) => v.pleExits + v.haltExits)}\n`);
+      await this.put(`${dir}/halt_exits`, `${sum((v) => v.haltExits)}\n`);
+      await this.put(`${dir}/directed_yield_attempted`, `${sum((v) => v.pvYieldAttempted)}\n`);
+      await this.put(`${dir}/directed_yield_successful`, `${sum((v) => v.pvYieldSuccessful)}\n`);
+    }
+    await this.renderTracefs();
+  }
+
+  /** Cumulative per-key counts of each traced event in the model. */
+  private eventCounts(event: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const v of this.host.vcpus) {
+      const tid = tidOf(v.vm, v.index);
+      if (event === 'kvm/kvm_exit') out.set(`${tid}`, v.pleExits);
+      else if (event === 'kvm/kvm_ple_window_update') out.set(`${tid}`, v.pleWindowUpdates);
+      else v.ipisSent.forEach((n, dest) => n > 0 && out.set(`${tid},${dest}`, n));
+    }
+    return out;
+  }
+
+  private async renderTracefs(): Promise<void> {
+    const vendor = pleConfigOf(this.scenario).vendor;
+    const current = new Map<string, number>();
+    for (const trigger of Object.values(kvmTriggers(vendor))) {
+      const base = `sys/kernel/tracing/events/${trigger.event}`;
+      const installed = installedTriggers(
+        await readFile(join(this.dir, base, 'trigger'), 'utf8').catch(() => ''),
+      );
+      const counts = this.eventCounts(trigger.event);
+      for (const [k, n] of counts) current.set(`${trigger.event}|${k}`, n);
+      if (!installed.includes(trigger.spec)) {
+        this.active.delete(trigger.event);
+        await this.put(`${base}/hist`, '');
+        continue;
+      }
+      // Installed since the previous render: the kernel started counting then.
+      let from = this.active.get(trigger.event);
+      if (!from) {
+        from = new Map([...counts.keys()].map((k) => [k, this.previous.get(`${trigger.event}|${k}`) ?? 0]));
+        this.active.set(trigger.event, from);
+      }
+      const lines = [...counts]
+        .map(([k, n]) => [k, n - (from!.get(k) ?? 0)] as const)
+        .filter(([, n]) => n > 0)
+        .map(([k, n]) => {
+          const [pid, dest] = k.split(',');
+          const keys =
+            dest === undefined
+              ? `common_pid: ${pid!.padStart(10)}`
+              : `common_pid: ${pid!.padStart(10)}, dest_id: ${dest.padStart(10)}`;
+          return `{ ${keys} } hitcount: ${String(n).padStart(10)}`;
+        });
+      await this.put(
+        `${base}/hist`,
+        `# event histogram\n#\n# trigger info: ${trigger.spec} [active]\n#\n\n${lines.join('\n')}\n\nTotals:\n    Hits: ${lines.length}\n    Entries: ${lines.length}\n    Dropped: 0\n`,
+      );
+    }
+    this.previous = current;
+  }
+}
+
+/** Triggers in effect after a sequence of writes to a tracefs `trigger` file ("!spec" removes one). */
+function installedTriggers(text: string): string[] {
+  const active: string[] = [];
+  for (const line of text.split('\n').filter(Boolean)) {
+    if (line.startsWith('!')) {
+      const at = active.indexOf(line.slice(1));
+      if (at >= 0) active.splice(at, 1);
+    } else active.push(line);
+  }
+  return active;
+}
+
+function compressCpuList(cpus: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < cpus.length; i++) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j]! + 1) j++;
+    parts.push(i === j ? `${cpus[i]}` : `${cpus[i]}-${cpus[j]}`);
+    i = j;
+  }
+  return parts.join(',');
+}
