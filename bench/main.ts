@@ -1,9 +1,11 @@
+import { agentBench } from './agent-bench';
 import { busStoreBench } from './bus-store-bench';
 import { simBench } from './sim-bench';
 
 /** `npm run bench [-- name…]`: every benchmark, or the named ones; each prints its own table. */
 const BENCHES: Record<string, () => Promise<void>> = {
   sim: simBench,
+  agent: agentBench,
   'bus-store': busStoreBench,
 };
 

@@ -1,6 +1,7 @@
 import { codecs, TOPICS, type NodeInventory, type NodeSample } from '../telemetry';
 import { collectHostInfo } from './collectors/host/host-info';
 import { collectKvmDebugfs } from './collectors/kvm-debugfs/kvm-debugfs';
+import { kubevirtIdentityOfDomain } from './collectors/procfs/proc-formats';
 import { collectQemuProcesses } from './collectors/procfs/qemu-processes';
 import { KvmTracefs } from './collectors/tracefs/kvm-triggers';
 import type { HostRoot, Missing } from './host-root';
@@ -25,6 +26,7 @@ export class Agent {
   private tracefs: KvmTracefs | null = null;
   private readonly sampler: Sampler;
   private lastInventory = '';
+  private readonly threadNames = new Map<string, number | null>();
   collectErrors = 0;
 
   constructor(private readonly options: AgentOptions) {
@@ -52,7 +54,7 @@ export class Agent {
   private async snapshot(): Promise<NodeSnapshot> {
     const root = this.options.root;
     const [vms, trace, kvm, host] = await Promise.all([
-      collectQemuProcesses(root),
+      collectQemuProcesses(root, this.threadNames),
       this.tracefs!.read(),
       collectKvmDebugfs(root),
       collectHostInfo(root),
@@ -91,7 +93,10 @@ export class Agent {
         name: vm.name,
         pid: vm.pid,
         vcpus: vm.vcpus.map((v) => ({ index: v.index, tid: v.tid, affinity: v.affinity })),
-        ...(vm.podUid ? { kubevirt: { podUid: vm.podUid } } : {}),
+        // In a virt-launcher pod (cgroup names a pod), the domain name carries namespace and VMI.
+        ...(vm.podUid
+          ? { kubevirt: { podUid: vm.podUid, ...(kubevirtIdentityOfDomain(vm.name) ?? {}) } }
+          : {}),
       })),
     };
     const fingerprint = JSON.stringify({ ...inventory, timestampMs: 0 });

@@ -9,6 +9,7 @@ import { collectHostInfo } from './host/host-info';
 import { collectKvmDebugfs } from './kvm-debugfs/kvm-debugfs';
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
+import { kubevirtIdentityOfDomain } from './procfs/proc-formats';
 import { collectQemuProcesses, readThreadCounters } from './procfs/qemu-processes';
 import { parseHist } from './tracefs/hist-format';
 import { KvmTracefs } from './tracefs/kvm-triggers';
@@ -40,6 +41,8 @@ describe('collectors on captured kernel formats', () => {
       },
     ]);
     assert.deepEqual(result.missing, []);
+    assert.deepEqual(kubevirtIdentityOfDomain('default_web-1'), { namespace: 'default', vmi: 'web-1' });
+    assert.equal(kubevirtIdentityOfDomain('plain-libvirt-guest'), null);
   });
 
   it('tracefs: hist output per thread and per (sender, destination), malformed lines counted', async () => {

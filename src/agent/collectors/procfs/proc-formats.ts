@@ -67,3 +67,9 @@ export function parseSchedstatYields(text: string): { yieldCount: number; cpus: 
   }
   return cpus > 0 ? { yieldCount, cpus } : null;
 }
+
+/** KubeVirt names the libvirt domain `<namespace>_<vmi>` inside a virt-launcher pod. */
+export function kubevirtIdentityOfDomain(domain: string): { namespace: string; vmi: string } | null {
+  const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)_([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(domain);
+  return m ? { namespace: m[1]!, vmi: m[3]! } : null;
+}

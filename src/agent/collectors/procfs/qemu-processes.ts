@@ -40,7 +40,10 @@ const QEMU_COMM = /^(qemu-system-|qemu-kvm)/;
  * QEMU processes and their vCPU threads from /proc: `comm` names the process and each
  * `task/<tid>/comm` "CPU <n>/KVM" names a vCPU; schedstat and status give its counters.
  */
-export async function collectQemuProcesses(root: HostRoot): Promise<ProcfsResult> {
+export async function collectQemuProcesses(
+  root: HostRoot,
+  known?: Map<string, number | null>,
+): Promise<ProcfsResult> {
   const result: ProcfsResult = { vms: [], errors: 0, missing: [] };
   let schedstatMissing = false;
   for (const entry of await root.list('proc')) {
@@ -54,7 +57,13 @@ export async function collectQemuProcesses(root: HostRoot): Promise<ProcfsResult
     const podUid = podUidOfCgroup(cgroup);
     if (podUid) vm.podUid = podUid;
     for (const task of await root.list('proc', entry, 'task')) {
-      const index = vcpuIndexOfComm((await root.read('proc', entry, 'task', task, 'comm')) ?? '');
+      // A thread keeps its name for life: `known` (pid/tid → vCPU index or null) spares re-reading it.
+      const key = `${entry}/${task}`;
+      let index = known?.get(key);
+      if (index === undefined) {
+        index = vcpuIndexOfComm((await root.read('proc', entry, 'task', task, 'comm')) ?? '');
+        known?.set(key, index);
+      }
       if (index === null) continue;
       const {
         counters,
