@@ -3,6 +3,7 @@ import { collectHostInfo } from './collectors/host/host-info';
 import { collectKvmDebugfs } from './collectors/kvm-debugfs/kvm-debugfs';
 import { kubevirtIdentityOfDomain } from './collectors/procfs/proc-formats';
 import { collectQemuProcesses } from './collectors/procfs/qemu-processes';
+import { collectQmpStats } from './collectors/qmp/qmp-stats';
 import { KvmTracefs } from './collectors/tracefs/kvm-triggers';
 import type { HostRoot, Missing } from './host-root';
 import { Sampler, type NodeSnapshot } from './sampler/sampler';
@@ -17,7 +18,9 @@ export interface AgentOptions {
   spool?: DiskSpool;
   /** Wall or simulated clock, ms since the epoch. */
   clock: () => number;
-  /** Signals this deployment cannot give at all (no QMP sockets, no Kubernetes access). */
+  /** Where `<domain>.sock` QMP sockets live, for per-vCPU KVM stats (query-stats). */
+  qmpSocketDir?: string;
+  /** Signals this deployment cannot give at all (no Kubernetes access). */
   unavailable?: Missing[];
 }
 
@@ -59,8 +62,12 @@ export class Agent {
       collectKvmDebugfs(root),
       collectHostInfo(root),
     ]);
-    this.collectErrors += vms.errors + trace.errors + kvm.errors + host.errors;
-    const missing = [...vms.missing, ...kvm.missing, ...(this.options.unavailable ?? [])];
+    const qmp = await collectQmpStats(
+      this.options.qmpSocketDir,
+      vms.vms.map((vm) => vm.name),
+    );
+    this.collectErrors += vms.errors + trace.errors + kvm.errors + host.errors + qmp.errors;
+    const missing = [...vms.missing, ...kvm.missing, ...qmp.missing, ...(this.options.unavailable ?? [])];
     if (vms.vms.length === 0)
       missing.splice(0, missing.length, ...missing.filter((m) => m.signal !== 'kvmStats'));
     const snap: NodeSnapshot = {
@@ -68,6 +75,7 @@ export class Agent {
       vms: vms.vms,
       trace,
       kvm: kvm.vms,
+      qmp: qmp.byTid,
       host,
       missing,
     };

@@ -40,6 +40,7 @@ export async function agentCommand(argv: string[], io: CliIo): Promise<number> {
       speed: { type: 'string', default: '1' },
       'spool-dir': { type: 'string' },
       'spool-max-bytes': { type: 'string', default: String(64 * 1024 * 1024) },
+      'qmp-socket-dir': { type: 'string' },
     },
   });
   const node = (values.node ?? hostname()).toLowerCase();
@@ -91,7 +92,7 @@ export async function agentCommand(argv: string[], io: CliIo): Promise<number> {
     sink,
     spool,
     clock,
-    unavailable: [{ signal: 'qmpStats', reason: 'no QMP socket configured' }],
+    qmpSocketDir: values['qmp-socket-dir'],
   });
   await agent.start();
   let stopping = false;

@@ -2,6 +2,7 @@ import type { Missing } from '../host-root';
 import type { HostInfo } from '../collectors/host/host-info';
 import type { VmKvmStats } from '../collectors/kvm-debugfs/kvm-debugfs';
 import type { QemuProcess } from '../collectors/procfs/qemu-processes';
+import type { VcpuKvmStats } from '../collectors/qmp/qmp-stats';
 import type { TraceCounts } from '../collectors/tracefs/kvm-triggers';
 import type { NodeSample, VcpuDelta, VmDelta } from '../../telemetry';
 
@@ -11,6 +12,8 @@ export interface NodeSnapshot {
   vms: QemuProcess[];
   trace: TraceCounts;
   kvm: Map<number, VmKvmStats>;
+  /** Per-vCPU KVM stats from QMP, by thread id. */
+  qmp: Map<number, VcpuKvmStats>;
   host: HostInfo;
   /** Signals missing beyond what the collectors listed (no QMP socket, no Kubernetes access). */
   missing: Missing[];
