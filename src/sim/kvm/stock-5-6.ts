@@ -12,14 +12,14 @@ export class StockOnSpin56 implements DirectedYieldPolicy {
 
   /** The candidate filters, in the kernel's order. */
   protected candidate(host: SpinHost, me: Vcpu, v: Vcpu, yieldToKernelMode: boolean): boolean {
-    if (!v.ready) return this.skip(host, me, v);
+    if (!v.ready) return this.reject(host, me, v);
     if (v === me) return false;
     // Halted in kvm_vcpu_block with nothing pending: boosting it would achieve nothing.
-    if (v.halted && !dyRunnable(v)) return this.skip(host, me, v);
+    if (v.halted && !dyRunnable(v)) return this.reject(host, me, v);
     // PLE fires at CPL 0, so a vCPU preempted in user mode is assumed not to hold a kernel lock —
     // which also skips an IPI receiver preempted in user mode (the paper's "lost opportunity").
-    if (v.preempted && yieldToKernelMode && !this.inKernelOrPending(host, v)) return this.skip(host, me, v);
-    if (!eligibleForDirectedYield(v)) return this.skip(host, me, v);
+    if (v.preempted && yieldToKernelMode && !this.inKernelOrPending(host, v)) return this.reject(host, me, v);
+    if (!eligibleForDirectedYield(v)) return this.reject(host, me, v);
     return true;
   }
 
@@ -27,7 +27,7 @@ export class StockOnSpin56 implements DirectedYieldPolicy {
     return v.preemptedInKernel;
   }
 
-  protected skip(host: SpinHost, me: Vcpu, v: Vcpu): false {
+  protected reject(host: SpinHost, me: Vcpu, v: Vcpu): false {
     host.skipped(me, v);
     return false;
   }

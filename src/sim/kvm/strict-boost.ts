@@ -16,13 +16,13 @@ export class StrictBoostOnSpin extends StockOnSpin56 {
     if (v === me) return false;
     const holdsMyBit = v.ipiReceived[me.index] === 1;
     if (v.preempted) {
-      if (yieldToKernelMode && !v.preemptedInKernel && !holdsMyBit) return this.skip(host, me, v);
+      if (yieldToKernelMode && !v.preemptedInKernel && !holdsMyBit) return this.reject(host, me, v);
     } else if (!(v.ready && holdsMyBit)) {
       // KERNEL.md §4: "otherwise the spinner sets its bit and skips it".
       v.ipiReceived[me.index] = 1;
-      return this.skip(host, me, v);
+      return this.reject(host, me, v);
     }
-    if (!eligibleForDirectedYield(v)) return this.skip(host, me, v);
+    if (!eligibleForDirectedYield(v)) return this.reject(host, me, v);
     return true;
   }
 
