@@ -1,3 +1,5 @@
+import { ScenarioError } from '../sim/scenario';
+import { ValidationError } from '../telemetry';
 import { CliError, processIo, type CliIo } from './cli-error';
 import { agentCommand } from './agent-command';
 import { compareCommand } from './compare-command';
@@ -41,6 +43,12 @@ function usage(): string {
   ].join('\n');
 }
 
+/** Errors whose message tells the user what to fix: printed without a stack, exit status 2. */
+function isUsersToFix(err: unknown): boolean {
+  if (err instanceof CliError || err instanceof ValidationError || err instanceof ScenarioError) return true;
+  return ((err as { code?: unknown }).code ?? '').toString().startsWith('ERR_PARSE_ARGS');
+}
+
 /** Runs one CLI invocation; returns the exit status. */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
   const [name, ...rest] = argv;
@@ -56,13 +64,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   try {
     return await command.run(rest, io);
   } catch (err) {
-    const name_ = (err as Error).name;
-    if (
-      err instanceof CliError ||
-      name_ === 'ValidationError' ||
-      name_ === 'ScenarioError' ||
-      (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
-    ) {
+    if (isUsersToFix(err)) {
       io.err(`spinwise ${name}: ${(err as Error).message}\n`);
       return 2;
     }
