@@ -53,3 +53,31 @@ describe('emergent behaviour', () => {
     );
   });
 });
+
+describe('PLE tuning and PV spinlocks', () => {
+  it('on a 1:1-pinned host PLE exits are pure overhead: disabling PLE removes them and loses no useful time', () => {
+    const base = raw('pinned-1to1');
+    const on = simulate(parseScenario(base), 'stock-5.13').totals;
+    const off = simulate(
+      parseScenario({ ...base, host: { ...base.host, ple: { enabled: false } } }),
+      'stock-5.13',
+    ).totals;
+    assert.ok(on.pleExits > 0);
+    assert.equal(off.pleExits, 0);
+    assert.equal(on.yieldSuccesses, 0, 'nobody to yield to when every vCPU has its own pCPU');
+    assert.ok(off.usefulNs >= on.usefulNs * 0.999, `useful ${on.usefulNs} → ${off.usefulNs}`);
+  });
+
+  it('PV spinlocks halt waiters and the unlocker kicks them with a directed yield', () => {
+    const s = load('mixed-fleet-node');
+    const r = simulate(s, 'stock-6.6');
+    const batch = r.vcpus.filter((v) => v.vm === 'batch');
+    const others = r.vcpus.filter((v) => v.vm !== 'batch');
+    assert.ok(batch.reduce((a, v) => a + v.pvYieldAttempted, 0) > 0, 'kicks from the PV-spinlock VM');
+    assert.equal(
+      others.reduce((a, v) => a + v.pvYieldAttempted, 0),
+      0,
+      'no PV yields without PV spinlocks',
+    );
+  });
+});
