@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { NodeSample } from '../../telemetry';
+import { Hysteresis } from './hysteresis';
+import { NodeWindow } from './node-window';
+import { vmMetrics } from './vm-metrics';
+
+function sample(
+  seq: number,
+  vcpus: NodeSample['vcpus'] = [],
+  missing: NodeSample['missing'] = [],
+): NodeSample {
+  return {
+    schema: 'spinwise.sample.v1',
+    node: 'n1',
+    seq,
+    timestampMs: 1_000_000 + seq * 10_000,
+    intervalMs: 10_000,
+    seriesRestarted: false,
+    vcpus,
+    vms: [],
+    host: {},
+    agent: { spoolBytes: 0, droppedSamples: 0 },
+    missing,
+  };
+}
+
+describe('node window', () => {
+  it('absorbs duplicates, orders stragglers by seq, counts gaps, evicts by time, refuses the late', () => {
+    const w = new NodeWindow('n1', 30_000);
+    assert.equal(w.add(sample(0)), 'accepted');
+    assert.equal(w.add(sample(2)), 'accepted');
+    assert.equal(w.gaps, 1);
+    assert.equal(w.add(sample(2)), 'duplicate');
+    assert.equal(w.add(sample(1)), 'accepted', 'an out-of-order straggler');
+    assert.equal(w.gaps, 0, 'it filled the gap');
+    assert.deepEqual(
+      w.contents().map((s) => s.seq),
+      [0, 1, 2],
+    );
+    w.add(sample(5));
+    assert.deepEqual(
+      w.contents().map((s) => s.seq),
+      [5],
+      'samples 30 s or more older than the newest left the window',
+    );
+    assert.equal(w.add(sample(1)), 'late');
+    assert.equal(w.duplicates, 1);
+  });
+});
+
+describe('per-VM metrics', () => {
+  it('rates PLE exits per vCPU-second, run-queue wait share and a spin lower bound', () => {
+    const vcpu = (vm: string, i: number, ple: number) => ({
+      vm,
+      vcpu: i,
+      tid: 100 + i,
+      pleExits: ple,
+      runNs: 6e9,
+      waitNs: 4e9,
+    });
+    const { vms, missing } = vmMetrics(
+      [sample(0, [vcpu('a', 0, 1000), vcpu('a', 1, 3000)]), sample(1, [vcpu('a', 0, 0), vcpu('a', 1, 4000)])],
+      2000,
+    );
+    assert.deepEqual(missing, []);
+    assert.equal(vms.length, 1);
+    const a = vms[0]!;
+    assert.equal(a.vcpuSeconds, 40, '2 vCPUs × 20 s');
+    assert.equal(a.pleExitsPerVcpuSecond, 8000 / 40);
+    assert.equal(a.waitShare, 0.4);
+    assert.equal(a.spinShareLowerBound, (8000 * 2000) / 24e9);
+  });
+
+  it('says null, not zero, for a signal the node could not give', () => {
+    const { vms, missing } = vmMetrics(
+      [
+        sample(
+          0,
+          [{ vm: 'a', vcpu: 0, tid: 1, runNs: 1e9, waitNs: 0 }],
+          [{ signal: 'pleExits', reason: 'no tracefs' }],
+        ),
+      ],
+      2000,
+    );
+    assert.equal(vms[0]!.pleExitsPerVcpuSecond, null);
+    assert.equal(vms[0]!.spinShareLowerBound, null);
+    assert.deepEqual(missing, ['pleExits']);
+  });
+});
+
+describe('hysteresis', () => {
+  it('raises after N windows over and clears after M under; one noisy window changes nothing', () => {
+    const h = new Hysteresis(2, 3);
+    const seen = [true, false, true, true, false, true, false, false, false].map((x) => h.observe(x));
+    assert.deepEqual(seen, [null, null, null, 'raised', null, null, null, null, 'cleared']);
+  });
+});
