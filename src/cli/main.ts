@@ -3,6 +3,7 @@ import { ValidationError } from '../telemetry';
 import { CliError, processIo, type CliIo } from './cli-error';
 import { agentCommand } from './agent-command';
 import { compareCommand } from './compare-command';
+import { replayCommand } from './replay-command';
 import { roundtripCommand } from './roundtrip-command';
 import { simulateCommand } from './simulate-command';
 
@@ -21,6 +22,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     run: agentCommand,
     summary:
       'agent [--node N] [--host-root DIR] [--interval 10s] [--once|--intervals N] [--stdout] [--simulate FILE]',
+  },
+  replay: {
+    run: replayCommand,
+    summary: 'replay <telemetry.jsonl> [--json]: findings and recommendations from recorded agent output',
   },
   roundtrip: {
     run: roundtripCommand,
