@@ -1,3 +1,4 @@
+import { advisorBench } from './advisor-bench';
 import { agentBench } from './agent-bench';
 import { busStoreBench } from './bus-store-bench';
 import { simBench } from './sim-bench';
@@ -6,6 +7,7 @@ import { simBench } from './sim-bench';
 const BENCHES: Record<string, () => Promise<void>> = {
   sim: simBench,
   agent: agentBench,
+  advisor: advisorBench,
   'bus-store': busStoreBench,
 };
 
