@@ -3,6 +3,7 @@ import { ValidationError } from '../telemetry';
 import { CliError, processIo, type CliIo } from './cli-error';
 import { agentCommand } from './agent-command';
 import { compareCommand } from './compare-command';
+import { demoCommand } from './demo-command';
 import { replayCommand } from './replay-command';
 import { roundtripCommand } from './roundtrip-command';
 import { simulateCommand } from './simulate-command';
@@ -10,6 +11,10 @@ import { simulateCommand } from './simulate-command';
 type Command = (argv: string[], io: CliIo) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
+  demo: {
+    run: demoCommand,
+    summary: 'demo [--port 8080] [--nodes 3]: simulated nodes, agents, advisor and API on embedded defaults',
+  },
   simulate: {
     run: simulateCommand,
     summary: 'simulate <scenario.yaml> [--model NAME] [--seed N] [--json]: one model run',
