@@ -1,6 +1,7 @@
 import { ScenarioError } from '../sim/scenario';
 import { ValidationError } from '../telemetry';
 import { CliError, processIo, type CliIo } from './cli-error';
+import { advisorCommand } from './advisor-command';
 import { agentCommand } from './agent-command';
 import { compareCommand } from './compare-command';
 import { demoCommand } from './demo-command';
@@ -22,6 +23,10 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   compare: {
     run: compareCommand,
     summary: 'compare <scenario.yaml> [--models a,b] [--seeds K] [--json]: models side by side',
+  },
+  advisor: {
+    run: advisorCommand,
+    summary: 'advisor [--port 8080]: the advisor service (Kafka and InfluxDB from the environment)',
   },
   agent: {
     run: agentCommand,
