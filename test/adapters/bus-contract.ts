@@ -154,6 +154,43 @@ export function busContract(label: string, makeBus: () => MessageBus): void {
       );
     });
 
+    it('with held commits, a restarted group resumes at what was committed, not at what was handled', async () => {
+      const t = topic(2);
+      await bus.ensureTopics([t]);
+      const group = `g-${randomUUID()}`;
+      const producer = bus.producer();
+      await producer.send(
+        t.name,
+        Array.from({ length: 20 }, (_, seq) => encode('node-a', seq)),
+      );
+      const partition = partitionForKey('node-a', 2);
+      const held = (got: number[]) => {
+        const consumer = bus.consumer({
+          groupId: group,
+          topics: [t.name],
+          fromBeginning: true,
+          holdCommits: true,
+        });
+        return { consumer, start: () => consumer.start(async (m) => void got.push(decode(m).seq)) };
+      };
+      const firstGot: number[] = [];
+      const first = held(firstGot);
+      await first.start();
+      await waitFor('20 messages', () => firstGot.length >= 20);
+      // Only the first 12 had a durable effect: commit through them.
+      await first.consumer.commit([{ topic: t.name, partition, offset: '12' }]);
+      await first.consumer.stop();
+
+      const secondGot: number[] = [];
+      const second = held(secondGot);
+      await second.start();
+      await waitFor('8 redelivered', () => secondGot.length >= 8);
+      await sleep(500);
+      await second.consumer.stop();
+      await producer.close();
+      assert.deepEqual(secondGot, [12, 13, 14, 15, 16, 17, 18, 19]);
+    });
+
     it('routes invalid messages to the dead-letter topic with the reason and original bytes, and goes on', async () => {
       const t = topic(2);
       await bus.ensureTopics([t, { name: TOPICS.deadLetter, partitions: 1, compacted: false }]);

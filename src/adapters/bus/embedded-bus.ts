@@ -22,6 +22,7 @@ interface Member {
   topics: string[];
   handler: MessageHandler;
   owned: Set<string>;
+  holdCommits: boolean;
   inFlight: number;
   idle: Notifier;
 }
@@ -30,13 +31,15 @@ interface Member {
 const REDELIVERY_DELAY_MS = 100;
 
 /**
- * One consumer group: the committed offset of each partition, the members, and one delivery loop
- * per partition. A loop hands the next message to whichever member owns the partition *now* and
- * commits it when the handler returns, so a rebalance never loses or repeats a committed message.
+ * One consumer group: the committed offset and delivery position of each partition, the members,
+ * and one delivery loop per partition. A loop hands the next message to whichever member owns the
+ * partition *now* and commits it when the handler returns (unless the member holds its commits), so
+ * a rebalance never loses or repeats a committed message; a new owner starts at the last commit.
  */
 class Group {
   readonly members: Member[] = [];
   readonly committed = new Map<string, number>();
+  private readonly position = new Map<string, number>();
   readonly changed = new Notifier();
   private readonly loops = new Set<string>();
   closed = false;
@@ -52,6 +55,7 @@ class Group {
       this.bus.partitionsOf(topic).forEach((partition, index) => {
         const tp = `${topic}/${index}`;
         if (!this.committed.has(tp)) this.committed.set(tp, fromBeginning ? 0 : partition.log.length);
+        if (!this.position.has(tp)) this.position.set(tp, this.committed.get(tp)!);
         if (!this.loops.has(tp)) {
           this.loops.add(tp);
           void this.deliver(tp, partition);
@@ -70,6 +74,7 @@ class Group {
 
   /** Round-robin over the members subscribed to each topic, in join order (like Kafka's RoundRobinAssignor). */
   private rebalance(): void {
+    const before = new Map([...this.loops].map((tp) => [tp, this.owner(tp)]));
     for (const m of this.members) m.owned.clear();
     for (const tp of this.loops) {
       const topic = tp.slice(0, tp.lastIndexOf('/'));
@@ -78,7 +83,14 @@ class Group {
       const index = Number(tp.slice(tp.lastIndexOf('/') + 1));
       subscribed[index % subscribed.length]!.owned.add(tp);
     }
+    // Kafka: a partition's new owner fetches from the committed offset, not from where the old one was.
+    for (const tp of this.loops)
+      if (this.owner(tp) !== before.get(tp)) this.position.set(tp, this.committed.get(tp)!);
     this.changed.notifyAll();
+  }
+
+  commit(member: Member, tp: string, offset: number): void {
+    if (member.owned.has(tp)) this.committed.set(tp, offset);
   }
 
   private owner(tp: string): Member | undefined {
@@ -87,7 +99,7 @@ class Group {
 
   private async deliver(tp: string, partition: Partition): Promise<void> {
     while (!this.closed) {
-      const offset = this.committed.get(tp)!;
+      const offset = this.position.get(tp)!;
       const owner = this.owner(tp);
       const message = partition.log[offset];
       if (!owner || !message) {
@@ -97,7 +109,11 @@ class Group {
       owner.inFlight++;
       try {
         await owner.handler(message);
-        this.committed.set(tp, offset + 1);
+        // A rebalance during the handler moved the position back to the commit: keep it there.
+        if (this.owner(tp) === owner) {
+          this.position.set(tp, offset + 1);
+          if (!owner.holdCommits) this.committed.set(tp, offset + 1);
+        }
       } catch {
         await new Promise((r) => setTimeout(r, REDELIVERY_DELAY_MS));
       } finally {
@@ -180,6 +196,7 @@ export class EmbeddedBus implements MessageBus {
           topics: options.topics,
           handler,
           owned: new Set(),
+          holdCommits: options.holdCommits ?? false,
           inFlight: 0,
           idle: new Notifier(),
         };
@@ -197,6 +214,10 @@ export class EmbeddedBus implements MessageBus {
         }
         for (const list of Object.values(out)) list.sort((a, b) => a - b);
         return out;
+      },
+      commit: async (positions) => {
+        for (const p of positions)
+          if (member) joined.commit(member, `${p.topic}/${p.partition}`, Number(p.offset));
       },
     };
   }

@@ -11,6 +11,7 @@ import type { TopicSpec } from '../../telemetry';
 import type {
   BusConsumer,
   BusProducer,
+  CommitPosition,
   ConsumerOptions,
   MessageBus,
   MessageHandler,
@@ -137,7 +138,7 @@ export class KafkaBus implements MessageBus {
               }
             } finally {
               // Commit what was handled, even when a later message threw: it is not redelivered.
-              if (handled !== undefined) {
+              if (handled !== undefined && !options.holdCommits) {
                 await consumer.commitOffsets([
                   {
                     topic: batch.topic,
@@ -156,6 +157,10 @@ export class KafkaBus implements MessageBus {
         await consumer.disconnect();
       },
       assignment: () => assigned,
+      commit: async (positions: CommitPosition[]) => {
+        const mine = positions.filter((p) => assigned[p.topic]?.includes(p.partition));
+        if (mine.length > 0) await consumer.commitOffsets(mine);
+      },
     };
     const closer = { close: handle.stop };
     this.open.add(closer);

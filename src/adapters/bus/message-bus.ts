@@ -29,6 +29,19 @@ export interface ConsumerOptions {
   topics: string[];
   /** Where a group with no committed offset starts: the oldest message, or only new ones. */
   fromBeginning: boolean;
+  /**
+   * Do not commit what the handler finished: the caller commits with `commit()` once the messages'
+   * effects are durable elsewhere. A new owner of a partition restarts at the last commit, so what
+   * was handled but not committed is delivered again.
+   */
+  holdCommits?: boolean;
+}
+
+/** "The next message to read from this partition is `offset`." */
+export interface CommitPosition {
+  topic: string;
+  partition: number;
+  offset: string;
 }
 
 export interface TopicPartitions {
@@ -47,6 +60,8 @@ export interface BusConsumer {
   /** Finishes the message in hand, commits, and leaves the group so others take over. */
   stop(): Promise<void>;
   assignment(): TopicPartitions;
+  /** Commits positions of partitions this member owns (with `holdCommits`); others are ignored. */
+  commit(positions: CommitPosition[]): Promise<void>;
 }
 
 export interface MessageBus {
