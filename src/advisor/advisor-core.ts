@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { routeInvalidToDeadLetter } from '../adapters/bus/dead-letter-router';
 import type { BusConsumer, BusProducer, MessageBus } from '../adapters/bus/message-bus';
 import type { TimeSeriesStore } from '../adapters/store/time-series-store';
@@ -9,25 +10,48 @@ import {
   type NodeInventory,
   type NodeSample,
 } from '../telemetry';
-import { analyzeNode } from './domain/analyze-node';
+import { AlertTracker, type AlertEvent } from './alerts/alert-tracker';
+import { analyzeNode, wireAnalysis } from './domain/analyze-node';
+import type { FitHint } from './domain/calibrate';
+import { ModelCache } from './domain/model-cache';
 import { NodeWindow } from './domain/node-window';
+import { analysisPoints, samplePoints } from './store-points';
+import { PointBuffer } from './point-buffer';
 
 export interface AdvisorOptions {
   /** The rolling window per node (default 5 minutes). */
   windowMs?: number;
-  /** How often each node with new samples is analysed (default 60 s). */
+  /**
+   * Each node is analysed once per epoch of this length in the samples' own time (default 60 s):
+   * when its first sample of the next epoch arrives, or after `idleMs` without samples.
+   */
   analysisIntervalMs?: number;
+  /** Wall time without samples after which a node's open epoch is analysed (default 2 epochs). */
+  idleMs?: number;
+  /** Analyses in a row over (under) a threshold before an alert is raised (cleared); default 2 and 2. */
+  raiseAfter?: number;
+  clearAfter?: number;
   groupId?: string;
+  cache?: ModelCache;
   onAnalysis?: (analysis: NodeAnalysis) => void;
+  onAlert?: (alert: AlertEvent) => void;
   log?: (line: string) => void;
 }
 
 interface NodeState {
-  inventory?: NodeInventory;
   window: NodeWindow;
-  analysis?: NodeAnalysis;
-  /** Samples accepted since the last analysis. */
+  partition: number;
+  /** The open epoch: the one the newest sample fell in. */
+  epoch: number;
+  /** Samples accepted since the last published analysis, and the first offset among them. */
   fresh: number;
+  freshFromSeq: number;
+  heldFromOffset: bigint | null;
+  lastSampleWallMs: number;
+  analysis?: NodeAnalysis;
+  hint?: FitHint;
+  alerts: AlertTracker;
+  closing?: Promise<void>;
 }
 
 /** Counters exported on /metrics. */
@@ -39,19 +63,35 @@ export interface AdvisorMetrics {
   windowsAnalysed: number;
   lastAnalysisMs: number;
   analysisMsTotal: number;
+  /** Wall ms from a window's newest sample reaching this replica to its analysis being published. */
+  lastDelayMs: number;
+  alertsRaised: number;
+  storeWriteFailures: number;
 }
 
+const ALERT_HISTORY = 500;
+
 /**
- * The advisor's engine, free of Nest: consumes samples and inventories (its consumer group shares
- * nodes between replicas), keeps a window per node, analyses nodes with new samples on an interval,
- * publishes analyses and writes summaries to the store.
+ * The advisor's engine, free of Nest. Samples come through a consumer group (replicas share nodes
+ * by partition); every replica reads all inventories. A node's samples are analysed once per epoch
+ * and published to spinwise.analyses.v1, and only then is the partition's offset committed past
+ * them: a replica that stops or dies leaves its unanalysed samples to the next owner, which
+ * neither loses a window nor analyses one twice.
  */
 export class AdvisorCore {
   private readonly nodes = new Map<string, NodeState>();
-  private consumer: BusConsumer | null = null;
+  private readonly inventories = new Map<string, NodeInventory>();
+  /** Per samples partition: the next offset after what was handled, and what was committed. */
+  private readonly handledNext = new Map<number, bigint>();
+  private readonly committed = new Map<number, bigint>();
+  private readonly alertHistory: AlertEvent[] = [];
+  private readonly points: PointBuffer;
+  private readonly cache: ModelCache;
+  private samples: BusConsumer | null = null;
+  private inventory: BusConsumer | null = null;
   private producer: BusProducer | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private analysing = false;
+  private ticking = false;
   ready = false;
   readonly metrics: AdvisorMetrics = {
     samplesIngested: 0,
@@ -61,13 +101,26 @@ export class AdvisorCore {
     windowsAnalysed: 0,
     lastAnalysisMs: 0,
     analysisMsTotal: 0,
+    lastDelayMs: 0,
+    alertsRaised: 0,
+    storeWriteFailures: 0,
   };
 
   constructor(
     private readonly bus: MessageBus,
     private readonly store: TimeSeriesStore,
     private readonly options: AdvisorOptions = {},
-  ) {}
+  ) {
+    this.cache = options.cache ?? new ModelCache();
+    this.points = new PointBuffer(store, (err) => {
+      this.metrics.storeWriteFailures++;
+      options.log?.(`advisor: store write failed (kept for retry): ${err.message}`);
+    });
+  }
+
+  private get epochMs(): number {
+    return this.options.analysisIntervalMs ?? 60_000;
+  }
 
   async start(): Promise<void> {
     await this.bus.ensureTopics(defaultTopicSpecs());
@@ -80,77 +133,160 @@ export class AdvisorCore {
       },
       close: async () => undefined,
     };
-    const samples = routeInvalidToDeadLetter(codecs.sample, deadLetters, async (s) => this.ingestSample(s));
-    const inventories = routeInvalidToDeadLetter(codecs.inventory, deadLetters, async (i) =>
-      this.ingestInventory(i),
-    );
-    this.consumer = this.bus.consumer({
-      groupId: this.options.groupId ?? 'spinwise-advisor',
-      topics: [TOPICS.samples, TOPICS.inventory],
+    // Every replica keeps every node's inventory (a compacted topic: one message per node), read
+    // outside the shared group so that a node's samples and inventory never land on different replicas.
+    this.inventory = this.bus.consumer({
+      groupId: `spinwise-advisor-inventory-${randomUUID()}`,
+      topics: [TOPICS.inventory],
       fromBeginning: true,
     });
-    await this.consumer.start(async (m) => (m.topic === TOPICS.inventory ? inventories(m) : samples(m)));
-    this.timer = setInterval(() => void this.analyseDue(), this.options.analysisIntervalMs ?? 60_000);
+    await this.inventory.start(
+      routeInvalidToDeadLetter(codecs.inventory, deadLetters, async (i) => {
+        this.metrics.inventoriesIngested++;
+        this.inventories.set(i.node, i);
+      }),
+    );
+    this.samples = this.bus.consumer({
+      groupId: this.options.groupId ?? 'spinwise-advisor',
+      topics: [TOPICS.samples],
+      fromBeginning: true,
+      holdCommits: true,
+    });
+    const ingest = routeInvalidToDeadLetter(codecs.sample, deadLetters, (s, m) =>
+      this.ingestSample(s, m.partition, BigInt(m.offset)),
+    );
+    await this.samples.start(async (m) => {
+      await ingest(m);
+      this.handledNext.set(m.partition, BigInt(m.offset) + 1n);
+    });
+    this.timer = setInterval(() => void this.tick(), Math.min(1_000, Math.max(50, this.epochMs / 4)));
     this.ready = true;
   }
 
-  private state(node: string): NodeState {
-    let s = this.nodes.get(node);
-    if (!s)
-      this.nodes.set(
-        node,
-        (s = { window: new NodeWindow(node, this.options.windowMs ?? 300_000), fresh: 0 }),
-      );
-    return s;
-  }
-
-  private async ingestInventory(inventory: NodeInventory): Promise<void> {
-    this.metrics.inventoriesIngested++;
-    this.state(inventory.node).inventory = inventory;
-  }
-
-  private async ingestSample(sample: NodeSample): Promise<void> {
-    const s = this.state(sample.node);
+  private async ingestSample(sample: NodeSample, partition: number, offset: bigint): Promise<void> {
+    let s = this.nodes.get(sample.node);
+    if (!s) {
+      s = {
+        window: new NodeWindow(sample.node, this.options.windowMs ?? 300_000),
+        partition,
+        epoch: Math.floor(sample.timestampMs / this.epochMs),
+        fresh: 0,
+        freshFromSeq: sample.seq,
+        heldFromOffset: null,
+        lastSampleWallMs: Date.now(),
+        alerts: new AlertTracker(this.options.raiseAfter ?? 2, this.options.clearAfter ?? 2),
+      };
+      this.nodes.set(sample.node, s);
+    }
+    const epoch = Math.floor(sample.timestampMs / this.epochMs);
+    // The first sample of a later epoch closes the open one: analyse before it enters the window.
+    if (epoch > s.epoch && s.fresh > 0) await this.close(s, sample.node);
+    s.epoch = Math.max(s.epoch, epoch);
+    s.lastSampleWallMs = Date.now();
     if (s.window.add(sample) !== 'accepted') {
       this.metrics.duplicates++;
       return;
     }
     this.metrics.samplesIngested++;
+    if (s.fresh === 0 || sample.seq < s.freshFromSeq) s.freshFromSeq = sample.seq;
     s.fresh++;
-    await this.store.write(
-      sample.vcpus.map((v) => ({
-        measurement: 'vcpu',
-        tags: { node: sample.node, vm: v.vm, vcpu: String(v.vcpu) },
-        fields: { pleExits: v.pleExits ?? 0, runNs: v.runNs ?? 0, waitNs: v.waitNs ?? 0 },
-        timestampMs: sample.timestampMs,
-      })),
-    );
+    s.heldFromOffset ??= offset;
+    this.points.add(samplePoints(sample));
   }
 
-  /** Analyses every node that has an inventory and new samples; one pass at a time. */
-  async analyseDue(): Promise<void> {
-    if (this.analysing) return;
-    this.analysing = true;
-    try {
-      for (const [node, s] of [...this.nodes].sort(([a], [b]) => a.localeCompare(b))) {
-        if (!s.inventory || s.fresh === 0 || s.window.contents().length < 2) continue;
-        const start = process.hrtime.bigint();
-        const analysis = analyzeNode(s.inventory, s.window.contents());
-        const ms = Number(process.hrtime.bigint() - start) / 1e6;
-        this.metrics.windowsAnalysed++;
-        this.metrics.lastAnalysisMs = ms;
-        this.metrics.analysisMsTotal += ms;
-        const { assumptions: _a, residual: _r, ...wire } = analysis;
-        s.analysis = wire;
-        s.fresh = 0;
-        await this.producer!.send(TOPICS.analyses, [{ key: node, value: codecs.analysis.encode(wire) }]);
-        this.options.onAnalysis?.(wire);
-      }
-    } catch (err) {
-      this.options.log?.(`advisor: analysis failed: ${(err as Error).message}`);
-    } finally {
-      this.analysing = false;
+  /** Analyses a node's fresh samples and publishes the analysis; one close per node at a time. */
+  private async close(s: NodeState, node: string): Promise<void> {
+    while (s.closing) await s.closing;
+    if (s.fresh === 0) return;
+    s.closing = this.analyse(s, node).finally(() => {
+      s.closing = undefined;
+    });
+    await s.closing;
+  }
+
+  private async analyse(s: NodeState, node: string): Promise<void> {
+    const inventory = this.inventories.get(node);
+    // Without an inventory the samples wait (held, uncommitted) until one arrives.
+    if (!inventory) return;
+    const samples = [...s.window.contents()];
+    const fresh = s.fresh;
+    const start = process.hrtime.bigint();
+    const result = analyzeNode(inventory, samples, { cache: this.cache, hint: s.hint });
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const analysis: NodeAnalysis = { ...wireAnalysis(result), newFromSeq: s.freshFromSeq };
+    await this.producer!.send(TOPICS.analyses, [{ key: node, value: codecs.analysis.encode(analysis) }]);
+    // Published: these samples need not be delivered again.
+    s.hint = result.hint;
+    s.analysis = analysis;
+    s.fresh -= fresh;
+    s.heldFromOffset = null;
+    this.metrics.windowsAnalysed++;
+    this.metrics.lastAnalysisMs = ms;
+    this.metrics.analysisMsTotal += ms;
+    this.metrics.lastDelayMs = Date.now() - s.lastSampleWallMs;
+    this.points.add(analysisPoints(analysis));
+    for (const alert of s.alerts.observe(analysis)) {
+      if (alert.transition === 'raised') this.metrics.alertsRaised++;
+      this.alertHistory.push(alert);
+      if (this.alertHistory.length > ALERT_HISTORY) this.alertHistory.shift();
+      this.options.onAlert?.(alert);
     }
+    this.options.onAnalysis?.(analysis);
+  }
+
+  /** Forgets nodes of revoked partitions, analyses idle nodes, commits, flushes points. */
+  private async tick(): Promise<void> {
+    if (this.ticking || !this.samples) return;
+    this.ticking = true;
+    try {
+      const owned = new Set(this.samples.assignment()[TOPICS.samples] ?? []);
+      for (const [node, s] of this.nodes) if (!owned.has(s.partition) && !s.closing) this.nodes.delete(node);
+      for (const p of [...this.handledNext.keys()])
+        if (!owned.has(p)) {
+          this.handledNext.delete(p);
+          this.committed.delete(p);
+        }
+      const idleMs = this.options.idleMs ?? 2 * this.epochMs;
+      for (const [node, s] of this.nodes)
+        if (s.fresh > 0 && Date.now() - s.lastSampleWallMs > idleMs) await this.close(s, node);
+      await this.commit();
+      await this.points.flush();
+    } catch (err) {
+      this.options.log?.(`advisor: ${(err as Error).message}`);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Analyses every node with fresh samples now, whatever its epoch (POST /api/analyse). */
+  async analyseNow(): Promise<number> {
+    let n = 0;
+    for (const [node, s] of [...this.nodes].sort(([a], [b]) => a.localeCompare(b)))
+      if (s.fresh > 0) {
+        await this.close(s, node);
+        n++;
+      }
+    await this.commit();
+    return n;
+  }
+
+  /**
+   * Commits each owned partition up to the oldest sample not yet covered by a published analysis
+   * (or everything handled, when nothing waits).
+   */
+  private async commit(): Promise<void> {
+    const positions = [];
+    for (const [partition, next] of this.handledNext) {
+      let watermark = next;
+      for (const s of this.nodes.values())
+        if (s.partition === partition && s.heldFromOffset !== null && s.heldFromOffset < watermark)
+          watermark = s.heldFromOffset;
+      if (watermark > (this.committed.get(partition) ?? -1n)) {
+        positions.push({ topic: TOPICS.samples, partition, offset: watermark.toString() });
+        this.committed.set(partition, watermark);
+      }
+    }
+    if (positions.length > 0) await this.samples!.commit(positions);
   }
 
   nodeList(): {
@@ -159,34 +295,45 @@ export class AdvisorCore {
     model: string;
     severity: string;
     oversubscription: number;
+    pcpus: number;
+    vcpus: number;
     samples: number;
     analysedAtMs: number | null;
   }[] {
     return [...this.nodes]
-      .filter(([, s]) => s.inventory)
+      .filter(([name]) => this.inventories.has(name))
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, s]) => ({
-        name,
-        kernel: s.inventory!.kernel,
-        model: s.analysis?.model ?? 'not analysed yet',
-        severity: s.analysis?.severity ?? 'ok',
-        oversubscription:
-          Math.round(
-            (s.inventory!.vms.reduce((a, vm) => a + vm.vcpus.length, 0) / s.inventory!.pcpus) * 1000,
-          ) / 1000,
-        samples: s.window.contents().length,
-        analysedAtMs: s.analysis?.windowEndMs ?? null,
-      }));
+      .map(([name, s]) => {
+        const inventory = this.inventories.get(name)!;
+        const vcpus = inventory.vms.reduce((a, vm) => a + vm.vcpus.length, 0);
+        return {
+          name,
+          kernel: inventory.kernel,
+          model: s.analysis?.model ?? 'not analysed yet',
+          severity: s.analysis?.severity ?? 'ok',
+          oversubscription: Math.round((vcpus / inventory.pcpus) * 1000) / 1000,
+          pcpus: inventory.pcpus,
+          vcpus,
+          samples: s.window.contents().length,
+          analysedAtMs: s.analysis?.windowEndMs ?? null,
+        };
+      });
   }
 
-  node(
-    name: string,
-  ): { inventory: NodeInventory; analysis: NodeAnalysis | null; gaps: number; duplicates: number } | null {
+  node(name: string): {
+    inventory: NodeInventory;
+    analysis: NodeAnalysis | null;
+    activeAlerts: ReturnType<AlertTracker['active']>;
+    gaps: number;
+    duplicates: number;
+  } | null {
     const s = this.nodes.get(name);
-    if (!s?.inventory) return null;
+    const inventory = this.inventories.get(name);
+    if (!s || !inventory) return null;
     return {
-      inventory: s.inventory,
+      inventory,
       analysis: s.analysis ?? null,
+      activeAlerts: s.alerts.active(),
       gaps: s.window.gaps,
       duplicates: s.window.duplicates,
     };
@@ -196,10 +343,26 @@ export class AdvisorCore {
     return [...this.nodes.values()].flatMap((s) => (s.analysis ? [s.analysis] : []));
   }
 
+  alerts(): readonly AlertEvent[] {
+    return this.alertHistory;
+  }
+
+  cacheStats(): { hits: number; misses: number; size: number } {
+    return { hits: this.cache.hits, misses: this.cache.misses, size: this.cache.size };
+  }
+
+  /** Leaves the group after committing what was analysed; the rest goes to the next owner. */
   async stop(): Promise<void> {
     this.ready = false;
     if (this.timer) clearInterval(this.timer);
-    await this.consumer?.stop();
+    while (this.ticking) await new Promise((r) => setTimeout(r, 10));
+    for (const s of this.nodes.values()) while (s.closing) await s.closing;
+    await this.commit().catch((err: Error) =>
+      this.options.log?.(`advisor: final commit failed: ${err.message}`),
+    );
+    await this.samples?.stop();
+    await this.inventory?.stop();
+    await this.points.flush();
     await this.producer?.close();
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { count, epochMs, finite, name, nodeName, severity } from './primitives';
-import { recommendation } from './recommendation';
+import { count, epochMs, finite, name, nodeName, positiveInt, predictedChange, severity } from './primitives';
+import { recommendation, recommendationKind } from './recommendation';
 
 export const findingKind = z.enum(['ple-rate', 'spin-share', 'runqueue-wait', 'yield-ineffective']);
 
@@ -17,6 +17,50 @@ export const finding = z
   .strict();
 export type Finding = z.infer<typeof finding>;
 
+/**
+ * The workload the advisor fitted to a VM's counters: what the models replay. The cluster planner
+ * rebuilds a node from these to predict a VM move without the node's raw telemetry.
+ */
+export const fittedWorkload = z
+  .object({
+    pinning: z.enum(['none', 'dedicated']),
+    busy: finite.min(0).max(1),
+    burstUs: finite.positive(),
+    locksPerSecond: finite.nonnegative(),
+    holdUs: finite.positive(),
+    ipisPerSecond: finite.nonnegative(),
+    ipiTargets: positiveInt,
+  })
+  .strict();
+export type FittedWorkload = z.infer<typeof fittedWorkload>;
+
+/** One VM as the window saw it; null where the node could not give the signal. */
+export const analysisVm = z
+  .object({
+    name,
+    vcpus: positiveInt,
+    pleExitsPerVcpuSecond: finite.nonnegative().nullable(),
+    /** Lower bound of the share of run time spent spinning (PLE exits × base window). */
+    spinShare: finite.min(0).max(1).nullable(),
+    /** Share of runnable time spent waiting for a pCPU. */
+    waitShare: finite.min(0).max(1).nullable(),
+    workload: fittedWorkload,
+  })
+  .strict();
+export type AnalysisVm = z.infer<typeof analysisVm>;
+
+/** A what-if the advisor replayed, recommended or not: the target and the predicted change. */
+export const whatIf = z
+  .object({
+    kind: recommendationKind,
+    target: z.string().min(1).max(500),
+    pleExits: predictedChange,
+    usefulNs: predictedChange,
+    spinNs: predictedChange,
+  })
+  .strict();
+export type WhatIf = z.infer<typeof whatIf>;
+
 /** The advisor's verdict on one node's window, on spinwise.analyses.v1. */
 export const nodeAnalysis = z
   .object({
@@ -25,12 +69,23 @@ export const nodeAnalysis = z
     windowStartMs: epochMs,
     windowEndMs: epochMs,
     samples: count,
+    /**
+     * Samples newFromSeq…lastSeq arrived since the node's previous analysis: across replicas and
+     * restarts each of a node's samples is new in exactly one analysis.
+     */
+    newFromSeq: count,
+    lastSeq: count,
     kernel: z.string().min(1).max(200),
     model: name,
     severity,
     /** vCPUs per pCPU the node's VMs may use. */
     oversubscription: finite.nonnegative(),
+    pcpus: positiveInt,
+    /** Relative error of the fitted model's PLE exit rate against the observed one. */
+    residual: finite.nonnegative(),
+    vms: z.array(analysisVm),
     findings: z.array(finding),
+    whatIfs: z.array(whatIf),
     recommendations: z.array(recommendation),
   })
   .strict();

@@ -108,10 +108,43 @@ const analysis: fc.Arbitrary<NodeAnalysis> = fc.record({
   windowStartMs: counter,
   windowEndMs: counter,
   samples: counter,
+  newFromSeq: counter,
+  lastSeq: counter,
   kernel: text,
   model: text,
   severity: fc.constantFrom('ok' as const, 'warning' as const, 'critical' as const),
   oversubscription: fc.double({ min: 0, max: 64, noNaN: true }),
+  pcpus: fc.integer({ min: 1, max: 4096 }),
+  residual: fc.double({ min: 0, max: 10, noNaN: true }),
+  vms: fc.array(
+    fc.record({
+      name: text,
+      vcpus: fc.integer({ min: 1, max: 512 }),
+      pleExitsPerVcpuSecond: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: null }),
+      spinShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+      waitShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+      workload: fc.record({
+        pinning: fc.constantFrom('none' as const, 'dedicated' as const),
+        busy: fc.double({ min: 0, max: 1, noNaN: true }),
+        burstUs: fc.double({ min: 1, max: 1e6, noNaN: true }),
+        locksPerSecond: fc.double({ min: 0, max: 1e6, noNaN: true }),
+        holdUs: fc.double({ min: 0.1, max: 1e3, noNaN: true }),
+        ipisPerSecond: fc.double({ min: 0, max: 1e6, noNaN: true }),
+        ipiTargets: fc.integer({ min: 1, max: 64 }),
+      }),
+    }),
+    { maxLength: 2 },
+  ),
+  whatIfs: fc.array(
+    fc.record({
+      kind: fc.constantFrom('kernel' as const, 'ple' as const, 'placement' as const),
+      target: text,
+      pleExits: change,
+      usefulNs: change,
+      spinNs: change,
+    }),
+    { maxLength: 2 },
+  ),
   findings: fc.array(
     fc.record({
       kind: fc.constantFrom('ple-rate' as const, 'spin-share' as const),

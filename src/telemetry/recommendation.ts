@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { epochMs, finite, name, nodeName, predictedChange } from './primitives';
 
 export const recommendationKind = z.enum(['kernel', 'ple', 'placement', 'move']);
+export type RecommendationKind = z.infer<typeof recommendationKind>;
 
 /** One thing to change on a node, with the model's predicted effect and what it rests on. */
 export const recommendation = z
@@ -14,6 +15,8 @@ export const recommendation = z
       .object({
         pleExits: predictedChange,
         usefulNs: predictedChange,
+        /** Time vCPUs spent spinning (the planner's objective for moves). */
+        spinNs: predictedChange.optional(),
       })
       .strict(),
     /** 0..1: lowered for every model assumption this node breaks. */

@@ -1,4 +1,3 @@
-import type { Scenario } from '../../sim/scenario';
 import type {
   Finding,
   NodeAnalysis,
@@ -6,10 +5,13 @@ import type {
   NodeSample,
   Recommendation,
   Severity,
+  WhatIf,
 } from '../../telemetry';
-import { calibrate } from './calibrate';
-import { predictChange } from './predict';
+import { calibrate, observe, type FitHint } from './calibrate';
+import { ModelCache, nodeFingerprint } from './model-cache';
+import { Baseline, predictChange, type Prediction } from './predict';
 import { vmMetrics } from './vm-metrics';
+import { whatIfCandidates, type WhatIfCandidate } from './what-ifs';
 
 /** Thresholds of a finding: warning and critical levels. */
 const THRESHOLDS = {
@@ -18,7 +20,7 @@ const THRESHOLDS = {
   'spin-share': { warning: 0.05, critical: 0.2, unit: 'of run time spinning (lower bound)' },
 } as const;
 
-const RANK: Record<Severity, number> = { ok: 0, info: 1, warning: 2, critical: 3 };
+export const SEVERITY_RANK: Record<Severity, number> = { ok: 0, info: 1, warning: 2, critical: 3 };
 const PREDICTION_SEEDS = [101, 102, 103];
 
 function finding(kind: keyof typeof THRESHOLDS, vm: string, value: number | null): Finding | null {
@@ -27,36 +29,88 @@ function finding(kind: keyof typeof THRESHOLDS, vm: string, value: number | null
   if (value < t.warning) return null;
   const severity: Severity = value >= t.critical ? 'critical' : 'warning';
   const shown = value < 1 ? `${(value * 100).toFixed(1)} %` : Math.round(value).toLocaleString('en-US');
-  const threshold = severity === 'critical' ? t.critical : t.warning;
   return {
     kind,
     vm,
     severity,
     value: Math.round(value * 1e4) / 1e4,
-    threshold,
+    threshold: severity === 'critical' ? t.critical : t.warning,
     message: `${vm}: ${shown} ${t.unit}`,
   };
 }
+
+/** When a what-if's prediction is worth recommending. */
+function worthIt(c: WhatIfCandidate, p: Prediction): boolean {
+  if (c.kind === 'kernel') return p.pleExits.change < -0.2;
+  if (c.kind === 'ple') return p.usefulNs.change >= -0.005;
+  return p.spinNs.change < -0.2 && p.usefulNs.change >= -0.01;
+}
+
+export interface AnalyzeOptions {
+  /** Reuses fits and predictions of windows that model the same (see nodeFingerprint). */
+  cache?: ModelCache;
+  /** The node's previous fit: the warm start of this one. */
+  hint?: FitHint;
+}
+
+export type NodeAnalysisResult = NodeAnalysis & { assumptions: string[]; hint: FitHint; cached: boolean };
 
 /** Findings, calibration and what-if replay for one node's window of telemetry. */
 export function analyzeNode(
   inventory: NodeInventory,
   samples: readonly NodeSample[],
-): NodeAnalysis & { assumptions: string[]; residual: number } {
+  options: AnalyzeOptions = {},
+): NodeAnalysisResult {
   // The base PLE window in time: VMX counts cycles, SVM counts PAUSEs (~40 cycles each); 2.5 GHz assumed.
   const pleNs = inventory.ple ? (inventory.ple.window * (inventory.ple.vendor === 'vmx' ? 1 : 40)) / 2.5 : 0;
-  const { vms, missing } = vmMetrics(samples, pleNs);
-  const findings = vms
+  const { vms: metrics, missing } = vmMetrics(samples, pleNs);
+  const findings = metrics
     .flatMap((m) => [
       finding('ple-rate', m.vm, m.pleExitsPerVcpuSecond),
       finding('runqueue-wait', m.vm, m.waitShare),
       finding('spin-share', m.vm, m.spinShareLowerBound),
     ])
     .filter((f): f is Finding => f !== null);
-  const severity = findings.reduce<Severity>((s, f) => (RANK[f.severity] > RANK[s] ? f.severity : s), 'ok');
+  const severity = findings.reduce<Severity>(
+    (s, f) => (SEVERITY_RANK[f.severity] > SEVERITY_RANK[s] ? f.severity : s),
+    'ok',
+  );
   const vcpus = inventory.vms.reduce((a, vm) => a + vm.vcpus.length, 0);
   const oversubscription = Math.round((vcpus / inventory.pcpus) * 1000) / 1000;
-  const cal = calibrate(inventory, samples);
+
+  const observations = observe(inventory, samples);
+  const spinOf = (name: string) => {
+    const m = metrics.find((x) => x.vm === name);
+    return m?.spinShareLowerBound ?? m?.pleExitsPerVcpuSecond ?? 0;
+  };
+  const worstIndex = observations.reduce<number | null>(
+    (w, o, i) =>
+      spinOf(o.name) > 0 && (w === null || spinOf(o.name) > spinOf(observations[w]!.name)) ? i : w,
+    null,
+  );
+  const key = nodeFingerprint(inventory, observations, worstIndex);
+  let modelled = options.cache?.get(key);
+  const cached = modelled !== undefined;
+  const pleRate = observations.reduce((a, o) => a + o.pleExits, 0);
+  const candidatesOf = (cal: ReturnType<typeof calibrate>) =>
+    whatIfCandidates(
+      cal,
+      oversubscription > 1 && pleRate > 0,
+      worstIndex === null ? null : { index: worstIndex, name: observations[worstIndex]!.name },
+    );
+  if (!modelled) {
+    const calibration = calibrate(inventory, observations, 1, options.hint);
+    const baseline = new Baseline(calibration.scenario, calibration.model, PREDICTION_SEEDS);
+    modelled = {
+      calibration,
+      predictions: new Map(
+        candidatesOf(calibration).map((c) => [c.target, predictChange(baseline, c.scenario, c.model)]),
+      ),
+    };
+    options.cache?.set(key, modelled);
+  }
+  const cal = modelled.calibration;
+
   const broken: string[] = [];
   if (inventory.ipiVirtualized)
     broken.push('IPI virtualisation hides IPIs from kvm_apic_ipi: IPI rates are underestimated');
@@ -66,49 +120,28 @@ export function analyzeNode(
     `observed ${Math.round(cal.observedPleRate)} PLE exits per vCPU-second over ${samples.length} samples; the fitted ${cal.model} model gives ${Math.round(cal.fittedPleRate)} (residual ${(cal.residual * 100).toFixed(1)} %)`,
     ...cal.assumptions.map((a) => `assumed: ${a}`),
   ];
+  const whatIfs: WhatIf[] = [];
   const recommendations: Recommendation[] = [];
-  if (oversubscription > 1 && cal.observedPleRate > 0) {
-    for (const candidate of ['ple-kvm', 'stock-6.19']) {
-      if (candidate === cal.model) continue;
-      const p = predictChange(cal.scenario, cal.model, cal.scenario, candidate, PREDICTION_SEEDS);
-      if (!(p.pleExits.change < -0.2)) continue;
-      const own = [...broken];
-      if (candidate === 'ple-kvm' && inventory.scheduler === 'eevdf')
-        own.push('ple-kvm is a CFS-era (5.6) patch; this node runs EEVDF');
-      recommendations.push({
-        kind: 'kernel',
-        summary:
-          candidate === 'ple-kvm'
-            ? 'run a kernel with the debooster and strict boost (VEE 2021 patches)'
-            : 'upgrade to Linux 6.19 (EEVDF yield forfeit, fixed on_spin round-robin)',
-        target: candidate,
-        predicted: p,
-        confidence: Math.round(baseConfidence * (own.length > broken.length ? 0.6 : 1) * 100) / 100,
-        brokenAssumptions: own,
-        evidence,
-      });
-    }
-  }
-  const allDedicated = cal.scenario.vms.every((v) => v.pinning === 'dedicated');
-  if (allDedicated && inventory.ple?.enabled && cal.observedPleRate > 0) {
-    const off: Scenario = {
-      ...cal.scenario,
-      host: { ...cal.scenario.host, ple: { ...cal.scenario.host.ple, enabled: false } },
-    };
-    const p = predictChange(cal.scenario, cal.model, off, cal.model, PREDICTION_SEEDS);
-    if (p.usefulNs.change >= -0.005)
-      recommendations.push({
-        kind: 'ple',
-        summary:
-          'every vCPU has a pCPU of its own: disable PLE (kvm_intel ple_gap=0 / kvm_amd pause_filter_count=0)',
-        target: inventory.ple.vendor === 'vmx' ? 'ple_gap=0' : 'pause_filter_count=0',
-        predicted: p,
-        confidence: Math.round(baseConfidence * 100) / 100,
-        brokenAssumptions: broken,
-        evidence,
-      });
+  for (const c of candidatesOf(cal)) {
+    const p = modelled.predictions.get(c.target);
+    if (!p) continue;
+    whatIfs.push({ kind: c.kind, target: c.target, ...p });
+    if (!worthIt(c, p)) continue;
+    const own = [...broken];
+    if (c.model === 'ple-kvm' && inventory.scheduler === 'eevdf')
+      own.push('ple-kvm is a CFS-era (5.6) patch; this node runs EEVDF');
+    recommendations.push({
+      kind: c.kind,
+      summary: c.summary,
+      target: c.target,
+      predicted: p,
+      confidence: Math.round(baseConfidence * (own.length > broken.length ? 0.6 : 1) * 100) / 100,
+      brokenAssumptions: own,
+      evidence,
+    });
   }
   recommendations.sort((a, b) => a.predicted.pleExits.change - b.predicted.pleExits.change);
+  const round4 = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4);
   const first = samples[0];
   const last = samples[samples.length - 1];
   return {
@@ -117,13 +150,36 @@ export function analyzeNode(
     windowStartMs: first ? first.timestampMs - first.intervalMs : inventory.timestampMs,
     windowEndMs: last ? last.timestampMs : inventory.timestampMs,
     samples: samples.length,
+    newFromSeq: first?.seq ?? 0,
+    lastSeq: last?.seq ?? 0,
     kernel: inventory.kernel,
     model: cal.model,
     severity,
     oversubscription,
+    pcpus: inventory.pcpus,
+    residual: Math.round(cal.residual * 1e4) / 1e4,
+    vms: observations.map((o, i) => {
+      const m = metrics.find((x) => x.vm === o.name);
+      return {
+        name: o.name,
+        vcpus: Math.max(1, o.vcpus),
+        pleExitsPerVcpuSecond: round4(m?.pleExitsPerVcpuSecond ?? null),
+        spinShare: round4(m?.spinShareLowerBound ?? null),
+        waitShare: round4(m?.waitShare ?? null),
+        workload: cal.workloads[i]!,
+      };
+    }),
     findings,
+    whatIfs,
     recommendations,
     assumptions: cal.assumptions,
-    residual: Math.round(cal.residual * 1e4) / 1e4,
+    hint: cal.hint,
+    cached,
   };
+}
+
+/** The analysis as it goes on the wire: without the calibration's working notes. */
+export function wireAnalysis(result: NodeAnalysisResult): NodeAnalysis {
+  const { assumptions: _a, hint: _h, cached: _c, ...wire } = result;
+  return wire;
 }

@@ -1,7 +1,27 @@
 import { modelForKernel } from '../../sim/models';
 import { parseScenario, type Scenario, type ScenarioInput } from '../../sim/scenario';
 import { simulate } from '../../sim/simulate';
-import type { NodeInventory, NodeSample } from '../../telemetry';
+import type { FittedWorkload, NodeInventory, NodeSample } from '../../telemetry';
+
+/** What one VM's counters say over a window (sums), before any model is fitted. */
+export interface VmObservation {
+  name: string;
+  vcpus: number;
+  runNs: number;
+  waitNs: number;
+  coveredNs: number;
+  pleExits: number;
+  /** Null when the node could not trace IPIs or give KVM statistics. */
+  ipis: number | null;
+  haltExits: number | null;
+  pinned: number[][];
+}
+
+/** The lock rate and IPI fan-out a fit settled on: the warm start of the next window's fit. */
+export interface FitHint {
+  lockRate: number;
+  targets: number;
+}
 
 /** What calibration could see and what it had to assume. */
 export interface Calibration {
@@ -12,28 +32,39 @@ export interface Calibration {
   /** Observed PLE exits per vCPU-second and the fitted model's. */
   observedPleRate: number;
   fittedPleRate: number;
+  /** Per VM, in inventory order. */
+  workloads: FittedWorkload[];
+  hint: FitHint;
   assumptions: string[];
 }
 
 /** Defaults for what telemetry cannot show; each one used is listed in the calibration's assumptions. */
-const ASSUMED = { userShare: 0.33, lockCount: 8, hold: '4us', handler: '3us' } as const;
+const ASSUMED = { userShare: 0.33, lockCount: 8, holdUs: 4, handlerUs: 3 } as const;
 /** kvm_apic_ipi shows IPIs, not rounds: the receivers per round are fitted among these. */
 const IPI_TARGETS = [1, 2, 3] as const;
-const FIT_DURATION = '300ms';
+/** A warm start that misses the observed rate by more than this falls back to the full search. */
+const WARM_TOLERANCE = 0.15;
 
-interface VmObservation {
-  name: string;
-  vcpus: number;
-  runNs: number;
-  waitNs: number;
-  coveredNs: number;
-  pleExits: number;
-  ipis: number | null;
-  haltExits: number | null;
-  pinned: number[][];
+/**
+ * Simulated time per run, scaled so a run costs about the same on any host size: events grow with
+ * vCPUs, and a bigger host gives as many PLE exits per run in less simulated time. An 8-pCPU host
+ * is fitted on 300 ms and predicted on 1 s.
+ */
+export function modelDurationsNs(pcpus: number): { fitNs: number; predictNs: number } {
+  const scale = Math.min(1, 8 / pcpus);
+  return {
+    fitNs: Math.round(Math.max(100e6, 300e6 * scale)),
+    predictNs: Math.round(Math.max(250e6, 1e9 * scale)),
+  };
 }
 
-function observe(inventory: NodeInventory, samples: readonly NodeSample[]): VmObservation[] {
+/** PLE exits per vCPU-second over the whole node. */
+export function pleRateOf(vms: readonly VmObservation[]): number {
+  const vcpuSeconds = vms.reduce((a, v) => a + (v.vcpus * v.coveredNs) / 1e9, 0);
+  return vms.reduce((a, v) => a + v.pleExits, 0) / Math.max(vcpuSeconds, 1e-9);
+}
+
+export function observe(inventory: NodeInventory, samples: readonly NodeSample[]): VmObservation[] {
   return inventory.vms.map((vm) => {
     const obs: VmObservation = {
       name: vm.name,
@@ -48,7 +79,8 @@ function observe(inventory: NodeInventory, samples: readonly NodeSample[]): VmOb
     };
     for (const s of samples) {
       obs.coveredNs += s.intervalMs * 1e6;
-      for (const v of s.vcpus.filter((x) => x.vm === vm.name)) {
+      for (const v of s.vcpus) {
+        if (v.vm !== vm.name) continue;
         obs.runNs += v.runNs ?? 0;
         obs.waitNs += v.waitNs ?? 0;
         obs.pleExits += v.pleExits ?? 0;
@@ -65,107 +97,146 @@ function observe(inventory: NodeInventory, samples: readonly NodeSample[]): VmOb
   });
 }
 
-/** A scenario for the node with every VM's lock rate set to `lockRate`. */
-function scenarioFor(
-  inventory: NodeInventory,
-  vms: VmObservation[],
-  lockRate: number,
-  targets: number,
-  seed: number,
-): ScenarioInput {
-  const allCpus = `0-${inventory.pcpus - 1}`;
+/** The workload each VM's counters give directly; only the lock rate and IPI fan-out are left to fit. */
+export function workloadOf(vm: VmObservation, lockRate: number, targets: number): FittedWorkload {
+  const runnableShare = (vm.runNs + vm.waitNs) / Math.max(1, vm.coveredNs * vm.vcpus);
+  // Each burst of work ends in HLT: bursts last busy time / halts.
+  const burstNs = vm.haltExits ? Math.max(100_000, (vm.runNs + vm.waitNs) / vm.haltExits) : 5e6;
+  const runSeconds = vm.runNs / 1e9;
+  const dedicated =
+    vm.pinned.every((a) => a.length === 1) && new Set(vm.pinned.map((a) => a[0])).size === vm.pinned.length;
   return {
+    pinning: dedicated ? 'dedicated' : 'none',
+    busy: Math.max(0.01, Math.min(1, runnableShare)),
+    burstUs: Math.round(burstNs / 1000),
+    locksPerSecond: lockRate,
+    holdUs: ASSUMED.holdUs,
+    ipisPerSecond: vm.ipis && runSeconds > 0 ? vm.ipis / targets / runSeconds : 0,
+    ipiTargets: targets,
+  };
+}
+
+/** A DNS-1123 label for the scenario (inventory names are QEMU domain names). */
+const label = (name: string) =>
+  name
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .replace(/^-+|-+$/g, '') || 'vm';
+
+/** A model scenario of a node: its host and, per VM, a fitted workload and where its vCPUs may run. */
+export function nodeScenario(
+  host: Pick<NodeInventory, 'pcpus' | 'kernel' | 'cpuVendor' | 'ple' | 'ipiVirtualized'>,
+  vms: { name: string; vcpus: number; workload: FittedWorkload; cpus?: number[] }[],
+  durationNs: number,
+  seed: number,
+): Scenario {
+  const input: ScenarioInput = {
     host: {
-      pcpus: inventory.pcpus,
-      kernel: inventory.kernel,
-      cpu: { vendor: inventory.cpuVendor === 'amd' ? 'amd' : 'intel' },
-      ple: inventory.ple
+      pcpus: host.pcpus,
+      kernel: host.kernel,
+      cpu: { vendor: host.cpuVendor === 'amd' ? 'amd' : 'intel' },
+      ple: host.ple
         ? {
-            enabled: inventory.ple.enabled,
-            window: inventory.ple.window || undefined,
-            grow: inventory.ple.grow,
-            shrink: inventory.ple.shrink,
-            max: inventory.ple.max,
+            enabled: host.ple.enabled,
+            window: host.ple.window || undefined,
+            grow: host.ple.grow,
+            shrink: host.ple.shrink,
+            max: host.ple.max,
           }
         : {},
-      apicv: inventory.ipiVirtualized !== false,
+      apicv: host.ipiVirtualized !== false,
     },
-    vms: vms.map((vm) => {
-      const runnableShare = Math.min(1, (vm.runNs + vm.waitNs) / Math.max(1, vm.coveredNs * vm.vcpus));
-      const busy = Math.max(0.01, Math.min(1, runnableShare));
-      const runSeconds = vm.runNs / 1e9;
-      // Each burst of work ends in HLT: bursts last busy time / halts.
-      const burstNs = vm.haltExits ? Math.max(100_000, (vm.runNs + vm.waitNs) / vm.haltExits) : 5e6;
-      const dedicated =
-        vm.pinned.every((a) => a.length === 1) &&
-        new Set(vm.pinned.map((a) => a[0])).size === vm.pinned.length;
-      return {
-        name:
-          vm.name
-            .toLowerCase()
-            .replace(/[^a-z0-9-]/g, '-')
-            .replace(/^-+|-+$/g, '') || 'vm',
-        vcpus: vm.vcpus,
-        pinning: dedicated ? 'dedicated' : 'none',
-        ...(dedicated ? { cpus: vm.pinned.map((a) => a[0]!).join(',') } : { cpus: allCpus }),
-        workload: {
-          busy,
-          burst: `${Math.round(burstNs / 1000)}us`,
-          userShare: ASSUMED.userShare,
-          locks: { count: ASSUMED.lockCount, perSecond: lockRate, hold: ASSUMED.hold },
-          ipis: {
-            perSecond: vm.ipis && runSeconds > 0 ? vm.ipis / targets / runSeconds : 0,
-            targets,
-            handler: ASSUMED.handler,
-          },
+    vms: vms.map((vm, i) => ({
+      name: `${label(vm.name).slice(0, 56)}-${i}`,
+      vcpus: vm.vcpus,
+      pinning: vm.cpus ? vm.workload.pinning : 'none',
+      ...(vm.cpus ? { cpus: vm.cpus.join(',') } : {}),
+      workload: {
+        busy: vm.workload.busy,
+        burst: `${Math.max(1, Math.round(vm.workload.burstUs))}us`,
+        userShare: ASSUMED.userShare,
+        locks: {
+          count: ASSUMED.lockCount,
+          perSecond: vm.workload.locksPerSecond,
+          hold: `${vm.workload.holdUs}us`,
         },
-      };
-    }),
-    duration: FIT_DURATION,
+        ipis: {
+          perSecond: vm.workload.ipisPerSecond,
+          targets: vm.workload.ipiTargets,
+          handler: `${ASSUMED.handlerUs}us`,
+        },
+      },
+    })),
+    duration: durationNs / 1e6,
     seed,
   };
+  return parseScenario(input, 'fitted node');
 }
 
 /**
  * Fits the node's workload so that the model of its current kernel reproduces the observed PLE
  * exit rate: busy share, burst length and IPI rate come straight from the counters; the lock rate,
- * which no counter shows, is found by bisection on a log scale (PLE exits grow with it).
+ * which no counter shows, is found by bisection on a log scale (PLE exits grow with it), for each
+ * plausible IPI fan-out. With a hint from the node's previous window the search starts there, in a
+ * narrow bracket, and widens only if that misses.
  */
-export function calibrate(inventory: NodeInventory, samples: readonly NodeSample[], seed = 1): Calibration {
-  const vms = observe(inventory, samples);
+export function calibrate(
+  inventory: NodeInventory,
+  vms: readonly VmObservation[],
+  seed = 1,
+  hint?: FitHint,
+): Calibration {
   const model = modelForKernel(inventory.kernel).model.name;
-  const vcpuSeconds = vms.reduce((a, v) => a + (v.vcpus * v.coveredNs) / 1e9, 0);
-  const observedPleRate = vms.reduce((a, v) => a + v.pleExits, 0) / Math.max(vcpuSeconds, 1e-9);
+  const { fitNs, predictNs } = modelDurationsNs(inventory.pcpus);
+  const observedPleRate = pleRateOf(vms);
+  const scenarioOf = (lockRate: number, targets: number, durationNs: number) =>
+    nodeScenario(
+      inventory,
+      vms.map((vm, i) => ({
+        name: vm.name,
+        vcpus: vm.vcpus,
+        workload: workloadOf(vm, lockRate, targets),
+        cpus: vm.pinned.every((a) => a.length === 1)
+          ? vm.pinned.map((a) => a[0]!)
+          : inventory.vms[i]!.vcpus[0]?.affinity,
+      })),
+      durationNs,
+      seed,
+    );
   const rateOf = (lockRate: number, targets: number) => {
-    const s = parseScenario(scenarioFor(inventory, vms, lockRate, targets, seed));
-    const r = simulate(s, model, seed);
-    return r.totals.pleExits / ((r.vcpus.length * s.duration) / 1e9);
+    const r = simulate(scenarioOf(lockRate, targets, fitNs), model, seed);
+    return r.totals.pleExits / ((r.vcpus.length * fitNs) / 1e9);
   };
-  let best = { rate: 10, targets: 1, ple: Infinity };
-  for (const targets of IPI_TARGETS) {
-    let lo = 10;
-    let hi = 200_000;
+  // Targets only matter when there are IPIs to fan out.
+  const anyIpis = vms.some((v) => (v.ipis ?? 0) > 0);
+  const search = (targets: number, lo: number, hi: number, steps: number) => {
     let fit = { rate: lo, targets, ple: rateOf(lo, targets) };
-    if (observedPleRate > fit.ple) {
-      for (let i = 0; i < 9; i++) {
-        const mid = Math.sqrt(lo * hi);
-        const ple = rateOf(mid, targets);
-        if (Math.abs(ple - observedPleRate) < Math.abs(fit.ple - observedPleRate))
-          fit = { rate: mid, targets, ple };
-        if (ple < observedPleRate) lo = mid;
-        else hi = mid;
-      }
+    if (observedPleRate <= fit.ple) return fit;
+    for (let i = 0; i < steps; i++) {
+      const mid = Math.sqrt(lo * hi);
+      const ple = rateOf(mid, targets);
+      if (Math.abs(ple - observedPleRate) < Math.abs(fit.ple - observedPleRate))
+        fit = { rate: mid, targets, ple };
+      if (ple < observedPleRate) lo = mid;
+      else hi = mid;
     }
-    if (Math.abs(fit.ple - observedPleRate) < Math.abs(best.ple - observedPleRate)) best = fit;
+    return fit;
+  };
+  const miss = (f: { ple: number }) =>
+    observedPleRate > 0 ? Math.abs(f.ple - observedPleRate) / observedPleRate : f.ple > 0 ? 1 : 0;
+  let best = hint ? search(hint.targets, Math.max(10, hint.lockRate / 4), hint.lockRate * 4, 5) : null;
+  if (!best || miss(best) > WARM_TOLERANCE) {
+    for (const targets of anyIpis ? IPI_TARGETS : [1]) {
+      const fit = search(targets, 10, 200_000, 9);
+      if (!best || miss(fit) < miss(best)) best = fit;
+    }
   }
-  const scenario = parseScenario({
-    ...scenarioFor(inventory, vms, Math.round(best.rate), best.targets, seed),
-    duration: '1s',
-  });
+  const lockRate = Math.round(best!.rate);
+  const scenario = scenarioOf(lockRate, best!.targets, predictNs);
   const assumptions = [
     `user-mode share ${ASSUMED.userShare} of compute (not observable)`,
-    `${ASSUMED.lockCount} locks held ${ASSUMED.hold} on average; lock rate fitted to PLE exits`,
-    `${best.targets} receiver(s) per IPI round (fitted with the lock rate)`,
+    `${ASSUMED.lockCount} locks held ${ASSUMED.holdUs} µs on average; lock rate fitted to PLE exits`,
+    `${best!.targets} receiver(s) per IPI round (fitted with the lock rate)`,
   ];
   if (vms.some((v) => v.ipis === null))
     assumptions.push('no IPI counts (kvm_apic_ipi not traced): IPI rate taken as 0');
@@ -174,10 +245,11 @@ export function calibrate(inventory: NodeInventory, samples: readonly NodeSample
   return {
     scenario,
     model,
-    residual:
-      observedPleRate > 0 ? Math.abs(best.ple - observedPleRate) / observedPleRate : best.ple > 0 ? 1 : 0,
+    residual: miss(best!),
     observedPleRate,
-    fittedPleRate: best.ple,
+    fittedPleRate: best!.ple,
+    workloads: vms.map((vm) => workloadOf(vm, lockRate, best!.targets)),
+    hint: { lockRate, targets: best!.targets },
     assumptions,
   };
 }

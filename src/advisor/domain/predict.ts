@@ -1,34 +1,59 @@
 import type { Scenario } from '../../sim/scenario';
+import type { Totals } from '../../sim/results';
 import { simulate } from '../../sim/simulate';
 import { estimate, relativeChange } from '../../sim/statistics';
 
+export interface Change {
+  change: number;
+  ci95: number;
+}
+
 export interface Prediction {
-  pleExits: { change: number; ci95: number };
-  usefulNs: { change: number; ci95: number };
+  pleExits: Change;
+  usefulNs: Change;
+  spinNs: Change;
 }
 
 /**
- * The change from `current` to `candidate` on the same fitted workload, paired seed by seed so the
- * interval reflects the model's noise, not two independent draws.
+ * The fitted workload under the node's current model, one run per seed, shared by every what-if:
+ * each candidate is compared with it seed by seed, so the interval reflects the model's noise, not
+ * two independent draws, and the baseline is simulated once instead of once per candidate.
  */
-export function predictChange(
-  current: Scenario,
-  currentModel: string,
-  candidate: Scenario,
-  candidateModel: string,
-  seeds: number[],
-): Prediction {
+export class Baseline {
+  private readonly runs = new Map<number, Totals>();
+
+  constructor(
+    readonly scenario: Scenario,
+    readonly model: string,
+    readonly seeds: readonly number[],
+  ) {}
+
+  totals(seed: number): Totals {
+    let t = this.runs.get(seed);
+    if (!t) this.runs.set(seed, (t = simulate(this.scenario, this.model, seed).totals));
+    return t;
+  }
+}
+
+const round = (samples: number[]): Change => {
+  const e = estimate(samples);
+  return {
+    change: Number.isFinite(e.mean) ? Math.round(e.mean * 1e4) / 1e4 : 0,
+    ci95: Number.isFinite(e.ci95) ? Math.round(e.ci95 * 1e4) / 1e4 : 0,
+  };
+};
+
+/** The change from the baseline to `candidate` under `candidateModel`, paired seed by seed. */
+export function predictChange(baseline: Baseline, candidate: Scenario, candidateModel: string): Prediction {
   const ple: number[] = [];
   const useful: number[] = [];
-  for (const seed of seeds) {
-    const a = simulate(current, currentModel, seed).totals;
+  const spin: number[] = [];
+  for (const seed of baseline.seeds) {
+    const a = baseline.totals(seed);
     const b = simulate(candidate, candidateModel, seed).totals;
     ple.push(relativeChange(b.pleExits, a.pleExits));
     useful.push(relativeChange(b.usefulNs, a.usefulNs));
+    spin.push(relativeChange(b.spinNs, a.spinNs));
   }
-  const round = (e: { mean: number; ci95: number }) => ({
-    change: Number.isFinite(e.mean) ? Math.round(e.mean * 1e4) / 1e4 : 0,
-    ci95: Number.isFinite(e.ci95) ? Math.round(e.ci95 * 1e4) / 1e4 : 0,
-  });
-  return { pleExits: round(estimate(ple)), usefulNs: round(estimate(useful)) };
+  return { pleExits: round(ple), usefulNs: round(useful), spinNs: round(spin) };
 }

@@ -1,0 +1,62 @@
+import type { Point } from '../adapters/store/time-series-store';
+import type { NodeAnalysis, NodeSample } from '../telemetry';
+import { SEVERITY_RANK } from './domain/analyze-node';
+
+/** Measurements the advisor writes, and the dashboard and Grafana read. */
+export const MEASUREMENTS = {
+  /** Per vCPU thread and sample: counter deltas. */
+  vcpu: 'vcpu',
+  /** Per VM and analysis: rates and shares. */
+  vm: 'vm',
+  /** Per what-if and analysis: predicted relative changes. */
+  prediction: 'prediction',
+  /** Per node and analysis: severity and oversubscription. */
+  node: 'node',
+} as const;
+
+export function samplePoints(sample: NodeSample): Point[] {
+  return sample.vcpus.map((v) => ({
+    measurement: MEASUREMENTS.vcpu,
+    tags: { node: sample.node, vm: v.vm, vcpu: String(v.vcpu) },
+    fields: { pleExits: v.pleExits ?? 0, runNs: v.runNs ?? 0, waitNs: v.waitNs ?? 0 },
+    timestampMs: sample.timestampMs,
+  }));
+}
+
+/** A signal the node could not give is left out of the point, never written as 0. */
+const present = (fields: Record<string, number | null>): Record<string, number> =>
+  Object.fromEntries(Object.entries(fields).filter((e): e is [string, number] => e[1] !== null));
+
+export function analysisPoints(a: NodeAnalysis): Point[] {
+  const at = a.windowEndMs;
+  return [
+    {
+      measurement: MEASUREMENTS.node,
+      tags: { node: a.node },
+      fields: {
+        severity: SEVERITY_RANK[a.severity],
+        oversubscription: a.oversubscription,
+        residual: a.residual,
+      },
+      timestampMs: at,
+    },
+    ...a.vms
+      .map((vm) => ({
+        measurement: MEASUREMENTS.vm,
+        tags: { node: a.node, vm: vm.name },
+        fields: present({
+          pleRate: vm.pleExitsPerVcpuSecond,
+          spinShare: vm.spinShare,
+          waitShare: vm.waitShare,
+        }),
+        timestampMs: at,
+      }))
+      .filter((p) => Object.keys(p.fields).length > 0),
+    ...a.whatIfs.map((w) => ({
+      measurement: MEASUREMENTS.prediction,
+      tags: { node: a.node, kind: w.kind, target: w.target },
+      fields: { pleExits: w.pleExits.change, usefulNs: w.usefulNs.change, spinNs: w.spinNs.change },
+      timestampMs: at,
+    })),
+  ];
+}
