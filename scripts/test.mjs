@@ -17,7 +17,7 @@ const step = (title, cmd, args) => {
 
 step('lint (eslint)', 'npx', ['eslint', '.']);
 step('format (prettier --check)', 'npx', ['prettier', '--check', '--log-level', 'warn', '.']);
-step('typecheck and build (tsc)', 'npx', ['tsc', '-p', 'tsconfig.build.json']);
+step('typecheck and build (tsc: server and dashboard)', 'npm', ['run', '--silent', 'build']);
 
 const only = process.argv.slice(2);
 const files = ['dist/src', 'dist/test']

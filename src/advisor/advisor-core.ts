@@ -48,6 +48,8 @@ interface NodeState {
   freshFromSeq: number;
   heldFromOffset: bigint | null;
   lastSampleWallMs: number;
+  /** Timestamp of the first sample this replica saw of the node. */
+  firstSampleMs: number;
   analysis?: NodeAnalysis;
   hint?: FitHint;
   alerts: AlertTracker;
@@ -65,6 +67,8 @@ export interface AdvisorMetrics {
   analysisMsTotal: number;
   /** Wall ms from a window's newest sample reaching this replica to its analysis being published. */
   lastDelayMs: number;
+  /** Broker append time to handling of the newest sample. */
+  ingestLagMs: number;
   alertsRaised: number;
   storeWriteFailures: number;
 }
@@ -102,6 +106,7 @@ export class AdvisorCore {
     lastAnalysisMs: 0,
     analysisMsTotal: 0,
     lastDelayMs: 0,
+    ingestLagMs: 0,
     alertsRaised: 0,
     storeWriteFailures: 0,
   };
@@ -156,6 +161,7 @@ export class AdvisorCore {
       this.ingestSample(s, m.partition, BigInt(m.offset)),
     );
     await this.samples.start(async (m) => {
+      this.metrics.ingestLagMs = Math.max(0, Date.now() - m.timestampMs);
       await ingest(m);
       this.handledNext.set(m.partition, BigInt(m.offset) + 1n);
     });
@@ -174,6 +180,7 @@ export class AdvisorCore {
         freshFromSeq: sample.seq,
         heldFromOffset: null,
         lastSampleWallMs: Date.now(),
+        firstSampleMs: sample.timestampMs,
         alerts: new AlertTracker(this.options.raiseAfter ?? 2, this.options.clearAfter ?? 2),
       };
       this.nodes.set(sample.node, s);
@@ -324,6 +331,7 @@ export class AdvisorCore {
     inventory: NodeInventory;
     analysis: NodeAnalysis | null;
     activeAlerts: ReturnType<AlertTracker['active']>;
+    firstSampleMs: number;
     gaps: number;
     duplicates: number;
   } | null {
@@ -334,9 +342,14 @@ export class AdvisorCore {
       inventory,
       analysis: s.analysis ?? null,
       activeAlerts: s.alerts.active(),
+      firstSampleMs: s.firstSampleMs,
       gaps: s.window.gaps,
       duplicates: s.window.duplicates,
     };
+  }
+
+  inventoryOf(node: string): NodeInventory | undefined {
+    return this.inventories.get(node);
   }
 
   analyses(): NodeAnalysis[] {

@@ -1,7 +1,6 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
 import { EmbeddedBus } from '../adapters/bus/embedded-bus';
 import { EmbeddedStore } from '../adapters/store/embedded-store';
 import { Agent } from '../agent/agent';
@@ -9,48 +8,49 @@ import { HostRoot } from '../agent/host-root';
 import { SimulatedNode } from '../agent/simulated-node/simulated-node';
 import { BusSink } from '../agent/sinks/bus-sink';
 import { parseScenarioYaml } from '../sim/scenario';
-import type { NodeAnalysis } from '../telemetry';
-import { AdvisorCore } from './advisor-core';
-import { createAdvisorApp } from './http/create-app';
+import { startAdvisorRuntime, type AdvisorRuntime, type AdvisorRuntimeOptions } from './advisor-runtime';
 
-/** The demo's nodes, in order; `--nodes K` takes the first K (cycling with a suffix beyond four). */
+/**
+ * The demo's nodes, in order; `--nodes K` takes the first K (cycling beyond four). The first one
+ * spins excessively, so an alert (and, with a webhook configured, a Slack message) comes within
+ * a minute of start.
+ */
 const DEMO_SCENARIOS = ['paper-four-8vcpu-vms', 'mixed-fleet-node', 'undercommitted', 'pinned-1to1'];
 const SCENARIO_DIR = join(__dirname, '..', '..', '..', 'scenarios');
 
-export interface DemoOptions {
+export interface DemoOptions extends Omit<AdvisorRuntimeOptions, 'port'> {
   port: number;
   nodes: number;
   /** Wall time between agent samples. */
   tickMs?: number;
   /** Simulated time each sample covers. */
   sampleNs?: number;
-  analysisIntervalMs?: number;
-  onAnalysis?: (analysis: NodeAnalysis) => void;
-  log?: (line: string) => void;
 }
 
-export interface Demo {
-  url: string;
-  core: AdvisorCore;
-  stop(): Promise<void>;
+export interface Demo extends AdvisorRuntime {
+  /** Node names, in the order of the scenarios above. */
+  nodeNames: string[];
 }
 
-/** Embedded bus and store, K simulated nodes with real agents, the advisor and its API on 127.0.0.1. */
+/** Embedded bus and store, K simulated nodes with real agents, the advisor, its API and dashboard on 127.0.0.1. */
 export async function startDemo(options: DemoOptions): Promise<Demo> {
   const bus = new EmbeddedBus();
   const store = new EmbeddedStore({ database: 'spinwise', retentionMs: 24 * 3_600_000 });
-  const core = new AdvisorCore(bus, store, {
-    analysisIntervalMs: options.analysisIntervalMs ?? 5_000,
-    onAnalysis: options.onAnalysis,
-    log: options.log,
+  const sampleNs = options.sampleNs ?? 200_000_000;
+  const runtime = await startAdvisorRuntime(bus, store, {
+    // Five samples an epoch, in the samples' (simulated) time.
+    analysisIntervalMs: Math.round((5 * sampleNs) / 1e6),
+    planner: { intervalMs: 30_000 },
+    ...options,
   });
-  await core.start();
   const dirs: string[] = [];
   const agents: { agent: Agent; sim: SimulatedNode }[] = [];
+  const nodeNames: string[] = [];
   const started = Date.now();
   for (let i = 0; i < options.nodes; i++) {
     const name = DEMO_SCENARIOS[i % DEMO_SCENARIOS.length]!;
     const node = `demo-${name.split('-')[0]}-${i + 1}`;
+    nodeNames.push(node);
     const dir = mkdtempSync(join(tmpdir(), 'spinwise-demo-'));
     dirs.push(dir);
     const sim = new SimulatedNode(
@@ -68,7 +68,6 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     agents.push({ agent, sim });
   }
   let stopped = false;
-  const sampleNs = options.sampleNs ?? 200_000_000;
   const loop = (async () => {
     while (!stopped) {
       await new Promise((r) => setTimeout(r, options.tickMs ?? 1_000));
@@ -79,17 +78,14 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
       }
     }
   })();
-  const app: INestApplication = await createAdvisorApp(core);
-  await app.listen(options.port, '127.0.0.1');
   return {
-    url: `http://127.0.0.1:${options.port}`,
-    core,
+    ...runtime,
+    nodeNames,
     stop: async () => {
       stopped = true;
       await loop;
       for (const { agent } of agents) await agent.stop();
-      await app.close();
-      await core.stop();
+      await runtime.stop();
       await bus.close();
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     },

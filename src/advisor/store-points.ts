@@ -27,17 +27,25 @@ export function samplePoints(sample: NodeSample): Point[] {
 const present = (fields: Record<string, number | null>): Record<string, number> =>
   Object.fromEntries(Object.entries(fields).filter((e): e is [string, number] => e[1] !== null));
 
+/** The node's PLE exits per vCPU-second, weighting each VM by its vCPUs; null when no VM had the signal. */
+export function nodePleRate(a: NodeAnalysis): number | null {
+  const known = a.vms.filter((v) => v.pleExitsPerVcpuSecond !== null);
+  const vcpus = known.reduce((s, v) => s + v.vcpus, 0);
+  return vcpus === 0 ? null : known.reduce((s, v) => s + v.pleExitsPerVcpuSecond! * v.vcpus, 0) / vcpus;
+}
+
 export function analysisPoints(a: NodeAnalysis): Point[] {
   const at = a.windowEndMs;
   return [
     {
       measurement: MEASUREMENTS.node,
       tags: { node: a.node },
-      fields: {
+      fields: present({
         severity: SEVERITY_RANK[a.severity],
         oversubscription: a.oversubscription,
         residual: a.residual,
-      },
+        pleRate: nodePleRate(a),
+      }),
       timestampMs: at,
     },
     ...a.vms

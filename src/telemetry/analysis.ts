@@ -3,6 +3,7 @@ import { count, epochMs, finite, name, nodeName, positiveInt, predictedChange, s
 import { recommendation, recommendationKind } from './recommendation';
 
 export const findingKind = z.enum(['ple-rate', 'spin-share', 'runqueue-wait', 'yield-ineffective']);
+export type FindingKind = z.infer<typeof findingKind>;
 
 /** An observation about a VM or a whole node, with the numbers it came from. */
 export const finding = z

@@ -36,6 +36,19 @@ export const recommendationMessage = z
     vm: name.optional(),
     toNode: nodeName.optional(),
     recommendation,
+    /** For a move: the predicted effect on each node it touches. */
+    effects: z
+      .array(
+        z
+          .object({
+            node: nodeName,
+            pleExits: predictedChange,
+            usefulNs: predictedChange,
+            spinNs: predictedChange,
+          })
+          .strict(),
+      )
+      .optional(),
   })
   .strict();
 export type RecommendationMessage = z.infer<typeof recommendationMessage>;

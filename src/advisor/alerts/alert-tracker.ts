@@ -1,23 +1,29 @@
-import type { Finding, NodeAnalysis, Recommendation } from '../../telemetry';
+import type { Finding, FindingKind, NodeAnalysis, Recommendation } from '../../telemetry';
+import { SEVERITY_RANK } from '../domain/analyze-node';
 import { Hysteresis } from '../domain/hysteresis';
 
-/** A node or VM entering or leaving excessive spinning, after hysteresis. */
+/** A node entering or leaving excessive spinning of one kind, after hysteresis. */
 export interface AlertEvent {
   node: string;
   transition: 'raised' | 'cleared';
-  /** For a clear: the finding as it was last seen over its threshold. */
+  /** The worst VM's finding (for a clear: as last seen over its threshold). */
   finding: Finding;
+  /** Every VM over the threshold, worst first. */
   vms: string[];
   topRecommendation?: Recommendation;
   atMs: number;
 }
 
+/** Findings that mean spinning; run-queue wait alone is oversubscription, shown but not paged. */
+const ALERTING: readonly FindingKind[] = ['ple-rate', 'spin-share', 'yield-ineffective'];
+
 /**
- * Per node, one hysteresis per (finding kind, VM): a finding raises after `raiseAfter` analyses in
- * a row over its threshold and clears after `clearAfter` in a row under it.
+ * Per node, one hysteresis per finding kind: the kind raises after `raiseAfter` analyses in a row
+ * with some VM over its threshold, and clears after `clearAfter` in a row with none. One message
+ * names every VM concerned, so a node with eight spinning VMs pages once, not eight times.
  */
 export class AlertTracker {
-  private readonly states = new Map<string, { hysteresis: Hysteresis; last: Finding }>();
+  private readonly states = new Map<FindingKind, { hysteresis: Hysteresis; last: Finding; vms: string[] }>();
 
   constructor(
     private readonly raiseAfter: number,
@@ -25,25 +31,33 @@ export class AlertTracker {
   ) {}
 
   observe(analysis: NodeAnalysis): AlertEvent[] {
-    const over = new Map(analysis.findings.map((f) => [`${f.kind}|${f.vm ?? ''}`, f]));
-    for (const [key, f] of over)
-      if (!this.states.has(key))
-        this.states.set(key, { hysteresis: new Hysteresis(this.raiseAfter, this.clearAfter), last: f });
     const events: AlertEvent[] = [];
-    for (const [key, state] of [...this.states].sort(([a], [b]) => a.localeCompare(b))) {
-      const now = over.get(key);
-      if (now) state.last = now;
-      const transition = state.hysteresis.observe(now !== undefined);
+    for (const kind of ALERTING) {
+      const over = analysis.findings
+        .filter((f) => f.kind === kind)
+        .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.value - a.value);
+      let state = this.states.get(kind);
+      if (!state) {
+        if (over.length === 0) continue;
+        state = { hysteresis: new Hysteresis(this.raiseAfter, this.clearAfter), last: over[0]!, vms: [] };
+        this.states.set(kind, state);
+      }
+      if (over.length > 0) {
+        state.last = over[0]!;
+        state.vms = over.flatMap((f) => (f.vm ? [f.vm] : []));
+      }
+      const transition = state.hysteresis.observe(over.length > 0);
       if (transition)
         events.push({
           node: analysis.node,
           transition,
           finding: state.last,
-          vms: state.last.vm ? [state.last.vm] : [],
+          vms: state.vms,
           topRecommendation: transition === 'raised' ? analysis.recommendations[0] : undefined,
           atMs: analysis.windowEndMs,
         });
-      if (transition === 'cleared' || (!state.hysteresis.active && !now)) this.states.delete(key);
+      // A kind back to normal (or never raised and now under) starts afresh next time.
+      if (!state.hysteresis.active && over.length === 0) this.states.delete(kind);
     }
     return events;
   }

@@ -1,43 +1,92 @@
 import {
+  BadRequestException,
   Controller,
   Get,
   Header,
   Inject,
   NotFoundException,
   Param,
+  Query,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { MODELS } from '../../sim/models';
-import { AdvisorCore } from '../advisor-core';
+import type { AdvisorRuntime } from '../advisor-runtime';
+import { nodeCharts } from '../node-series';
+import { prometheusText } from './prometheus-text';
+import { ADVISOR_RUNTIME } from './runtime-token';
 
-/** Read-only REST over the advisor's state; thin: the logic lives in AdvisorCore. */
+/** Read-only REST over the advisor's state; thin: the logic lives in the core, planner and store. */
 @ApiTags('advisor')
 @Controller()
 export class AdvisorController {
-  constructor(@Inject(AdvisorCore) private readonly core: AdvisorCore) {}
+  constructor(@Inject(ADVISOR_RUNTIME) private readonly runtime: AdvisorRuntime) {}
 
   @Get('api/nodes')
   @ApiOkResponse({ description: 'Every node: name, kernel, model, severity, oversubscription' })
   nodes() {
-    return this.core.nodeList();
+    return this.runtime.core.nodeList();
   }
 
   @Get('api/nodes/:name')
+  @ApiOkResponse({ description: 'A node: inventory, newest analysis, active alerts, window gaps' })
   node(@Param('name') name: string) {
-    const node = this.core.node(name);
+    const node = this.runtime.core.node(name);
     if (!node) throw new NotFoundException(`no node "${name}" (see /api/nodes)`);
     return node;
   }
 
+  @Get('api/nodes/:name/series')
+  @ApiQuery({ name: 'minutes', required: false, description: 'how far back (default 30, at most 1440)' })
+  @ApiOkResponse({
+    description: 'Charts of the node: PLE exits, spin and wait per VM; observed vs predicted',
+  })
+  async series(@Param('name') name: string, @Query('minutes') minutes = '30') {
+    const node = this.runtime.core.node(name);
+    if (!node) throw new NotFoundException(`no node "${name}" (see /api/nodes)`);
+    const m = Number(minutes);
+    if (!Number.isInteger(m) || m < 1 || m > 1440)
+      throw new BadRequestException(`minutes: expected an integer 1–1440, got "${minutes}"`);
+    const endMs = node.analysis?.windowEndMs ?? node.inventory.timestampMs;
+    const fromMs = Math.max(endMs - m * 60_000, node.firstSampleMs);
+    return { node: name, fromMs, endMs, charts: await nodeCharts(this.runtime.store, name, fromMs, endMs) };
+  }
+
   @Get('api/findings')
   findings() {
-    return this.core.analyses().flatMap((a) => a.findings.map((f) => ({ node: a.node, ...f })));
+    return this.runtime.core.analyses().flatMap((a) => a.findings.map((f) => ({ node: a.node, ...f })));
   }
 
   @Get('api/recommendations')
+  @ApiOkResponse({ description: 'Per-node recommendations, then the cluster planner’s moves' })
   recommendations() {
-    return this.core.analyses().flatMap((a) => a.recommendations.map((r) => ({ node: a.node, ...r })));
+    const perNode = this.runtime.core
+      .analyses()
+      .flatMap((a) => a.recommendations.map((r) => ({ node: a.node, ...r })));
+    const moves = (this.runtime.planner.lastPlan?.moves ?? []).map((m) => ({
+      node: m.node,
+      vm: m.vm,
+      toNode: m.toNode,
+      effects: m.effects,
+      ...m.recommendation,
+    }));
+    return [...perNode, ...moves];
+  }
+
+  @Get('api/alerts')
+  @ApiOkResponse({ description: 'Alert history, newest first (raised and cleared, after hysteresis)' })
+  alerts() {
+    return [...this.runtime.core.alerts()].reverse();
+  }
+
+  @Get('api/plan')
+  @ApiOkResponse({ description: 'The cluster planner’s newest plan and whether this replica leads' })
+  plan() {
+    return {
+      leader: this.runtime.planner.isLeader(),
+      plans: this.runtime.planner.plans,
+      lastPlan: this.runtime.planner.lastPlan,
+    };
   }
 
   @Get('api/models')
@@ -52,44 +101,13 @@ export class AdvisorController {
 
   @Get('readyz')
   readiness() {
-    if (!this.core.ready) throw new ServiceUnavailableException('consumer not started');
+    if (!this.runtime.core.ready) throw new ServiceUnavailableException('consumer not started');
     return { status: 'ready' };
   }
 
   @Get('metrics')
   @Header('content-type', 'text/plain; version=0.0.4')
   metrics(): string {
-    const m = this.core.metrics;
-    const line = (name: string, help: string, type: string, value: number) =>
-      `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`;
-    return [
-      line(
-        'spinwise_samples_ingested_total',
-        'Samples accepted into node windows',
-        'counter',
-        m.samplesIngested,
-      ),
-      line(
-        'spinwise_samples_duplicate_total',
-        'Samples absorbed as duplicates or late',
-        'counter',
-        m.duplicates,
-      ),
-      line(
-        'spinwise_dead_lettered_total',
-        'Messages sent to the dead-letter topic',
-        'counter',
-        m.deadLettered,
-      ),
-      line('spinwise_windows_analysed_total', 'Node windows analysed', 'counter', m.windowsAnalysed),
-      line(
-        'spinwise_analysis_seconds_last',
-        'Duration of the last node analysis',
-        'gauge',
-        m.lastAnalysisMs / 1000,
-      ),
-      line('spinwise_analysis_seconds_total', 'Time spent analysing', 'counter', m.analysisMsTotal / 1000),
-      line('spinwise_nodes', 'Nodes known to this replica', 'gauge', this.core.nodeList().length),
-    ].join('');
+    return prometheusText(this.runtime);
   }
 }

@@ -1,0 +1,70 @@
+import type { AdvisorRuntime } from '../advisor-runtime';
+
+type Metric = [name: string, help: string, type: 'counter' | 'gauge', value: number];
+
+/** The advisor's metrics in the Prometheus text format (0.0.4). */
+export function prometheusText(runtime: AdvisorRuntime): string {
+  const m = runtime.core.metrics;
+  const cache = runtime.core.cacheStats();
+  const metrics: Metric[] = [
+    ['spinwise_samples_ingested_total', 'Samples accepted into node windows', 'counter', m.samplesIngested],
+    ['spinwise_samples_duplicate_total', 'Samples absorbed as duplicates or late', 'counter', m.duplicates],
+    ['spinwise_inventories_ingested_total', 'Node inventories read', 'counter', m.inventoriesIngested],
+    ['spinwise_dead_lettered_total', 'Messages sent to the dead-letter topic', 'counter', m.deadLettered],
+    ['spinwise_windows_analysed_total', 'Node windows analysed', 'counter', m.windowsAnalysed],
+    [
+      'spinwise_analysis_seconds_last',
+      'Duration of the last node analysis',
+      'gauge',
+      m.lastAnalysisMs / 1000,
+    ],
+    ['spinwise_analysis_seconds_total', 'Time spent analysing', 'counter', m.analysisMsTotal / 1000],
+    [
+      'spinwise_ingest_lag_seconds',
+      'Broker append to handling of the newest sample',
+      'gauge',
+      m.ingestLagMs / 1000,
+    ],
+    [
+      'spinwise_analysis_delay_seconds',
+      'Newest sample of a window to its published analysis',
+      'gauge',
+      m.lastDelayMs / 1000,
+    ],
+    ['spinwise_model_cache_hits_total', 'Analyses that reused a fitted model', 'counter', cache.hits],
+    ['spinwise_model_cache_misses_total', 'Analyses that fitted a model', 'counter', cache.misses],
+    ['spinwise_alerts_raised_total', 'Alerts raised after hysteresis', 'counter', m.alertsRaised],
+    [
+      'spinwise_store_write_failures_total',
+      'Failed store writes (points kept for retry)',
+      'counter',
+      m.storeWriteFailures,
+    ],
+    [
+      'spinwise_planner_leader',
+      '1 if this replica runs the cluster planner',
+      'gauge',
+      runtime.planner.isLeader() ? 1 : 0,
+    ],
+    ['spinwise_planner_plans_total', 'Cluster plans made by this replica', 'counter', runtime.planner.plans],
+    ['spinwise_nodes', 'Nodes owned by this replica', 'gauge', runtime.core.nodeList().length],
+    ['spinwise_dashboard_listeners', 'Open live-update streams', 'gauge', runtime.live.listenerCount],
+  ];
+  if (runtime.slack) {
+    const c = runtime.slack.counters;
+    metrics.push(
+      ['spinwise_slack_sent_total', 'Slack messages delivered', 'counter', c.sent],
+      [
+        'spinwise_slack_suppressed_total',
+        'Slack messages suppressed (repeat or rate limit)',
+        'counter',
+        c.suppressed,
+      ],
+      ['spinwise_slack_retried_total', 'Slack delivery retries', 'counter', c.retried],
+      ['spinwise_slack_failed_total', 'Slack messages given up after every retry', 'counter', c.failed],
+    );
+  }
+  return metrics
+    .map(([name, help, type, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`)
+    .join('');
+}

@@ -1,0 +1,23 @@
+/** What the dashboard hears about as it happens (Server-Sent Events on /api/events). */
+export type LiveEvent =
+  | { type: 'analysis'; node: string; severity: string; windowEndMs: number }
+  | { type: 'alert'; node: string; transition: 'raised' | 'cleared'; kind: string; vm?: string }
+  | { type: 'plan'; moves: number };
+
+/** A fan-out of live events to whoever listens; a slow listener is its own problem, never the advisor's. */
+export class LiveEvents {
+  private readonly listeners = new Set<(event: LiveEvent) => void>();
+
+  publish(event: LiveEvent): void {
+    for (const listen of this.listeners) listen(event);
+  }
+
+  subscribe(listen: (event: LiveEvent) => void): () => void {
+    this.listeners.add(listen);
+    return () => this.listeners.delete(listen);
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+}

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import type { BusConsumer, BusProducer, MessageBus } from '../../adapters/bus/message-bus';
+import {
+  codecs,
+  TOPICS,
+  type NodeAnalysis,
+  type NodeInventory,
+  type RecommendationMessage,
+} from '../../telemetry';
+import type { LeaderElection } from './leader-election';
+import { planMoves, type PlannerOptions } from './plan-moves';
+
+export interface ClusterPlannerOptions extends PlannerOptions {
+  /** How often the leader plans (default 5 minutes). */
+  intervalMs?: number;
+  log?: (line: string) => void;
+  onPlan?: (moves: RecommendationMessage[]) => void;
+}
+
+/**
+ * Every replica follows every node's newest analysis (spinwise.analyses.v1, read outside any shared
+ * group); only the elected leader plans moves from them and publishes the plan on
+ * spinwise.recommendations.v1.
+ */
+export class ClusterPlanner {
+  private readonly latest = new Map<string, NodeAnalysis>();
+  private consumer: BusConsumer | null = null;
+  private producer: BusProducer | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private planning: Promise<void> | null = null;
+  lastPlan: { atMs: number; moves: RecommendationMessage[] } | null = null;
+  plans = 0;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly leader: LeaderElection,
+    private readonly inventoryOf: (node: string) => NodeInventory | undefined,
+    private readonly options: ClusterPlannerOptions = {},
+  ) {}
+
+  async start(): Promise<void> {
+    this.producer = this.bus.producer();
+    this.consumer = this.bus.consumer({
+      groupId: `spinwise-planner-view-${randomUUID()}`,
+      topics: [TOPICS.analyses],
+      fromBeginning: false,
+    });
+    await this.consumer.start(async (m) => {
+      // Analyses come from our own replicas and were validated there; a bad one is skipped, not fatal.
+      try {
+        const a = codecs.analysis.decode(m.value);
+        const had = this.latest.get(a.node);
+        if (!had || had.windowEndMs <= a.windowEndMs) this.latest.set(a.node, a);
+      } catch (err) {
+        this.options.log?.(`planner: skipped an analysis: ${(err as Error).message}`);
+      }
+    });
+    await this.leader.start();
+    this.timer = setInterval(() => void this.planIfLeader(), this.options.intervalMs ?? 300_000);
+  }
+
+  isLeader(): boolean {
+    return this.leader.isLeader();
+  }
+
+  /** Plans and publishes if this replica leads; resolves when done. */
+  async planIfLeader(): Promise<RecommendationMessage[] | null> {
+    if (!this.leader.isLeader()) return null;
+    if (this.planning) await this.planning;
+    let moves: RecommendationMessage[] = [];
+    this.planning = (async () => {
+      const nodes = [...this.latest.values()]
+        .sort((a, b) => a.node.localeCompare(b.node))
+        .flatMap((analysis) => {
+          const inventory = this.inventoryOf(analysis.node);
+          return inventory ? [{ inventory, analysis }] : [];
+        });
+      if (nodes.length < 2) return;
+      moves = planMoves(nodes, this.options);
+      this.plans++;
+      this.lastPlan = { atMs: Date.now(), moves };
+      if (moves.length > 0)
+        await this.producer!.send(
+          TOPICS.recommendations,
+          moves.map((m) => ({ key: m.node, value: codecs.recommendation.encode(m) })),
+        );
+      this.options.onPlan?.(moves);
+    })()
+      .catch((err: Error) => this.options.log?.(`planner: ${err.message}`))
+      .finally(() => {
+        this.planning = null;
+      });
+    await this.planning;
+    return moves;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    if (this.planning) await this.planning;
+    await this.leader.stop();
+    await this.consumer?.stop();
+    await this.producer?.close();
+  }
+}

@@ -1,0 +1,180 @@
+import { modelForKernel } from '../../sim/models';
+import { simulate } from '../../sim/simulate';
+import { estimate, relativeChange } from '../../sim/statistics';
+import type { AnalysisVm, NodeAnalysis, NodeInventory, RecommendationMessage } from '../../telemetry';
+import { modelDurationsNs, nodeScenario } from '../domain/calibrate';
+
+export interface PlannerOptions {
+  /** A node takes VMs up to pcpus × this many vCPUs (default 2). */
+  maxOversubscription?: number;
+  maxMoves?: number;
+  /** Nodes tried as sources and destinations per move, and VMs per source (cost bound). */
+  breadth?: number;
+  /** A move must cut the cluster's spin time by at least this fraction of it (default 2 %). */
+  minGain?: number;
+  seeds?: number[];
+  nowMs?: number;
+}
+
+export interface PlannerNode {
+  inventory: NodeInventory;
+  analysis: NodeAnalysis;
+}
+
+interface Totals {
+  spinNs: number;
+  pleExits: number;
+  usefulNs: number;
+}
+
+interface Placement {
+  inventory: NodeInventory;
+  vms: AnalysisVm[];
+  residual: number;
+}
+
+const vcpusOf = (vms: readonly AnalysisVm[]) => vms.reduce((a, v) => a + v.vcpus, 0);
+
+/**
+ * Proposes VM moves between nodes that cut the cluster's predicted spin time most, greedily: each
+ * round tries the VMs that spin most on the nodes that spin most against the nodes that spin least
+ * with room, predicts both nodes after the move by replaying their fitted workloads under each
+ * node's own kernel model, and takes the best move if it gains enough. A moved VM floats on its new
+ * node (no pinning). Memory and devices are not modelled: capacity is vCPUs only.
+ */
+export function planMoves(
+  nodes: readonly PlannerNode[],
+  options: PlannerOptions = {},
+): RecommendationMessage[] {
+  const seeds = options.seeds ?? [1, 2];
+  const breadth = options.breadth ?? 3;
+  const maxOver = options.maxOversubscription ?? 2;
+  const cache = new Map<string, Totals[]>();
+  const runs = (p: Placement): Totals[] => {
+    // VMs of different nodes may share a name: the key is their whole fitted description.
+    const key = `${p.inventory.node}|${JSON.stringify(p.vms)}`;
+    let out = cache.get(key);
+    if (!out) {
+      const { predictNs } = modelDurationsNs(p.inventory.pcpus);
+      const model = modelForKernel(p.inventory.kernel).model.name;
+      out = seeds.map((seed) => {
+        if (p.vms.length === 0) return { spinNs: 0, pleExits: 0, usefulNs: 0 };
+        const scenario = nodeScenario(
+          p.inventory,
+          p.vms.map((v) => ({ name: v.name, vcpus: v.vcpus, workload: { ...v.workload, pinning: 'none' } })),
+          predictNs,
+          seed,
+        );
+        return simulate(scenario, model, seed).totals;
+      });
+      cache.set(key, out);
+    }
+    return out;
+  };
+  const spin = (p: Placement) => runs(p).reduce((a, t) => a + t.spinNs, 0) / seeds.length;
+  const state = new Map<string, Placement>(
+    nodes.map((n) => [
+      n.inventory.node,
+      // Only VMs the analysis fitted can be replayed; pinned ones stay where they are.
+      {
+        inventory: n.inventory,
+        vms: n.analysis.vms.filter((v) => n.inventory.vms.some((iv) => iv.name === v.name)),
+        residual: n.analysis.residual,
+      },
+    ]),
+  );
+  const moves: RecommendationMessage[] = [];
+  for (let round = 0; round < (options.maxMoves ?? 5); round++) {
+    const placements = [...state.values()].sort(
+      (a, b) => spin(b) - spin(a) || a.inventory.node.localeCompare(b.inventory.node),
+    );
+    const clusterSpin = placements.reduce((a, p) => a + spin(p), 0);
+    if (clusterSpin === 0) break;
+    let best: {
+      gain: number;
+      src: Placement;
+      dst: Placement;
+      vm: AnalysisVm;
+      srcAfter: Placement;
+      dstAfter: Placement;
+    } | null = null;
+    for (const src of placements.slice(0, breadth)) {
+      const movable = src.vms
+        .filter((v) => v.workload.pinning === 'none')
+        .sort((a, b) => (b.spinShare ?? 0) - (a.spinShare ?? 0) || a.name.localeCompare(b.name))
+        .slice(0, breadth);
+      for (const vm of movable)
+        for (const dst of [...placements]
+          .reverse()
+          .filter((d) => d !== src)
+          .slice(0, breadth)) {
+          if (vcpusOf(dst.vms) + vm.vcpus > dst.inventory.pcpus * maxOver) continue;
+          const srcAfter = { ...src, vms: src.vms.filter((v) => v !== vm) };
+          const dstAfter = { ...dst, vms: [...dst.vms, vm] };
+          const gain = spin(src) + spin(dst) - spin(srcAfter) - spin(dstAfter);
+          if (!best || gain > best.gain) best = { gain, src, dst, vm, srcAfter, dstAfter };
+        }
+    }
+    if (!best || best.gain < (options.minGain ?? 0.02) * clusterSpin) break;
+    const effect = (before: Placement, after: Placement) => {
+      const change = (field: keyof Totals) => {
+        const e = estimate(runs(before).map((b, i) => relativeChange(runs(after)[i]![field], b[field])));
+        const finite = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : 0);
+        return { change: finite(e.mean), ci95: finite(e.ci95) };
+      };
+      return {
+        node: before.inventory.node,
+        pleExits: change('pleExits'),
+        usefulNs: change('usefulNs'),
+        spinNs: change('spinNs'),
+      };
+    };
+    const both = (p: Placement[], field: keyof Totals, seed: number) =>
+      p.reduce((a, x) => a + runs(x)[seed]![field], 0);
+    const combined = (field: keyof Totals) => {
+      const e = estimate(
+        seeds.map((_, i) =>
+          relativeChange(
+            both([best!.srcAfter, best!.dstAfter], field, i),
+            both([best!.src, best!.dst], field, i),
+          ),
+        ),
+      );
+      return { change: Math.round(e.mean * 1e4) / 1e4, ci95: Math.round(e.ci95 * 1e4) / 1e4 };
+    };
+    const from = effect(best.src, best.srcAfter);
+    const to = effect(best.dst, best.dstAfter);
+    const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(Math.round(x * 100))} %`;
+    moves.push({
+      schema: 'spinwise.recommendation.v1',
+      node: best.src.inventory.node,
+      generatedAtMs: options.nowMs ?? Date.now(),
+      vm: best.vm.name,
+      toNode: best.dst.inventory.node,
+      recommendation: {
+        kind: 'move',
+        summary: `live-migrate ${best.vm.name} (${best.vm.vcpus} vCPUs) from ${best.src.inventory.node} to ${best.dst.inventory.node}`,
+        target: best.dst.inventory.node,
+        predicted: {
+          pleExits: combined('pleExits'),
+          usefulNs: combined('usefulNs'),
+          spinNs: combined('spinNs'),
+        },
+        confidence:
+          Math.round(
+            Math.max(0.1, 1 - Math.min(0.5, Math.max(best.src.residual, best.dst.residual))) * 0.8 * 100,
+          ) / 100,
+        brokenAssumptions: ['memory, devices and affinity rules are not modelled: capacity is vCPUs only'],
+        evidence: [
+          `${from.node}: spin time ${pct(from.spinNs.change)}, PLE exits ${pct(from.pleExits.change)} without ${best.vm.name}`,
+          `${to.node}: spin time ${pct(to.spinNs.change)}, PLE exits ${pct(to.pleExits.change)} with ${best.vm.name} (${vcpusOf(best.dstAfter.vms)} vCPUs on ${best.dst.inventory.pcpus} pCPUs)`,
+          `the cluster's predicted spin time falls by ${Math.round((best.gain / clusterSpin) * 100)} %`,
+        ],
+      },
+      effects: [from, to],
+    });
+    state.set(best.src.inventory.node, best.srcAfter);
+    state.set(best.dst.inventory.node, best.dstAfter);
+  }
+  return moves;
+}
