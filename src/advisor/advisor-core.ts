@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { routeInvalidToDeadLetter } from '../adapters/bus/dead-letter-router';
 import type { BusConsumer, BusProducer, MessageBus } from '../adapters/bus/message-bus';
 import type { TimeSeriesStore } from '../adapters/store/time-series-store';
@@ -11,9 +12,9 @@ import {
   type NodeSample,
 } from '../telemetry';
 import { AlertTracker, type AlertEvent } from './alerts/alert-tracker';
-import { analyzeNode, wireAnalysis } from './domain/analyze-node';
+import { ModelPool } from './model-pool/model-pool';
+import { wireAnalysis } from './domain/analyze-node';
 import type { FitHint } from './domain/calibrate';
-import { ModelCache } from './domain/model-cache';
 import { NodeWindow } from './domain/node-window';
 import { analysisPoints, samplePoints } from './store-points';
 import { PointBuffer } from './point-buffer';
@@ -32,7 +33,8 @@ export interface AdvisorOptions {
   raiseAfter?: number;
   clearAfter?: number;
   groupId?: string;
-  cache?: ModelCache;
+  /** Worker threads that analyse (default: one per core but one, at least one). */
+  analysisWorkers?: number;
   onAnalysis?: (analysis: NodeAnalysis) => void;
   onAlert?: (alert: AlertEvent) => void;
   log?: (line: string) => void;
@@ -90,7 +92,7 @@ export class AdvisorCore {
   private readonly committed = new Map<number, bigint>();
   private readonly alertHistory: AlertEvent[] = [];
   private readonly points: PointBuffer;
-  private readonly cache: ModelCache;
+  private pool: ModelPool | null = null;
   private samples: BusConsumer | null = null;
   private inventory: BusConsumer | null = null;
   private producer: BusProducer | null = null;
@@ -116,7 +118,6 @@ export class AdvisorCore {
     private readonly store: TimeSeriesStore,
     private readonly options: AdvisorOptions = {},
   ) {
-    this.cache = options.cache ?? new ModelCache();
     this.points = new PointBuffer(store, (err) => {
       this.metrics.storeWriteFailures++;
       options.log?.(`advisor: store write failed (kept for retry): ${err.message}`);
@@ -128,6 +129,7 @@ export class AdvisorCore {
   }
 
   async start(): Promise<void> {
+    this.pool = new ModelPool(this.options.analysisWorkers ?? Math.max(1, availableParallelism() - 1));
     await this.bus.ensureTopics(defaultTopicSpecs());
     await this.store.open();
     this.producer = this.bus.producer();
@@ -217,9 +219,7 @@ export class AdvisorCore {
     if (!inventory) return;
     const samples = [...s.window.contents()];
     const fresh = s.fresh;
-    const start = process.hrtime.bigint();
-    const result = analyzeNode(inventory, samples, { cache: this.cache, hint: s.hint });
-    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    const { result, ms } = await this.pool!.analyse(inventory, samples, s.hint);
     const analysis: NodeAnalysis = { ...wireAnalysis(result), newFromSeq: s.freshFromSeq };
     await this.producer!.send(TOPICS.analyses, [{ key: node, value: codecs.analysis.encode(analysis) }]);
     // Published: these samples need not be delivered again.
@@ -348,6 +348,12 @@ export class AdvisorCore {
     };
   }
 
+  /** The worker threads that run the models; the cluster planner uses them too. */
+  get models(): ModelPool {
+    if (!this.pool) throw new Error('advisor: start() first');
+    return this.pool;
+  }
+
   inventoryOf(node: string): NodeInventory | undefined {
     return this.inventories.get(node);
   }
@@ -361,7 +367,7 @@ export class AdvisorCore {
   }
 
   cacheStats(): { hits: number; misses: number; size: number } {
-    return { hits: this.cache.hits, misses: this.cache.misses, size: this.cache.size };
+    return this.pool?.cacheStats() ?? { hits: 0, misses: 0, size: 0 };
   }
 
   /** Leaves the group after committing what was analysed; the rest goes to the next owner. */
@@ -377,5 +383,6 @@ export class AdvisorCore {
     await this.inventory?.stop();
     await this.points.flush();
     await this.producer?.close();
+    await this.pool?.close();
   }
 }

@@ -74,6 +74,7 @@ export async function startAdvisorRuntime(
     bus,
     options.leader ?? new ConsumerGroupLeader(bus),
     (n) => core.inventoryOf(n),
+    (nodes, o) => core.models.plan(nodes, o),
     {
       log: options.log,
       ...options.planner,

@@ -4,10 +4,12 @@ import { freePort } from '../../deploy/dev/free-port';
 import { startDemo } from '../../src/advisor/demo';
 import { waitFor } from '../support/wait';
 
-const get = async (url: string) => {
-  const res = await fetch(url);
+const get = async (url: string, init?: RequestInit) => {
+  const res = await fetch(url, init);
   return { status: res.status, type: res.headers.get('content-type') ?? '', body: await res.text() };
 };
+const post = (url: string, token?: string) =>
+  get(url, { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {} });
 
 it('spinwise demo: simulated nodes reach the advisor, and the API shows nodes, findings and recommendations', async () => {
   const demo = await startDemo({
@@ -16,6 +18,7 @@ it('spinwise demo: simulated nodes reach the advisor, and the API shows nodes, f
     tickMs: 100,
     sampleNs: 100_000_000,
     analysisIntervalMs: 500,
+    apiToken: 'demo-token',
   });
   try {
     // Judge analyses of several samples: the first ones may cover only two short samples.
@@ -75,7 +78,89 @@ it('spinwise demo: simulated nodes reach the advisor, and the API shows nodes, f
       paths: Record<string, unknown>;
     };
     assert.ok('/api/nodes' in openapi.paths && '/api/recommendations' in openapi.paths);
+
+    // The paper node spins: after two analyses over the threshold an alert names it and its VMs.
+    await waitFor(
+      'an alert for demo-paper-1',
+      () => demo.core.alerts().some((a) => a.node === 'demo-paper-1'),
+      30_000,
+    );
+    const alerts = JSON.parse((await get(`${demo.url}/api/alerts`)).body) as {
+      node: string;
+      transition: string;
+      vms: string[];
+    }[];
+    const raised = alerts.find((a) => a.node === 'demo-paper-1')!;
+    assert.equal(raised.transition, 'raised');
+    assert.deepEqual([...raised.vms].sort(), ['vm-0', 'vm-1', 'vm-2', 'vm-3']);
+    assert.ok(
+      !alerts.some((a) => a.node === 'demo-undercommitted-3'),
+      'no alert for the undercommitted node',
+    );
+    const series = JSON.parse((await get(`${demo.url}/api/nodes/demo-paper-1/series?minutes=30`)).body) as {
+      charts: { title: string; lines: { label: string; values: (number | null)[] }[] }[];
+    };
+    const ple = series.charts[0]!;
+    assert.deepEqual(
+      ple.lines.map((l) => l.label),
+      ['vm-0', 'vm-1', 'vm-2', 'vm-3'],
+    );
+    assert.ok(
+      ple.lines.every((l) => l.values.some((v) => v !== null && v > 0)),
+      'PLE exits charted per VM',
+    );
+    assert.equal((await get(`${demo.url}/api/nodes/demo-paper-1/series?minutes=0`)).status, 400);
   } finally {
     await demo.stop();
+  }
+});
+
+it('state-changing endpoints need the bearer token, and are off without one; /api/events streams analyses', async () => {
+  const withToken = await startDemo({
+    port: await freePort(),
+    nodes: 1,
+    tickMs: 100,
+    sampleNs: 100_000_000,
+    apiToken: 's3cret',
+  });
+  const without = await startDemo({ port: await freePort(), nodes: 1, tickMs: 100, sampleNs: 100_000_000 });
+  try {
+    assert.equal((await post(`${withToken.url}/api/analyse`)).status, 401);
+    assert.equal((await post(`${withToken.url}/api/analyse`, 'wrong!')).status, 401);
+    await waitFor('samples to arrive', () => withToken.core.nodeList().length === 1, 30_000);
+    const ok = await post(`${withToken.url}/api/analyse`, 's3cret');
+    assert.equal(ok.status, 200);
+    assert.equal(JSON.parse(ok.body).analysed, 1);
+    assert.equal((await post(`${withToken.url}/api/plan`, 's3cret')).status, 200);
+    const off = await post(`${without.url}/api/analyse`, 's3cret');
+    assert.equal(off.status, 403);
+    assert.match(off.body, /SPINWISE_API_TOKEN/);
+
+    // Live events: the first analysis after subscribing arrives on the stream.
+    const res = await fetch(`${without.url}/api/events`, { signal: AbortSignal.timeout(30_000) });
+    assert.match(res.headers.get('content-type') ?? '', /^text\/event-stream/);
+    const reader = res.body!.getReader();
+    let text = '';
+    const frames = () =>
+      text
+        .split('\n\n')
+        .map((frame) =>
+          Object.fromEntries(
+            frame.split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]),
+          ),
+        )
+        .filter((f) => f.event === 'analysis');
+    while (frames().length === 0) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += Buffer.from(value).toString();
+    }
+    await reader.cancel();
+    const event = JSON.parse(frames()[0]!.data!) as { type: string; node: string; severity: string };
+    assert.deepEqual([event.type, event.node], ['analysis', 'demo-paper-1']);
+    assert.ok(['ok', 'warning', 'critical'].includes(event.severity));
+  } finally {
+    await withToken.stop();
+    await without.stop();
   }
 });

@@ -8,7 +8,7 @@ import {
   type RecommendationMessage,
 } from '../../telemetry';
 import type { LeaderElection } from './leader-election';
-import { planMoves, type PlannerOptions } from './plan-moves';
+import type { PlannerNode, PlannerOptions } from './plan-moves';
 
 export interface ClusterPlannerOptions extends PlannerOptions {
   /** How often the leader plans (default 5 minutes). */
@@ -35,6 +35,11 @@ export class ClusterPlanner {
     private readonly bus: MessageBus,
     private readonly leader: LeaderElection,
     private readonly inventoryOf: (node: string) => NodeInventory | undefined,
+    /** Runs planMoves (off the main thread: see ModelPool). */
+    private readonly plan: (
+      nodes: PlannerNode[],
+      options: PlannerOptions,
+    ) => Promise<RecommendationMessage[]>,
     private readonly options: ClusterPlannerOptions = {},
   ) {}
 
@@ -76,7 +81,15 @@ export class ClusterPlanner {
           return inventory ? [{ inventory, analysis }] : [];
         });
       if (nodes.length < 2) return;
-      moves = planMoves(nodes, this.options);
+      const { maxOversubscription, maxMoves, breadth, minGain, seeds } = this.options;
+      moves = await this.plan(nodes, {
+        maxOversubscription,
+        maxMoves,
+        breadth,
+        minGain,
+        seeds,
+        nowMs: Date.now(),
+      });
       this.plans++;
       this.lastPlan = { atMs: Date.now(), moves };
       if (moves.length > 0)
