@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { routeInvalidToDeadLetter } from '../adapters/bus/dead-letter-router';
-import type { BusConsumer, BusProducer, MessageBus } from '../adapters/bus/message-bus';
+import type { BusConsumer, BusProducer, CommitPosition, MessageBus } from '../adapters/bus/message-bus';
 import type { TimeSeriesStore } from '../adapters/store/time-series-store';
 import {
   codecs,
@@ -18,6 +18,7 @@ import type { FitHint } from './domain/calibrate';
 import { NodeWindow } from './domain/node-window';
 import { analysisPoints, samplePoints } from './store-points';
 import { PointBuffer } from './point-buffer';
+import { decodeMarks, encodeMarks, nodeKey } from './resume-marks';
 
 export interface AdvisorOptions {
   /** The rolling window per node (default 5 minutes). */
@@ -33,6 +34,8 @@ export interface AdvisorOptions {
   raiseAfter?: number;
   clearAfter?: number;
   groupId?: string;
+  /** Where a new consumer group starts: the oldest sample kept (default), or only new ones. */
+  fromBeginning?: boolean;
   /** Worker threads that analyse (default: one per core but one, at least one). */
   analysisWorkers?: number;
   onAnalysis?: (analysis: NodeAnalysis) => void;
@@ -49,6 +52,12 @@ interface NodeState {
   fresh: number;
   freshFromSeq: number;
   heldFromOffset: bigint | null;
+  /** Samples up to this seq were analysed (by this replica or, per the commit's marks, a previous owner). */
+  analysedThroughSeq: number;
+  /** Offset of the newest sample the last published analysis covered. */
+  analysedOffset: bigint;
+  /** Offset of the newest fresh sample. */
+  freshToOffset: bigint;
   lastSampleWallMs: number;
   /** Timestamp of the first sample this replica saw of the node. */
   firstSampleMs: number;
@@ -71,6 +80,8 @@ export interface AdvisorMetrics {
   lastDelayMs: number;
   /** Broker append time to handling of the newest sample. */
   ingestLagMs: number;
+  /** Resume marks that did not fit a commit's metadata (their windows may be analysed again after a handover). */
+  resumeMarksDropped: number;
   alertsRaised: number;
   storeWriteFailures: number;
 }
@@ -87,9 +98,12 @@ const ALERT_HISTORY = 500;
 export class AdvisorCore {
   private readonly nodes = new Map<string, NodeState>();
   private readonly inventories = new Map<string, NodeInventory>();
+  private readonly inventoryWaiters = new Map<string, (() => void)[]>();
   /** Per samples partition: the next offset after what was handled, and what was committed. */
   private readonly handledNext = new Map<number, bigint>();
-  private readonly committed = new Map<number, bigint>();
+  private readonly committed = new Map<number, { offset: bigint; metadata: string }>();
+  /** Per newly owned partition: the previous owner's marks, read once from the commit's metadata. */
+  private readonly resumeMarks = new Map<number, Promise<Map<string, number>>>();
   private readonly alertHistory: AlertEvent[] = [];
   private readonly points: PointBuffer;
   private pool: ModelPool | null = null;
@@ -109,6 +123,7 @@ export class AdvisorCore {
     analysisMsTotal: 0,
     lastDelayMs: 0,
     ingestLagMs: 0,
+    resumeMarksDropped: 0,
     alertsRaised: 0,
     storeWriteFailures: 0,
   };
@@ -126,6 +141,11 @@ export class AdvisorCore {
 
   private get epochMs(): number {
     return this.options.analysisIntervalMs ?? 60_000;
+  }
+
+  /** The epoch a sample covers: by the middle of its interval, so one ending on a boundary counts before it. */
+  private epochOf(sample: NodeSample): number {
+    return Math.floor((sample.timestampMs - sample.intervalMs / 2) / this.epochMs);
   }
 
   async start(): Promise<void> {
@@ -151,12 +171,14 @@ export class AdvisorCore {
       routeInvalidToDeadLetter(codecs.inventory, deadLetters, async (i) => {
         this.metrics.inventoriesIngested++;
         this.inventories.set(i.node, i);
+        for (const wake of this.inventoryWaiters.get(i.node) ?? []) wake();
+        this.inventoryWaiters.delete(i.node);
       }),
     );
     this.samples = this.bus.consumer({
       groupId: this.options.groupId ?? 'spinwise-advisor',
       topics: [TOPICS.samples],
-      fromBeginning: true,
+      fromBeginning: this.options.fromBeginning ?? true,
       holdCommits: true,
     });
     const ingest = routeInvalidToDeadLetter(codecs.sample, deadLetters, (s, m) =>
@@ -177,19 +199,25 @@ export class AdvisorCore {
       s = {
         window: new NodeWindow(sample.node, this.options.windowMs ?? 300_000),
         partition,
-        epoch: Math.floor(sample.timestampMs / this.epochMs),
+        epoch: this.epochOf(sample),
         fresh: 0,
         freshFromSeq: sample.seq,
         heldFromOffset: null,
+        analysedThroughSeq: (await this.marksOf(partition)).get(nodeKey(sample.node)) ?? -1,
+        analysedOffset: -1n,
+        freshToOffset: -1n,
         lastSampleWallMs: Date.now(),
         firstSampleMs: sample.timestampMs,
         alerts: new AlertTracker(this.options.raiseAfter ?? 2, this.options.clearAfter ?? 2),
       };
       this.nodes.set(sample.node, s);
     }
-    const epoch = Math.floor(sample.timestampMs / this.epochMs);
+    const epoch = this.epochOf(sample);
     // The first sample of a later epoch closes the open one: analyse before it enters the window.
-    if (epoch > s.epoch && s.fresh > 0) await this.close(s, sample.node);
+    if (epoch > s.epoch && s.fresh > 0) {
+      await this.inventoryOrTimeout(sample.node);
+      await this.close(s, sample.node);
+    }
     s.epoch = Math.max(s.epoch, epoch);
     s.lastSampleWallMs = Date.now();
     if (s.window.add(sample) !== 'accepted') {
@@ -197,10 +225,30 @@ export class AdvisorCore {
       return;
     }
     this.metrics.samplesIngested++;
+    // Re-read after a handover and already analysed by the previous owner: context, not new work.
+    if (sample.seq <= s.analysedThroughSeq) return;
     if (s.fresh === 0 || sample.seq < s.freshFromSeq) s.freshFromSeq = sample.seq;
     s.fresh++;
     s.heldFromOffset ??= offset;
+    if (offset > s.freshToOffset) s.freshToOffset = offset;
     this.points.add(samplePoints(sample));
+  }
+
+  /**
+   * A replica that just took a partition over may read a node's samples before its inventory (a
+   * topic of its own): wait for it a little rather than fold two epochs into one window.
+   */
+  private async inventoryOrTimeout(node: string, timeoutMs = 5_000): Promise<void> {
+    if (this.inventories.has(node)) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      const waiters = this.inventoryWaiters.get(node) ?? [];
+      waiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.inventoryWaiters.set(node, waiters);
+    });
   }
 
   /** Analyses a node's fresh samples and publishes the analysis; one close per node at a time. */
@@ -219,7 +267,10 @@ export class AdvisorCore {
     if (!inventory) return;
     const samples = [...s.window.contents()];
     const fresh = s.fresh;
+    const freshToOffset = s.freshToOffset;
     const { result, ms } = await this.pool!.analyse(inventory, samples, s.hint);
+    // A rebalance took the node away meanwhile: its new owner analyses these samples, not us.
+    if (!this.owns(s.partition)) return;
     const analysis: NodeAnalysis = { ...wireAnalysis(result), newFromSeq: s.freshFromSeq };
     await this.producer!.send(TOPICS.analyses, [{ key: node, value: codecs.analysis.encode(analysis) }]);
     // Published: these samples need not be delivered again.
@@ -227,6 +278,11 @@ export class AdvisorCore {
     s.analysis = analysis;
     s.fresh -= fresh;
     s.heldFromOffset = null;
+    s.analysedThroughSeq = Math.max(s.analysedThroughSeq, analysis.lastSeq);
+    s.analysedOffset = freshToOffset;
+    // Commit at once, inside the handler: Kafka rebalances only between messages, so the next owner
+    // of this partition starts after this window, never before it.
+    await this.commit();
     this.metrics.windowsAnalysed++;
     this.metrics.lastAnalysisMs = ms;
     this.metrics.analysisMsTotal += ms;
@@ -241,17 +297,43 @@ export class AdvisorCore {
     this.options.onAnalysis?.(analysis);
   }
 
+  /** The previous owner's resume marks of a partition, fetched once per ownership. */
+  private marksOf(partition: number): Promise<Map<string, number>> {
+    let marks = this.resumeMarks.get(partition);
+    if (!marks) {
+      marks = this.samples!.committedMetadata(TOPICS.samples).then(
+        (all) => decodeMarks(all.get(partition) ?? null),
+        (err: Error) => {
+          this.options.log?.(`advisor: no resume marks for partition ${partition}: ${err.message}`);
+          return new Map<string, number>();
+        },
+      );
+      this.resumeMarks.set(partition, marks);
+    }
+    return marks;
+  }
+
+  private owns(partition: number): boolean {
+    return (this.samples?.assignment()[TOPICS.samples] ?? []).includes(partition);
+  }
+
+  /** Partitions of spinwise.samples.v1 this replica owns now. */
+  ownedPartitions(): number[] {
+    return [...(this.samples?.assignment()[TOPICS.samples] ?? [])];
+  }
+
   /** Forgets nodes of revoked partitions, analyses idle nodes, commits, flushes points. */
   private async tick(): Promise<void> {
     if (this.ticking || !this.samples) return;
     this.ticking = true;
     try {
-      const owned = new Set(this.samples.assignment()[TOPICS.samples] ?? []);
+      const owned = new Set(this.ownedPartitions());
       for (const [node, s] of this.nodes) if (!owned.has(s.partition) && !s.closing) this.nodes.delete(node);
       for (const p of [...this.handledNext.keys()])
         if (!owned.has(p)) {
           this.handledNext.delete(p);
           this.committed.delete(p);
+          this.resumeMarks.delete(p);
         }
       const idleMs = this.options.idleMs ?? 2 * this.epochMs;
       for (const [node, s] of this.nodes)
@@ -282,16 +364,25 @@ export class AdvisorCore {
    * (or everything handled, when nothing waits).
    */
   private async commit(): Promise<void> {
-    const positions = [];
+    const positions: CommitPosition[] = [];
     for (const [partition, next] of this.handledNext) {
+      const mine = [...this.nodes].filter(([, s]) => s.partition === partition);
       let watermark = next;
-      for (const s of this.nodes.values())
-        if (s.partition === partition && s.heldFromOffset !== null && s.heldFromOffset < watermark)
-          watermark = s.heldFromOffset;
-      if (watermark > (this.committed.get(partition) ?? -1n)) {
-        positions.push({ topic: TOPICS.samples, partition, offset: watermark.toString() });
-        this.committed.set(partition, watermark);
-      }
+      for (const [, s] of mine)
+        if (s.heldFromOffset !== null && s.heldFromOffset < watermark) watermark = s.heldFromOffset;
+      // Nodes analysed past the watermark would be re-read by the next owner: say how far, newest first.
+      const marks = mine
+        .filter(([, s]) => s.analysedOffset >= watermark)
+        .sort(([, a], [, b]) =>
+          b.analysedOffset > a.analysedOffset ? 1 : b.analysedOffset < a.analysedOffset ? -1 : 0,
+        )
+        .map(([node, s]) => ({ node, seq: s.analysedThroughSeq }));
+      const { metadata, dropped } = encodeMarks(marks);
+      const last = this.committed.get(partition);
+      if (last && last.offset === watermark && last.metadata === metadata) continue;
+      this.metrics.resumeMarksDropped += dropped;
+      positions.push({ topic: TOPICS.samples, partition, offset: watermark.toString(), metadata });
+      this.committed.set(partition, { offset: watermark, metadata });
     }
     if (positions.length > 0) await this.samples!.commit(positions);
   }

@@ -178,12 +178,17 @@ export function busContract(label: string, makeBus: () => MessageBus): void {
       await first.start();
       await waitFor('20 messages', () => firstGot.length >= 20);
       // Only the first 12 had a durable effect: commit through them.
-      await first.consumer.commit([{ topic: t.name, partition, offset: '12' }]);
+      await first.consumer.commit([{ topic: t.name, partition, offset: '12', metadata: 'node-a:b' }]);
       await first.consumer.stop();
 
       const secondGot: number[] = [];
       const second = held(secondGot);
       await second.start();
+      assert.equal(
+        (await second.consumer.committedMetadata(t.name)).get(partition),
+        'node-a:b',
+        'the commit’s metadata reaches the next owner',
+      );
       await waitFor('8 redelivered', () => secondGot.length >= 8);
       await sleep(500);
       await second.consumer.stop();

@@ -39,6 +39,7 @@ const REDELIVERY_DELAY_MS = 100;
 class Group {
   readonly members: Member[] = [];
   readonly committed = new Map<string, number>();
+  readonly metadata = new Map<string, string | null>();
   private readonly position = new Map<string, number>();
   readonly changed = new Notifier();
   private readonly loops = new Set<string>();
@@ -89,8 +90,10 @@ class Group {
     this.changed.notifyAll();
   }
 
-  commit(member: Member, tp: string, offset: number): void {
-    if (member.owned.has(tp)) this.committed.set(tp, offset);
+  commit(member: Member, tp: string, offset: number, metadata: string | null): void {
+    if (!member.owned.has(tp)) return;
+    this.committed.set(tp, offset);
+    this.metadata.set(tp, metadata);
   }
 
   private owner(tp: string): Member | undefined {
@@ -217,8 +220,11 @@ export class EmbeddedBus implements MessageBus {
       },
       commit: async (positions) => {
         for (const p of positions)
-          if (member) joined.commit(member, `${p.topic}/${p.partition}`, Number(p.offset));
+          if (member)
+            joined.commit(member, `${p.topic}/${p.partition}`, Number(p.offset), p.metadata ?? null);
       },
+      committedMetadata: async (topic) =>
+        new Map(this.partitionsOf(topic).map((_, i) => [i, joined.metadata.get(`${topic}/${i}`) ?? null])),
     };
   }
 

@@ -124,6 +124,9 @@ export class KafkaBus implements MessageBus {
             try {
               for (const m of batch.messages) {
                 if (!isRunning() || isStale()) break;
+                // kafkajs heartbeats only when asked: keep the session alive through a long handler
+                // (a rebalance error here surfaces again at the heartbeat after the message).
+                const beating = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
                 await handler({
                   topic: batch.topic,
                   partition: batch.partition,
@@ -131,7 +134,7 @@ export class KafkaBus implements MessageBus {
                   key: m.key ? m.key.toString('utf8') : null,
                   value: m.value ?? Buffer.alloc(0),
                   timestampMs: Number(m.timestamp),
-                });
+                }).finally(() => clearInterval(beating));
                 resolveOffset(m.offset);
                 handled = m.offset;
                 await heartbeat();
@@ -160,6 +163,16 @@ export class KafkaBus implements MessageBus {
       commit: async (positions: CommitPosition[]) => {
         const mine = positions.filter((p) => assigned[p.topic]?.includes(p.partition));
         if (mine.length > 0) await consumer.commitOffsets(mine);
+      },
+      committedMetadata: async (topic: string) => {
+        const admin = this.kafka.admin();
+        await admin.connect();
+        try {
+          const [offsets] = await admin.fetchOffsets({ groupId: options.groupId, topics: [topic] });
+          return new Map((offsets?.partitions ?? []).map((p) => [p.partition, p.metadata ?? null]));
+        } finally {
+          await admin.disconnect();
+        }
       },
     };
     const closer = { close: handle.stop };

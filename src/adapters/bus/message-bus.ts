@@ -37,11 +37,13 @@ export interface ConsumerOptions {
   holdCommits?: boolean;
 }
 
-/** "The next message to read from this partition is `offset`." */
+/** "The next message to read from this partition is `offset`", with what its next owner should know. */
 export interface CommitPosition {
   topic: string;
   partition: number;
   offset: string;
+  /** Kept with the commit (Kafka: up to offset.metadata.max.bytes, 4,096 by default). */
+  metadata?: string;
 }
 
 export interface TopicPartitions {
@@ -62,6 +64,8 @@ export interface BusConsumer {
   assignment(): TopicPartitions;
   /** Commits positions of partitions this member owns (with `holdCommits`); others are ignored. */
   commit(positions: CommitPosition[]): Promise<void>;
+  /** The group's committed metadata per partition of `topic` (null where none was committed). */
+  committedMetadata(topic: string): Promise<Map<number, string | null>>;
 }
 
 export interface MessageBus {

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { KafkaBus } from '../../src/adapters/bus/kafka-bus';
+import { EmbeddedStore } from '../../src/adapters/store/embedded-store';
+import { AdvisorCore } from '../../src/advisor/advisor-core';
+import { cloneAs, recordSimulatedNode } from '../../src/agent/simulated-node/record-node';
+import { parseScenarioYaml } from '../../src/sim/scenario';
+import { codecs, defaultTopicSpecs, TOPICS, type NodeAnalysis } from '../../src/telemetry';
+import { testBrokers } from '../support/services';
+import { waitFor } from '../support/wait';
+
+const SAMPLE_MS = 200;
+/** Five samples an epoch: samples 0–4, 5–9, … are analysed together. */
+const EPOCH_MS = 5 * SAMPLE_MS;
+
+it('two advisor replicas on real Kafka share the nodes; a stopped one hands its nodes over and a restarted one resumes: every window analysed exactly once', async () => {
+  const run = randomUUID().slice(0, 8);
+  const nodes = Array.from({ length: 6 }, (_, i) => `replica-${run}-${i}`);
+  const bus = new KafkaBus({ brokers: [testBrokers()] });
+  await bus.ensureTopics(defaultTopicSpecs());
+  const recorded = await recordSimulatedNode(
+    parseScenarioYaml(
+      readFileSync(join(__dirname, '..', '..', '..', 'scenarios', 'undercommitted.yaml'), 'utf8'),
+    ),
+    'template',
+    { intervals: 5, intervalNs: SAMPLE_MS * 1e6 },
+  );
+  const clones = nodes.map((n) => cloneAs(recorded, n));
+  const producer = bus.producer();
+  await producer.send(
+    TOPICS.inventory,
+    clones.map((c) => ({ key: c.inventory.node, value: codecs.inventory.encode(c.inventory) })),
+  );
+  const base = Math.floor((Date.now() - 3_600_000) / EPOCH_MS) * EPOCH_MS;
+  const send = (from: number, to: number) =>
+    producer.send(
+      TOPICS.samples,
+      clones.flatMap((c) =>
+        Array.from({ length: to - from + 1 }, (_, i) => {
+          const s = c.sample(from + i, base + (from + i + 1) * SAMPLE_MS);
+          return { key: s.node, value: codecs.sample.encode(s) };
+        }),
+      ),
+    );
+
+  const groupId = `advisor-${run}`;
+  const analysedBy = new Map<string, string[]>();
+  const replica = (name: string) =>
+    new AdvisorCore(bus, new EmbeddedStore({ database: 'spinwise', retentionMs: 24 * 3_600_000 }), {
+      groupId,
+      analysisIntervalMs: EPOCH_MS,
+      idleMs: 10 * 60_000,
+      analysisWorkers: 1,
+      // Other tests' nodes, silent now, hold their partitions' commits until idleMs: start after them.
+      fromBeginning: false,
+      onAnalysis: (a) => {
+        if (nodes.includes(a.node))
+          analysedBy.set(`${a.node}/${a.newFromSeq}`, [
+            ...(analysedBy.get(`${a.node}/${a.newFromSeq}`) ?? []),
+            name,
+          ]);
+      },
+    });
+  const published: NodeAnalysis[] = [];
+  const reader = bus.consumer({ groupId: `read-${run}`, topics: [TOPICS.analyses], fromBeginning: true });
+  await reader.start(async (m) => {
+    const a = codecs.analysis.decode(m.value);
+    if (nodes.includes(a.node)) published.push(a);
+  });
+  const windowsOf = (node: string) =>
+    published
+      .filter((a) => a.node === node)
+      .map((a) => [a.newFromSeq, a.lastSeq])
+      .sort((x, y) => x[0]! - y[0]!);
+  const expectWindows = (count: number) =>
+    waitFor(
+      `${count} windows per node`,
+      () => nodes.every((n) => windowsOf(n).length >= count),
+      90_000,
+      () => nodes.map((n) => windowsOf(n)),
+    );
+
+  const a = replica('a');
+  const b = replica('b');
+  try {
+    await a.start();
+    await b.start();
+    await waitFor(
+      'the group to split the partitions',
+      () =>
+        a.ownedPartitions().length > 0 &&
+        b.ownedPartitions().length > 0 &&
+        a.ownedPartitions().length + b.ownedPartitions().length === 12,
+      30_000,
+    );
+    await send(0, 14); // epochs 0 and 1 close; 10–14 stay open
+    await expectWindows(2);
+    const owners = new Set([...analysedBy.values()].flat());
+    assert.deepEqual([...owners].sort(), ['a', 'b'], 'both replicas analysed nodes');
+
+    await a.stop(); // a's open windows (samples 10–14 of its nodes) go to b uncommitted
+    await send(15, 24); // closes 10–14 and 15–19
+    await expectWindows(4);
+
+    await b.stop();
+    const c = replica('c');
+    await c.start(); // resumes from b's commits: 20–24 are delivered again, not 0–19
+    try {
+      await send(25, 25); // closes 20–24
+      await expectWindows(5);
+      await new Promise((r) => setTimeout(r, 1_500)); // a second analysis of anything would show up here
+    } finally {
+      await c.stop();
+    }
+    for (const n of nodes)
+      assert.deepEqual(
+        windowsOf(n),
+        [
+          [0, 4],
+          [5, 9],
+          [10, 14],
+          [15, 19],
+          [20, 24],
+        ],
+        `${n}: every sample new in exactly one analysis`,
+      );
+    assert.ok(
+      [...analysedBy.entries()].filter(([k]) => k.endsWith('/20')).every(([, by]) => by.join() === 'c'),
+      'the restarted replica analysed what the stopped one left',
+    );
+  } finally {
+    await reader.stop();
+    await producer.close();
+    await bus.close();
+  }
+});
