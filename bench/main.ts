@@ -1,4 +1,5 @@
 import { advisorBench } from './advisor-bench';
+import { advisorThroughputBench } from './advisor-throughput-bench';
 import { agentBench } from './agent-bench';
 import { busStoreBench } from './bus-store-bench';
 import { simBench } from './sim-bench';
@@ -8,6 +9,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   sim: simBench,
   agent: agentBench,
   advisor: advisorBench,
+  'advisor-throughput': advisorThroughputBench,
   'bus-store': busStoreBench,
 };
 

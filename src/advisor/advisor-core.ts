@@ -38,7 +38,8 @@ export interface AdvisorOptions {
   fromBeginning?: boolean;
   /** Worker threads that analyse (default: one per core but one, at least one). */
   analysisWorkers?: number;
-  onAnalysis?: (analysis: NodeAnalysis) => void;
+  /** Called once per published analysis, with the model time it took and whether the fit was reused. */
+  onAnalysis?: (analysis: NodeAnalysis, cost: { ms: number; cached: boolean }) => void;
   onAlert?: (alert: AlertEvent) => void;
   log?: (line: string) => void;
 }
@@ -294,7 +295,7 @@ export class AdvisorCore {
       if (this.alertHistory.length > ALERT_HISTORY) this.alertHistory.shift();
       this.options.onAlert?.(alert);
     }
-    this.options.onAnalysis?.(analysis);
+    this.options.onAnalysis?.(analysis, { ms, cached: result.cached });
   }
 
   /** The previous owner's resume marks of a partition, fetched once per ownership. */

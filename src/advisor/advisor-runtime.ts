@@ -53,9 +53,9 @@ export async function startAdvisorRuntime(
     : null;
   const core = new AdvisorCore(bus, store, {
     ...options,
-    onAnalysis: (a: NodeAnalysis) => {
+    onAnalysis: (a: NodeAnalysis, cost) => {
       live.publish({ type: 'analysis', node: a.node, severity: a.severity, windowEndMs: a.windowEndMs });
-      options.onAnalysis?.(a);
+      options.onAnalysis?.(a, cost);
     },
     onAlert: (alert: AlertEvent) => {
       live.publish({
