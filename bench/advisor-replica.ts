@@ -24,6 +24,7 @@ async function main(): Promise<void> {
           lastSeq: a.lastSeq,
           ms: cost.ms,
           cached: cost.cached,
+          closedAtMs: cost.closedAtWallMs,
           atMs: Date.now(),
         }),
     },

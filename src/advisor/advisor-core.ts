@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { routeInvalidToDeadLetter } from '../adapters/bus/dead-letter-router';
-import type { BusConsumer, BusProducer, CommitPosition, MessageBus } from '../adapters/bus/message-bus';
+import type {
+  BusConsumer,
+  BusProducer,
+  CommitPosition,
+  MessageBus,
+  OutgoingMessage,
+} from '../adapters/bus/message-bus';
 import type { TimeSeriesStore } from '../adapters/store/time-series-store';
 import {
   codecs,
@@ -13,10 +19,12 @@ import {
 } from '../telemetry';
 import { AlertTracker, type AlertEvent } from './alerts/alert-tracker';
 import { ModelPool } from './model-pool/model-pool';
-import { wireAnalysis } from './domain/analyze-node';
+import { prepareAnalysis, wireAnalysis, type NodeAnalysisResult } from './domain/analyze-node';
+import { ModelCache, type ModelledNode } from './domain/model-cache';
 import type { FitHint } from './domain/calibrate';
 import { NodeWindow } from './domain/node-window';
 import { analysisPoints, samplePoints } from './store-points';
+import { GroupSend } from './group-send';
 import { PointBuffer } from './point-buffer';
 import { decodeMarks, encodeMarks, nodeKey } from './resume-marks';
 
@@ -39,7 +47,10 @@ export interface AdvisorOptions {
   /** Worker threads that analyse (default: one per core but one, at least one). */
   analysisWorkers?: number;
   /** Called once per published analysis, with the model time it took and whether the fit was reused. */
-  onAnalysis?: (analysis: NodeAnalysis, cost: { ms: number; cached: boolean }) => void;
+  onAnalysis?: (
+    analysis: NodeAnalysis,
+    cost: { ms: number; cached: boolean; closedAtWallMs: number },
+  ) => void;
   onAlert?: (alert: AlertEvent) => void;
   log?: (line: string) => void;
 }
@@ -65,7 +76,20 @@ interface NodeState {
   analysis?: NodeAnalysis;
   hint?: FitHint;
   alerts: AlertTracker;
-  closing?: Promise<void>;
+  /** Closed windows on their way to analysis and publication, oldest first; they hold the commit. */
+  pending: ClosedWindow[];
+  /** The node's analyses run one after another, in order. */
+  chain: Promise<void>;
+}
+
+/** A window taken at its close: what to analyse, and the samples it newly covers. */
+interface ClosedWindow {
+  inventory: NodeInventory;
+  samples: NodeSample[];
+  freshFromSeq: number;
+  freshToOffset: bigint;
+  heldFromOffset: bigint | null;
+  closedAtWallMs: number;
 }
 
 /** Counters exported on /metrics. */
@@ -108,6 +132,13 @@ export class AdvisorCore {
   private readonly alertHistory: AlertEvent[] = [];
   private readonly points: PointBuffer;
   private pool: ModelPool | null = null;
+  private readonly cache = new ModelCache();
+  private readonly fitting = new Map<string, Promise<ModelledNode>>();
+  private readonly publish = new GroupSend<OutgoingMessage>((messages) =>
+    this.producer!.send(TOPICS.analyses, messages),
+  );
+  /** Commit requests that arrive while one is in flight share the next (which reads the state then). */
+  private readonly commits = new GroupSend<null>(() => this.commitNow());
   private samples: BusConsumer | null = null;
   private inventory: BusConsumer | null = null;
   private producer: BusProducer | null = null;
@@ -181,6 +212,8 @@ export class AdvisorCore {
       topics: [TOPICS.samples],
       fromBeginning: this.options.fromBeginning ?? true,
       holdCommits: true,
+      // While one partition waits for its analysis to be published and committed, others go on.
+      concurrentPartitions: 4,
     });
     const ingest = routeInvalidToDeadLetter(codecs.sample, deadLetters, (s, m) =>
       this.ingestSample(s, m.partition, BigInt(m.offset)),
@@ -210,14 +243,17 @@ export class AdvisorCore {
         lastSampleWallMs: Date.now(),
         firstSampleMs: sample.timestampMs,
         alerts: new AlertTracker(this.options.raiseAfter ?? 2, this.options.clearAfter ?? 2),
+        pending: [],
+        chain: Promise.resolve(),
       };
       this.nodes.set(sample.node, s);
     }
     const epoch = this.epochOf(sample);
-    // The first sample of a later epoch closes the open one: analyse before it enters the window.
+    // The first sample of a later epoch closes the open one (before it enters the window); the
+    // analysis goes on in the background while ingestion continues.
     if (epoch > s.epoch && s.fresh > 0) {
       await this.inventoryOrTimeout(sample.node);
-      await this.close(s, sample.node);
+      void this.close(s, sample.node);
     }
     s.epoch = Math.max(s.epoch, epoch);
     s.lastSampleWallMs = Date.now();
@@ -252,42 +288,52 @@ export class AdvisorCore {
     });
   }
 
-  /** Analyses a node's fresh samples and publishes the analysis; one close per node at a time. */
-  private async close(s: NodeState, node: string): Promise<void> {
-    while (s.closing) await s.closing;
-    if (s.fresh === 0) return;
-    s.closing = this.analyse(s, node).finally(() => {
-      s.closing = undefined;
-    });
-    await s.closing;
+  /**
+   * Closes the node's window: takes its samples now and queues their analysis behind the node's
+   * earlier ones. Resolves when this (and every earlier) analysis of the node is published.
+   */
+  private close(s: NodeState, node: string): Promise<void> {
+    const inventory = this.inventories.get(node);
+    // Without an inventory the samples stay fresh (held, uncommitted) until one arrives.
+    if (s.fresh === 0 || !inventory) return s.chain;
+    const window: ClosedWindow = {
+      inventory,
+      samples: [...s.window.contents()],
+      freshFromSeq: s.freshFromSeq,
+      freshToOffset: s.freshToOffset,
+      heldFromOffset: s.heldFromOffset,
+      closedAtWallMs: Date.now(),
+    };
+    s.fresh = 0;
+    s.heldFromOffset = null;
+    s.freshToOffset = -1n;
+    s.pending.push(window);
+    s.chain = s.chain
+      .then(() => this.analyse(s, node, window))
+      // The window stays pending: its samples are never committed, so nothing is lost.
+      .catch((err: Error) => this.options.log?.(`advisor: analysis of ${node} failed: ${err.message}`));
+    return s.chain;
   }
 
-  private async analyse(s: NodeState, node: string): Promise<void> {
-    const inventory = this.inventories.get(node);
-    // Without an inventory the samples wait (held, uncommitted) until one arrives.
-    if (!inventory) return;
-    const samples = [...s.window.contents()];
-    const fresh = s.fresh;
-    const freshToOffset = s.freshToOffset;
-    const { result, ms } = await this.pool!.analyse(inventory, samples, s.hint);
+  private async analyse(s: NodeState, node: string, window: ClosedWindow): Promise<void> {
+    const { result, ms } = await this.analyseWindow(window, s.hint);
+    const done = () => s.pending.splice(s.pending.indexOf(window), 1);
     // A rebalance took the node away meanwhile: its new owner analyses these samples, not us.
-    if (!this.owns(s.partition)) return;
-    const analysis: NodeAnalysis = { ...wireAnalysis(result), newFromSeq: s.freshFromSeq };
-    await this.producer!.send(TOPICS.analyses, [{ key: node, value: codecs.analysis.encode(analysis) }]);
+    if (!this.owns(s.partition)) return void done();
+    const analysis: NodeAnalysis = { ...wireAnalysis(result), newFromSeq: window.freshFromSeq };
+    await this.publish.add({ key: node, value: codecs.analysis.encode(analysis) });
     // Published: these samples need not be delivered again.
     s.hint = result.hint;
     s.analysis = analysis;
-    s.fresh -= fresh;
-    s.heldFromOffset = null;
     s.analysedThroughSeq = Math.max(s.analysedThroughSeq, analysis.lastSeq);
-    s.analysedOffset = freshToOffset;
-    // Commit at once, inside the handler: Kafka rebalances only between messages, so the next owner
-    // of this partition starts after this window, never before it.
+    s.analysedOffset = window.freshToOffset;
+    done();
+    // Commit at once, so that the next owner of this partition starts after this window.
     await this.commit();
     this.metrics.windowsAnalysed++;
     this.metrics.lastAnalysisMs = ms;
     this.metrics.analysisMsTotal += ms;
-    this.metrics.lastDelayMs = Date.now() - s.lastSampleWallMs;
+    this.metrics.lastDelayMs = Date.now() - window.closedAtWallMs;
     this.points.add(analysisPoints(analysis));
     for (const alert of s.alerts.observe(analysis)) {
       if (alert.transition === 'raised') this.metrics.alertsRaised++;
@@ -295,7 +341,33 @@ export class AdvisorCore {
       if (this.alertHistory.length > ALERT_HISTORY) this.alertHistory.shift();
       this.options.onAlert?.(alert);
     }
-    this.options.onAnalysis?.(analysis, { ms, cached: result.cached });
+    this.options.onAnalysis?.(analysis, { ms, cached: result.cached, closedAtWallMs: window.closedAtWallMs });
+  }
+
+  /**
+   * The cheap part here, the model from the cache when this window's fingerprint was modelled
+   * before, else from a worker (alike windows waiting at once share one fit).
+   */
+  private async analyseWindow(
+    window: ClosedWindow,
+    hint?: FitHint,
+  ): Promise<{ result: NodeAnalysisResult; ms: number }> {
+    const start = process.hrtime.bigint();
+    const prepared = prepareAnalysis(window.inventory, window.samples, hint);
+    const { key } = prepared.request;
+    const hit = this.cache.get(key);
+    let modelled = hit;
+    if (!modelled) {
+      let fit = this.fitting.get(key);
+      if (!fit) {
+        fit = this.pool!.model(prepared.request).finally(() => this.fitting.delete(key));
+        this.fitting.set(key, fit);
+      }
+      modelled = await fit;
+      this.cache.set(key, modelled);
+    }
+    const result = prepared.finish(modelled, hit !== undefined);
+    return { result, ms: Number(process.hrtime.bigint() - start) / 1e6 };
   }
 
   /** The previous owner's resume marks of a partition, fetched once per ownership. */
@@ -329,7 +401,8 @@ export class AdvisorCore {
     this.ticking = true;
     try {
       const owned = new Set(this.ownedPartitions());
-      for (const [node, s] of this.nodes) if (!owned.has(s.partition) && !s.closing) this.nodes.delete(node);
+      for (const [node, s] of this.nodes)
+        if (!owned.has(s.partition) && s.pending.length === 0) this.nodes.delete(node);
       for (const p of [...this.handledNext.keys()])
         if (!owned.has(p)) {
           this.handledNext.delete(p);
@@ -338,7 +411,7 @@ export class AdvisorCore {
         }
       const idleMs = this.options.idleMs ?? 2 * this.epochMs;
       for (const [node, s] of this.nodes)
-        if (s.fresh > 0 && Date.now() - s.lastSampleWallMs > idleMs) await this.close(s, node);
+        if (s.fresh > 0 && Date.now() - s.lastSampleWallMs > idleMs) void this.close(s, node);
       await this.commit();
       await this.points.flush();
     } catch (err) {
@@ -362,15 +435,21 @@ export class AdvisorCore {
 
   /**
    * Commits each owned partition up to the oldest sample not yet covered by a published analysis
-   * (or everything handled, when nothing waits).
+   * (or everything handled, when nothing waits). Serialized and coalesced: each commit computes its
+   * positions when its turn comes, so an older watermark never lands after a newer one.
    */
-  private async commit(): Promise<void> {
+  private commit(): Promise<void> {
+    return this.commits.add(null);
+  }
+
+  private async commitNow(): Promise<void> {
     const positions: CommitPosition[] = [];
     for (const [partition, next] of this.handledNext) {
       const mine = [...this.nodes].filter(([, s]) => s.partition === partition);
       let watermark = next;
       for (const [, s] of mine)
-        if (s.heldFromOffset !== null && s.heldFromOffset < watermark) watermark = s.heldFromOffset;
+        for (const held of [s.heldFromOffset, ...s.pending.map((w) => w.heldFromOffset)])
+          if (held !== null && held < watermark) watermark = held;
       // Nodes analysed past the watermark would be re-read by the next owner: say how far, newest first.
       const marks = mine
         .filter(([, s]) => s.analysedOffset >= watermark)
@@ -459,7 +538,7 @@ export class AdvisorCore {
   }
 
   cacheStats(): { hits: number; misses: number; size: number } {
-    return this.pool?.cacheStats() ?? { hits: 0, misses: 0, size: 0 };
+    return { hits: this.cache.hits, misses: this.cache.misses, size: this.cache.size };
   }
 
   /** Leaves the group after committing what was analysed; the rest goes to the next owner. */
@@ -467,7 +546,7 @@ export class AdvisorCore {
     this.ready = false;
     if (this.timer) clearInterval(this.timer);
     while (this.ticking) await new Promise((r) => setTimeout(r, 10));
-    for (const s of this.nodes.values()) while (s.closing) await s.closing;
+    for (const s of this.nodes.values()) await s.chain;
     await this.commit().catch((err: Error) =>
       this.options.log?.(`advisor: final commit failed: ${err.message}`),
     );

@@ -10,6 +10,11 @@ import { createAdvisorApp } from './http/create-app';
 import { LiveEvents } from './live-events';
 import { ClusterPlanner, type ClusterPlannerOptions } from './planner/cluster-planner';
 import { ConsumerGroupLeader, type LeaderElection } from './planner/leader-election';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ClusterWatch } from '../adapters/kubernetes/cluster-watch';
+import { ClusterWriter } from '../adapters/kubernetes/cluster-writer';
+import { LeaseLeader } from '../adapters/kubernetes/lease-leader';
+import { KubernetesPublisher, type KubernetesPublisherOptions } from './kubernetes-publisher';
 
 export interface AdvisorRuntimeOptions extends AdvisorOptions {
   port: number;
@@ -23,6 +28,14 @@ export interface AdvisorRuntimeOptions extends AdvisorOptions {
   /** Default: leadership by consumer group on the bus. */
   leader?: LeaderElection;
   onPlan?: (moves: RecommendationMessage[]) => void;
+  /** In a cluster: Events, node annotations, VMI migrations and the planner's Lease. */
+  kubernetes?: {
+    kc: KubeConfig;
+    /** The advisor's own namespace (its Lease lives there). */
+    namespace: string;
+    /** This replica (the pod name). */
+    identity: string;
+  } & KubernetesPublisherOptions;
 }
 
 /** Everything the HTTP layer reads from. */
@@ -32,6 +45,7 @@ export interface AdvisorRuntime {
   store: TimeSeriesStore;
   live: LiveEvents;
   slack: SlackAlerter | null;
+  kubernetes: { publisher: KubernetesPublisher; watch: ClusterWatch } | null;
   url: string;
   stop(): Promise<void>;
 }
@@ -51,10 +65,13 @@ export async function startAdvisorRuntime(
   const slack = options.slackWebhookUrl
     ? new SlackAlerter({ post: webhookPost(options.slackWebhookUrl), log: options.log })
     : null;
+  // Set once the core exists (the publisher resolves VMs through the core's inventories).
+  let kube: AdvisorRuntime['kubernetes'] = null;
   const core = new AdvisorCore(bus, store, {
     ...options,
     onAnalysis: (a: NodeAnalysis, cost) => {
       live.publish({ type: 'analysis', node: a.node, severity: a.severity, windowEndMs: a.windowEndMs });
+      void kube?.publisher.onAnalysis(a);
       options.onAnalysis?.(a, cost);
     },
     onAlert: (alert: AlertEvent) => {
@@ -66,13 +83,27 @@ export async function startAdvisorRuntime(
         vm: alert.finding.vm,
       });
       slack?.notify({ ...alert, dashboardUrl: `${publicUrl}/#/nodes/${encodeURIComponent(alert.node)}` });
+      void kube?.publisher.onAlert(alert);
       options.onAlert?.(alert);
     },
   });
   await core.start();
+  const k = options.kubernetes;
+  let leader = options.leader ?? new ConsumerGroupLeader(bus);
+  if (k) {
+    const watch = new ClusterWatch(k.kc, options.log);
+    await watch.start();
+    kube = {
+      watch,
+      publisher: new KubernetesPublisher(new ClusterWriter(k.kc, k.identity), (n) => core.inventoryOf(n), k),
+    };
+    leader =
+      options.leader ??
+      new LeaseLeader(k.kc, { namespace: k.namespace, identity: k.identity, log: options.log });
+  }
   const planner = new ClusterPlanner(
     bus,
-    options.leader ?? new ConsumerGroupLeader(bus),
+    leader,
     (n) => core.inventoryOf(n),
     (nodes, o) => core.models.plan(nodes, o),
     {
@@ -80,6 +111,7 @@ export async function startAdvisorRuntime(
       ...options.planner,
       onPlan: (moves) => {
         live.publish({ type: 'plan', moves: moves.length });
+        void kube?.publisher.onPlan(moves);
         options.onPlan?.(moves);
       },
     },
@@ -91,14 +123,17 @@ export async function startAdvisorRuntime(
     store,
     live,
     slack,
+    kubernetes: null,
     url: '',
     stop: async () => {
       await app.close();
       await planner.stop();
       await core.stop();
+      await kube?.watch.stop();
       await slack?.flush();
     },
   };
+  runtime.kubernetes = kube;
   const app: INestApplication = await createAdvisorApp(runtime, options.apiToken);
   await app.listen(options.port, host);
   const address = app.getHttpServer().address() as { port: number };

@@ -2,7 +2,6 @@ import { mkdtemp } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { KafkaBus } from '../adapters/bus/kafka-bus';
 import { Agent } from '../agent/agent';
 import { HostRoot } from '../agent/host-root';
 import { SimulatedNode } from '../agent/simulated-node/simulated-node';
@@ -11,6 +10,7 @@ import type { Sink } from '../agent/sinks/sink';
 import { SpoolingBusSink } from '../agent/sinks/spooling-bus-sink';
 import { StdoutSink } from '../agent/sinks/stdout-sink';
 import { defaultTopicSpecs } from '../telemetry';
+import { kafkaBusFromEnv } from './kafka-from-env';
 import { CliError, type CliIo } from './cli-error';
 import { readScenario } from './scenario-file';
 
@@ -43,7 +43,8 @@ export async function agentCommand(argv: string[], io: CliIo): Promise<number> {
       'qmp-socket-dir': { type: 'string' },
     },
   });
-  const node = (values.node ?? hostname()).toLowerCase();
+  // In a DaemonSet the node's name comes from the downward API.
+  const node = (values.node ?? process.env.SPINWISE_NODE_NAME ?? hostname()).toLowerCase();
   const intervalMs = parseDurationMs(values.interval!, '--interval');
   const count = values.once ? 1 : values.intervals ? Number(values.intervals) : Infinity;
   if (!(count >= 1))
@@ -64,10 +65,10 @@ export async function agentCommand(argv: string[], io: CliIo): Promise<number> {
     io.err(`agent: simulated node ${node} (${simulated.modelName}) under ${dir}\n`);
   }
 
-  const brokers = process.env.SPINWISE_KAFKA_BROKERS;
+  const bus = values.stdout ? null : kafkaBusFromEnv(process.env, `spinwise-agent-${node}`, 5_000);
   let sink: Sink;
   let spool: DiskSpool | undefined;
-  if (values.stdout || !brokers) {
+  if (!bus) {
     if (!values.stdout) io.err('agent: SPINWISE_KAFKA_BROKERS is unset; writing samples to stdout\n');
     sink = new StdoutSink(io.out);
   } else {
@@ -75,11 +76,6 @@ export async function agentCommand(argv: string[], io: CliIo): Promise<number> {
       values['spool-dir'] ?? join('/var/lib/spinwise/spool', node),
       Number(values['spool-max-bytes']),
     );
-    const bus = new KafkaBus({
-      brokers: brokers.split(','),
-      clientId: `spinwise-agent-${node}`,
-      retryForMs: 5_000,
-    });
     await bus
       .ensureTopics(defaultTopicSpecs())
       .catch((err: Error) => io.err(`agent: cannot check topics yet: ${err.message}\n`));

@@ -26,7 +26,8 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   },
   advisor: {
     run: advisorCommand,
-    summary: 'advisor [--port 8080]: the advisor service (Kafka and InfluxDB from the environment)',
+    summary:
+      'advisor [--port 8080] [--public-url URL] [--migrate] [--dry-run]: the advisor service (Kafka, InfluxDB, Slack, Kubernetes from the environment)',
   },
   agent: {
     run: agentCommand,
@@ -53,7 +54,8 @@ function usage(): string {
     'commands:',
     ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
-    'environment: SPINWISE_KAFKA_BROKERS, SPINWISE_INFLUX_URL (unset: embedded bus and store)',
+    'environment: SPINWISE_KAFKA_BROKERS, SPINWISE_INFLUX_URL (unset: embedded bus and store),',
+    '  SPINWISE_SLACK_WEBHOOK_URL, SPINWISE_API_TOKEN, SPINWISE_KUBECONFIG (in-cluster config inside a pod)',
     '',
   ].join('\n');
 }

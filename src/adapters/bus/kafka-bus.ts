@@ -118,6 +118,7 @@ export class KafkaBus implements MessageBus {
         await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
         await consumer.run({
           autoCommit: false,
+          partitionsConsumedConcurrently: options.concurrentPartitions ?? 1,
           eachBatchAutoResolve: false,
           eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
             let handled: string | undefined;

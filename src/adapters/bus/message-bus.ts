@@ -35,6 +35,11 @@ export interface ConsumerOptions {
    * was handled but not committed is delivered again.
    */
   holdCommits?: boolean;
+  /**
+   * Partitions handled at once (Kafka; the embedded bus always delivers partitions concurrently).
+   * Order within a partition is kept either way.
+   */
+  concurrentPartitions?: number;
 }
 
 /** "The next message to read from this partition is `offset`", with what its next owner should know. */

@@ -7,8 +7,8 @@ import type {
   Severity,
   WhatIf,
 } from '../../telemetry';
-import { calibrate, observe, type FitHint } from './calibrate';
-import { ModelCache, nodeFingerprint } from './model-cache';
+import { calibrate, observe, type FitHint, type VmObservation } from './calibrate';
+import { ModelCache, nodeFingerprint, type ModelledNode } from './model-cache';
 import { Baseline, predictChange, type Prediction } from './predict';
 import { vmMetrics } from './vm-metrics';
 import { whatIfCandidates, type WhatIfCandidate } from './what-ifs';
@@ -55,12 +55,60 @@ export interface AnalyzeOptions {
 
 export type NodeAnalysisResult = NodeAnalysis & { assumptions: string[]; hint: FitHint; cached: boolean };
 
-/** Findings, calibration and what-if replay for one node's window of telemetry. */
+/** What the expensive part of an analysis needs: the node and its VMs' observed sums, compact. */
+export interface ModelRequest {
+  key: string;
+  inventory: NodeInventory;
+  observations: VmObservation[];
+  oversubscribed: boolean;
+  worst: { index: number; name: string } | null;
+  hint?: FitHint;
+}
+
+/** The expensive part: fits the workload and replays every what-if (seconds of CPU). */
+export function modelNode(req: ModelRequest): ModelledNode {
+  const calibration = calibrate(req.inventory, req.observations, 1, req.hint);
+  const baseline = new Baseline(calibration.scenario, calibration.model, PREDICTION_SEEDS);
+  return {
+    calibration,
+    predictions: new Map(
+      whatIfCandidates(calibration, req.oversubscribed, req.worst).map((c) => [
+        c.id,
+        predictChange(baseline, c.scenario, c.model),
+      ]),
+    ),
+  };
+}
+
+/** An analysis up to the model: the cheap part, then `finish` with the modelled node. */
+export interface PreparedAnalysis {
+  request: ModelRequest;
+  finish(modelled: ModelledNode, cached: boolean): NodeAnalysisResult;
+}
+
+/** Findings, calibration and what-if replay for one node's window of telemetry (synchronously). */
 export function analyzeNode(
   inventory: NodeInventory,
   samples: readonly NodeSample[],
   options: AnalyzeOptions = {},
 ): NodeAnalysisResult {
+  const prepared = prepareAnalysis(inventory, samples, options.hint);
+  const hit = options.cache?.get(prepared.request.key);
+  if (hit) return prepared.finish(hit, true);
+  const modelled = modelNode(prepared.request);
+  options.cache?.set(prepared.request.key, modelled);
+  return prepared.finish(modelled, false);
+}
+
+/**
+ * The cheap part of an analysis (findings, observations, the cache key), so that a replica can
+ * answer a window whose model is cached without leaving its thread, and send only misses away.
+ */
+export function prepareAnalysis(
+  inventory: NodeInventory,
+  samples: readonly NodeSample[],
+  hint?: FitHint,
+): PreparedAnalysis {
   // The base PLE window in time: VMX counts cycles, SVM counts PAUSEs (~40 cycles each); 2.5 GHz assumed.
   const pleNs = inventory.ple ? (inventory.ple.window * (inventory.ple.vendor === 'vmx' ? 1 : 40)) / 2.5 : 0;
   const { vms: metrics, missing } = vmMetrics(samples, pleNs);
@@ -88,94 +136,85 @@ export function analyzeNode(
       spinOf(o.name) > 0 && (w === null || spinOf(o.name) > spinOf(observations[w]!.name)) ? i : w,
     null,
   );
-  const key = nodeFingerprint(inventory, observations, worstIndex);
-  let modelled = options.cache?.get(key);
-  const cached = modelled !== undefined;
-  const pleRate = observations.reduce((a, o) => a + o.pleExits, 0);
-  const candidatesOf = (cal: ReturnType<typeof calibrate>) =>
-    whatIfCandidates(
-      cal,
-      oversubscription > 1 && pleRate > 0,
-      worstIndex === null ? null : { index: worstIndex, name: observations[worstIndex]!.name },
-    );
-  if (!modelled) {
-    const calibration = calibrate(inventory, observations, 1, options.hint);
-    const baseline = new Baseline(calibration.scenario, calibration.model, PREDICTION_SEEDS);
-    modelled = {
-      calibration,
-      predictions: new Map(
-        candidatesOf(calibration).map((c) => [c.target, predictChange(baseline, c.scenario, c.model)]),
-      ),
-    };
-    options.cache?.set(key, modelled);
-  }
-  const cal = modelled.calibration;
-
-  const broken: string[] = [];
-  if (inventory.ipiVirtualized)
-    broken.push('IPI virtualisation hides IPIs from kvm_apic_ipi: IPI rates are underestimated');
-  for (const signal of missing) broken.push(`signal "${signal}" is missing on this node`);
-  const baseConfidence = Math.max(0.1, (1 - Math.min(cal.residual, 0.5)) * 0.9 ** broken.length);
-  const evidence = [
-    `observed ${Math.round(cal.observedPleRate)} PLE exits per vCPU-second over ${samples.length} samples; the fitted ${cal.model} model gives ${Math.round(cal.fittedPleRate)} (residual ${(cal.residual * 100).toFixed(1)} %)`,
-    ...cal.assumptions.map((a) => `assumed: ${a}`),
-  ];
-  const whatIfs: WhatIf[] = [];
-  const recommendations: Recommendation[] = [];
-  for (const c of candidatesOf(cal)) {
-    const p = modelled.predictions.get(c.target);
-    if (!p) continue;
-    whatIfs.push({ kind: c.kind, target: c.target, ...p });
-    if (!worthIt(c, p)) continue;
-    const own = [...broken];
-    if (c.model === 'ple-kvm' && inventory.scheduler === 'eevdf')
-      own.push('ple-kvm is a CFS-era (5.6) patch; this node runs EEVDF');
-    recommendations.push({
-      kind: c.kind,
-      summary: c.summary,
-      target: c.target,
-      predicted: p,
-      confidence: Math.round(baseConfidence * (own.length > broken.length ? 0.6 : 1) * 100) / 100,
-      brokenAssumptions: own,
-      evidence,
-    });
-  }
-  recommendations.sort((a, b) => a.predicted.pleExits.change - b.predicted.pleExits.change);
-  const round4 = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4);
-  const first = samples[0];
-  const last = samples[samples.length - 1];
-  return {
-    schema: 'spinwise.analysis.v1',
-    node: inventory.node,
-    windowStartMs: first ? first.timestampMs - first.intervalMs : inventory.timestampMs,
-    windowEndMs: last ? last.timestampMs : inventory.timestampMs,
-    samples: samples.length,
-    newFromSeq: first?.seq ?? 0,
-    lastSeq: last?.seq ?? 0,
-    kernel: inventory.kernel,
-    model: cal.model,
-    severity,
-    oversubscription,
-    pcpus: inventory.pcpus,
-    residual: Math.round(cal.residual * 1e4) / 1e4,
-    vms: observations.map((o, i) => {
-      const m = metrics.find((x) => x.vm === o.name);
-      return {
-        name: o.name,
-        vcpus: Math.max(1, o.vcpus),
-        pleExitsPerVcpuSecond: round4(m?.pleExitsPerVcpuSecond ?? null),
-        spinShare: round4(m?.spinShareLowerBound ?? null),
-        waitShare: round4(m?.waitShare ?? null),
-        workload: cal.workloads[i]!,
-      };
-    }),
-    findings,
-    whatIfs,
-    recommendations,
-    assumptions: cal.assumptions,
-    hint: cal.hint,
-    cached,
+  const request: ModelRequest = {
+    key: nodeFingerprint(inventory, observations, worstIndex),
+    inventory,
+    observations,
+    oversubscribed: oversubscription > 1 && observations.some((o) => o.pleExits > 0),
+    worst: worstIndex === null ? null : { index: worstIndex, name: observations[worstIndex]!.name },
+    hint,
   };
+  return { request, finish };
+
+  function finish(modelled: ModelledNode, cached: boolean): NodeAnalysisResult {
+    const cal = modelled.calibration;
+
+    const broken: string[] = [];
+    if (inventory.ipiVirtualized)
+      broken.push('IPI virtualisation hides IPIs from kvm_apic_ipi: IPI rates are underestimated');
+    for (const signal of missing) broken.push(`signal "${signal}" is missing on this node`);
+    const baseConfidence = Math.max(0.1, (1 - Math.min(cal.residual, 0.5)) * 0.9 ** broken.length);
+    const evidence = [
+      `observed ${Math.round(cal.observedPleRate)} PLE exits per vCPU-second over ${samples.length} samples; the fitted ${cal.model} model gives ${Math.round(cal.fittedPleRate)} (residual ${(cal.residual * 100).toFixed(1)} %)`,
+      ...cal.assumptions.map((a) => `assumed: ${a}`),
+    ];
+    const whatIfs: WhatIf[] = [];
+    const recommendations: Recommendation[] = [];
+    for (const c of whatIfCandidates(cal, request.oversubscribed, request.worst)) {
+      const p = modelled.predictions.get(c.id);
+      if (!p) continue;
+      whatIfs.push({ kind: c.kind, target: c.target, ...p });
+      if (!worthIt(c, p)) continue;
+      const own = [...broken];
+      if (c.model === 'ple-kvm' && inventory.scheduler === 'eevdf')
+        own.push('ple-kvm is a CFS-era (5.6) patch; this node runs EEVDF');
+      recommendations.push({
+        kind: c.kind,
+        summary: c.summary,
+        target: c.target,
+        predicted: p,
+        confidence: Math.round(baseConfidence * (own.length > broken.length ? 0.6 : 1) * 100) / 100,
+        brokenAssumptions: own,
+        evidence,
+      });
+    }
+    recommendations.sort((a, b) => a.predicted.pleExits.change - b.predicted.pleExits.change);
+    const round4 = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4);
+    const first = samples[0];
+    const last = samples[samples.length - 1];
+    return {
+      schema: 'spinwise.analysis.v1',
+      node: inventory.node,
+      windowStartMs: first ? first.timestampMs - first.intervalMs : inventory.timestampMs,
+      windowEndMs: last ? last.timestampMs : inventory.timestampMs,
+      samples: samples.length,
+      newFromSeq: first?.seq ?? 0,
+      lastSeq: last?.seq ?? 0,
+      kernel: inventory.kernel,
+      model: cal.model,
+      severity,
+      oversubscription,
+      pcpus: inventory.pcpus,
+      residual: Math.round(cal.residual * 1e4) / 1e4,
+      vms: observations.map((o, i) => {
+        const m = metrics.find((x) => x.vm === o.name);
+        return {
+          name: o.name,
+          vcpus: Math.max(1, o.vcpus),
+          pleExitsPerVcpuSecond: round4(m?.pleExitsPerVcpuSecond ?? null),
+          spinShare: round4(m?.spinShareLowerBound ?? null),
+          waitShare: round4(m?.waitShare ?? null),
+          workload: cal.workloads[i]!,
+        };
+      }),
+      findings,
+      whatIfs,
+      recommendations,
+      assumptions: cal.assumptions,
+      hint: cal.hint,
+      cached,
+    };
+  }
 }
 
 /** The analysis as it goes on the wire: without the calibration's working notes. */

@@ -23,24 +23,26 @@ export function nodeFingerprint(
   vms: readonly VmObservation[],
   worst: number | null,
 ): string {
+  const shape = (vm: VmObservation) => {
+    const w = workloadOf(vm, 0, 1);
+    return [
+      vm.vcpus,
+      vm.pinned,
+      Math.round(w.busy * 20),
+      logBin(w.burstUs, 1.25),
+      logBin(w.ipisPerSecond, 1.25),
+    ];
+  };
   return JSON.stringify([
     inventory.kernel,
     inventory.pcpus,
     inventory.ple,
     inventory.ipiVirtualized,
     inventory.cpuVendor,
-    worst,
+    // Which of several alike VMs spins most is noise: its shape is what a placement what-if needs.
+    worst === null ? null : shape(vms[worst]!),
     logBin(pleRateOf(vms), 1.1),
-    vms.map((vm) => {
-      const w = workloadOf(vm, 0, 1);
-      return [
-        vm.vcpus,
-        vm.pinned,
-        Math.round(w.busy * 20),
-        logBin(w.burstUs, 1.25),
-        logBin(w.ipisPerSecond, 1.25),
-      ];
-    }),
+    vms.map(shape),
   ]);
 }
 

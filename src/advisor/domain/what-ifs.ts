@@ -4,6 +4,8 @@ import type { Calibration } from './calibrate';
 
 /** One change to replay the fitted workload under: another kernel, PLE tuning, or a placement. */
 export interface WhatIfCandidate {
+  /** Stable across alike nodes (a cached prediction is found by it): never a VM or node name. */
+  id: string;
   kind: RecommendationKind;
   target: string;
   summary: string;
@@ -32,6 +34,7 @@ function isolate(cal: Calibration, index: number, vmName: string): WhatIfCandida
   const own = range(pcpus - vm.vcpus, vm.vcpus);
   const pool = range(0, pcpus - vm.vcpus);
   return {
+    id: 'placement:isolate-worst',
     kind: 'placement',
     target: `${vmName}: pCPUs ${own[0]}-${own[own.length - 1]} 1:1; other VMs 0-${pool[pool.length - 1]}`,
     summary: `pin ${vmName} 1:1 to pCPUs of its own and let the other VMs share the rest`,
@@ -58,9 +61,11 @@ export function whatIfCandidates(
   const { scenario } = cal;
   if (oversubscribed)
     for (const [model, summary] of Object.entries(KERNELS))
-      if (model !== cal.model) out.push({ kind: 'kernel', target: model, summary, scenario, model });
+      if (model !== cal.model)
+        out.push({ id: `kernel:${model}`, kind: 'kernel', target: model, summary, scenario, model });
   if (scenario.vms.every((v) => v.pinning === 'dedicated') && scenario.host.ple.enabled)
     out.push({
+      id: 'ple:off',
       kind: 'ple',
       target: scenario.host.cpu.vendor === 'intel' ? 'ple_gap=0' : 'pause_filter_count=0',
       summary:

@@ -1,0 +1,43 @@
+import type { SASLOptions } from 'kafkajs';
+import { KafkaBus } from '../adapters/bus/kafka-bus';
+import { CliError } from './cli-error';
+
+const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+
+/**
+ * Kafka from the environment: SPINWISE_KAFKA_BROKERS (host:port,…), SPINWISE_KAFKA_TLS=true, and
+ * SPINWISE_KAFKA_SASL_MECHANISM with SPINWISE_KAFKA_USERNAME / SPINWISE_KAFKA_PASSWORD. Null when
+ * no brokers are set (the embedded bus).
+ */
+export function kafkaBusFromEnv(
+  env: NodeJS.ProcessEnv,
+  clientId: string,
+  retryForMs?: number,
+): KafkaBus | null {
+  const brokers = env.SPINWISE_KAFKA_BROKERS;
+  if (!brokers) return null;
+  const mechanism = env.SPINWISE_KAFKA_SASL_MECHANISM;
+  let sasl: SASLOptions | undefined;
+  if (mechanism) {
+    if (!(MECHANISMS as readonly string[]).includes(mechanism))
+      throw new CliError(
+        `SPINWISE_KAFKA_SASL_MECHANISM: expected one of ${MECHANISMS.join(', ')}, got "${mechanism}"`,
+      );
+    if (!env.SPINWISE_KAFKA_USERNAME || !env.SPINWISE_KAFKA_PASSWORD)
+      throw new CliError(
+        'SPINWISE_KAFKA_SASL_MECHANISM needs SPINWISE_KAFKA_USERNAME and SPINWISE_KAFKA_PASSWORD',
+      );
+    sasl = {
+      mechanism,
+      username: env.SPINWISE_KAFKA_USERNAME,
+      password: env.SPINWISE_KAFKA_PASSWORD,
+    } as SASLOptions;
+  }
+  return new KafkaBus({
+    brokers: brokers.split(','),
+    clientId,
+    ssl: env.SPINWISE_KAFKA_TLS === 'true',
+    sasl,
+    retryForMs,
+  });
+}
