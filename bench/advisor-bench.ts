@@ -1,15 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { analyzeNode } from '../src/advisor/domain/analyze-node';
-import { Agent } from '../src/agent/agent';
-import { HostRoot } from '../src/agent/host-root';
-import { SimulatedNode } from '../src/agent/simulated-node/simulated-node';
-import type { OutgoingRecord } from '../src/agent/sinks/sink';
+import { recordSimulatedNode } from '../src/agent/simulated-node/record-node';
 import { parseScenario, type ScenarioInput } from '../src/sim/scenario';
 import { simulate } from '../src/sim/simulate';
-import { codecs, TOPICS } from '../src/telemetry';
 import { printTable } from './table';
 
 /** Hidden workloads: the advisor sees only the agent's telemetry of them. */
@@ -49,26 +44,11 @@ export async function advisorBench(): Promise<void> {
   const rows: (string | number)[][] = [];
   for (const [name, input] of HIDDEN) {
     const scenario = parseScenario(input);
-    const dir = mkdtempSync(join(tmpdir(), 'spinwise-advisor-bench-'));
-    try {
-      const sim = new SimulatedNode(scenario, dir);
-      await sim.init();
-      const records: OutgoingRecord[] = [];
-      const agent = new Agent({
-        node: 'hidden',
-        root: new HostRoot(dir),
-        sink: { write: (r) => void records.push(...r), flush: async () => {}, close: async () => {} },
-        clock: () => Math.round(sim.nowNs / 1e6),
+    {
+      const { inventory, samples } = await recordSimulatedNode(scenario, 'hidden', {
+        intervals: 5,
+        intervalNs: 200_000_000,
       });
-      await agent.start();
-      for (let i = 0; i < 5; i++) {
-        await sim.advance(200_000_000);
-        await agent.sample();
-      }
-      const inventory = codecs.inventory.decode(records.find((r) => r.topic === TOPICS.inventory)!.value);
-      const samples = records
-        .filter((r) => r.topic === TOPICS.samples)
-        .map((r) => codecs.sample.decode(r.value));
       const start = process.hrtime.bigint();
       const analysis = analyzeNode(inventory, samples);
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
@@ -91,8 +71,6 @@ export async function advisorBench(): Promise<void> {
         `${(analysis.residual * 100).toFixed(1)}%`,
         ms,
       ]);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
     }
   }
   printTable(

@@ -128,6 +128,16 @@ const percentile = (xs: number[], p: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
 };
 
+function sendInventories(producer: BusProducer, templates: RecordedNode[], nodes: number): Promise<void> {
+  return producer.send(
+    TOPICS.inventory,
+    Array.from({ length: nodes }, (_, i) => {
+      const inv = cloneAs(templates[i % templates.length]!, `node-${i}`).inventory;
+      return { key: inv.node, value: codecs.inventory.encode(inv) };
+    }),
+  );
+}
+
 async function sendFleet(
   producer: BusProducer,
   templates: RecordedNode[],
@@ -158,13 +168,7 @@ async function capacityRun(templates: RecordedNode[], replicas: number): Promise
     const bus = new KafkaBus({ brokers: [brokers] });
     await bus.ensureTopics(defaultTopicSpecs());
     const producer = bus.producer();
-    await producer.send(
-      TOPICS.inventory,
-      Array.from({ length: NODES }, (_, i) => {
-        const inv = cloneAs(templates[i % templates.length]!, `node-${i}`).inventory;
-        return { key: inv.node, value: codecs.inventory.encode(inv) };
-      }),
-    );
+    await sendInventories(producer, templates, NODES);
     await sendFleet(producer, templates, NODES, [0, 1, 2, 3, 4, 5, 6], 0);
     await producer.close();
     await bus.close();
@@ -215,13 +219,7 @@ async function delayRun(
     const bus = new KafkaBus({ brokers: [brokers] });
     await bus.ensureTopics(defaultTopicSpecs());
     const producer = bus.producer();
-    await producer.send(
-      TOPICS.inventory,
-      Array.from({ length: nodes }, (_, i) => {
-        const inv = cloneAs(templates[i % templates.length]!, `node-${i}`).inventory;
-        return { key: inv.node, value: codecs.inventory.encode(inv) };
-      }),
-    );
+    await sendInventories(producer, templates, nodes);
     const sentAt = new Map<number, number>();
     const delays: number[] = [];
     const toClose: number[] = [];
