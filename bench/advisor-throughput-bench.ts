@@ -273,9 +273,9 @@ export async function advisorThroughputBench(): Promise<void> {
       'replicas',
       'samples/s',
       'analyses/s',
-      'analysis ms p50',
-      'analysis ms p99',
-      'fits (cache misses)',
+      'close→result ms p50',
+      'close→result ms p99',
+      'fits run',
       'wall s',
     ],
     [

@@ -355,18 +355,20 @@ export class AdvisorCore {
     const start = process.hrtime.bigint();
     const prepared = prepareAnalysis(window.inventory, window.samples, hint);
     const { key } = prepared.request;
-    const hit = this.cache.get(key);
-    let modelled = hit;
+    let modelled = this.cache.get(key);
+    let fitted = false;
     if (!modelled) {
       let fit = this.fitting.get(key);
       if (!fit) {
+        fitted = true;
         fit = this.pool!.model(prepared.request).finally(() => this.fitting.delete(key));
         this.fitting.set(key, fit);
       }
       modelled = await fit;
       this.cache.set(key, modelled);
     }
-    const result = prepared.finish(modelled, hit !== undefined);
+    // "cached": this window ran no fit of its own (the model was cached or another window's fit served).
+    const result = prepared.finish(modelled, !fitted);
     return { result, ms: Number(process.hrtime.bigint() - start) / 1e6 };
   }
 
