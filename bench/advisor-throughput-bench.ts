@@ -128,6 +128,31 @@ const percentile = (xs: number[], p: number) => {
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
 };
 
+/** A fresh Kafka (with InfluxDB) holding the topics and the fleet's inventories, for one run. */
+async function withFleetBroker<T>(
+  templates: RecordedNode[],
+  nodes: number,
+  run: (brokers: string, producer: BusProducer) => Promise<T>,
+): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'spinwise-advisor-bench-'));
+  const stateFile = join(dir, 'services.json');
+  try {
+    const brokers = brokersOf(await startServices(stateFile));
+    const bus = new KafkaBus({ brokers: [brokers] });
+    try {
+      await bus.ensureTopics(defaultTopicSpecs());
+      const producer = bus.producer();
+      await sendInventories(producer, templates, nodes);
+      return await run(brokers, producer);
+    } finally {
+      await bus.close();
+    }
+  } finally {
+    await stopServices(stateFile);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function sendInventories(producer: BusProducer, templates: RecordedNode[], nodes: number): Promise<void> {
   return producer.send(
     TOPICS.inventory,
@@ -160,19 +185,9 @@ async function sendFleet(
  * A fresh broker with a backlog of the whole fleet's samples (seven per node: an epoch and the
  * sample that closes it), then `replicas` advisor processes drain it: the rate they sustain.
  */
-async function capacityRun(templates: RecordedNode[], replicas: number): Promise<(string | number)[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'spinwise-throughput-'));
-  const stateFile = join(dir, 'services.json');
-  try {
-    const brokers = brokersOf(await startServices(stateFile));
-    const bus = new KafkaBus({ brokers: [brokers] });
-    await bus.ensureTopics(defaultTopicSpecs());
-    const producer = bus.producer();
-    await sendInventories(producer, templates, NODES);
+function capacityRun(templates: RecordedNode[], replicas: number): Promise<(string | number)[]> {
+  return withFleetBroker(templates, NODES, async (brokers, producer) => {
     await sendFleet(producer, templates, NODES, [0, 1, 2, 3, 4, 5, 6], 0);
-    await producer.close();
-    await bus.close();
-
     const reports: ReplicaReport[] = [];
     let done!: () => void;
     const all = new Promise<void>((r) => (done = r));
@@ -195,10 +210,7 @@ async function capacityRun(templates: RecordedNode[], replicas: number): Promise
       reports.filter((r) => !r.cached).length,
       (Date.now() - started) / 1000,
     ];
-  } finally {
-    await stopServices(stateFile);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /**
@@ -211,15 +223,8 @@ async function delayRun(
   warmupS: number,
   seconds: number,
 ): Promise<(string | number)[]> {
-  const dir = mkdtempSync(join(tmpdir(), 'spinwise-delay-'));
-  const stateFile = join(dir, 'services.json');
   const nodes = 100;
-  try {
-    const brokers = brokersOf(await startServices(stateFile));
-    const bus = new KafkaBus({ brokers: [brokers] });
-    await bus.ensureTopics(defaultTopicSpecs());
-    const producer = bus.producer();
-    await sendInventories(producer, templates, nodes);
+  return withFleetBroker(templates, nodes, async (brokers, producer) => {
     const sentAt = new Map<number, number>();
     const delays: number[] = [];
     const toClose: number[] = [];
@@ -239,8 +244,6 @@ async function delayRun(
     }
     await new Promise((r) => setTimeout(r, 3_000));
     await stopReplicas(children);
-    await producer.close();
-    await bus.close();
     return [
       `1 replica, ${nodes} samples/s live, after ${warmupS} s warm-up`,
       delays.length,
@@ -249,10 +252,7 @@ async function delayRun(
       percentile(delays, 99),
       Math.max(...delays),
     ];
-  } finally {
-    await stopServices(stateFile);
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Advisor throughput through a real broker: capacity of one and two replicas, and end-to-end delay. */

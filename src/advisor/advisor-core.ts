@@ -19,7 +19,12 @@ import {
 } from '../telemetry';
 import { AlertTracker, type AlertEvent } from './alerts/alert-tracker';
 import { ModelPool } from './model-pool/model-pool';
-import { prepareAnalysis, wireAnalysis, type NodeAnalysisResult } from './domain/analyze-node';
+import {
+  oversubscriptionOf,
+  prepareAnalysis,
+  wireAnalysis,
+  type NodeAnalysisResult,
+} from './domain/analyze-node';
 import { ModelCache, type ModelledNode } from './domain/model-cache';
 import type { FitHint } from './domain/calibrate';
 import { NodeWindow } from './domain/node-window';
@@ -101,7 +106,7 @@ export interface AdvisorMetrics {
   windowsAnalysed: number;
   lastAnalysisMs: number;
   analysisMsTotal: number;
-  /** Wall ms from a window's newest sample reaching this replica to its analysis being published. */
+  /** Wall ms from a window's close to its analysis being published. */
   lastDelayMs: number;
   /** Broker append time to handling of the newest sample. */
   ingestLagMs: number;
@@ -143,7 +148,8 @@ export class AdvisorCore {
   private inventory: BusConsumer | null = null;
   private producer: BusProducer | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private ticking = false;
+  /** The tick in progress, if any: one at a time, and stop() waits for it. */
+  private ticking: Promise<void> | null = null;
   ready = false;
   readonly metrics: AdvisorMetrics = {
     samplesIngested: 0,
@@ -398,9 +404,15 @@ export class AdvisorCore {
   }
 
   /** Forgets nodes of revoked partitions, analyses idle nodes, commits, flushes points. */
-  private async tick(): Promise<void> {
-    if (this.ticking || !this.samples) return;
-    this.ticking = true;
+  private tick(): Promise<void> {
+    this.ticking ??= this.tickOnce().finally(() => {
+      this.ticking = null;
+    });
+    return this.ticking;
+  }
+
+  private async tickOnce(): Promise<void> {
+    if (!this.samples) return;
     try {
       const owned = new Set(this.ownedPartitions());
       for (const [node, s] of this.nodes)
@@ -418,8 +430,6 @@ export class AdvisorCore {
       await this.points.flush();
     } catch (err) {
       this.options.log?.(`advisor: ${(err as Error).message}`);
-    } finally {
-      this.ticking = false;
     }
   }
 
@@ -446,8 +456,14 @@ export class AdvisorCore {
 
   private async commitNow(): Promise<void> {
     const positions: CommitPosition[] = [];
+    const byPartition = new Map<number, [string, NodeState][]>();
+    for (const entry of this.nodes) {
+      const list = byPartition.get(entry[1].partition);
+      if (list) list.push(entry);
+      else byPartition.set(entry[1].partition, [entry]);
+    }
     for (const [partition, next] of this.handledNext) {
-      const mine = [...this.nodes].filter(([, s]) => s.partition === partition);
+      const mine = byPartition.get(partition) ?? [];
       let watermark = next;
       for (const [, s] of mine)
         for (const held of [s.heldFromOffset, ...s.pending.map((w) => w.heldFromOffset)])
@@ -485,15 +501,14 @@ export class AdvisorCore {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, s]) => {
         const inventory = this.inventories.get(name)!;
-        const vcpus = inventory.vms.reduce((a, vm) => a + vm.vcpus.length, 0);
         return {
           name,
           kernel: inventory.kernel,
           model: s.analysis?.model ?? 'not analysed yet',
           severity: s.analysis?.severity ?? 'ok',
-          oversubscription: Math.round((vcpus / inventory.pcpus) * 1000) / 1000,
+          oversubscription: oversubscriptionOf(inventory),
           pcpus: inventory.pcpus,
-          vcpus,
+          vcpus: inventory.vms.reduce((a, vm) => a + vm.vcpus.length, 0),
           samples: s.window.contents().length,
           analysedAtMs: s.analysis?.windowEndMs ?? null,
         };
@@ -547,7 +562,7 @@ export class AdvisorCore {
   async stop(): Promise<void> {
     this.ready = false;
     if (this.timer) clearInterval(this.timer);
-    while (this.ticking) await new Promise((r) => setTimeout(r, 10));
+    await this.ticking;
     for (const s of this.nodes.values()) await s.chain;
     await this.commit().catch((err: Error) =>
       this.options.log?.(`advisor: final commit failed: ${err.message}`),

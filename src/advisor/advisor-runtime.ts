@@ -123,7 +123,7 @@ export async function startAdvisorRuntime(
     store,
     live,
     slack,
-    kubernetes: null,
+    kubernetes: kube,
     url: '',
     stop: async () => {
       await app.close();
@@ -133,7 +133,6 @@ export async function startAdvisorRuntime(
       await slack?.flush();
     },
   };
-  runtime.kubernetes = kube;
   const app: INestApplication = await createAdvisorApp(runtime, options.apiToken);
   await app.listen(options.port, host);
   const address = app.getHttpServer().address() as { port: number };

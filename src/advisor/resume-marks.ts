@@ -1,3 +1,5 @@
+import { fnv1a } from './fnv1a';
+
 /**
  * How far each node was analysed, kept in the metadata of a partition's offset commit: a replica
  * that takes the partition over re-reads from the committed offset, and these marks tell it which
@@ -10,9 +12,7 @@ const MAX_BYTES = 3_900;
 
 /** FNV-1a of the node name; a collision could only make a replica skip a window, at odds of 1 in 4·10⁹. */
 export function nodeKey(node: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < node.length; i++) h = Math.imul(h ^ node.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(36);
+  return fnv1a(node).toString(36);
 }
 
 /** Marks in priority order (the caller puts the ones most likely re-read first); what does not fit is left out. */

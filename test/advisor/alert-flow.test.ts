@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { freePort } from '../../deploy/dev/free-port';
 import { spinAlertMessage } from '../../src/adapters/slack/spin-alert-message';
-import { startDemo } from '../../src/advisor/demo';
 import { slackReceiver } from '../support/slack-receiver';
+import { startFastDemo } from '../support/fast-demo';
 import { waitFor } from '../support/wait';
 
 it('spinwise demo with a Slack webhook: the spinning node is posted once per finding kind, exactly as built, with a link to its page', async () => {
   const slack = await slackReceiver();
-  const demo = await startDemo({
-    port: await freePort(),
-    nodes: 3,
-    tickMs: 100,
-    sampleNs: 100_000_000,
-    analysisIntervalMs: 500,
-    slackWebhookUrl: slack.url,
-  });
+  const demo = await startFastDemo({ slackWebhookUrl: slack.url });
   try {
     await waitFor('a Slack message for demo-paper-1', () => slack.bodies.length > 0, 60_000);
     await demo.slack!.flush();

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { freePort } from '../../deploy/dev/free-port';
-import { startDemo } from '../../src/advisor/demo';
+import { startFastDemo } from '../support/fast-demo';
 import { waitFor } from '../support/wait';
 
 const get = async (url: string, init?: RequestInit) => {
@@ -12,14 +11,7 @@ const post = (url: string, token?: string) =>
   get(url, { method: 'POST', headers: token ? { authorization: `Bearer ${token}` } : {} });
 
 it('spinwise demo: simulated nodes reach the advisor, and the API shows nodes, findings and recommendations', async () => {
-  const demo = await startDemo({
-    port: await freePort(),
-    nodes: 3,
-    tickMs: 100,
-    sampleNs: 100_000_000,
-    analysisIntervalMs: 500,
-    apiToken: 'demo-token',
-  });
+  const demo = await startFastDemo({ apiToken: 'demo-token' });
   try {
     // Judge analyses of several samples: the first ones may cover only two short samples.
     await waitFor(
@@ -116,14 +108,8 @@ it('spinwise demo: simulated nodes reach the advisor, and the API shows nodes, f
 });
 
 it('state-changing endpoints need the bearer token, and are off without one; /api/events streams analyses', async () => {
-  const withToken = await startDemo({
-    port: await freePort(),
-    nodes: 1,
-    tickMs: 100,
-    sampleNs: 100_000_000,
-    apiToken: 's3cret',
-  });
-  const without = await startDemo({ port: await freePort(), nodes: 1, tickMs: 100, sampleNs: 100_000_000 });
+  const withToken = await startFastDemo({ nodes: 1, apiToken: 's3cret' });
+  const without = await startFastDemo({ nodes: 1 });
   try {
     assert.equal((await post(`${withToken.url}/api/analyse`)).status, 401);
     assert.equal((await post(`${withToken.url}/api/analyse`, 'wrong!')).status, 401);

@@ -3,8 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { freePort } from '../../deploy/dev/free-port';
-import { startDemo, type Demo } from '../../src/advisor/demo';
+import type { Demo } from '../../src/advisor/demo';
+import { startFastDemo } from '../support/fast-demo';
 
 /** Screenshots of each page, kept as test artifacts. */
 const ARTIFACTS = join(__dirname, '..', '..', '..', 'test-results');
@@ -29,13 +29,7 @@ describe('ops dashboard in headless Chromium against spinwise demo', () => {
 
   before(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    demo = await startDemo({
-      port: await freePort(),
-      nodes: 3,
-      tickMs: 100,
-      sampleNs: 100_000_000,
-      analysisIntervalMs: 500,
-    });
+    demo = await startFastDemo();
     browser = await chromium.launch({
       executablePath: process.env.SPINWISE_CHROMIUM ?? '/usr/bin/chromium',
       args: CHROMIUM_ARGS,

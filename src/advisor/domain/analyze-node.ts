@@ -8,7 +8,7 @@ import type {
   WhatIf,
 } from '../../telemetry';
 import { calibrate, observe, type FitHint, type VmObservation } from './calibrate';
-import { ModelCache, nodeFingerprint, type ModelledNode } from './model-cache';
+import { nodeFingerprint, type ModelledNode } from './model-cache';
 import { Baseline, predictChange, type Prediction } from './predict';
 import { vmMetrics } from './vm-metrics';
 import { whatIfCandidates, type WhatIfCandidate } from './what-ifs';
@@ -46,13 +46,6 @@ function worthIt(c: WhatIfCandidate, p: Prediction): boolean {
   return p.spinNs.change < -0.2 && p.usefulNs.change >= -0.01;
 }
 
-export interface AnalyzeOptions {
-  /** Reuses fits and predictions of windows that model the same (see nodeFingerprint). */
-  cache?: ModelCache;
-  /** The node's previous fit: the warm start of this one. */
-  hint?: FitHint;
-}
-
 export type NodeAnalysisResult = NodeAnalysis & { assumptions: string[]; hint: FitHint; cached: boolean };
 
 /** What the expensive part of an analysis needs: the node and its VMs' observed sums, compact. */
@@ -86,18 +79,16 @@ export interface PreparedAnalysis {
   finish(modelled: ModelledNode, cached: boolean): NodeAnalysisResult;
 }
 
-/** Findings, calibration and what-if replay for one node's window of telemetry (synchronously). */
-export function analyzeNode(
-  inventory: NodeInventory,
-  samples: readonly NodeSample[],
-  options: AnalyzeOptions = {},
-): NodeAnalysisResult {
-  const prepared = prepareAnalysis(inventory, samples, options.hint);
-  const hit = options.cache?.get(prepared.request.key);
-  if (hit) return prepared.finish(hit, true);
-  const modelled = modelNode(prepared.request);
-  options.cache?.set(prepared.request.key, modelled);
-  return prepared.finish(modelled, false);
+/** vCPUs per pCPU the node's VMs may use, to three decimals. */
+export function oversubscriptionOf(inventory: NodeInventory): number {
+  const vcpus = inventory.vms.reduce((a, vm) => a + vm.vcpus.length, 0);
+  return Math.round((vcpus / inventory.pcpus) * 1000) / 1000;
+}
+
+/** Findings, calibration and what-if replay for one node's window of telemetry, in one go (replay). */
+export function analyzeNode(inventory: NodeInventory, samples: readonly NodeSample[]): NodeAnalysisResult {
+  const prepared = prepareAnalysis(inventory, samples);
+  return prepared.finish(modelNode(prepared.request), false);
 }
 
 /**
@@ -123,8 +114,7 @@ export function prepareAnalysis(
     (s, f) => (SEVERITY_RANK[f.severity] > SEVERITY_RANK[s] ? f.severity : s),
     'ok',
   );
-  const vcpus = inventory.vms.reduce((a, vm) => a + vm.vcpus.length, 0);
-  const oversubscription = Math.round((vcpus / inventory.pcpus) * 1000) / 1000;
+  const oversubscription = oversubscriptionOf(inventory);
 
   const observations = observe(inventory, samples);
   const spinOf = (name: string) => {

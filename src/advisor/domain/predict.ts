@@ -35,25 +35,29 @@ export class Baseline {
   }
 }
 
-const round = (samples: number[]): Change => {
-  const e = estimate(samples);
-  return {
-    change: Number.isFinite(e.mean) ? Math.round(e.mean * 1e4) / 1e4 : 0,
-    ci95: Number.isFinite(e.ci95) ? Math.round(e.ci95 * 1e4) / 1e4 : 0,
+/** What a prediction compares between two runs. */
+export type PredictedTotals = Pick<Totals, 'pleExits' | 'usefulNs' | 'spinNs'>;
+
+/**
+ * The relative change from `before` to `after`, run i of one paired with run i of the other (same
+ * seed), as a mean with its 95 % interval, to four decimals.
+ */
+export function pairedChange(
+  before: readonly PredictedTotals[],
+  after: readonly PredictedTotals[],
+): Prediction {
+  const change = (field: keyof PredictedTotals): Change => {
+    const e = estimate(before.map((b, i) => relativeChange(after[i]![field], b[field])));
+    const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : 0);
+    return { change: round(e.mean), ci95: round(e.ci95) };
   };
-};
+  return { pleExits: change('pleExits'), usefulNs: change('usefulNs'), spinNs: change('spinNs') };
+}
 
 /** The change from the baseline to `candidate` under `candidateModel`, paired seed by seed. */
 export function predictChange(baseline: Baseline, candidate: Scenario, candidateModel: string): Prediction {
-  const ple: number[] = [];
-  const useful: number[] = [];
-  const spin: number[] = [];
-  for (const seed of baseline.seeds) {
-    const a = baseline.totals(seed);
-    const b = simulate(candidate, candidateModel, seed).totals;
-    ple.push(relativeChange(b.pleExits, a.pleExits));
-    useful.push(relativeChange(b.usefulNs, a.usefulNs));
-    spin.push(relativeChange(b.spinNs, a.spinNs));
-  }
-  return { pleExits: round(ple), usefulNs: round(useful), spinNs: round(spin) };
+  return pairedChange(
+    baseline.seeds.map((seed) => baseline.totals(seed)),
+    baseline.seeds.map((seed) => simulate(candidate, candidateModel, seed).totals),
+  );
 }

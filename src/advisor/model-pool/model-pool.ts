@@ -4,20 +4,12 @@ import type { RecommendationMessage } from '../../telemetry';
 import type { ModelRequest } from '../domain/analyze-node';
 import type { ModelledNode } from '../domain/model-cache';
 import type { PlannerNode, PlannerOptions } from '../planner/plan-moves';
-import type { ModelJob, ModelReply } from './model-job';
-
-type Job = ModelJob extends infer J ? (J extends ModelJob ? Omit<J, 'id'> : never) : never;
+import { fnv1a } from '../fnv1a';
+import type { ModelJob, ModelReply, ModelTask } from './model-job';
 
 interface Pending {
   resolve: (reply: ModelReply & { ok: true }) => void;
   reject: (err: Error) => void;
-}
-
-/** FNV-1a of the job's key: alike requests go to the same worker. */
-function hash(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
 }
 
 /**
@@ -48,11 +40,12 @@ export class ModelPool {
     });
   }
 
-  private run(job: Job, key: string): Promise<ModelReply & { ok: true }> {
+  /** Alike requests (same key) go to the same worker. */
+  private run(task: ModelTask, key: string): Promise<ModelReply & { ok: true }> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.workers[hash(key) % this.workers.length]!.postMessage({ ...job, id });
+      this.workers[fnv1a(key) % this.workers.length]!.postMessage({ ...task, id } satisfies ModelJob);
     });
   }
 

@@ -1,8 +1,8 @@
 import { modelForKernel } from '../../sim/models';
 import { simulate } from '../../sim/simulate';
-import { estimate, relativeChange } from '../../sim/statistics';
 import type { AnalysisVm, NodeAnalysis, NodeInventory, RecommendationMessage } from '../../telemetry';
 import { modelDurationsNs, nodeScenario } from '../domain/calibrate';
+import { pairedChange, type PredictedTotals } from '../domain/predict';
 
 export interface PlannerOptions {
   /** A node takes VMs up to pcpus × this many vCPUs (default 2). */
@@ -19,12 +19,6 @@ export interface PlannerOptions {
 export interface PlannerNode {
   inventory: NodeInventory;
   analysis: NodeAnalysis;
-}
-
-interface Totals {
-  spinNs: number;
-  pleExits: number;
-  usefulNs: number;
 }
 
 interface Placement {
@@ -49,8 +43,8 @@ export function planMoves(
   const seeds = options.seeds ?? [1, 2];
   const breadth = options.breadth ?? 3;
   const maxOver = options.maxOversubscription ?? 2;
-  const cache = new Map<string, Totals[]>();
-  const runs = (p: Placement): Totals[] => {
+  const cache = new Map<string, PredictedTotals[]>();
+  const runs = (p: Placement): PredictedTotals[] => {
     // VMs of different nodes may share a name: the key is their whole fitted description.
     const key = `${p.inventory.node}|${JSON.stringify(p.vms)}`;
     let out = cache.get(key);
@@ -116,32 +110,21 @@ export function planMoves(
         }
     }
     if (!best || best.gain < (options.minGain ?? 0.02) * clusterSpin) break;
-    const effect = (before: Placement, after: Placement) => {
-      const change = (field: keyof Totals) => {
-        const e = estimate(runs(before).map((b, i) => relativeChange(runs(after)[i]![field], b[field])));
-        const finite = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : 0);
-        return { change: finite(e.mean), ci95: finite(e.ci95) };
-      };
-      return {
-        node: before.inventory.node,
-        pleExits: change('pleExits'),
-        usefulNs: change('usefulNs'),
-        spinNs: change('spinNs'),
-      };
-    };
-    const both = (p: Placement[], field: keyof Totals, seed: number) =>
-      p.reduce((a, x) => a + runs(x)[seed]![field], 0);
-    const combined = (field: keyof Totals) => {
-      const e = estimate(
-        seeds.map((_, i) =>
-          relativeChange(
-            both([best!.srcAfter, best!.dstAfter], field, i),
-            both([best!.src, best!.dst], field, i),
-          ),
-        ),
-      );
-      return { change: Math.round(e.mean * 1e4) / 1e4, ci95: Math.round(e.ci95 * 1e4) / 1e4 };
-    };
+    const effect = (before: Placement, after: Placement) => ({
+      node: before.inventory.node,
+      ...pairedChange(runs(before), runs(after)),
+    });
+    // Both nodes together, seed by seed.
+    const sum = (a: Placement, b: Placement) =>
+      runs(a).map((x, i) => {
+        const y = runs(b)[i]!;
+        return {
+          pleExits: x.pleExits + y.pleExits,
+          usefulNs: x.usefulNs + y.usefulNs,
+          spinNs: x.spinNs + y.spinNs,
+        };
+      });
+    const combined = pairedChange(sum(best.src, best.dst), sum(best.srcAfter, best.dstAfter));
     const from = effect(best.src, best.srcAfter);
     const to = effect(best.dst, best.dstAfter);
     const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(Math.round(x * 100))} %`;
@@ -155,11 +138,7 @@ export function planMoves(
         kind: 'move',
         summary: `live-migrate ${best.vm.name} (${best.vm.vcpus} vCPUs) from ${best.src.inventory.node} to ${best.dst.inventory.node}`,
         target: best.dst.inventory.node,
-        predicted: {
-          pleExits: combined('pleExits'),
-          usefulNs: combined('usefulNs'),
-          spinNs: combined('spinNs'),
-        },
+        predicted: combined,
         confidence:
           Math.round(
             Math.max(0.1, 1 - Math.min(0.5, Math.max(best.src.residual, best.dst.residual))) * 0.8 * 100,
