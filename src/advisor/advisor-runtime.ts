@@ -95,7 +95,12 @@ export async function startAdvisorRuntime(
     await watch.start();
     kube = {
       watch,
-      publisher: new KubernetesPublisher(new ClusterWriter(k.kc, k.identity), (n) => core.inventoryOf(n), k),
+      publisher: new KubernetesPublisher(
+        new ClusterWriter(k.kc, k.identity),
+        (n) => core.inventoryOf(n),
+        k,
+        (n) => watch.vmisOn(n),
+      ),
     };
     leader =
       options.leader ??
@@ -115,6 +120,7 @@ export async function startAdvisorRuntime(
         options.onPlan?.(moves);
       },
     },
+    kube ? (n) => kube!.watch.allocatableCpusOf(n) : undefined,
   );
   await planner.start();
   const runtime: AdvisorRuntime = {

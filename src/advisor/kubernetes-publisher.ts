@@ -1,3 +1,4 @@
+import type { ClusterVmi } from '../adapters/kubernetes/cluster-watch';
 import type { ClusterWriter, EventTarget } from '../adapters/kubernetes/cluster-writer';
 import { ClusterWriter as Writer } from '../adapters/kubernetes/cluster-writer';
 import type { NodeAnalysis, NodeInventory, RecommendationMessage } from '../telemetry';
@@ -29,14 +30,21 @@ export class KubernetesPublisher {
     private readonly writer: ClusterWriter,
     private readonly inventoryOf: (node: string) => NodeInventory | undefined,
     private readonly options: KubernetesPublisherOptions = {},
+    /** The VMIs the Kubernetes watch sees on a node. */
+    private readonly vmisOn: (node: string) => ClusterVmi[] = () => [],
   ) {}
 
-  /** The VMI behind a VM of a node: the agent's KubeVirt identity, else the `<namespace>_<vmi>` domain name. */
+  /**
+   * The VMI behind a VM of a node: the agent's KubeVirt identity, else the `<namespace>_<vmi>`
+   * domain name, else a VMI of that name the watch sees on the node.
+   */
   vmiOf(node: string, vm: string): { namespace: string; name: string } | null {
     const kv = this.inventoryOf(node)?.vms.find((v) => v.name === vm)?.kubevirt;
     if (kv?.namespace && kv.vmi) return { namespace: kv.namespace, name: kv.vmi };
     const m = /^([a-z0-9-]+)_([a-z0-9.-]+)$/.exec(vm);
-    return m ? { namespace: m[1]!, name: m[2]! } : null;
+    if (m) return { namespace: m[1]!, name: m[2]! };
+    const watched = this.vmisOn(node).find((v) => v.name === vm);
+    return watched ? { namespace: watched.namespace, name: watched.name } : null;
   }
 
   private write(what: string, run: () => Promise<void>): Promise<void> {

@@ -64,6 +64,10 @@ describe('Kubernetes integration against an API server stand-in that speaks the 
       assert.deepEqual(watch.vmis(), [
         { namespace: 'default', name: 'web-1', nodeName: 'kvm-1', vcpus: 4, dedicatedCpus: true },
       ]);
+      assert.deepEqual(
+        [watch.allocatableCpusOf('kvm-2'), watch.allocatableCpusOf('nope')],
+        [63.5, undefined],
+      );
       api.put(
         'kubevirt.io',
         'virtualmachineinstances',
@@ -196,6 +200,21 @@ describe('Kubernetes integration against an API server stand-in that speaks the 
     );
     assert.equal(api.list('', 'events').filter((e) => e.reason === 'SpinwiseMoveRecommended').length, 2);
     assert.equal(publisher.failures + live.failures, 0);
+    const watched = new KubernetesPublisher(
+      writer,
+      () => undefined,
+      {},
+      (n) =>
+        n === 'kvm-2'
+          ? [{ namespace: 'batch', name: 'etl', nodeName: 'kvm-2', vcpus: 16, dedicatedCpus: false }]
+          : [],
+    );
+    assert.deepEqual(
+      watched.vmiOf('kvm-2', 'etl'),
+      { namespace: 'batch', name: 'etl' },
+      'found through the watch',
+    );
+    assert.equal(watched.vmiOf('kvm-1', 'etl'), null, 'not on that node');
   });
 
   it('elects one planner leader with a Lease; when it stops renewing, another takes over after the lease expires', async () => {

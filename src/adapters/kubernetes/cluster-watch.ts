@@ -117,6 +117,17 @@ export class ClusterWatch {
     return (this.nodeCache?.list() ?? []).map(toClusterNode).sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** A Node's allocatable CPUs, when the watch has seen it and it reports some. */
+  allocatableCpusOf(name: string): number | undefined {
+    const node = this.nodeCache?.list().find((n) => n.metadata?.name === name);
+    const cpus = node ? toClusterNode(node).allocatableCpus : 0;
+    return cpus > 0 ? cpus : undefined;
+  }
+
+  vmisOn(node: string): ClusterVmi[] {
+    return this.vmis().filter((v) => v.nodeName === node);
+  }
+
   vmis(): ClusterVmi[] {
     return (this.vmiCache?.list() ?? [])
       .map(toClusterVmi)

@@ -41,6 +41,8 @@ export class ClusterPlanner {
       options: PlannerOptions,
     ) => Promise<RecommendationMessage[]>,
     private readonly options: ClusterPlannerOptions = {},
+    /** In a cluster: the Node's allocatable CPUs, from the Kubernetes watch. */
+    private readonly allocatableCpusOf?: (node: string) => number | undefined,
   ) {}
 
   async start(): Promise<void> {
@@ -78,7 +80,9 @@ export class ClusterPlanner {
         .sort((a, b) => a.node.localeCompare(b.node))
         .flatMap((analysis) => {
           const inventory = this.inventoryOf(analysis.node);
-          return inventory ? [{ inventory, analysis }] : [];
+          return inventory
+            ? [{ inventory, analysis, allocatableCpus: this.allocatableCpusOf?.(analysis.node) }]
+            : [];
         });
       if (nodes.length < 2) return;
       const { maxOversubscription, maxMoves, breadth, minGain, seeds } = this.options;

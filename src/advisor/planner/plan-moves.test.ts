@@ -99,6 +99,18 @@ describe('cluster planner', () => {
     assert.deepEqual(moves, []);
   });
 
+  it('takes a node’s capacity from its allocatable CPUs when Kubernetes reports them', () => {
+    const cold = node('cold', 8, vms('web', 1, 2));
+    // 8 pCPUs would take the 4 more vCPUs (6 ≤ 8 × 1); 4 allocatable CPUs would not (6 > 4 × 1).
+    const plan = (allocatableCpus?: number) =>
+      planMoves([node('hot', 4, vms('db', 2, 4)), { ...cold, allocatableCpus }], {
+        maxOversubscription: 1,
+        maxMoves: 1,
+      });
+    assert.equal(plan().length, 1);
+    assert.deepEqual(plan(4), []);
+  });
+
   it('leaves an undercommitted cluster alone', () => {
     const moves = planMoves([node('a', 8, vms('x', 1, 4)), node('b', 8, vms('y', 1, 4))]);
     assert.deepEqual(moves, []);

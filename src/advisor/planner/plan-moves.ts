@@ -5,7 +5,7 @@ import { modelDurationsNs, nodeScenario } from '../domain/calibrate';
 import { pairedChange, type PredictedTotals } from '../domain/predict';
 
 export interface PlannerOptions {
-  /** A node takes VMs up to pcpus × this many vCPUs (default 2). */
+  /** A node takes VMs up to (allocatable CPUs, else pCPUs) × this many vCPUs (default 2). */
   maxOversubscription?: number;
   maxMoves?: number;
   /** Nodes tried as sources and destinations per move, and VMs per source (cost bound). */
@@ -19,12 +19,16 @@ export interface PlannerOptions {
 export interface PlannerNode {
   inventory: NodeInventory;
   analysis: NodeAnalysis;
+  /** CPUs Kubernetes lets workloads use on the node (allocatable); the pCPUs when unknown. */
+  allocatableCpus?: number;
 }
 
 interface Placement {
   inventory: NodeInventory;
   vms: AnalysisVm[];
   residual: number;
+  /** vCPUs the node may hold. */
+  capacity: number;
 }
 
 const vcpusOf = (vms: readonly AnalysisVm[]) => vms.reduce((a, v) => a + v.vcpus, 0);
@@ -74,6 +78,7 @@ export function planMoves(
         inventory: n.inventory,
         vms: n.analysis.vms.filter((v) => n.inventory.vms.some((iv) => iv.name === v.name)),
         residual: n.analysis.residual,
+        capacity: (n.allocatableCpus ?? n.inventory.pcpus) * maxOver,
       },
     ]),
   );
@@ -102,7 +107,7 @@ export function planMoves(
           .reverse()
           .filter((d) => d !== src)
           .slice(0, breadth)) {
-          if (vcpusOf(dst.vms) + vm.vcpus > dst.inventory.pcpus * maxOver) continue;
+          if (vcpusOf(dst.vms) + vm.vcpus > dst.capacity) continue;
           const srcAfter = { ...src, vms: src.vms.filter((v) => v !== vm) };
           const dstAfter = { ...dst, vms: [...dst.vms, vm] };
           const gain = spin(src) + spin(dst) - spin(srcAfter) - spin(dstAfter);
