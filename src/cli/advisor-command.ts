@@ -1,33 +1,51 @@
-import { parseArgs } from 'node:util';
+import { Command, Option } from 'commander';
 import { EmbeddedBus } from '../adapters/bus/embedded-bus';
 import type { MessageBus } from '../adapters/bus/message-bus';
 import { EmbeddedStore } from '../adapters/store/embedded-store';
 import { InfluxStore } from '../adapters/store/influx-store';
 import type { TimeSeriesStore } from '../adapters/store/time-series-store';
 import { startAdvisorRuntime } from '../advisor/advisor-runtime';
-import { CliError, type CliIo } from './cli-error';
 import { loadKubeConfig } from '../adapters/kubernetes/kube-config';
+import { CliError, type CliIo } from './cli-error';
 import { kafkaBusFromEnv } from './kafka-from-env';
 import { parsePort } from './options';
+import { untilSignal } from './until-signal';
 
-/**
- * `spinwise advisor [--port N] [--host H] [--public-url URL] [--migrate] [--dry-run]`: Kafka,
- * InfluxDB, Slack, Kubernetes and the API token from the environment; embedded bus and store when
- * Kafka or InfluxDB is unset; Kubernetes only in a cluster or with SPINWISE_KUBECONFIG.
- */
-export async function advisorCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', default: '8080' },
-      host: { type: 'string', default: '0.0.0.0' },
-      'public-url': { type: 'string' },
-      migrate: { type: 'boolean', default: false },
-      'dry-run': { type: 'boolean', default: false },
-    },
-  });
-  const port = parsePort(values.port);
+interface AdvisorOptions {
+  port: number;
+  host: string;
+  publicUrl?: string;
+  migrate: boolean;
+  dryRun: boolean;
+}
+
+/** `spinwise advisor [--port N] [--host H] [--public-url URL] [--migrate] [--dry-run]` */
+export function advisorCommand(io: CliIo): Command {
+  return new Command('advisor')
+    .description(
+      'the advisor service: ingest, analyses, REST API, dashboard, alerts (Kafka, InfluxDB, Slack, Kubernetes from the environment; embedded bus and store when Kafka or InfluxDB is unset)',
+    )
+    .addOption(new Option('--port <n>', 'port of the API and dashboard').argParser(parsePort).default(8080))
+    .option('--host <address>', 'address to listen on (0.0.0.0 in a pod)', '0.0.0.0')
+    .addOption(
+      new Option('--public-url <url>', 'the dashboard’s URL as users reach it, for links in Slack').env(
+        'SPINWISE_PUBLIC_URL',
+      ),
+    )
+    .option('--migrate', 'create VirtualMachineInstanceMigrations for the planner’s moves', false)
+    .option('--dry-run', 'print the migrations --migrate would create, create none', false)
+    .action((options: AdvisorOptions) => run(options, io));
+}
+
+async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
+  if (options.publicUrl !== undefined && !/^https?:\/\//.test(options.publicUrl))
+    throw new CliError(
+      `--public-url: expected an http(s) URL, e.g. https://spinwise.example.com, got "${options.publicUrl}"`,
+    );
   const env = process.env;
+  const kc = loadKubeConfig(env);
+  if (!kc && (options.migrate || options.dryRun))
+    throw new CliError('--migrate/--dry-run need Kubernetes: set SPINWISE_KUBECONFIG or run in a cluster');
   const brokers = env.SPINWISE_KAFKA_BROKERS;
   const influx = env.SPINWISE_INFLUX_URL;
   const bus: MessageBus = kafkaBusFromEnv(env, 'spinwise-advisor') ?? new EmbeddedBus();
@@ -41,24 +59,19 @@ export async function advisorCommand(argv: string[], io: CliIo): Promise<number>
         password: env.SPINWISE_INFLUX_PASSWORD,
       })
     : new EmbeddedStore({ database: 'spinwise', retentionMs });
-  if (values['public-url'] !== undefined && !/^https?:\/\//.test(values['public-url']))
-    throw new CliError(`--public-url: expected an http(s) URL, got "${values['public-url']}"`);
-  const kc = loadKubeConfig(env);
-  if (!kc && (values.migrate || values['dry-run']))
-    throw new CliError('--migrate/--dry-run need Kubernetes: set SPINWISE_KUBECONFIG or run in a cluster');
   const runtime = await startAdvisorRuntime(bus, store, {
-    port,
-    host: values.host,
+    port: options.port,
+    host: options.host,
     apiToken: env.SPINWISE_API_TOKEN || undefined,
     slackWebhookUrl: env.SPINWISE_SLACK_WEBHOOK_URL || undefined,
-    publicUrl: values['public-url'] ?? env.SPINWISE_PUBLIC_URL,
+    publicUrl: options.publicUrl,
     kubernetes: kc
       ? {
           kc,
           namespace: env.POD_NAMESPACE ?? 'default',
           identity: env.POD_NAME ?? env.HOSTNAME ?? `spinwise-${process.pid}`,
-          migrate: values.migrate || values['dry-run'],
-          dryRun: values['dry-run'],
+          migrate: options.migrate || options.dryRun,
+          dryRun: options.dryRun,
           print: (l) => io.out(l),
           log: (l) => io.err(`${l}\n`),
         }
@@ -70,14 +83,24 @@ export async function advisorCommand(argv: string[], io: CliIo): Promise<number>
       ),
   });
   io.err(
-    `spinwise advisor: bus ${brokers ? `Kafka ${brokers}` : 'embedded'}, store ${influx ? `InfluxDB ${influx}` : 'embedded'}, Slack ${runtime.slack ? 'on' : 'off'}, Kubernetes ${kc ? `on (migrations ${values['dry-run'] ? 'printed' : values.migrate ? 'created' : 'off'})` : 'off'}, API and dashboard on ${values.host}:${port}\n`,
+    `spinwise advisor: bus ${brokers ? `Kafka ${brokers}` : 'embedded'}, store ${influx ? `InfluxDB ${redactUrl(influx)}` : 'embedded'}, Slack ${runtime.slack ? 'on' : 'off'}, Kubernetes ${kc ? `on (migrations ${options.dryRun ? 'printed' : options.migrate ? 'created' : 'off'})` : 'off'}, API and dashboard on ${options.host}:${options.port}\n`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilSignal();
   await runtime.stop();
   await bus.close();
   await store.close();
-  return 0;
+}
+
+/** A URL without its user and password, fit to print. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.username || u.password) {
+      u.username = '***';
+      u.password = '';
+    }
+    return u.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
 }

@@ -1,7 +1,7 @@
-import { mkdtemp } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Command, Option } from 'commander';
 import { Agent } from '../agent/agent';
 import { HostRoot } from '../agent/host-root';
 import { SimulatedNode } from '../agent/simulated-node/simulated-node';
@@ -10,102 +10,138 @@ import type { Sink } from '../agent/sinks/sink';
 import { SpoolingBusSink } from '../agent/sinks/spooling-bus-sink';
 import { StdoutSink } from '../agent/sinks/stdout-sink';
 import { defaultTopicSpecs } from '../telemetry';
-import { kafkaBusFromEnv } from './kafka-from-env';
 import { CliError, type CliIo } from './cli-error';
+import { kafkaBusFromEnv } from './kafka-from-env';
+import { modelOption } from './model-option';
+import { integerIn, parseBytes, parseDurationMs, parseSpeed } from './options';
 import { readScenario } from './scenario-file';
+import { temporaryDir } from './temp-dirs';
 
-function parseDurationMs(text: string, what: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text);
-  if (!m) throw new CliError(`${what}: expected a duration like "10s" or "500ms", got "${text}"`);
-  const scale = m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000;
-  return Math.round(Number(m[1]) * scale);
+interface AgentOptions {
+  node?: string;
+  hostRoot: string;
+  interval: number;
+  once: boolean;
+  intervals?: number;
+  stdout: boolean;
+  simulate?: string;
+  model?: string;
+  speed: number;
+  spoolDir?: string;
+  spoolMaxBytes: number;
+  qmpSocketDir?: string;
 }
 
-/**
- * `spinwise agent [--node NAME] [--host-root DIR] [--interval 10s] [--once | --intervals N] [--stdout]
- *  [--simulate scenario.yaml [--model NAME] [--speed X]] [--spool-dir DIR] [--spool-max-bytes N]`
- */
-export async function agentCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      node: { type: 'string' },
-      'host-root': { type: 'string', default: '/' },
-      interval: { type: 'string', default: '10s' },
-      once: { type: 'boolean', default: false },
-      intervals: { type: 'string' },
-      stdout: { type: 'boolean', default: false },
-      simulate: { type: 'string' },
-      model: { type: 'string' },
-      speed: { type: 'string', default: '1' },
-      'spool-dir': { type: 'string' },
-      'spool-max-bytes': { type: 'string', default: String(64 * 1024 * 1024) },
-      'qmp-socket-dir': { type: 'string' },
-    },
-  });
-  // In a DaemonSet the node's name comes from the downward API.
-  const node = (values.node ?? process.env.SPINWISE_NODE_NAME ?? hostname()).toLowerCase();
-  const intervalMs = parseDurationMs(values.interval!, '--interval');
-  const count = values.once ? 1 : values.intervals ? Number(values.intervals) : Infinity;
-  if (!(count >= 1))
-    throw new CliError(`--intervals: expected a positive integer, got "${values.intervals}"`);
-  const speed = values.speed === 'max' ? Infinity : Number(values.speed);
-  if (!(speed > 0)) throw new CliError(`--speed: expected a positive number or "max", got "${values.speed}"`);
+/** `spinwise agent …`: the node agent, a sample every interval until stopped. */
+export function agentCommand(io: CliIo): Command {
+  return new Command('agent')
+    .description('the node agent: samples vCPU spinning every interval and sends it to Kafka (or stdout)')
+    .addOption(
+      new Option('--node <name>', 'node name (default: $SPINWISE_NODE_NAME, else the host name)').env(
+        'SPINWISE_NODE_NAME',
+      ),
+    )
+    .option('--host-root <dir>', 'where the host’s / is mounted (a DaemonSet mounts it at /host)', '/')
+    .addOption(
+      new Option('--interval <duration>', 'time between samples, e.g. 10s or 500ms')
+        .argParser(parseDurationMs)
+        .default(10_000, '10s'),
+    )
+    .option('--once', 'take one sample and exit', false)
+    .addOption(new Option('--intervals <n>', 'take N samples and exit').argParser(integerIn(1, undefined, 5)))
+    .option('--stdout', 'write samples as JSON lines to stdout, even with Kafka configured', false)
+    .option('--simulate <scenario.yaml>', 'run against a simulated node rendering this scenario')
+    .addOption(modelOption('with --simulate: the model the simulated node runs (default: its kernel’s)'))
+    .addOption(
+      new Option('--speed <x>', 'with --simulate: simulated time per wall time, or "max"')
+        .argParser(parseSpeed)
+        .default(1),
+    )
+    .option(
+      '--spool-dir <dir>',
+      'disk spool for samples the broker has not taken (default /var/lib/spinwise/spool/<node>)',
+    )
+    .addOption(
+      new Option(
+        '--spool-max-bytes <size>',
+        'the spool’s bound; older samples beyond it are dropped and counted',
+      )
+        .argParser(parseBytes)
+        .default(64 * 1024 * 1024, '64Mi'),
+    )
+    .option('--qmp-socket-dir <dir>', 'directory of QEMU QMP sockets named <domain>.sock (per-vCPU stats)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  spinwise agent --once --interval 1s --stdout\n  spinwise agent --simulate scenarios/paper-four-8vcpu-vms.yaml --interval 1s --speed max --intervals 5 --stdout',
+    )
+    .action((options: AgentOptions) => run(options, io));
+}
 
+async function run(options: AgentOptions, io: CliIo): Promise<void> {
+  if (options.model && !options.simulate) throw new CliError('--model: only with --simulate');
+  // Signals stop the agent from the start, so even one stopped while it sets up cleans up.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const scratch = options.simulate ? temporaryDir('spinwise-simnode-') : null;
+  try {
+    await sample(options, io, scratch?.dir ?? null, stop.signal);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    scratch?.release();
+  }
+}
+
+/** Samples every interval until the count is reached or `signal` aborts. */
+async function sample(
+  options: AgentOptions,
+  io: CliIo,
+  simDir: string | null,
+  signal: AbortSignal,
+): Promise<void> {
+  // In a DaemonSet the node's name comes from the downward API.
+  const node = (options.node ?? hostname()).toLowerCase();
+  const count = options.once ? 1 : (options.intervals ?? Infinity);
   let simulated: SimulatedNode | null = null;
-  let root = new HostRoot(values['host-root']!);
+  let root = new HostRoot(options.hostRoot);
   const started = Date.now();
   let clock = () => Date.now();
-  if (values.simulate) {
-    const dir = await mkdtemp(join(tmpdir(), 'spinwise-simnode-'));
-    simulated = new SimulatedNode(readScenario(values.simulate), dir, values.model);
+  if (options.simulate && simDir) {
+    simulated = new SimulatedNode(readScenario(options.simulate), simDir, options.model);
     await simulated.init();
-    root = new HostRoot(dir);
+    root = new HostRoot(simDir);
     clock = () => started + Math.round(simulated!.nowNs / 1e6);
-    io.err(`agent: simulated node ${node} (${simulated.modelName}) under ${dir}\n`);
+    io.err(`agent: simulated node ${node} (${simulated.modelName}) under ${simDir}\n`);
   }
 
-  const bus = values.stdout ? null : kafkaBusFromEnv(process.env, `spinwise-agent-${node}`, 5_000);
+  const bus = options.stdout ? null : kafkaBusFromEnv(process.env, `spinwise-agent-${node}`, 5_000);
   let sink: Sink;
   let spool: DiskSpool | undefined;
   if (!bus) {
-    if (!values.stdout) io.err('agent: SPINWISE_KAFKA_BROKERS is unset; writing samples to stdout\n');
+    if (!options.stdout) io.err('agent: SPINWISE_KAFKA_BROKERS is unset; writing samples to stdout\n');
     sink = new StdoutSink(io.out);
   } else {
-    spool = new DiskSpool(
-      values['spool-dir'] ?? join('/var/lib/spinwise/spool', node),
-      Number(values['spool-max-bytes']),
-    );
+    spool = new DiskSpool(options.spoolDir ?? join('/var/lib/spinwise/spool', node), options.spoolMaxBytes);
     await bus
       .ensureTopics(defaultTopicSpecs())
       .catch((err: Error) => io.err(`agent: cannot check topics yet: ${err.message}\n`));
     sink = new SpoolingBusSink(bus.producer(), spool, (message) => io.err(`agent: ${message}\n`));
   }
 
-  const agent = new Agent({
-    node,
-    root,
-    sink,
-    spool,
-    clock,
-    qmpSocketDir: values['qmp-socket-dir'],
-  });
+  const agent = new Agent({ node, root, sink, spool, clock, qmpSocketDir: options.qmpSocketDir });
   await agent.start();
-  let stopping = false;
-  const stop = () => (stopping = true);
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
   try {
-    for (let i = 0; i < count && !stopping; i++) {
-      const waitMs = simulated ? intervalMs / speed : intervalMs;
-      if (Number.isFinite(waitMs) && waitMs > 0) await new Promise((r) => setTimeout(r, waitMs));
-      if (simulated) await simulated.advance(intervalMs * 1e6);
+    for (let i = 0; i < count && !signal.aborted; i++) {
+      const waitMs = simulated ? options.interval / options.speed : options.interval;
+      if (Number.isFinite(waitMs) && waitMs > 0)
+        await sleep(waitMs, undefined, { signal }).catch(() => undefined);
+      if (signal.aborted) break;
+      if (simulated) await simulated.advance(options.interval * 1e6);
       await agent.sample();
     }
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
     await agent.stop();
   }
-  return 0;
 }

@@ -1,8 +1,10 @@
-import { parseArgs } from 'node:util';
+import { Command, Option } from 'commander';
 import { compare, COMPARED, defaultModels } from '../sim/compare';
-import { modelByName } from '../sim/models';
-import { CliError, type CliIo } from './cli-error';
-import { parseSeed, readScenario } from './scenario-file';
+import type { CliIo } from './cli-error';
+import { modelsOption } from './model-option';
+import { integerIn } from './options';
+import { Progress } from './progress';
+import { readScenario } from './scenario-file';
 import { int, ms, pct, textTable } from './text-table';
 
 const LABELS: Record<(typeof COMPARED)[number], [string, (n: number) => string]> = {
@@ -21,41 +23,44 @@ const LABELS: Record<(typeof COMPARED)[number], [string, (n: number) => string]>
   jainFairness: ['Jain fairness (VMs)', (n) => n.toFixed(3)],
 };
 
-/** `spinwise compare <scenario.yaml> [--models a,b] [--seeds K] [--json]` */
-export async function compareCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      models: { type: 'string' },
-      seeds: { type: 'string' },
-      json: { type: 'boolean', default: false },
-    },
-  });
-  const scenario = readScenario(positionals[0]);
-  const models = values.models ? values.models.split(',').filter(Boolean) : defaultModels(scenario);
-  for (const m of models) {
-    try {
-      modelByName(m);
-    } catch (err) {
-      throw new CliError((err as Error).message);
-    }
-  }
-  const seeds = parseSeed(values.seeds, '--seeds') ?? 1;
-  if (seeds < 1) throw new CliError('--seeds: expected at least 1');
-  const total = models.length * seeds;
-  const showProgress = total > 1 && Boolean(process.stderr.isTTY) && !values.json;
-  const result = compare(scenario, positionals[0]!, models, seeds, (done) => {
-    if (!showProgress) return;
-    const width = 30;
-    const filled = Math.round((done / total) * width);
-    io.err(
-      `\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total} runs${done === total ? '\n' : ''}`,
-    );
-  });
-  if (values.json) {
+interface CompareOptions {
+  models?: string[];
+  seeds: number;
+  json: boolean;
+  quiet: boolean;
+}
+
+/** `spinwise compare <scenario.yaml> [--models a,b] [--seeds K] [--json] [--quiet]` */
+export function compareCommand(io: CliIo): Command {
+  return new Command('compare')
+    .description('run one scenario under several models and compare them with the first')
+    .argument('<scenario.yaml>', 'scenario file (see scenarios/)')
+    .addOption(
+      modelsOption('models to compare, first is the baseline (default: the kernel’s model, then ple-kvm)'),
+    )
+    .addOption(
+      new Option('--seeds <k>', 'seeds per model (seed, seed+1, …); means get 95% intervals')
+        .argParser(integerIn(1, 1000, 5))
+        .default(1),
+    )
+    .option('--json', 'print one JSON document instead of a table', false)
+    .option('-q, --quiet', 'no progress on stderr', false)
+    .addHelpText(
+      'after',
+      '\nExample:\n  spinwise compare scenarios/paper-four-8vcpu-vms.yaml --models stock-5.6,ple-kvm,stock-6.19 --seeds 5',
+    )
+    .action((file: string, options: CompareOptions) => run(file, options, io));
+}
+
+function run(file: string, options: CompareOptions, io: CliIo): void {
+  const scenario = readScenario(file);
+  const models = options.models ?? defaultModels(scenario);
+  const seeds = options.seeds;
+  const progress = new Progress(io, 'compare', models.length * seeds, 'runs', options.quiet);
+  const result = compare(scenario, file, models, seeds, (done) => progress.update(done));
+  if (options.json) {
     io.out(`${JSON.stringify(result)}\n`);
-    return 0;
+    return;
   }
   io.out(
     `${result.scenario}: ${models.join(' vs ')}, seeds ${result.seeds.join(', ')}${seeds > 1 ? ' (means ± 95% interval)' : ''}\n\n`,
@@ -75,5 +80,4 @@ export async function compareCommand(argv: string[], io: CliIo): Promise<number>
   });
   const header = ['', ...result.models.flatMap((m, i) => (i === 0 ? [m.name] : [m.name, 'vs first']))];
   io.out(textTable(header, rows));
-  return 0;
 }

@@ -1,23 +1,38 @@
-import { parseArgs } from 'node:util';
+import { Command, Option } from 'commander';
 import { startDemo } from '../advisor/demo';
-import { CliError, type CliIo } from './cli-error';
-import { parsePort } from './options';
+import type { CliIo } from './cli-error';
+import { integerIn, parsePort } from './options';
+import { untilSignal } from './until-signal';
 
 const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(Math.round(x * 100))} %`;
 
-/** `spinwise demo [--port N] [--nodes K]`: the whole product on embedded defaults until interrupted. */
-export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { port: { type: 'string', default: '8080' }, nodes: { type: 'string', default: '3' } },
-  });
-  const port = parsePort(values.port);
-  const nodes = Number(values.nodes);
-  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 100)
-    throw new CliError(`--nodes: expected 1–100, got "${values.nodes}"`);
+interface DemoOptions {
+  port: number;
+  host: string;
+  nodes: number;
+}
+
+/** `spinwise demo [--port N] [--host H] [--nodes K]`: the whole product on embedded defaults until interrupted. */
+export function demoCommand(io: CliIo): Command {
+  return new Command('demo')
+    .description(
+      'simulated nodes, agents, advisor, API and dashboard on the embedded bus and store (no Kafka or InfluxDB needed), until Ctrl-C',
+    )
+    .addOption(
+      new Option('--port <n>', 'port of the API and dashboard (0: any free port)')
+        .argParser(parsePort)
+        .default(8080),
+    )
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .addOption(new Option('--nodes <k>', 'simulated nodes').argParser(integerIn(1, 100, 3)).default(3))
+    .action((options: DemoOptions) => run(options, io));
+}
+
+async function run(options: DemoOptions, io: CliIo): Promise<void> {
   const demo = await startDemo({
-    port,
-    nodes,
+    port: options.port,
+    host: options.host,
+    nodes: options.nodes,
     apiToken: process.env.SPINWISE_API_TOKEN || undefined,
     slackWebhookUrl: process.env.SPINWISE_SLACK_WEBHOOK_URL || undefined,
     log: (l) => io.err(`${l}\n`),
@@ -38,12 +53,8 @@ export async function demoCommand(argv: string[], io: CliIo): Promise<number> {
     },
   });
   io.err(
-    `spinwise demo: ${nodes} simulated nodes, embedded bus and store, Slack ${demo.slack ? 'on' : 'off'}; dashboard ${demo.url}/ (API ${demo.url}/api/nodes, OpenAPI ${demo.url}/api/docs). Ctrl-C to stop.\n`,
+    `spinwise demo: ${options.nodes} simulated nodes, embedded bus and store, Slack ${demo.slack ? 'on' : 'off'}; dashboard ${demo.url}/ (API ${demo.url}/api/nodes, OpenAPI ${demo.url}/api/docs). Ctrl-C to stop.\n`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilSignal();
   await demo.stop();
-  return 0;
 }

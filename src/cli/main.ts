@@ -1,3 +1,4 @@
+import { Command, CommanderError } from 'commander';
 import { ScenarioError } from '../sim/scenario';
 import { ValidationError } from '../telemetry';
 import { CliError, processIo, type CliIo } from './cli-error';
@@ -8,81 +9,83 @@ import { demoCommand } from './demo-command';
 import { replayCommand } from './replay-command';
 import { roundtripCommand } from './roundtrip-command';
 import { simulateCommand } from './simulate-command';
+import { VERSION } from './version';
 
-type Command = (argv: string[], io: CliIo) => Promise<number>;
+const ENVIRONMENT = `
+Environment:
+  SPINWISE_KAFKA_BROKERS      Kafka bootstrap brokers (unset: the embedded in-process bus)
+  SPINWISE_INFLUX_URL         InfluxDB 1.x API URL (unset: the embedded store)
+  SPINWISE_SLACK_WEBHOOK_URL  Slack incoming webhook for alerts
+  SPINWISE_API_TOKEN          bearer token for the advisor's state-changing endpoints
+  SPINWISE_KUBECONFIG         kubeconfig file (in-cluster config when unset inside a pod)`;
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  demo: {
-    run: demoCommand,
-    summary: 'demo [--port 8080] [--nodes 3]: simulated nodes, agents, advisor and API on embedded defaults',
-  },
-  simulate: {
-    run: simulateCommand,
-    summary: 'simulate <scenario.yaml> [--model NAME] [--seed N] [--json]: one model run',
-  },
-  compare: {
-    run: compareCommand,
-    summary: 'compare <scenario.yaml> [--models a,b] [--seeds K] [--json]: models side by side',
-  },
-  advisor: {
-    run: advisorCommand,
-    summary:
-      'advisor [--port 8080] [--public-url URL] [--migrate] [--dry-run]: the advisor service (Kafka, InfluxDB, Slack, Kubernetes from the environment)',
-  },
-  agent: {
-    run: agentCommand,
-    summary:
-      'agent [--node N] [--host-root DIR] [--interval 10s] [--once|--intervals N] [--stdout] [--simulate FILE]',
-  },
-  replay: {
-    run: replayCommand,
-    summary: 'replay <telemetry.jsonl> [--json]: findings and recommendations from recorded agent output',
-  },
-  roundtrip: {
-    run: roundtripCommand,
-    summary: 'send a sample through the embedded bus and store, and show it arrived',
-  },
-};
-
-function usage(): string {
-  const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length));
-  return [
-    'spinwise — vCPU oversubscription advisor for KVM and KubeVirt',
-    '',
-    'usage: spinwise <command> [options]',
-    '',
-    'commands:',
-    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
-    '',
-    'environment: SPINWISE_KAFKA_BROKERS, SPINWISE_INFLUX_URL (unset: embedded bus and store),',
-    '  SPINWISE_SLACK_WEBHOOK_URL, SPINWISE_API_TOKEN, SPINWISE_KUBECONFIG (in-cluster config inside a pod)',
-    '',
-  ].join('\n');
+/** Commander's messages as one line: "spinwise simulate: unknown option '--modle' (did you mean --model?)". */
+function oneLine(command: Command, text: string): string {
+  const body = text
+    .replace(/^error: /, '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ')
+    .replace(/\(Did you mean/, '(did you mean');
+  const path = command.parent ? `spinwise ${command.name()}` : 'spinwise';
+  return `${path}: ${body}\n`;
 }
 
-/** Errors whose message tells the user what to fix: printed without a stack, exit status 2. */
+/** Every command (and the program) prints to `io`, and throws instead of exiting. */
+function mannered(command: Command, io: CliIo): Command {
+  return command
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .helpOption('-h, --help', 'show this help')
+    .configureOutput({
+      writeOut: (t) => io.out(t),
+      writeErr: (t) => io.err(t),
+      outputError: (t) => io.err(oneLine(command, t)),
+    });
+}
+
+function program(io: CliIo): Command {
+  const root = mannered(new Command('spinwise'), io)
+    .description('vCPU oversubscription advisor for KVM and KubeVirt')
+    .version(VERSION, '-V, --version', 'print the version')
+    .addHelpText('after', ENVIRONMENT)
+    .addHelpCommand('help [command]', 'show the help of a command');
+  for (const make of [
+    demoCommand,
+    simulateCommand,
+    compareCommand,
+    replayCommand,
+    agentCommand,
+    advisorCommand,
+    roundtripCommand,
+  ])
+    root.addCommand(mannered(make(io), io).addHelpText('after', ENVIRONMENT));
+  return root;
+}
+
+/** Errors whose message tells the user what to fix: one line without a stack, exit status 2. */
 function isUsersToFix(err: unknown): boolean {
-  if (err instanceof CliError || err instanceof ValidationError || err instanceof ScenarioError) return true;
-  return ((err as { code?: unknown }).code ?? '').toString().startsWith('ERR_PARSE_ARGS');
+  return err instanceof CliError || err instanceof ValidationError || err instanceof ScenarioError;
 }
 
-/** Runs one CLI invocation; returns the exit status. */
+/** Runs one CLI invocation; returns the exit status (0 ok, 2 the user's to fix). */
 export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
-  const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') {
-    io.out(usage());
+  const root = program(io);
+  if (argv.length === 0) {
+    io.out(root.helpInformation());
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
-    io.err(`spinwise: unknown command "${name}"\n\n${usage()}`);
-    return 2;
-  }
   try {
-    return await command.run(rest, io);
+    await root.parseAsync(argv, { from: 'user' });
+    return 0;
   } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version end the run as successes; every other parse error was printed as one line.
+      return err.exitCode === 0 ? 0 : 2;
+    }
     if (isUsersToFix(err)) {
-      io.err(`spinwise ${name}: ${(err as Error).message}\n`);
+      io.err(`spinwise ${argv[0]}: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')}\n`);
       return 2;
     }
     throw err;

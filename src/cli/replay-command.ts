@@ -1,8 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { analyzeNode } from '../advisor/domain/analyze-node';
+import { createReadStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
+import { Command, Option } from 'commander';
+import { prepareAnalysis } from '../advisor/domain/analyze-node';
+import { ModelPool } from '../advisor/model-pool/model-pool';
 import { codecs, type NodeInventory, type NodeSample } from '../telemetry';
-import { CliError, type CliIo } from './cli-error';
+import { CliError, fileError, type CliIo } from './cli-error';
+import { integerIn } from './options';
+import { Progress } from './progress';
 import { int, pct, textTable } from './text-table';
 
 interface NodeRecording {
@@ -10,60 +15,99 @@ interface NodeRecording {
   samples: Map<number, NodeSample>;
 }
 
+interface ReplayOptions {
+  json: boolean;
+  quiet: boolean;
+  workers: number;
+}
+
+/** `spinwise replay <telemetry.jsonl> [--json] [--workers N] [--quiet]` */
+export function replayCommand(io: CliIo): Command {
+  return new Command('replay')
+    .description(
+      'findings and recommendations from recorded agent output (inventories and samples, one JSON document a line, as `spinwise agent --stdout` writes)',
+    )
+    .argument('<telemetry.jsonl>', 'recorded telemetry ("-" for standard input)')
+    .option('--json', 'print one JSON document instead of tables', false)
+    .addOption(
+      new Option('--workers <n>', 'worker threads that analyse nodes in parallel')
+        .argParser(integerIn(1, 64, 2))
+        .default(Math.max(1, availableParallelism()), 'one per core'),
+    )
+    .option('-q, --quiet', 'no progress on stderr', false)
+    .addHelpText(
+      'after',
+      '\nExample:\n  spinwise agent --simulate scenarios/paper-four-8vcpu-vms.yaml --interval 1s --speed max --intervals 5 --stdout > paper.jsonl\n  spinwise replay paper.jsonl',
+    )
+    .action((file: string, options: ReplayOptions) => run(file, options, io));
+}
+
 /**
- * `spinwise replay <telemetry.jsonl> [--json]`: recorded agent output (inventories and samples, one
- * JSON document a line, as `spinwise agent --stdout` writes) in; findings and recommendations out.
- * Invalid lines are reported by number and skipped; duplicates by (node, seq) are absorbed.
+ * Streams the file line by line (a recording of a fleet need not fit in memory twice); invalid
+ * lines are reported by number and skipped; duplicates by (node, seq) are absorbed.
  */
-export async function replayCommand(argv: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { json: { type: 'boolean', default: false } },
+async function read(
+  file: string,
+  io: CliIo,
+): Promise<{ nodes: Map<string, NodeRecording>; skipped: { line: number; reason: string }[] }> {
+  const input = file === '-' ? process.stdin : createReadStream(file, { encoding: 'utf8' });
+  const opened = new Promise<void>((resolve, reject) => {
+    if (file === '-') return resolve();
+    input.once('open', () => resolve());
+    input.once('error', (err: Error) => reject(fileError(file, err)));
   });
-  const file = positionals[0];
-  if (!file) throw new CliError('missing <telemetry.jsonl> (record one with `spinwise agent --stdout`)');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new CliError(
-      `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
-  }
+  await opened;
   const nodes = new Map<string, NodeRecording>();
   const skipped: { line: number; reason: string }[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
+  const recording = (node: string) => {
+    const rec: NodeRecording = nodes.get(node) ?? { samples: new Map() };
+    nodes.set(node, rec);
+    return rec;
+  };
+  let n = 0;
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    n++;
+    if (!line.trim()) continue;
     const kind = /"schema"\s*:\s*"spinwise\.(sample|inventory)\.v1"/.exec(line)?.[1];
     try {
       if (kind === 'inventory') {
         const inv = codecs.inventory.decode(line);
-        const rec: NodeRecording = nodes.get(inv.node) ?? { samples: new Map() };
-        rec.inventory = inv;
-        nodes.set(inv.node, rec);
+        recording(inv.node).inventory = inv;
       } else {
         const sample = codecs.sample.decode(line);
-        const rec: NodeRecording = nodes.get(sample.node) ?? { samples: new Map() };
-        rec.samples.set(sample.seq, sample);
-        nodes.set(sample.node, rec);
+        recording(sample.node).samples.set(sample.seq, sample);
       }
     } catch (err) {
-      skipped.push({ line: i + 1, reason: (err as Error).message });
+      skipped.push({ line: n, reason: (err as Error).message });
+      io.err(`replay: ${file}:${n}: skipped: ${(err as Error).message}\n`);
     }
-  });
-  for (const s of skipped) io.err(`replay: ${file}:${s.line}: skipped: ${s.reason}\n`);
-  const out = [...nodes]
+  }
+  return { nodes, skipped };
+}
+
+async function run(file: string, options: ReplayOptions, io: CliIo): Promise<void> {
+  const { nodes, skipped } = await read(file, io);
+  const ready = [...nodes]
     .sort(([a], [b]) => a.localeCompare(b))
-    .flatMap(([name, rec]) => {
-      if (!rec.inventory) {
-        io.err(`replay: node ${name} has samples but no inventory line; skipped\n`);
-        return [];
-      }
-      const samples = [...rec.samples.values()].sort((a, b) => a.seq - b.seq);
-      const a = analyzeNode(rec.inventory, samples);
-      return [
-        {
+    .filter(([name, rec]) => {
+      if (rec.inventory) return true;
+      io.err(`replay: node ${name} has samples but no inventory line; skipped\n`);
+      return false;
+    });
+  if (ready.length === 0) throw new CliError(`${file}: no node with an inventory and samples`);
+  const progress = new Progress(io, 'replay', ready.length, 'nodes analysed', options.quiet);
+  const pool = new ModelPool(Math.min(options.workers, ready.length));
+  let done = 0;
+  let out;
+  try {
+    // Findings are cheap and computed here; the fits and what-ifs run on the pool's threads.
+    out = await Promise.all(
+      ready.map(async ([name, rec]) => {
+        const samples = [...rec.samples.values()].sort((a, b) => a.seq - b.seq);
+        const prepared = prepareAnalysis(rec.inventory!, samples);
+        const a = prepared.finish(await pool.model(prepared.request), false);
+        progress.update(++done);
+        return {
           name,
           kernel: a.kernel,
           model: a.model,
@@ -73,13 +117,16 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
           calibration: { residual: a.residual, assumptions: a.assumptions },
           findings: a.findings,
           recommendations: a.recommendations,
-        },
-      ];
-    });
-  if (out.length === 0) throw new CliError(`${file}: no node with an inventory and samples`);
-  if (values.json) {
+        };
+      }),
+    );
+  } finally {
+    progress.end();
+    await pool.close();
+  }
+  if (options.json) {
     io.out(`${JSON.stringify({ nodes: out, skipped })}\n`);
-    return 0;
+    return;
   }
   for (const n of out) {
     io.out(
@@ -107,5 +154,4 @@ export async function replayCommand(argv: string[], io: CliIo): Promise<number> 
       );
     else io.out('no recommendation\n');
   }
-  return 0;
 }

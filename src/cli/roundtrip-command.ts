@@ -1,3 +1,4 @@
+import { Command } from 'commander';
 import { EmbeddedBus } from '../adapters/bus/embedded-bus';
 import { routeInvalidToDeadLetter } from '../adapters/bus/dead-letter-router';
 import { EmbeddedStore } from '../adapters/store/embedded-store';
@@ -8,7 +9,15 @@ import type { CliIo } from './cli-error';
  * `spinwise roundtrip`: proves the embedded defaults work end to end on this machine — a sample
  * and a corrupt message go through the in-process bus, the valid one lands in the embedded store.
  */
-export async function roundtripCommand(_argv: string[], io: CliIo): Promise<number> {
+export function roundtripCommand(io: CliIo): Command {
+  return new Command('roundtrip')
+    .description(
+      'send a sample and a corrupt message through the embedded bus and store, and show where each arrived',
+    )
+    .action(() => run(io));
+}
+
+async function run(io: CliIo): Promise<void> {
   const bus = new EmbeddedBus();
   await bus.ensureTopics(defaultTopicSpecs());
   const store = new EmbeddedStore({ database: 'spinwise', retentionMs: 24 * 3_600_000 });
@@ -73,5 +82,4 @@ export async function roundtripCommand(_argv: string[], io: CliIo): Promise<numb
   io.out(`embedded bus: corrupt message dead-lettered: ${reason}\n`);
   io.out(`embedded store: ${series?.buckets[0]?.value ?? 0} PLE exits stored for ${received.node}\n`);
   await bus.close();
-  return 0;
 }

@@ -1,22 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parseScenarioYaml, type Scenario } from '../sim/scenario';
-import { CliError } from './cli-error';
+import { fileError } from './cli-error';
 
-export function readScenario(path: string | undefined): Scenario {
-  if (!path) throw new CliError('missing <scenario.yaml> (see scenarios/ for examples)');
+/** Reads and validates a scenario file; a file error is said in words, a bad key by its path. */
+export function readScenario(path: string): Scenario {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new CliError(
-      `cannot read scenario ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-    );
+    throw fileError(path, err);
   }
   return parseScenarioYaml(text, path);
-}
-
-export function parseSeed(value: string | undefined, what: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new CliError(`${what}: expected a non-negative integer, got "${value}"`);
-  return Number(value);
 }

@@ -174,7 +174,9 @@ export function parseScenarioYaml(text: string, source = 'scenario'): Scenario {
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new ScenarioError(source, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+    throw new ScenarioError(source, [
+      `not valid YAML: ${(err as Error).message.split('\n')[0]!.replace(/:\s*$/, '')}`,
+    ]);
   }
   return parseScenario(doc, source);
 }
