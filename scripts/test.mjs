@@ -26,6 +26,15 @@ const files = ['dist/src', 'dist/test']
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 
+// Tools some tests drive, installed when missing and named when used, so a fresh machine needs
+// nothing by hand.
+const tools = await import('../dist/deploy/dev/test-tools.js');
+const needs = (part) => files.some((f) => f.includes(part));
+const toolEnv = {};
+if (needs('dashboard')) toolEnv.SPINWISE_CHROMIUM = tools.ensureChromium();
+if (needs('chart')) toolEnv.SPINWISE_HELM = tools.ensureHelm();
+for (const [name, path] of Object.entries(toolEnv)) process.stderr.write(`${name}=${path}\n`);
+
 const services = await import('../dist/deploy/dev/services.js');
 const stateDir = mkdtempSync(join(tmpdir(), 'spinwise-test-'));
 const stateFile = join(stateDir, 'services.json');
@@ -37,6 +46,7 @@ try {
   process.stderr.write(`\n== tests (${files.length} files)\n`);
   status = run('node', ['--enable-source-maps', '--test', '--test-concurrency=1', ...files], {
     ...process.env,
+    ...toolEnv,
     SPINWISE_TEST_SERVICES: stateFile,
   });
 } finally {

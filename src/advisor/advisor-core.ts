@@ -17,7 +17,8 @@ import {
   type NodeInventory,
   type NodeSample,
 } from '../telemetry';
-import { AlertTracker, type AlertEvent } from './alerts/alert-tracker';
+import { AlertTracker, type ActiveAlert, type AlertEvent } from './alerts/alert-tracker';
+import { agentHealth, type AgentHealth, type NodeSummary } from './node-summary';
 import { ModelPool } from './model-pool/model-pool';
 import {
   oversubscriptionOf,
@@ -485,22 +486,19 @@ export class AdvisorCore {
     if (positions.length > 0) await this.samples!.commit(positions);
   }
 
-  nodeList(): {
-    name: string;
-    kernel: string;
-    model: string;
-    severity: string;
-    oversubscription: number;
-    pcpus: number;
-    vcpus: number;
-    samples: number;
-    analysedAtMs: number | null;
-  }[] {
+  /** Every node this replica knows, with what an operator scans a fleet by (see `NodeSummary`). */
+  nodeList(): NodeSummary[] {
+    const nowMs = Date.now();
     return [...this.nodes]
       .filter(([name]) => this.inventories.has(name))
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([name, s]) => {
         const inventory = this.inventories.get(name)!;
+        const samples = s.window.contents();
+        const newest = samples[samples.length - 1];
+        const spinShares = (s.analysis?.vms ?? []).flatMap((vm) =>
+          vm.spinShare === null ? [] : [vm.spinShare],
+        );
         return {
           name,
           kernel: inventory.kernel,
@@ -509,23 +507,40 @@ export class AdvisorCore {
           oversubscription: oversubscriptionOf(inventory),
           pcpus: inventory.pcpus,
           vcpus: inventory.vms.reduce((a, vm) => a + vm.vcpus.length, 0),
-          samples: s.window.contents().length,
+          samples: samples.length,
           analysedAtMs: s.analysis?.windowEndMs ?? null,
+          spinShare: spinShares.length > 0 ? Math.max(...spinShares) : null,
+          vms: inventory.vms.map((vm) => ({
+            name: vm.name,
+            vcpus: vm.vcpus.length,
+            ...(vm.kubevirt?.namespace ? { namespace: vm.kubevirt.namespace } : {}),
+            ...(vm.kubevirt?.vmi ? { vmi: vm.kubevirt.vmi } : {}),
+          })),
+          agent: agentHealth(s.lastSampleWallMs, newest, s.window.gaps, nowMs),
         };
       });
+  }
+
+  /** Alerts raised and not cleared, on every node this replica knows, oldest first. */
+  activeAlerts(): (ActiveAlert & { node: string })[] {
+    return [...this.nodes]
+      .flatMap(([node, s]) => s.alerts.active().map((a) => ({ node, ...a })))
+      .sort((a, b) => a.sinceMs - b.sinceMs || a.node.localeCompare(b.node));
   }
 
   node(name: string): {
     inventory: NodeInventory;
     analysis: NodeAnalysis | null;
-    activeAlerts: ReturnType<AlertTracker['active']>;
+    activeAlerts: ActiveAlert[];
     firstSampleMs: number;
     gaps: number;
     duplicates: number;
+    agent: AgentHealth;
   } | null {
     const s = this.nodes.get(name);
     const inventory = this.inventories.get(name);
     if (!s || !inventory) return null;
+    const samples = s.window.contents();
     return {
       inventory,
       analysis: s.analysis ?? null,
@@ -533,6 +548,7 @@ export class AdvisorCore {
       firstSampleMs: s.firstSampleMs,
       gaps: s.window.gaps,
       duplicates: s.window.duplicates,
+      agent: agentHealth(s.lastSampleWallMs, samples[samples.length - 1], s.window.gaps, Date.now()),
     };
   }
 

@@ -1,4 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
+import type { Server } from 'node:http';
 import type { MessageBus } from '../adapters/bus/message-bus';
 import { SlackAlerter } from '../adapters/slack/slack-alerter';
 import { webhookPost } from '../adapters/slack/webhook-post';
@@ -132,6 +133,8 @@ export async function startAdvisorRuntime(
     kubernetes: kube,
     url: '',
     stop: async () => {
+      // Live-update streams never end by themselves: cut every connection so the server can close.
+      (app.getHttpServer() as Server).closeAllConnections();
       await app.close();
       await planner.stop();
       await core.stop();

@@ -1,6 +1,24 @@
-/** The advisor's REST API as the dashboard reads it (see /api/docs). */
+/** The advisor's REST API as the dashboard reads it (see api/docs). */
 
 export type Severity = 'ok' | 'info' | 'warning' | 'critical';
+
+export interface AgentHealth {
+  lastSampleAgeMs: number;
+  lastSampleMs: number | null;
+  intervalMs: number | null;
+  gaps: number;
+  stale: boolean;
+  missing: { signal: string; reason: string }[];
+  spoolBytes: number;
+  droppedSamples: number;
+}
+
+export interface NodeVm {
+  name: string;
+  vcpus: number;
+  namespace?: string;
+  vmi?: string;
+}
 
 export interface NodeSummary {
   name: string;
@@ -12,11 +30,21 @@ export interface NodeSummary {
   vcpus: number;
   samples: number;
   analysedAtMs: number | null;
+  spinShare: number | null;
+  vms: NodeVm[];
+  agent: AgentHealth;
 }
 
 export interface Change {
   change: number;
   ci95: number;
+}
+
+export interface Effect {
+  node: string;
+  pleExits: Change;
+  usefulNs: Change;
+  spinNs: Change;
 }
 
 export interface Recommendation {
@@ -30,6 +58,7 @@ export interface Recommendation {
   evidence: string[];
   vm?: string;
   toNode?: string;
+  effects?: Effect[];
 }
 
 export interface Finding {
@@ -49,13 +78,33 @@ export interface AlertEvent {
   atMs: number;
 }
 
+export interface ActiveAlert {
+  node: string;
+  finding: Finding;
+  vms: string[];
+  sinceMs: number;
+}
+
+export interface AnalysedVm {
+  name: string;
+  vcpus: number;
+  pleExitsPerVcpuSecond: number | null;
+  spinShare: number | null;
+  waitShare: number | null;
+}
+
 export interface NodeDetail {
   inventory: {
     kernel: string;
     pcpus: number;
     scheduler: string;
     cpuVendor: string;
-    vms: { name: string; vcpus: unknown[] }[];
+    vms: {
+      name: string;
+      pid: number;
+      vcpus: { index: number; tid: number; affinity: number[] }[];
+      kubevirt?: { namespace?: string; vmi?: string; podUid?: string };
+    }[];
   };
   analysis: {
     model: string;
@@ -65,11 +114,14 @@ export interface NodeDetail {
     samples: number;
     windowStartMs: number;
     windowEndMs: number;
+    vms: AnalysedVm[];
     findings: Finding[];
     whatIfs: { kind: string; target: string; pleExits: Change; usefulNs: Change; spinNs: Change }[];
-    recommendations: Recommendation[];
+    recommendations: Omit<Recommendation, 'node'>[];
   } | null;
-  activeAlerts: Finding[];
+  activeAlerts: Omit<ActiveAlert, 'node'>[];
+  duplicates: number;
+  agent: AgentHealth;
 }
 
 export interface Chart {
@@ -79,17 +131,21 @@ export interface Chart {
   lines: { label: string; values: (number | null)[] }[];
 }
 
+/** Paths are relative to the page, so the dashboard works under any prefix (Ingress, kubectl proxy). */
 async function get<T>(path: string): Promise<T> {
   const res = await fetch(path, { headers: { accept: 'application/json' } });
   if (!res.ok) throw new Error(`${path}: HTTP ${res.status}`);
   return (await res.json()) as T;
 }
 
+const enc = encodeURIComponent;
+
 export const api = {
-  nodes: () => get<NodeSummary[]>('/api/nodes'),
-  node: (name: string) => get<NodeDetail>(`/api/nodes/${encodeURIComponent(name)}`),
+  nodes: () => get<NodeSummary[]>('api/nodes'),
+  node: (name: string) => get<NodeDetail>(`api/nodes/${enc(name)}`),
   series: (name: string, minutes: number) =>
-    get<{ charts: Chart[] }>(`/api/nodes/${encodeURIComponent(name)}/series?minutes=${minutes}`),
-  recommendations: () => get<Recommendation[]>('/api/recommendations'),
-  alerts: () => get<AlertEvent[]>('/api/alerts'),
+    get<{ charts: Chart[] }>(`api/nodes/${enc(name)}/series?minutes=${minutes}`),
+  recommendations: () => get<Recommendation[]>('api/recommendations'),
+  alerts: () => get<AlertEvent[]>('api/alerts'),
+  activeAlerts: () => get<ActiveAlert[]>('api/alerts/active'),
 };

@@ -1,75 +1,71 @@
-import type UPlot from 'uplot';
-import { api, type Chart } from './api.js';
-import { badge, change, esc, time } from './format.js';
-import { recommendationRows, RECS_HEAD } from './overview.js';
+import { agentHealthSection } from './agent-health.js';
+import { api } from './api.js';
+import { drawChart, dropCharts, rangeOf, rangePicker } from './charts.js';
+import { badge, changeCell, esc, findingValue, link, ratio, share, time } from './format.js';
+import { recommendationRows, RECS_HEAD } from './recommendations.js';
+import { replaceQuery, type Route } from './route.js';
 
-declare const uPlot: typeof UPlot;
-
-const PALETTE = ['#1565c0', '#c62828', '#2e7d32', '#ef6c00', '#6a1b9a', '#00838f', '#ad1457', '#4e342e'];
-
-/** Draws one chart with uPlot; the element records how many points it drew (tests read it). */
-function draw(host: HTMLElement, chart: Chart): void {
-  const box = document.createElement('div');
-  box.className = 'chart';
-  box.innerHTML = `<h3>${esc(chart.title)}</h3>`;
-  host.append(box);
-  const points = chart.lines.reduce((a, l) => a + l.values.filter((v) => v !== null).length, 0);
-  box.dataset.points = String(points);
-  if (points === 0) {
-    box.insertAdjacentHTML('beforeend', '<p class="muted">no data yet</p>');
-    return;
-  }
-  new uPlot(
-    {
-      width: 540,
-      height: 220,
-      scales: { x: { time: true } },
-      series: [
-        {},
-        ...chart.lines.map((l, i) => ({
-          label: l.label,
-          stroke: PALETTE[i % PALETTE.length],
-          width: 1.5,
-          spanGaps: true,
-        })),
-      ],
-      axes: [{}, { label: chart.unit, size: 60 }],
-    },
-    [chart.times, ...chart.lines.map((l) => l.values)] as UPlot.AlignedData,
-    box,
-  );
-}
-
-/** One node: its state, charts of the last half hour, what-ifs and recommendations with evidence. */
-export async function renderNode(view: HTMLElement, name: string): Promise<void> {
-  const [node, series] = await Promise.all([api.node(name), api.series(name, 30)]);
+/** One node: state, agent health, charts over a chosen range, VMs, findings, what-ifs and recommendations. */
+export async function renderNode(view: HTMLElement, name: string, route: Route): Promise<void> {
+  const minutes = rangeOf(route.query);
+  const [node, series] = await Promise.all([api.node(name), api.series(name, minutes)]);
   const a = node.analysis;
+  const vcpus = node.inventory.vms.reduce((s, vm) => s + vm.vcpus.length, 0);
+  dropCharts();
+  view.dataset.page = 'node';
   view.innerHTML = `
-    <h2>${esc(name)} ${a ? badge(a.severity) : ''}</h2>
+    <p class="crumbs"><a href="#/">fleet</a> › node</p>
+    <h2 id="title">${esc(name)} ${a ? badge(a.severity) : ''}</h2>
     <p>${esc(node.inventory.kernel)} (${esc(node.inventory.scheduler)}, ${esc(node.inventory.cpuVendor)}) · model ${esc(a?.model ?? 'not analysed yet')} ·
-      ${node.inventory.vms.reduce((s, vm) => s + vm.vcpus.length, 0)} vCPUs on ${node.inventory.pcpus} pCPUs
-      ${a ? `· window ${time(a.windowStartMs)} – ${time(a.windowEndMs)} (${a.samples} samples), fit residual ${(a.residual * 100).toFixed(1)} %` : ''}</p>
+      ${vcpus} vCPUs on ${node.inventory.pcpus} pCPUs (${ratio(vcpus / node.inventory.pcpus)})
+      ${a ? `· window ${time(a.windowStartMs)} – ${time(a.windowEndMs)} (${a.samples} samples), fit residual ${share(a.residual)}` : ''}</p>
+    <h2>Agent</h2>
+    ${agentHealthSection(node.agent)}
+    <h2>History ${rangePicker(minutes)}</h2>
     <div class="charts" id="charts"></div>
-    <h2>Findings</h2>
-    <table id="findings"><tr><th>severity</th><th>kind</th><th>detail</th><th>value</th><th>threshold</th></tr>${(
-      a?.findings ?? []
-    )
-      .map(
-        (f) =>
-          `<tr><td>${badge(f.severity)}</td><td>${esc(f.kind)}</td><td>${esc(f.message)}</td><td class="num">${esc(f.value)}</td><td class="num">${esc(f.threshold)}</td></tr>`,
-      )
+    <h2>VMs</h2>
+    <table id="vms"><tr><th>VM</th><th>KubeVirt</th><th>vCPUs</th><th>PLE exits</th><th>spin share</th><th>run-queue wait</th></tr>${node.inventory.vms
+      .map((vm) => {
+        const m = a?.vms.find((x) => x.name === vm.name);
+        return `<tr data-vm="${esc(vm.name)}"><td><a href="${link.vm(name, vm.name)}">${esc(vm.name)}</a></td><td>${vm.kubevirt?.vmi ? esc(`${vm.kubevirt.namespace ?? ''}/${vm.kubevirt.vmi}`) : '–'}</td><td class="num">${vm.vcpus.length}</td><td class="num">${m?.pleExitsPerVcpuSecond != null ? findingValue('ple-rate', m.pleExitsPerVcpuSecond) : '–'}</td><td class="num">${share(m?.spinShare ?? null)}</td><td class="num">${share(m?.waitShare ?? null)}</td></tr>`;
+      })
       .join('')}</table>
+    <h2>Findings</h2>
+    ${findingsTable(a?.findings ?? [])}
     <h2>Observed vs predicted: every what-if replayed on the fitted workload</h2>
-    <table id="what-ifs"><tr><th>kind</th><th>target</th><th>PLE exits</th><th>useful time</th><th>spin time</th></tr>${(
+    <table id="what-ifs"><tr><th>kind</th><th>target</th><th>spin time</th><th>PLE exits</th><th>useful time</th></tr>${(
       a?.whatIfs ?? []
     )
       .map(
         (w) =>
-          `<tr><td>${esc(w.kind)}</td><td>${esc(w.target)}</td><td class="num">${change(w.pleExits)}</td><td class="num">${change(w.usefulNs)}</td><td class="num">${change(w.spinNs)}</td></tr>`,
+          `<tr><td>${esc(w.kind)}</td><td>${esc(w.target)}</td>${changeCell(w.spinNs, true)}${changeCell(w.pleExits, true)}${changeCell(w.usefulNs, false)}</tr>`,
       )
       .join('')}</table>
     <h2>Recommendations</h2>
     <table id="recommendations">${RECS_HEAD}${recommendationRows((a?.recommendations ?? []).map((r) => ({ ...r, node: name })))}</table>`;
   const charts = view.querySelector<HTMLElement>('#charts')!;
-  for (const chart of series.charts) draw(charts, chart);
+  for (const chart of series.charts) drawChart(charts, chart);
+  view.querySelector<HTMLSelectElement>('#range')!.addEventListener('change', (e) => {
+    replaceQuery({ range: (e.target as HTMLSelectElement).value });
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+  });
+}
+
+export function findingsTable(
+  findings: {
+    kind: string;
+    vm?: string;
+    severity: string;
+    value: number;
+    threshold: number;
+    message: string;
+  }[],
+): string {
+  if (findings.length === 0) return '<p class="muted" id="no-findings">no finding over its threshold</p>';
+  return `<table id="findings"><tr><th>severity</th><th>kind</th><th>VM</th><th>value</th><th>threshold</th></tr>${findings
+    .map(
+      (f) =>
+        `<tr><td>${badge(f.severity)}</td><td>${esc(f.kind)}</td><td>${esc(f.vm ?? '–')}</td><td class="num">${findingValue(f.kind, f.value)}</td><td class="num">${findingValue(f.kind, f.threshold)}</td></tr>`,
+    )
+    .join('')}</table>`;
 }

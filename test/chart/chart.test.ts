@@ -9,7 +9,7 @@ import { ADVISOR_CLUSTER_RULES, ADVISOR_NAMESPACE_RULES } from '../../src/adapte
 
 const CHART = join(__dirname, '..', '..', '..', 'charts', 'spinwise');
 
-/** The real helm: SPINWISE_HELM, on PATH, or where `go install` puts it (what .ci/run does). */
+/** The real helm: SPINWISE_HELM, on PATH, or where `go install` puts it (npm test builds it there when missing). */
 function helmBinary(): string {
   const candidates = [
     process.env.SPINWISE_HELM,
@@ -18,7 +18,7 @@ function helmBinary(): string {
   ];
   for (const c of candidates) if (c && spawnSync(c, ['version', '--short']).status === 0) return c;
   throw new Error(
-    'helm not found: install it with `go install helm.sh/helm/v3/cmd/helm@v3.16.4` (.ci/run does)',
+    'helm not found: install it with `go install helm.sh/helm/v3/cmd/helm@v3.16.4` (npm test does)',
   );
 }
 const helmPath = helmBinary();

@@ -14,6 +14,12 @@ export interface AlertEvent {
   atMs: number;
 }
 
+export interface ActiveAlert {
+  finding: Finding;
+  vms: string[];
+  sinceMs: number;
+}
+
 /** Findings that mean spinning; run-queue wait alone is oversubscription, shown but not paged. */
 const ALERTING: readonly FindingKind[] = ['ple-rate', 'spin-share', 'yield-ineffective'];
 
@@ -23,7 +29,10 @@ const ALERTING: readonly FindingKind[] = ['ple-rate', 'spin-share', 'yield-ineff
  * names every VM concerned, so a node with eight spinning VMs pages once, not eight times.
  */
 export class AlertTracker {
-  private readonly states = new Map<FindingKind, { hysteresis: Hysteresis; last: Finding; vms: string[] }>();
+  private readonly states = new Map<
+    FindingKind,
+    { hysteresis: Hysteresis; last: Finding; vms: string[]; raisedAtMs: number | null }
+  >();
 
   constructor(
     private readonly raiseAfter: number,
@@ -39,7 +48,12 @@ export class AlertTracker {
       let state = this.states.get(kind);
       if (!state) {
         if (over.length === 0) continue;
-        state = { hysteresis: new Hysteresis(this.raiseAfter, this.clearAfter), last: over[0]!, vms: [] };
+        state = {
+          hysteresis: new Hysteresis(this.raiseAfter, this.clearAfter),
+          last: over[0]!,
+          vms: [],
+          raisedAtMs: null,
+        };
         this.states.set(kind, state);
       }
       if (over.length > 0) {
@@ -47,6 +61,7 @@ export class AlertTracker {
         state.vms = over.flatMap((f) => (f.vm ? [f.vm] : []));
       }
       const transition = state.hysteresis.observe(over.length > 0);
+      if (transition === 'raised') state.raisedAtMs = analysis.windowEndMs;
       if (transition)
         events.push({
           node: analysis.node,
@@ -62,8 +77,10 @@ export class AlertTracker {
     return events;
   }
 
-  /** Findings raised and not yet cleared. */
-  active(): Finding[] {
-    return [...this.states.values()].filter((s) => s.hysteresis.active).map((s) => s.last);
+  /** Alerts raised and not yet cleared: the worst VM's finding, every VM concerned, and since when. */
+  active(): ActiveAlert[] {
+    return [...this.states.values()]
+      .filter((s) => s.hysteresis.active)
+      .map((s) => ({ finding: s.last, vms: s.vms, sinceMs: s.raisedAtMs ?? 0 }));
   }
 }

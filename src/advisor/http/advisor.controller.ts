@@ -79,6 +79,12 @@ export class AdvisorController {
     return [...this.runtime.core.alerts()].reverse();
   }
 
+  @Get('api/alerts/active')
+  @ApiOkResponse({ description: 'Alerts raised and not yet cleared, per node, oldest first' })
+  activeAlerts() {
+    return this.runtime.core.activeAlerts();
+  }
+
   @Get('api/plan')
   @ApiOkResponse({ description: 'The cluster planner’s newest plan and whether this replica leads' })
   plan() {
