@@ -12,6 +12,7 @@ async function probe(dir: string, samples: number, intervalMs: number): Promise<
     write: (r) => void (bytes += r.reduce((a, x) => a + x.value.length, 0)),
     flush: async () => {},
     close: async () => {},
+    lastDeliveredMs: null,
   };
   const agent = new Agent({ node: 'bench', root: new HostRoot(dir), sink, clock: Date.now });
   await agent.start();

@@ -40,9 +40,14 @@ const stateDir = mkdtempSync(join(tmpdir(), 'spinwise-test-'));
 const stateFile = join(stateDir, 'services.json');
 let status = 1;
 try {
-  process.stderr.write('\n== starting Kafka and InfluxDB on 127.0.0.1\n');
-  const state = await services.startServices(stateFile);
+  // The Kubernetes and chart tests get a real control plane (etcd + kube-apiserver).
+  const kube = needs('kubernetes') || needs('chart');
+  process.stderr.write(
+    `\n== starting Kafka, InfluxDB${kube ? ' and a Kubernetes control plane' : ''} on 127.0.0.1\n`,
+  );
+  const state = await services.startServices(stateFile, { kube });
   process.stderr.write(`kafka ${services.brokersOf(state)}, influxdb ${services.influxUrlOf(state)}\n`);
+  if (state.kube) process.stderr.write(`${services.kubeDescription(state.kube)}\n`);
   process.stderr.write(`\n== tests (${files.length} files)\n`);
   status = run('node', ['--enable-source-maps', '--test', '--test-concurrency=1', ...files], {
     ...process.env,

@@ -29,7 +29,8 @@ export async function influxReady(url: string, timeoutMs = 30_000): Promise<void
   await waitUntil(`InfluxDB at ${url}`, async () => (await fetch(`${url}/ping`)).status === 204, timeoutMs);
 }
 
-export async function startInflux(dir: string): Promise<InfluxState> {
+/** `auth`: users and privileges enforced (the first user created must be an admin). */
+export async function startInflux(dir: string, options: { auth?: boolean } = {}): Promise<InfluxState> {
   ensureInfluxd();
   mkdirSync(dir, { recursive: true });
   const state = { dir, port: await freePort(), rpcPort: await freePort(), pid: 0 };
@@ -48,6 +49,7 @@ export async function startInflux(dir: string): Promise<InfluxState> {
       '  store-enabled = false',
       '[http]',
       `  bind-address = "127.0.0.1:${state.port}"`,
+      `  auth-enabled = ${options.auth ? 'true' : 'false'}`,
       '  log-enabled = false',
       '',
     ].join('\n'),

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { isAlive } from './process';
 import { influxReady, InfluxState, resumeInflux, startInflux, stopInflux } from './influxdb';
 import { kafkaReady, KafkaState, resumeKafka, startKafka, stopKafka } from './kafka';
+import { KUBE_VERSION, kubeReady, type KubeState, resumeKube, startKube, stopKube } from './kube';
 
 /**
  * Local real services for tests and benchmarks: `start` writes a state file that
@@ -13,6 +14,8 @@ export interface ServicesState {
   root: string;
   kafka: KafkaState;
   influx: InfluxState;
+  /** A real control plane (etcd + kube-apiserver), only when asked for. */
+  kube?: KubeState;
 }
 
 export const brokersOf = (s: ServicesState): string => `127.0.0.1:${s.kafka.port}`;
@@ -26,20 +29,28 @@ export function writeState(file: string, state: ServicesState): void {
   writeFileSync(file, JSON.stringify(state, null, 2));
 }
 
-export async function startServices(stateFile: string): Promise<ServicesState> {
+export async function startServices(
+  stateFile: string,
+  options: { kube?: boolean } = {},
+): Promise<ServicesState> {
   const root = mkdtempSync(join(tmpdir(), 'spinwise-services-'));
-  const [kafka, influx] = await Promise.all([
+  const [kafka, influx, kube] = await Promise.all([
     startKafka(join(root, 'kafka')),
     startInflux(join(root, 'influxdb')),
+    options.kube ? startKube(join(root, 'kube')) : undefined,
   ]);
-  const state = { root, kafka, influx };
+  const state = { root, kafka, influx, kube };
   writeState(stateFile, state);
   return state;
 }
 
 export async function stopServices(stateFile: string): Promise<void> {
   const state = readState(stateFile);
-  await Promise.all([stopKafka(state.kafka), stopInflux(state.influx)]);
+  await Promise.all([
+    stopKafka(state.kafka),
+    stopInflux(state.influx),
+    state.kube ? stopKube(state.kube) : undefined,
+  ]);
   rmSync(state.root, { recursive: true, force: true });
   rmSync(stateFile, { force: true });
 }
@@ -67,25 +78,43 @@ export async function withInfluxDown<T>(stateFile: string, whileDown: () => Prom
   }
 }
 
+/** Stops the API server and etcd, runs `whileDown`, starts both again on the same data. */
+export async function withKubeDown<T>(stateFile: string, whileDown: () => Promise<T>): Promise<T> {
+  const state = readState(stateFile);
+  if (!state.kube)
+    throw new Error('no control plane was started (npm test starts one for the Kubernetes tests)');
+  await stopKube(state.kube, false);
+  try {
+    return await whileDown();
+  } finally {
+    state.kube = await resumeKube(state.kube);
+    writeState(stateFile, state);
+  }
+}
+
+export const kubeDescription = (s: KubeState): string =>
+  `kube-apiserver ${KUBE_VERSION} https://127.0.0.1:${s.port} (etcd 127.0.0.1:${s.etcdPort})`;
+
 async function check(stateFile: string): Promise<string> {
   const state = readState(stateFile);
   await kafkaReady(brokersOf(state), 5_000);
   await influxReady(influxUrlOf(state), 5_000);
-  return `kafka ${brokersOf(state)} (pid ${state.kafka.pid}, alive ${isAlive(state.kafka.pid)}), influxdb ${influxUrlOf(state)} (pid ${state.influx.pid})`;
+  if (state.kube) await kubeReady(state.kube, 5_000);
+  return `${state.kube ? `${kubeDescription(state.kube)}, ` : ''}kafka ${brokersOf(state)} (pid ${state.kafka.pid}, alive ${isAlive(state.kafka.pid)}), influxdb ${influxUrlOf(state)} (pid ${state.influx.pid})`;
 }
 
 /** `node dist/deploy/dev/services.js start|check|stop [state-file]` */
 export async function servicesCli(argv: string[]): Promise<number> {
-  const [command, file = join(process.cwd(), '.cache', 'services.json')] = argv;
+  const [command, file = join(process.cwd(), '.cache', 'services.json')] = argv.filter((a) => a !== '--kube');
   if (command === 'start') {
-    const s = await startServices(file);
+    const s = await startServices(file, { kube: argv.includes('--kube') });
     process.stdout.write(
-      `SPINWISE_KAFKA_BROKERS=${brokersOf(s)}\nSPINWISE_INFLUX_URL=${influxUrlOf(s)}\nstate: ${file}\n`,
+      `SPINWISE_KAFKA_BROKERS=${brokersOf(s)}\nSPINWISE_INFLUX_URL=${influxUrlOf(s)}\nstate: ${file}\n${s.kube ? `SPINWISE_KUBECONFIG=${s.kube.kubeconfig}\n` : ''}`,
     );
   } else if (command === 'check') process.stdout.write(`${await check(file)}\n`);
   else if (command === 'stop') await stopServices(file);
   else {
-    process.stderr.write('usage: services start|check|stop [state-file]\n');
+    process.stderr.write('usage: services start [state-file] [--kube] | check|stop [state-file]\n');
     return 2;
   }
   return 0;

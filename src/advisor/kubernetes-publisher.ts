@@ -9,6 +9,8 @@ export interface KubernetesPublisherOptions {
   migrate?: boolean;
   /** Print the migrations instead of creating them. */
   dryRun?: boolean;
+  /** Write the node's top recommendation as an annotation (default on). */
+  annotateNodes?: boolean;
   print?: (line: string) => void;
   log?: (line: string) => void;
 }
@@ -82,6 +84,7 @@ export class KubernetesPublisher {
 
   /** The node's annotation follows its top recommendation; written only when that changes. */
   onAnalysis(a: NodeAnalysis): Promise<void> {
+    if (this.options.annotateNodes === false) return Promise.resolve();
     const top = a.recommendations[0];
     const value = top
       ? JSON.stringify({

@@ -24,6 +24,18 @@ export interface AgentOptions {
   unavailable?: Missing[];
 }
 
+export interface AgentHealthReport {
+  node: string;
+  samples: number;
+  lastSampleWallMs: number | null;
+  lastDeliveredMs: number | null;
+  spoolBytes: number;
+  droppedSamples: number;
+  collectErrors: number;
+  triggersReused: number;
+  missing: NodeSample['missing'];
+}
+
 /** One node's agent: collectors → sampler → sink, every interval. */
 export class Agent {
   private tracefs: KvmTracefs | null = null;
@@ -31,6 +43,10 @@ export class Agent {
   private lastInventory = '';
   private readonly threadNames = new Map<string, number | null>();
   collectErrors = 0;
+  samples = 0;
+  /** Wall time of the newest sample, and the signals it said were missing. */
+  lastSampleWallMs: number | null = null;
+  lastMissing: NodeSample['missing'] = [];
 
   constructor(private readonly options: AgentOptions) {
     this.sampler = new Sampler(options.node, options.spool?.nextSeq ?? 0);
@@ -123,11 +139,29 @@ export class Agent {
   async sample(): Promise<NodeSample> {
     const snap = await this.snapshot();
     const sample = this.sampler.observe(snap, this.agentStats())!;
+    this.samples++;
+    this.lastSampleWallMs = Date.now();
+    this.lastMissing = sample.missing;
     if (this.options.spool) this.options.spool.nextSeq = this.sampler.seq;
     this.options.sink.write([
       { topic: TOPICS.samples, key: this.options.node, value: codecs.sample.encode(sample).toString() },
     ]);
     return sample;
+  }
+
+  /** What the agent's /metrics and /healthz report. */
+  health(): AgentHealthReport {
+    return {
+      node: this.options.node,
+      samples: this.samples,
+      lastSampleWallMs: this.lastSampleWallMs,
+      lastDeliveredMs: this.options.sink.lastDeliveredMs,
+      spoolBytes: this.options.spool?.pendingBytes ?? 0,
+      droppedSamples: this.options.spool?.dropped ?? 0,
+      collectErrors: this.collectErrors,
+      triggersReused: this.tracefs?.reused ?? 0,
+      missing: this.lastMissing,
+    };
   }
 
   /** Removes exactly the triggers it installed and flushes the sink. */

@@ -10,6 +10,7 @@ import { CliError, type CliIo } from './cli-error';
 import { kafkaBusFromEnv } from './kafka-from-env';
 import { parsePort } from './options';
 import { untilSignal } from './until-signal';
+import { redactUrl } from '../adapters/redact-url';
 
 interface AdvisorOptions {
   port: number;
@@ -17,6 +18,7 @@ interface AdvisorOptions {
   publicUrl?: string;
   migrate: boolean;
   dryRun: boolean;
+  annotateNodes: boolean;
 }
 
 /** `spinwise advisor [--port N] [--host H] [--public-url URL] [--migrate] [--dry-run]` */
@@ -34,6 +36,7 @@ export function advisorCommand(io: CliIo): Command {
     )
     .option('--migrate', 'create VirtualMachineInstanceMigrations for the planner’s moves', false)
     .option('--dry-run', 'print the migrations --migrate would create, create none', false)
+    .option('--no-annotate-nodes', 'do not write each node’s top recommendation as an annotation')
     .action((options: AdvisorOptions) => run(options, io));
 }
 
@@ -49,7 +52,7 @@ async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
   const brokers = env.SPINWISE_KAFKA_BROKERS;
   const influx = env.SPINWISE_INFLUX_URL;
   const bus: MessageBus = kafkaBusFromEnv(env, 'spinwise-advisor') ?? new EmbeddedBus();
-  const retentionMs = 7 * 24 * 3_600_000;
+  const retentionMs = parseRetentionMs(env.SPINWISE_INFLUX_RETENTION ?? '7d');
   const store: TimeSeriesStore = influx
     ? new InfluxStore({
         url: influx,
@@ -72,6 +75,7 @@ async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
           identity: env.POD_NAME ?? env.HOSTNAME ?? `spinwise-${process.pid}`,
           migrate: options.migrate || options.dryRun,
           dryRun: options.dryRun,
+          annotateNodes: options.annotateNodes,
           print: (l) => io.out(l),
           log: (l) => io.err(`${l}\n`),
         }
@@ -91,16 +95,15 @@ async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
   await store.close();
 }
 
-/** A URL without its user and password, fit to print. */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.username || u.password) {
-      u.username = '***';
-      u.password = '';
-    }
-    return u.toString();
-  } catch {
-    return '(unparseable URL)';
-  }
+const RETENTION_UNITS: Record<string, number> = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
+
+/** SPINWISE_INFLUX_RETENTION: `7d`, `48h`, `2w`, or `INF` (kept for ever). */
+function parseRetentionMs(text: string): number {
+  if (text === 'INF') return 0;
+  const m = /^([1-9]\d*)(h|d|w)$/.exec(text);
+  if (!m)
+    throw new CliError(
+      `SPINWISE_INFLUX_RETENTION: expected a duration like 7d, 48h or 2w, or INF, got "${text}"`,
+    );
+  return Number(m[1]) * RETENTION_UNITS[m[2]!]!;
 }

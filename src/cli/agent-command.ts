@@ -13,7 +13,8 @@ import { defaultTopicSpecs } from '../telemetry';
 import { CliError, type CliIo } from './cli-error';
 import { kafkaBusFromEnv } from './kafka-from-env';
 import { modelOption } from './model-option';
-import { integerIn, parseBytes, parseDurationMs, parseSpeed } from './options';
+import { integerIn, parseBytes, parseDurationMs, parsePort, parseSpeed } from './options';
+import { startHealthServer } from '../agent/health-server';
 import { readScenario } from './scenario-file';
 import { temporaryDir } from './temp-dirs';
 
@@ -30,6 +31,8 @@ interface AgentOptions {
   spoolDir?: string;
   spoolMaxBytes: number;
   qmpSocketDir?: string;
+  metricsPort?: number;
+  metricsHost: string;
 }
 
 /** `spinwise agent …`: the node agent, a sample every interval until stopped. */
@@ -69,6 +72,13 @@ export function agentCommand(io: CliIo): Command {
         .argParser(parseBytes)
         .default(64 * 1024 * 1024, '64Mi'),
     )
+    .addOption(
+      new Option(
+        '--metrics-port <n>',
+        'serve /metrics and /healthz on this port (off unless given)',
+      ).argParser(parsePort),
+    )
+    .option('--metrics-host <address>', 'address of the metrics endpoint', '0.0.0.0')
     .option('--qmp-socket-dir <dir>', 'directory of QEMU QMP sockets named <domain>.sock (per-vCPU stats)')
     .addHelpText(
       'after',
@@ -132,6 +142,13 @@ async function sample(
 
   const agent = new Agent({ node, root, sink, spool, clock, qmpSocketDir: options.qmpSocketDir });
   await agent.start();
+  const health =
+    options.metricsPort === undefined
+      ? null
+      : await startHealthServer(options.metricsPort, options.metricsHost, options.interval, () =>
+          agent.health(),
+        );
+  if (health) io.err(`agent: /metrics and /healthz on ${options.metricsHost}:${health.port}\n`);
   try {
     for (let i = 0; i < count && !signal.aborted; i++) {
       const waitMs = simulated ? options.interval / options.speed : options.interval;
@@ -142,6 +159,7 @@ async function sample(
       await agent.sample();
     }
   } finally {
+    await health?.close();
     await agent.stop();
   }
 }

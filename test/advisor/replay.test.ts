@@ -24,6 +24,7 @@ async function record(input: ScenarioInput, node: string, intervals = 5): Promis
     write: (r: OutgoingRecord[]) => void records.push(...r),
     flush: async () => {},
     close: async () => {},
+    lastDeliveredMs: null,
   };
   const agent = new Agent({
     node,

@@ -19,6 +19,7 @@ const paper = () =>
 
 class CapturingSink implements Sink {
   readonly records: OutgoingRecord[] = [];
+  readonly lastDeliveredMs = null;
   write(records: OutgoingRecord[]): void {
     this.records.push(...records);
   }

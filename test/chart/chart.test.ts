@@ -1,69 +1,33 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
-import { ADVISOR_CLUSTER_RULES, ADVISOR_NAMESPACE_RULES } from '../../src/adapters/kubernetes/rbac';
+import { ADVISOR_NAMESPACE_RULES, advisorClusterRules } from '../../src/adapters/kubernetes/rbac';
+import { CHART, helm, render, VALUES_EXAMPLE, type Doc } from '../support/helm';
 
-const CHART = join(__dirname, '..', '..', '..', 'charts', 'spinwise');
-
-/** The real helm: SPINWISE_HELM, on PATH, or where `go install` puts it (npm test builds it there when missing). */
-function helmBinary(): string {
-  const candidates = [
-    process.env.SPINWISE_HELM,
-    'helm',
-    join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin', 'helm'),
-  ];
-  for (const c of candidates) if (c && spawnSync(c, ['version', '--short']).status === 0) return c;
-  throw new Error(
-    'helm not found: install it with `go install helm.sh/helm/v3/cmd/helm@v3.16.4` (npm test does)',
-  );
-}
-const helmPath = helmBinary();
-const helm = (...args: string[]) => spawnSync(helmPath, args, { encoding: 'utf8' });
-
-type Doc = { kind: string; metadata: { name: string; labels?: Record<string, string> }; [k: string]: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-function render(...set: string[]): Doc[] {
-  const out = helm(
-    'template',
-    'spinwise',
-    CHART,
-    '--namespace',
-    'spinwise',
-    ...set.flatMap((s) => ['--set', s]),
-  );
-  assert.equal(out.status, 0, out.stderr);
-  return parseAllDocuments(out.stdout)
-    .map((d) => d.toJS() as Doc)
-    .filter(Boolean);
-}
 const one = (docs: Doc[], kind: string, nameEnds = '') => {
   const found = docs.filter((d) => d.kind === kind && d.metadata.name.endsWith(nameEnds));
   assert.equal(found.length, 1, `one ${kind} *${nameEnds}`);
   return found[0]!;
 };
-const rules = (
-  r: readonly { apiGroups: readonly string[]; resources: readonly string[]; verbs: readonly string[] }[],
-) => r.map((x) => ({ apiGroups: [...x.apiGroups], resources: [...x.resources], verbs: [...x.verbs] }));
+const podTemplate = (docs: Doc[], kind: 'Deployment' | 'DaemonSet') => one(docs, kind).spec.template;
 
 describe('Helm chart charts/spinwise (real helm)', () => {
-  it('passes helm lint', () => {
-    const out = helm('lint', CHART);
-    assert.equal(out.status, 0, out.stdout + out.stderr);
-    assert.match(out.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+  it('passes helm lint --strict with default values and with deploy/values-example.yaml', () => {
+    for (const extra of [[], ['-f', VALUES_EXAMPLE]]) {
+      const out = helm('lint', '--strict', CHART, ...extra);
+      assert.equal(out.status, 0, out.stdout + out.stderr);
+      assert.match(out.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+    }
   });
 
-  it('renders the agent DaemonSet, the advisor Deployment with Service and PDB, RBAC, config and a Grafana dashboard', () => {
+  it('renders the agent DaemonSet, the advisor Deployment with its Service and PDB, RBAC and config', () => {
     const docs = render();
     assert.deepEqual(
       docs.map((d) => d.kind).sort(),
       [
         'ClusterRole',
         'ClusterRoleBinding',
-        'ConfigMap',
         'ConfigMap',
         'DaemonSet',
         'Deployment',
@@ -82,29 +46,69 @@ describe('Helm chart charts/spinwise (real helm)', () => {
     assert.deepEqual(container.livenessProbe.httpGet, { path: '/healthz', port: 'http' });
     assert.ok(container.resources.limits.memory);
     assert.equal(one(docs, 'PodDisruptionBudget').spec.minAvailable, 1);
-    const dashboard = one(docs, 'ConfigMap', '-grafana-dashboard');
-    assert.equal(dashboard.metadata.labels!.grafana_dashboard, '1');
-    const json = JSON.parse(dashboard.data['spinwise.json']);
-    assert.equal(json.uid, 'spinwise');
-    assert.ok(JSON.stringify(json).includes('"uid":"InfluxDB"'), 'the data source is the configured one');
+    assert.deepEqual(
+      advisor.spec.template.spec.topologySpreadConstraints[0].topologyKey,
+      'kubernetes.io/hostname',
+    );
+    assert.equal(
+      render('advisor.replicas=1').filter((d) => d.kind === 'PodDisruptionBudget').length,
+      0,
+      'no PDB for one replica',
+    );
   });
 
-  it('grants the advisor exactly the Kubernetes API verbs the code uses, and the agent none', () => {
+  it('rolls the pods when the configuration changes (checksum/config)', () => {
+    const sum = (docs: Doc[], kind: 'Deployment' | 'DaemonSet') =>
+      podTemplate(docs, kind).metadata.annotations['checksum/config'];
+    const before = render();
+    const after = render('agent.interval=30s');
+    for (const kind of ['Deployment', 'DaemonSet'] as const) {
+      assert.match(sum(before, kind), /^[0-9a-f]{64}$/);
+      assert.notEqual(sum(before, kind), sum(after, kind), kind);
+    }
+  });
+
+  it('grants the advisor exactly the Kubernetes API verbs the code uses with the same values, and the agent none', () => {
+    const cases: [string[], { createMigrations: boolean; annotateNodes: boolean }][] = [
+      [[], { createMigrations: false, annotateNodes: true }],
+      [['advisor.migrate=true'], { createMigrations: true, annotateNodes: true }],
+      [['advisor.migrate=true', 'advisor.dryRun=true'], { createMigrations: false, annotateNodes: true }],
+      [['advisor.annotateNodes=false'], { createMigrations: false, annotateNodes: false }],
+    ];
+    for (const [set, options] of cases) {
+      const docs = render(...set);
+      assert.deepEqual(one(docs, 'ClusterRole').rules, advisorClusterRules(options), set.join(' '));
+      assert.deepEqual(one(docs, 'Role').rules, ADVISOR_NAMESPACE_RULES);
+    }
+    assert.ok(
+      podTemplate(render('advisor.annotateNodes=false'), 'Deployment').spec.containers[0].args.includes(
+        '--no-annotate-nodes',
+      ),
+    );
     const docs = render();
-    assert.deepEqual(one(docs, 'ClusterRole').rules, rules(ADVISOR_CLUSTER_RULES));
-    assert.deepEqual(one(docs, 'Role').rules, rules(ADVISOR_NAMESPACE_RULES));
     const agentSa = one(docs, 'ServiceAccount', '-agent');
     assert.equal(agentSa.automountServiceAccountToken, false);
     const bound = docs
       .filter((d) => d.kind.endsWith('Binding'))
       .flatMap((b) => b.subjects.map((s: { name: string }) => s.name));
     assert.ok(!bound.includes(agentSa.metadata.name), 'no role is bound to the agent');
+    const noRbac = render(
+      'rbac.create=false',
+      'serviceAccount.create=false',
+      'serviceAccount.name=platform-sa',
+    );
+    assert.deepEqual(
+      noRbac.filter((d) => /Role|ServiceAccount/.test(d.kind)),
+      [],
+    );
+    assert.equal(podTemplate(noRbac, 'Deployment').spec.serviceAccountName, 'platform-sa');
   });
 
-  it('runs the agent in the host PID namespace with no capabilities, host files read-only except tracefs and its spool', () => {
-    const agent = one(render(), 'DaemonSet').spec.template.spec;
+  it('runs the agent in the host PID namespace with no capabilities, host files read-only except tracefs and its spool, on every KubeVirt node', () => {
+    const agent = podTemplate(render(), 'DaemonSet').spec;
     assert.equal(agent.hostPID, true);
     assert.deepEqual(agent.nodeSelector, { 'kubevirt.io/schedulable': 'true' });
+    assert.deepEqual(agent.tolerations, [{ operator: 'Exists' }], 'every taint tolerated');
     const c = agent.containers[0];
     assert.deepEqual(c.securityContext, {
       runAsUser: 0,
@@ -128,11 +132,81 @@ describe('Helm chart charts/spinwise (real helm)', () => {
       },
     );
     assert.ok(c.args.includes('--host-root=/host'));
-    const withQmp = one(render('agent.qmp.enabled=true'), 'DaemonSet').spec.template.spec.containers[0];
+    assert.ok(c.args.includes('--metrics-port=9464'));
+    assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'metrics' });
+    assert.deepEqual(c.readinessProbe.httpGet, { path: '/healthz', port: 'metrics' });
+    const withQmp = podTemplate(render('agent.qmp.enabled=true'), 'DaemonSet').spec.containers[0];
     assert.deepEqual(withQmp.securityContext.capabilities, { drop: ['ALL'], add: ['DAC_OVERRIDE'] });
     assert.ok(
       withQmp.volumeMounts.some(
         (m: { mountPath: string; readOnly: boolean }) => m.mountPath === '/host/qmp' && m.readOnly,
+      ),
+    );
+  });
+
+  it('follows the conventions of community charts: names, labels, extras, monitors, subchart globals', () => {
+    const docs = render(
+      'fullnameOverride=vcpu-advisor',
+      'commonLabels.team=virt',
+      'advisor.podLabels.tier=ops',
+      'agent.podAnnotations.note=x',
+      'imagePullSecrets[0].name=regcred',
+      'advisor.priorityClassName=system-cluster-critical',
+      'agent.extraArgs[0]=--qmp-socket-dir=/run/qmp',
+      'advisor.extraEnv[0].name=NODE_OPTIONS',
+      'advisor.extraEnv[0].value=--max-old-space-size=1536',
+      'metrics.serviceMonitor.enabled=true',
+      'metrics.podMonitor.enabled=true',
+      'global.imageRegistry=registry.example.com',
+    );
+    assert.ok(
+      docs.every((d) => d.metadata.labels?.team === 'virt'),
+      'commonLabels everywhere',
+    );
+    assert.equal(one(docs, 'Deployment').metadata.name, 'vcpu-advisor-advisor');
+    const advisor = podTemplate(docs, 'Deployment');
+    assert.equal(advisor.metadata.labels.tier, 'ops');
+    assert.deepEqual(advisor.spec.imagePullSecrets, [{ name: 'regcred' }]);
+    assert.equal(advisor.spec.priorityClassName, 'system-cluster-critical');
+    assert.ok(advisor.spec.containers[0].env.some((e: { name: string }) => e.name === 'NODE_OPTIONS'));
+    const agent = podTemplate(docs, 'DaemonSet');
+    assert.equal(agent.metadata.annotations.note, 'x');
+    assert.ok(agent.spec.containers[0].args.includes('--qmp-socket-dir=/run/qmp'));
+    assert.deepEqual(one(docs, 'ServiceMonitor').spec.endpoints[0].port, 'http');
+    assert.deepEqual(one(docs, 'PodMonitor').spec.podMetricsEndpoints[0].port, 'metrics');
+    assert.equal(
+      render('nameOverride=kvm').find((d) => d.kind === 'Deployment')!.metadata.name,
+      'spinwise-kvm-advisor',
+    );
+  });
+
+  it('mounts a Kafka CA bundle through extraVolumes and passes SPINWISE_KAFKA_CA_FILE and the replication factor', () => {
+    const docs = render(`-f=${VALUES_EXAMPLE}`);
+    for (const kind of ['Deployment', 'DaemonSet'] as const) {
+      const c = podTemplate(docs, kind).spec.containers[0];
+      const env = Object.fromEntries(c.env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+      assert.equal(env.SPINWISE_KAFKA_CA_FILE, '/etc/spinwise/kafka-ca/ca.crt', kind);
+      assert.ok('SPINWISE_KAFKA_REPLICATION_FACTOR' in env, kind);
+      assert.ok(
+        c.volumeMounts.some((m: { mountPath: string }) => m.mountPath === '/etc/spinwise/kafka-ca'),
+        kind,
+      );
+    }
+    assert.equal(one(docs, 'ConfigMap', 'spinwise').data['kafka-replication-factor'], '3');
+    assert.equal(one(docs, 'ConfigMap', 'spinwise').data['influxdb-retention'], '30d');
+  });
+
+  it('ships the Grafana dashboard only with an InfluxDB URL, its data source a dashboard variable', () => {
+    assert.equal(render().filter((d) => d.metadata.name.endsWith('-grafana-dashboard')).length, 0);
+    const dashboard = one(render('influxdb.url=http://influxdb:8086'), 'ConfigMap', '-grafana-dashboard');
+    assert.equal(dashboard.metadata.labels!.grafana_dashboard, '1');
+    const json = JSON.parse(dashboard.data['spinwise.json']);
+    assert.equal(json.uid, 'spinwise');
+    const variable = json.templating.list.find((v: { name: string }) => v.name === 'datasource');
+    assert.deepEqual([variable.type, variable.query], ['datasource', 'influxdb']);
+    assert.ok(
+      json.panels.every(
+        (p: { datasource?: { uid: string } }) => !p.datasource || p.datasource.uid === '${datasource}',
       ),
     );
   });
@@ -160,9 +234,14 @@ describe('Helm chart charts/spinwise (real helm)', () => {
   it('rejects wrong values through values.schema.json, naming the value', () => {
     const cases: [string, RegExp][] = [
       ['advisor.replicas=0', /advisor\.replicas|replicas.*minimum/i],
-      ['agent.interval=ten', /interval/],
+      ['agent.interval=ten', /agent\.interval/],
+      ['agent.interval=0s', /agent\.interval/],
+      ['agent.interval=-5s', /agent\.interval/],
       ['kafka.brokers=no-port', /brokers/],
+      ['kafka.replicationFactor=-1', /replicationFactor/],
+      ['influxdb.retention=forever', /influxdb\.retention/],
       ['service.port=70000', /port/],
+      ['metrics.serviceMonitor.enabled=yes', /serviceMonitor\.enabled/],
       ['surprise=1', /surprise|additional propert/i],
     ];
     for (const [set, message] of cases) {

@@ -1,17 +1,29 @@
+{{- define "spinwise.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
 {{- define "spinwise.fullname" -}}
-{{- if contains .Chart.Name .Release.Name -}}{{ .Release.Name | trunc 63 | trimSuffix "-" }}{{- else -}}{{ printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" }}{{- end -}}
+{{- if .Values.fullnameOverride -}}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- $name := include "spinwise.name" . -}}
+{{- if contains $name .Release.Name -}}{{ .Release.Name | trunc 63 | trimSuffix "-" }}{{- else -}}{{ printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}{{- end -}}
+{{- end -}}
 {{- end -}}
 
 {{- define "spinwise.labels" -}}
-app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/name: {{ include "spinwise.name" . }}
 app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
 
 {{- define "spinwise.selector" -}}
-app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/name: {{ include "spinwise.name" .root }}
 app.kubernetes.io/instance: {{ .root.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end -}}
@@ -20,13 +32,28 @@ app.kubernetes.io/component: {{ .component }}
 {{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
 {{- end -}}
 
+{{- define "spinwise.advisorServiceAccount" -}}
+{{- default (printf "%s-advisor" (include "spinwise.fullname" .)) .Values.serviceAccount.name -}}
+{{- end -}}
+
+{{/* A pod template's annotation that changes whenever the configuration does, so pods roll. */}}
+{{- define "spinwise.configChecksum" -}}
+checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
+{{- end -}}
+
 {{/* Environment shared by agent and advisor: where Kafka is, and how to authenticate to it. */}}
 {{- define "spinwise.kafkaEnv" -}}
 - name: SPINWISE_KAFKA_BROKERS
   valueFrom: { configMapKeyRef: { name: {{ include "spinwise.fullname" . }}, key: kafka-brokers } }
+- name: SPINWISE_KAFKA_REPLICATION_FACTOR
+  valueFrom: { configMapKeyRef: { name: {{ include "spinwise.fullname" . }}, key: kafka-replication-factor } }
 {{- if .Values.kafka.tls }}
 - name: SPINWISE_KAFKA_TLS
   value: "true"
+{{- end }}
+{{- with .Values.kafka.caFile }}
+- name: SPINWISE_KAFKA_CA_FILE
+  value: {{ . | quote }}
 {{- end }}
 {{- if .Values.kafka.sasl.mechanism }}
 - name: SPINWISE_KAFKA_SASL_MECHANISM

@@ -22,7 +22,7 @@ import type {
 export interface KafkaBusOptions {
   brokers: string[];
   clientId?: string;
-  /** 1 for a single local broker; 3 in production. */
+  /** Copies of each topic spinwise creates; unset or 0: 3, or the broker count when smaller. */
   replicationFactor?: number;
   ssl?: KafkaConfig['ssl'];
   sasl?: KafkaConfig['sasl'];
@@ -60,12 +60,15 @@ export class KafkaBus implements MessageBus {
       const existing = new Set(await admin.listTopics());
       const missing = specs.filter((s) => !existing.has(s.name));
       if (missing.length === 0) return;
+      // Unset: 3 copies, or one per broker on a smaller cluster (1 on a single dev broker).
+      const replicationFactor =
+        this.options.replicationFactor || Math.min(3, (await admin.describeCluster()).brokers.length);
       await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((s) => ({
           topic: s.name,
           numPartitions: s.partitions,
-          replicationFactor: this.options.replicationFactor ?? 1,
+          replicationFactor,
           configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
         })),
       });

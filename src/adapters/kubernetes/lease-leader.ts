@@ -39,8 +39,18 @@ export class LeaseLeader {
     return this.leading;
   }
 
-  private now(): Date {
-    return new Date((this.options.now ?? Date.now)());
+  private nowMs(): number {
+    return (this.options.now ?? Date.now)();
+  }
+
+  /**
+   * A Lease's times are MicroTime: the API server parses exactly six fractional digits and answers
+   * 400 to JavaScript's three (`…:05.092Z`). client-node passes a value of its unmapped V1MicroTime
+   * type through untouched, so the string goes out as written. (A stand-in API server accepted
+   * the three digits; the real one is what found this.)
+   */
+  private microTime(): Date {
+    return new Date(this.nowMs()).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
   }
 
   async tryAcquireOrRenew(): Promise<boolean> {
@@ -49,8 +59,8 @@ export class LeaseLeader {
     const spec = (lease?: V1Lease) => ({
       holderIdentity: identity,
       leaseDurationSeconds: duration,
-      acquireTime: lease?.spec?.holderIdentity === identity ? lease.spec.acquireTime : this.now(),
-      renewTime: this.now(),
+      acquireTime: lease?.spec?.holderIdentity === identity ? lease.spec.acquireTime : this.microTime(),
+      renewTime: this.microTime(),
       leaseTransitions:
         (lease?.spec?.leaseTransitions ?? 0) + (lease?.spec?.holderIdentity === identity || !lease ? 0 : 1),
     });
@@ -70,7 +80,7 @@ export class LeaseLeader {
       }
       const holder = lease.spec?.holderIdentity;
       const renewed = lease.spec?.renewTime ? new Date(lease.spec.renewTime).getTime() : 0;
-      const expired = renewed + (lease.spec?.leaseDurationSeconds ?? duration) * 1000 < this.now().getTime();
+      const expired = renewed + (lease.spec?.leaseDurationSeconds ?? duration) * 1000 < this.nowMs();
       if (holder && holder !== identity && !expired) return (this.leading = false);
       await this.api.replaceNamespacedLease({
         name: this.name,
@@ -86,8 +96,29 @@ export class LeaseLeader {
     }
   }
 
+  /**
+   * Stops renewing and, when leading, releases the Lease (no holder, as client-go's
+   * ReleaseOnCancel does), so another replica takes over at its next try instead of after expiry.
+   */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    if (!this.leading) return;
     this.leading = false;
+    const { namespace, identity } = this.options;
+    try {
+      const lease = await this.api.readNamespacedLease({ name: this.name, namespace });
+      if (lease.spec?.holderIdentity !== identity) return;
+      await this.api.replaceNamespacedLease({
+        name: this.name,
+        namespace,
+        body: {
+          metadata: lease.metadata,
+          spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1 },
+        },
+      });
+    } catch (err) {
+      this.options.log?.(`kubernetes: lease release: ${(err as Error).message}`);
+    }
   }
 }

@@ -36,7 +36,7 @@ export class EmbeddedStore implements TimeSeriesStore {
   async open(): Promise<void> {}
 
   async write(points: Point[]): Promise<WriteResult> {
-    const oldest = this.now() - this.options.retentionMs;
+    const oldest = this.options.retentionMs > 0 ? this.now() - this.options.retentionMs : -Infinity;
     let written = 0;
     for (const p of points) {
       checkIdentifier('measurement', p.measurement);
@@ -53,7 +53,7 @@ export class EmbeddedStore implements TimeSeriesStore {
     checkIdentifier('measurement', q.measurement);
     checkIdentifier('field', q.field);
     for (const tag of [...Object.keys(q.where ?? {}), ...(q.groupBy ?? [])]) checkIdentifier('tag', tag);
-    const oldest = this.now() - this.options.retentionMs;
+    const oldest = this.options.retentionMs > 0 ? this.now() - this.options.retentionMs : -Infinity;
     const groups = new Map<
       string,
       { tags: Record<string, string>; buckets: Map<number, { t: number; v: number }[]> }

@@ -1,3 +1,4 @@
+import { redactUrl } from '../redact-url';
 import { InfluxDB } from 'influx';
 import type { IBackoffStrategy } from 'influx/lib/src/backoff/backoff';
 import {
@@ -39,8 +40,9 @@ export class InfluxStore implements TimeSeriesStore {
       port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)),
       protocol: url.protocol === 'https:' ? 'https' : 'http',
       database: options.database,
-      username: options.username,
-      password: options.password,
+      // Credentials from the options, else from the URL's user info.
+      username: options.username ?? (decodeURIComponent(url.username) || undefined),
+      password: options.password ?? (decodeURIComponent(url.password) || undefined),
       // One host: fail fast with our own message, and try the host again on the very next call.
       // (The pool's default backoff keeps a failed host disabled and answers "No host available".)
       pool: { maxRetries: 0, requestTimeout: 30_000, backoff: NO_BACKOFF },
@@ -54,7 +56,7 @@ export class InfluxStore implements TimeSeriesStore {
     } catch (err) {
       const reason = (err as Error).message;
       throw new Error(
-        `InfluxDB ${what} at ${this.options.url} (database "${this.options.database}") failed: ${reason}`,
+        `InfluxDB ${what} at ${redactUrl(this.options.url)} (database "${this.options.database}") failed: ${reason}`,
         {
           cause: err,
         },
@@ -62,7 +64,13 @@ export class InfluxStore implements TimeSeriesStore {
     }
   }
 
+  /**
+   * Creates the database (with its retention) only when it is missing: a user without admin
+   * rights, who may not create databases, sees the ones it may use in SHOW DATABASES.
+   */
   async open(): Promise<void> {
+    const names = await this.call('list databases', () => this.client.getDatabaseNames());
+    if (names.includes(this.options.database)) return;
     const seconds = Math.round(this.options.retentionMs / 1000);
     await this.call('create database', () =>
       this.client.query(

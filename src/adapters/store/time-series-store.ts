@@ -52,7 +52,7 @@ export interface TimeSeriesStore {
 
 export interface StoreOptions {
   database: string;
-  /** InfluxDB's minimum is one hour; the embedded store enforces the same. */
+  /** InfluxDB's minimum is one hour; the embedded store enforces the same. 0: kept for ever. */
   retentionMs: number;
 }
 
@@ -69,8 +69,10 @@ export function checkIdentifier(what: string, value: string): string {
 
 export function checkOptions(options: StoreOptions): void {
   checkIdentifier('database', options.database);
-  if (!(options.retentionMs >= MIN_RETENTION_MS))
-    throw new Error(`retentionMs: got ${options.retentionMs}, expected ≥ ${MIN_RETENTION_MS} (one hour)`);
+  if (!(options.retentionMs === 0 || options.retentionMs >= MIN_RETENTION_MS))
+    throw new Error(
+      `retentionMs: got ${options.retentionMs}, expected 0 (for ever) or ≥ ${MIN_RETENTION_MS} (one hour)`,
+    );
 }
 
 export const seriesOrder = (a: Series, b: Series): number =>

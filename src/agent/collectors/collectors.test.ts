@@ -83,6 +83,32 @@ describe('collectors on captured kernel formats', () => {
     );
   });
 
+  it('tracefs: takes over the triggers a killed agent left behind instead of adding them twice (EEXIST)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'spinwise-tracefs-'));
+    const events = join(dir, 'sys', 'kernel', 'tracing', 'events', 'kvm');
+    for (const e of ['kvm_exit', 'kvm_ple_window_update', 'kvm_apic_ipi'])
+      await cp(data('tracefs', 'kvm_exit.hist'), join(events, e, 'hist'));
+    // What the kernel lists in `trigger` for the PAUSE-exit histogram an earlier agent installed.
+    await cp(data('tracefs', 'kvm_exit.trigger'), join(events, 'kvm_exit', 'trigger'));
+    const tracefs = new KvmTracefs(new HostRoot(dir), 'vmx');
+    await tracefs.start();
+    assert.equal(tracefs.reused, 1);
+    const counts = await tracefs.read();
+    assert.equal(counts.pleExits?.get(4250), 12045, 'the PLE signal is there, not missing until reboot');
+    assert.deepEqual(counts.missing, []);
+    const leftBehind = await readFile(data('tracefs', 'kvm_exit.trigger'), 'utf8');
+    assert.equal(
+      await readFile(join(events, 'kvm_exit', 'trigger'), 'utf8'),
+      leftBehind,
+      'nothing written: adding it again would fail with EEXIST',
+    );
+    await tracefs.stop();
+    assert.match(
+      await readFile(join(events, 'kvm_exit', 'trigger'), 'utf8'),
+      /\n!hist:keys=common_pid.*exit_reason==40\n$/,
+    );
+  });
+
   it('tracefs: reports every signal missing, with the reason, when there is no tracefs', async () => {
     const tracefs = new KvmTracefs(new HostRoot(await mkdtemp(join(tmpdir(), 'spinwise-notrace-'))), 'svm');
     await tracefs.start();

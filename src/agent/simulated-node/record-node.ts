@@ -30,7 +30,12 @@ export async function recordSimulatedNode(
     const agent = new Agent({
       node,
       root: new HostRoot(dir),
-      sink: { write: (r) => void records.push(...r), flush: async () => {}, close: async () => {} },
+      sink: {
+        write: (r) => void records.push(...r),
+        flush: async () => {},
+        close: async () => {},
+        lastDeliveredMs: null,
+      },
       clock: () => (options.startMs ?? 0) + Math.round(sim.nowNs / 1e6),
     });
     await agent.start();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { HostModel } from '../../sim/host/host-model';
 import type { Scenario } from '../../sim/scenario';
 import { buildHost, pleConfigOf, resolveModel } from '../../sim/simulate';
-import { kvmTriggers } from '../collectors/tracefs/kvm-triggers';
+import { kvmTriggers, triggersInEffect } from '../collectors/tracefs/kvm-triggers';
 
 /** Cumulative counters of one simulated vCPU thread, as the renderer writes them. */
 export interface SimulatedVcpuCounters {
@@ -179,7 +179,7 @@ export class SimulatedNode {
     const current = new Map<string, number>();
     for (const trigger of Object.values(kvmTriggers(vendor))) {
       const base = `sys/kernel/tracing/events/${trigger.event}`;
-      const installed = installedTriggers(
+      const installed = triggersInEffect(
         await readFile(join(this.dir, base, 'trigger'), 'utf8').catch(() => ''),
       );
       const counts = this.eventCounts(trigger.event);
@@ -213,18 +213,6 @@ export class SimulatedNode {
     }
     this.previous = current;
   }
-}
-
-/** Triggers in effect after a sequence of writes to a tracefs `trigger` file ("!spec" removes one). */
-function installedTriggers(text: string): string[] {
-  const active: string[] = [];
-  for (const line of text.split('\n').filter(Boolean)) {
-    if (line.startsWith('!')) {
-      const at = active.indexOf(line.slice(1));
-      if (at >= 0) active.splice(at, 1);
-    } else active.push(line);
-  }
-  return active;
 }
 
 function compressCpuList(cpus: readonly number[]): string {

@@ -11,4 +11,6 @@ export interface Sink {
   /** Resolves when everything accepted so far reached the destination (or could not, for now). */
   flush(): Promise<void>;
   close(): Promise<void>;
+  /** Wall time the destination last took records (null: never yet); the agent's health reports it. */
+  readonly lastDeliveredMs: number | null;
 }

@@ -14,6 +14,7 @@ export class SpoolingBusSink implements Sink {
   private draining: Promise<void> | null = null;
   lastError: string | null = null;
   sent = 0;
+  lastDeliveredMs: number | null = null;
 
   constructor(
     private readonly producer: BusProducer,
@@ -59,6 +60,7 @@ export class SpoolingBusSink implements Sink {
       this.lastError = null;
       this.spool.commit(sizes.slice(0, end).reduce((a, b) => a + b, 0));
       this.sent += end;
+      this.lastDeliveredMs = Date.now();
     }
   }
 

@@ -39,6 +39,24 @@ export interface TraceCounts {
 }
 
 /**
+ * The triggers in effect as a `trigger` file shows them: the kernel lists each as its spec with
+ * ` [active]` or ` [paused]`; a file that logs writes (the simulated node's) lists "!spec" for a
+ * removal, replayed here.
+ */
+export function triggersInEffect(text: string): string[] {
+  const active: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\s+\[(active|paused)\]\s*$/, '').trim();
+    if (!line || line.startsWith('#')) continue;
+    if (line.startsWith('!')) {
+      const at = active.indexOf(line.slice(1));
+      if (at >= 0) active.splice(at, 1);
+    } else active.push(line);
+  }
+  return active;
+}
+
+/**
  * Installs the hist triggers on start and removes exactly those on stop (a '!'-prefixed copy of
  * each trigger written to the same file), leaving any trigger someone else installed alone.
  */
@@ -46,6 +64,8 @@ export class KvmTracefs {
   private readonly installed: Trigger[] = [];
   private readonly failed = new Map<string, string>();
   private dir: string | null = null;
+  /** Triggers a previous agent left installed and this one took over. */
+  reused = 0;
 
   constructor(
     private readonly root: HostRoot,
@@ -71,7 +91,12 @@ export class KvmTracefs {
         continue;
       }
       try {
-        await appendFile(this.root.path(this.dir, 'events', trigger.event, 'trigger'), `${trigger.spec}\n`);
+        // An agent that was OOM-killed or SIGKILLed could not remove its triggers, and the kernel
+        // refuses the same trigger twice (EEXIST): take over the one left behind instead.
+        const present = await this.root.read(this.dir, 'events', trigger.event, 'trigger');
+        if (triggersInEffect(present ?? '').includes(trigger.spec)) this.reused++;
+        else
+          await appendFile(this.root.path(this.dir, 'events', trigger.event, 'trigger'), `${trigger.spec}\n`);
         this.installed.push(trigger);
       } catch (err) {
         this.failed.set(
