@@ -187,7 +187,9 @@ async function sendFleet(
  */
 function capacityRun(templates: RecordedNode[], replicas: number): Promise<(string | number)[]> {
   return withFleetBroker(templates, NODES, async (brokers, producer) => {
-    await sendFleet(producer, templates, NODES, [0, 1, 2, 3, 4, 5, 6], 0);
+    // A backlog of the last hour (the advisor refuses samples older than the topic's retention).
+    const hourAgoMs = Math.floor((Date.now() - 3_600_000) / EPOCH_MS) * EPOCH_MS;
+    await sendFleet(producer, templates, NODES, [0, 1, 2, 3, 4, 5, 6], hourAgoMs);
     const reports: ReplicaReport[] = [];
     let done!: () => void;
     const all = new Promise<void>((r) => (done = r));

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { routeInvalidToDeadLetter } from '../adapters/bus/dead-letter-router';
+import { deadLetterOf, routeInvalidToDeadLetter } from '../adapters/bus/dead-letter-router';
 import type {
+  BusMessage,
   BusConsumer,
   BusProducer,
   CommitPosition,
@@ -55,11 +56,36 @@ export interface AdvisorOptions {
   /** Called once per published analysis, with the model time it took and whether the fit was reused. */
   onAnalysis?: (
     analysis: NodeAnalysis,
-    cost: { ms: number; cached: boolean; closedAtWallMs: number },
+    cost: { ms: number; cached: boolean; closedAtWallMs: number; freshSeqs: readonly number[] },
   ) => void;
   onAlert?: (alert: AlertEvent) => void;
   log?: (line: string) => void;
+  /**
+   * Samples older than this (default 24 h, the samples topic's retention) or ahead of this
+   * replica's clock by more than `maxClockSkewMs` (default 2 min) are dead-lettered: one forged
+   * timestamp must not hold a node's window in the future.
+   */
+  maxSampleAgeMs?: number;
+  maxClockSkewMs?: number;
+  /** A seq this far from the node's newest (default 100,000: 11 days of 10 s samples) starts a new series. */
+  maxSeqJump?: number;
+  /** How long a node's samples wait for its inventory before they are dead-lettered (default 60 s). */
+  inventoryWaitMs?: number;
+  /** Most nodes tracked at once, waiting ones included (default 20,000); beyond, samples are dead-lettered. */
+  maxNodes?: number;
+  /** A node silent this long, with nothing left to analyse, is forgotten (default 1 h). */
+  evictIdleMs?: number;
 }
+
+/** Samples of a node whose inventory has not arrived: they hold the commit, in arrival order. */
+interface Orphans {
+  sinceWallMs: number;
+  items: { sample: NodeSample; message: BusMessage }[];
+  adopting: boolean;
+}
+
+/** Most samples one node without an inventory may park (an hour of 10 s samples). */
+const MAX_ORPHAN_SAMPLES = 360;
 
 interface NodeState {
   window: NodeWindow;
@@ -72,6 +98,12 @@ interface NodeState {
   heldFromOffset: bigint | null;
   /** Samples up to this seq were analysed (by this replica or, per the commit's marks, a previous owner). */
   analysedThroughSeq: number;
+  /** Analysed seqs above that mark (holes below them wait for stragglers), with their timestamps. */
+  analysedAbove: Map<number, number>;
+  /** The seqs counted as new since the last analysis. */
+  freshSeqs: number[];
+  /** Bumped when the node's seq restarts (or jumps): analyses of an older series no longer move the marks. */
+  series: number;
   /** Offset of the newest sample the last published analysis covered. */
   analysedOffset: bigint;
   /** Offset of the newest fresh sample. */
@@ -96,10 +128,16 @@ interface ClosedWindow {
   freshToOffset: bigint;
   heldFromOffset: bigint | null;
   closedAtWallMs: number;
+  freshSeqs: number[];
+  series: number;
 }
 
 /** Counters exported on /metrics. */
 export interface AdvisorMetrics {
+  /** Windows being modelled right now. */
+  analysesInFlight: number;
+  /** Messages of spinwise.samples.v1 handled, valid or not. */
+  messagesHandled: number;
   samplesIngested: number;
   inventoriesIngested: number;
   duplicates: number;
@@ -115,6 +153,12 @@ export interface AdvisorMetrics {
   resumeMarksDropped: number;
   alertsRaised: number;
   storeWriteFailures: number;
+  /** Valid samples refused: timestamp out of bounds, no inventory in time, or the node cap. */
+  refusedClock: number;
+  refusedNoInventory: number;
+  refusedNodeCap: number;
+  seriesRestarts: number;
+  nodesEvicted: number;
 }
 
 const ALERT_HISTORY = 500;
@@ -129,7 +173,11 @@ const ALERT_HISTORY = 500;
 export class AdvisorCore {
   private readonly nodes = new Map<string, NodeState>();
   private readonly inventories = new Map<string, NodeInventory>();
-  private readonly inventoryWaiters = new Map<string, (() => void)[]>();
+  private readonly orphans = new Map<string, Orphans>();
+  /** Every node admitted and not forgotten (tracked or waiting): what `maxNodes` caps. */
+  private readonly known = new Set<string>();
+  private deadLetters: BusProducer | null = null;
+  private lastCapLogMs = 0;
   /** Per samples partition: the next offset after what was handled, and what was committed. */
   private readonly handledNext = new Map<number, bigint>();
   private readonly committed = new Map<number, { offset: bigint; metadata: string }>();
@@ -152,7 +200,12 @@ export class AdvisorCore {
   /** The tick in progress, if any: one at a time, and stop() waits for it. */
   private ticking: Promise<void> | null = null;
   ready = false;
+  /** Set once stop() gave up waiting: an analysis finishing later is not published. */
+  private stopping = false;
+  private commitFailingSinceWallMs: number | null = null;
   readonly metrics: AdvisorMetrics = {
+    analysesInFlight: 0,
+    messagesHandled: 0,
     samplesIngested: 0,
     inventoriesIngested: 0,
     duplicates: 0,
@@ -165,6 +218,11 @@ export class AdvisorCore {
     resumeMarksDropped: 0,
     alertsRaised: 0,
     storeWriteFailures: 0,
+    refusedClock: 0,
+    refusedNoInventory: 0,
+    refusedNodeCap: 0,
+    seriesRestarts: 0,
+    nodesEvicted: 0,
   };
 
   constructor(
@@ -199,6 +257,7 @@ export class AdvisorCore {
       },
       close: async () => undefined,
     };
+    this.deadLetters = deadLetters;
     // Every replica keeps every node's inventory (a compacted topic: one message per node), read
     // outside the shared group so that a node's samples and inventory never land on different replicas.
     this.inventory = this.bus.consumer({
@@ -210,8 +269,7 @@ export class AdvisorCore {
       routeInvalidToDeadLetter(codecs.inventory, deadLetters, async (i) => {
         this.metrics.inventoriesIngested++;
         this.inventories.set(i.node, i);
-        for (const wake of this.inventoryWaiters.get(i.node) ?? []) wake();
-        this.inventoryWaiters.delete(i.node);
+        void this.adopt(i.node);
       }),
     );
     this.samples = this.bus.consumer({
@@ -222,16 +280,110 @@ export class AdvisorCore {
       // While one partition waits for its analysis to be published and committed, others go on.
       concurrentPartitions: 4,
     });
-    const ingest = routeInvalidToDeadLetter(codecs.sample, deadLetters, (s, m) =>
-      this.ingestSample(s, m.partition, BigInt(m.offset)),
-    );
+    const ingest = routeInvalidToDeadLetter(codecs.sample, deadLetters, (s, m) => this.admit(s, m));
     await this.samples.start(async (m) => {
       this.metrics.ingestLagMs = Math.max(0, Date.now() - m.timestampMs);
       await ingest(m);
+      this.metrics.messagesHandled++;
       this.handledNext.set(m.partition, BigInt(m.offset) + 1n);
     });
     this.timer = setInterval(() => void this.tick(), Math.min(1_000, Math.max(50, this.epochMs / 4)));
     this.ready = true;
+  }
+
+  /** Refuses what would mislead the node's window; parks samples until their node's inventory arrives. */
+  private async admit(sample: NodeSample, message: BusMessage): Promise<void> {
+    const nowMs = Date.now();
+    const ageMs = nowMs - sample.timestampMs;
+    if (
+      ageMs > (this.options.maxSampleAgeMs ?? 86_400_000) ||
+      -ageMs > (this.options.maxClockSkewMs ?? 120_000)
+    ) {
+      this.metrics.refusedClock++;
+      return this.refuse(
+        [message],
+        `timestampMs: ${new Date(sample.timestampMs).toISOString()} is outside what this advisor accepts (${ageMs > 0 ? 'older than the samples retention' : 'ahead of its clock by more than the allowed skew'}; its clock: ${new Date(nowMs).toISOString()})`,
+      );
+    }
+    const node = sample.node;
+    // Counted synchronously: samples of several partitions are admitted concurrently.
+    if (!this.known.has(node) && this.known.size >= this.maxNodes) {
+      this.metrics.refusedNodeCap++;
+      if (nowMs - this.lastCapLogMs > 60_000) {
+        this.lastCapLogMs = nowMs;
+        this.options.log?.(
+          `advisor: tracking ${this.maxNodes} nodes already (the cap); samples of new nodes are dead-lettered`,
+        );
+      }
+      return this.refuse([message], `node: ${node} is beyond the ${this.maxNodes} nodes this advisor tracks`);
+    }
+    this.known.add(node);
+    const parked = this.orphans.get(node);
+    if (parked || !this.inventories.has(node)) {
+      // A node's state exists only with its inventory; until then (or while parked ones are taken
+      // in) its samples wait here, in order, holding the commit.
+      const o = parked ?? { sinceWallMs: nowMs, items: [], adopting: false };
+      if (o.items.length >= MAX_ORPHAN_SAMPLES) {
+        this.metrics.refusedNoInventory++;
+        return this.refuse(
+          [message],
+          `node: ${node} has no inventory and ${MAX_ORPHAN_SAMPLES} samples wait already`,
+        );
+      }
+      o.items.push({ sample, message });
+      this.orphans.set(node, o);
+      if (this.inventories.has(node)) await this.adopt(node);
+      return;
+    }
+    await this.ingestSample(sample, message.partition, BigInt(message.offset));
+  }
+
+  private get maxNodes(): number {
+    return this.options.maxNodes ?? 20_000;
+  }
+
+  private async refuse(messages: BusMessage[], reason: string): Promise<void> {
+    await this.deadLetters!.send(
+      TOPICS.deadLetter,
+      messages.map((m) => deadLetterOf(m, reason)),
+    );
+  }
+
+  /** The node's inventory is here: its parked samples go in, in order, then the next ones directly. */
+  private async adopt(node: string): Promise<void> {
+    const o = this.orphans.get(node);
+    if (!o || o.adopting) return;
+    o.adopting = true;
+    // Each stays parked (holding the commit) until ingested; arrivals meanwhile queue behind.
+    while (o.items.length > 0) {
+      const { sample, message } = o.items[0]!;
+      await this.ingestSample(sample, message.partition, BigInt(message.offset));
+      o.items.shift();
+    }
+    this.orphans.delete(node);
+  }
+
+  private forget(node: string): void {
+    this.nodes.delete(node);
+    this.orphans.delete(node);
+    this.known.delete(node);
+  }
+
+  /** Parked samples whose inventory did not come in time: dead-lettered, so the commit moves on. */
+  private async expireOrphans(): Promise<void> {
+    const waitMs = this.options.inventoryWaitMs ?? 60_000;
+    for (const [node, o] of this.orphans) {
+      if (o.adopting || Date.now() - o.sinceWallMs <= waitMs) continue;
+      this.forget(node);
+      this.metrics.refusedNoInventory += o.items.length;
+      this.options.log?.(
+        `advisor: node ${node} sent ${o.items.length} samples but no inventory in ${waitMs / 1000} s; dead-lettered`,
+      );
+      await this.refuse(
+        o.items.map((x) => x.message),
+        `node: no inventory of ${node} arrived within ${waitMs / 1000} s of its first sample`,
+      );
+    }
   }
 
   private async ingestSample(sample: NodeSample, partition: number, offset: bigint): Promise<void> {
@@ -245,6 +397,9 @@ export class AdvisorCore {
         freshFromSeq: sample.seq,
         heldFromOffset: null,
         analysedThroughSeq: (await this.marksOf(partition)).get(nodeKey(sample.node)) ?? -1,
+        analysedAbove: new Map(),
+        freshSeqs: [],
+        series: 0,
         analysedOffset: -1n,
         freshToOffset: -1n,
         lastSampleWallMs: Date.now(),
@@ -255,13 +410,22 @@ export class AdvisorCore {
       };
       this.nodes.set(sample.node, s);
     }
+    const newest = s.window.newestSeq();
+    if (newest >= 0 && Math.abs(sample.seq - newest) > (this.options.maxSeqJump ?? 100_000)) {
+      // An agent that lost its state numbers from 0 again; a forged seq jumps far ahead. Either
+      // way a new series: what is fresh is analysed, and no mark of the old series hides the new.
+      if (s.fresh > 0) void this.close(s, sample.node);
+      s.window = new NodeWindow(sample.node, this.options.windowMs ?? 300_000);
+      s.series++;
+      s.analysedThroughSeq = -1;
+      s.analysedAbove.clear();
+      s.epoch = this.epochOf(sample);
+      this.metrics.seriesRestarts++;
+    }
     const epoch = this.epochOf(sample);
     // The first sample of a later epoch closes the open one (before it enters the window); the
     // analysis goes on in the background while ingestion continues.
-    if (epoch > s.epoch && s.fresh > 0) {
-      await this.inventoryOrTimeout(sample.node);
-      void this.close(s, sample.node);
-    }
+    if (epoch > s.epoch && s.fresh > 0) void this.close(s, sample.node);
     s.epoch = Math.max(s.epoch, epoch);
     s.lastSampleWallMs = Date.now();
     if (s.window.add(sample) !== 'accepted') {
@@ -270,29 +434,13 @@ export class AdvisorCore {
     }
     this.metrics.samplesIngested++;
     // Re-read after a handover and already analysed by the previous owner: context, not new work.
-    if (sample.seq <= s.analysedThroughSeq) return;
+    if (sample.seq <= s.analysedThroughSeq || s.analysedAbove.has(sample.seq)) return;
     if (s.fresh === 0 || sample.seq < s.freshFromSeq) s.freshFromSeq = sample.seq;
     s.fresh++;
+    s.freshSeqs.push(sample.seq);
     s.heldFromOffset ??= offset;
     if (offset > s.freshToOffset) s.freshToOffset = offset;
     this.points.add(samplePoints(sample));
-  }
-
-  /**
-   * A replica that just took a partition over may read a node's samples before its inventory (a
-   * topic of its own): wait for it a little rather than fold two epochs into one window.
-   */
-  private async inventoryOrTimeout(node: string, timeoutMs = 5_000): Promise<void> {
-    if (this.inventories.has(node)) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, timeoutMs);
-      const waiters = this.inventoryWaiters.get(node) ?? [];
-      waiters.push(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-      this.inventoryWaiters.set(node, waiters);
-    });
   }
 
   /**
@@ -310,8 +458,11 @@ export class AdvisorCore {
       freshToOffset: s.freshToOffset,
       heldFromOffset: s.heldFromOffset,
       closedAtWallMs: Date.now(),
+      freshSeqs: s.freshSeqs,
+      series: s.series,
     };
     s.fresh = 0;
+    s.freshSeqs = [];
     s.heldFromOffset = null;
     s.freshToOffset = -1n;
     s.pending.push(window);
@@ -323,8 +474,16 @@ export class AdvisorCore {
   }
 
   private async analyse(s: NodeState, node: string, window: ClosedWindow): Promise<void> {
-    const { result, ms } = await this.analyseWindow(window, s.hint);
+    this.metrics.analysesInFlight++;
+    let analysed;
+    try {
+      analysed = await this.analyseWindow(window, s.hint);
+    } finally {
+      this.metrics.analysesInFlight--;
+    }
+    const { result, ms } = analysed;
     const done = () => s.pending.splice(s.pending.indexOf(window), 1);
+    if (this.stopping) return;
     // A rebalance took the node away meanwhile: its new owner analyses these samples, not us.
     if (!this.owns(s.partition)) return void done();
     const analysis: NodeAnalysis = { ...wireAnalysis(result), newFromSeq: window.freshFromSeq };
@@ -332,7 +491,7 @@ export class AdvisorCore {
     // Published: these samples need not be delivered again.
     s.hint = result.hint;
     s.analysis = analysis;
-    s.analysedThroughSeq = Math.max(s.analysedThroughSeq, analysis.lastSeq);
+    if (window.series === s.series) this.markAnalysed(s, window.samples, window.freshSeqs);
     s.analysedOffset = window.freshToOffset;
     done();
     // Commit at once, so that the next owner of this partition starts after this window.
@@ -348,7 +507,35 @@ export class AdvisorCore {
       if (this.alertHistory.length > ALERT_HISTORY) this.alertHistory.shift();
       this.options.onAlert?.(alert);
     }
-    this.options.onAnalysis?.(analysis, { ms, cached: result.cached, closedAtWallMs: window.closedAtWallMs });
+    this.options.onAnalysis?.(analysis, {
+      ms,
+      cached: result.cached,
+      closedAtWallMs: window.closedAtWallMs,
+      freshSeqs: window.freshSeqs,
+    });
+  }
+
+  /**
+   * Records seqs as analysed, and only those: a straggler below the newest analysed seq, never
+   * seen before, is still new work. The contiguous mark passes a hole only once the sample above
+   * it is too old for the window: the hole's own sample, older still, would be refused as late.
+   */
+  private markAnalysed(s: NodeState, samples: readonly NodeSample[], seqs: readonly number[]): void {
+    const fresh = new Set(seqs);
+    for (const x of samples)
+      if (fresh.has(x.seq) && x.seq > s.analysedThroughSeq) s.analysedAbove.set(x.seq, x.timestampMs);
+    while (s.analysedAbove.size > 0) {
+      const next = s.analysedThroughSeq + 1;
+      if (s.analysedAbove.has(next)) {
+        s.analysedAbove.delete(next);
+        s.analysedThroughSeq = next;
+        continue;
+      }
+      const lowest = Math.min(...s.analysedAbove.keys());
+      if (!s.window.isLate(s.analysedAbove.get(lowest)!)) break;
+      s.analysedAbove.delete(lowest);
+      s.analysedThroughSeq = lowest;
+    }
   }
 
   /**
@@ -417,7 +604,9 @@ export class AdvisorCore {
     try {
       const owned = new Set(this.ownedPartitions());
       for (const [node, s] of this.nodes)
-        if (!owned.has(s.partition) && s.pending.length === 0) this.nodes.delete(node);
+        if (!owned.has(s.partition) && s.pending.length === 0) this.forget(node);
+      for (const [node, o] of this.orphans)
+        if (!o.adopting && !o.items.some((x) => owned.has(x.message.partition))) this.forget(node);
       for (const p of [...this.handledNext.keys()])
         if (!owned.has(p)) {
           this.handledNext.delete(p);
@@ -427,6 +616,13 @@ export class AdvisorCore {
       const idleMs = this.options.idleMs ?? 2 * this.epochMs;
       for (const [node, s] of this.nodes)
         if (s.fresh > 0 && Date.now() - s.lastSampleWallMs > idleMs) void this.close(s, node);
+      const evictMs = this.options.evictIdleMs ?? 3_600_000;
+      for (const [node, s] of this.nodes)
+        if (s.fresh === 0 && s.pending.length === 0 && Date.now() - s.lastSampleWallMs > evictMs) {
+          this.forget(node);
+          this.metrics.nodesEvicted++;
+        }
+      await this.expireOrphans();
       await this.commit();
       await this.points.flush();
     } catch (err) {
@@ -434,16 +630,22 @@ export class AdvisorCore {
     }
   }
 
-  /** Analyses every node with fresh samples now, whatever its epoch (POST /api/analyse). */
-  async analyseNow(): Promise<number> {
-    let n = 0;
+  /**
+   * Analyses every node with fresh samples now, whatever its epoch (POST /api/analyse), and says
+   * which it analysed and which it skipped, and why.
+   */
+  async analyseNow(): Promise<{ analysed: string[]; skipped: { node: string; reason: string }[] }> {
+    const analysed: string[] = [];
+    const skipped: { node: string; reason: string }[] = [];
     for (const [node, s] of [...this.nodes].sort(([a], [b]) => a.localeCompare(b)))
       if (s.fresh > 0) {
         await this.close(s, node);
-        n++;
-      }
+        analysed.push(node);
+      } else skipped.push({ node, reason: 'no new samples since its last analysis' });
+    for (const [node, o] of this.orphans)
+      skipped.push({ node, reason: `no inventory yet (${o.items.length} samples wait for it)` });
     await this.commit();
-    return n;
+    return { analysed, skipped };
   }
 
   /**
@@ -452,7 +654,13 @@ export class AdvisorCore {
    * positions when its turn comes, so an older watermark never lands after a newer one.
    */
   private commit(): Promise<void> {
-    return this.commits.add(null);
+    return this.commits.add(null).then(
+      () => void (this.commitFailingSinceWallMs = null),
+      (err: Error) => {
+        this.commitFailingSinceWallMs ??= Date.now();
+        throw err;
+      },
+    );
   }
 
   private async commitNow(): Promise<void> {
@@ -466,6 +674,10 @@ export class AdvisorCore {
     for (const [partition, next] of this.handledNext) {
       const mine = byPartition.get(partition) ?? [];
       let watermark = next;
+      for (const o of this.orphans.values())
+        for (const { message } of o.items)
+          if (message.partition === partition && BigInt(message.offset) < watermark)
+            watermark = BigInt(message.offset);
       for (const [, s] of mine)
         for (const held of [s.heldFromOffset, ...s.pending.map((w) => w.heldFromOffset)])
           if (held !== null && held < watermark) watermark = held;
@@ -552,6 +764,37 @@ export class AdvisorCore {
     };
   }
 
+  /**
+   * Ready to take traffic and partitions: started, in the consumer group and fetching, committing,
+   * and the store keeping up (failing writes are buffered; failing with the buffer full is not ready).
+   * Each reason says what is wrong; liveness (/healthz) is separate and only says the process runs.
+   */
+  readiness(nowMs = Date.now()): { ready: boolean; reasons: string[] } {
+    const reasons: string[] = [];
+    if (!this.ready || !this.samples) return { ready: false, reasons: ['not started (or stopping)'] };
+    const h = this.samples.health();
+    if (h.crashed) reasons.push(`the Kafka consumer crashed: ${h.crashed}`);
+    else if (!h.member) reasons.push('not a member of the consumer group (joining or rebalancing)');
+    if (h.lastFetchWallMs === null || nowMs - h.lastFetchWallMs > 30_000)
+      reasons.push(
+        `no fetch from the broker for ${h.lastFetchWallMs === null ? 'ever' : `${Math.round((nowMs - h.lastFetchWallMs) / 1000)} s`}`,
+      );
+    if (this.commitFailingSinceWallMs !== null && nowMs - this.commitFailingSinceWallMs > 30_000)
+      reasons.push(
+        `offset commits failing for ${Math.round((nowMs - this.commitFailingSinceWallMs) / 1000)} s`,
+      );
+    const since = this.points.failingSinceWallMs;
+    if (since !== null && this.points.full)
+      reasons.push(
+        `the store has failed for ${Math.round((nowMs - since) / 1000)} s and its buffer is full (${this.points.dropped} points dropped)`,
+      );
+    return { ready: reasons.length === 0, reasons };
+  }
+
+  get pointsDropped(): number {
+    return this.points.dropped;
+  }
+
   /** The worker threads that run the models; the cluster planner uses them too. */
   get models(): ModelPool {
     if (!this.pool) throw new Error('advisor: start() first');
@@ -575,11 +818,19 @@ export class AdvisorCore {
   }
 
   /** Leaves the group after committing what was analysed; the rest goes to the next owner. */
-  async stop(): Promise<void> {
+  async stop(waitForAnalysesMs = 5_000): Promise<void> {
     this.ready = false;
     if (this.timer) clearInterval(this.timer);
     await this.ticking;
-    for (const s of this.nodes.values()) await s.chain;
+    // Analyses that finish in time are published and committed; the others are abandoned, unpublished
+    // and uncommitted, so the partition's next owner analyses those samples: none lost, none twice.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...this.nodes.values()].map((s) => s.chain)),
+      new Promise((r) => (timer = setTimeout(r, waitForAnalysesMs))),
+    ]);
+    clearTimeout(timer);
+    this.stopping = true;
     await this.commit().catch((err: Error) =>
       this.options.log?.(`advisor: final commit failed: ${err.message}`),
     );

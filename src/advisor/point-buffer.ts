@@ -8,6 +8,8 @@ import type { Point, TimeSeriesStore } from '../adapters/store/time-series-store
 export class PointBuffer {
   private pending: Point[] = [];
   dropped = 0;
+  /** Since when writes fail without a success in between (null while they succeed). */
+  failingSinceWallMs: number | null = null;
 
   constructor(
     private readonly store: TimeSeriesStore,
@@ -25,15 +27,27 @@ export class PointBuffer {
     }
   }
 
+  /** Points waiting for the store. */
+  get size(): number {
+    return this.pending.length;
+  }
+
+  /** Full: from now on the oldest points are dropped. */
+  get full(): boolean {
+    return this.pending.length >= this.maxPoints;
+  }
+
   async flush(): Promise<void> {
     while (this.pending.length > 0) {
       const chunk = this.pending.slice(0, this.batch);
       try {
         await this.store.write(chunk);
       } catch (err) {
+        this.failingSinceWallMs ??= Date.now();
         this.onError(err as Error);
         return;
       }
+      this.failingSinceWallMs = null;
       this.pending.splice(0, chunk.length);
     }
   }

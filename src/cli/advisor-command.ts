@@ -8,7 +8,8 @@ import { startAdvisorRuntime } from '../advisor/advisor-runtime';
 import { loadKubeConfig } from '../adapters/kubernetes/kube-config';
 import { CliError, type CliIo } from './cli-error';
 import { kafkaBusFromEnv } from './kafka-from-env';
-import { parsePort } from './options';
+import { parseDurationMs, parsePort } from './options';
+import { shutdown } from './shutdown';
 import { untilSignal } from './until-signal';
 import { redactUrl } from '../adapters/redact-url';
 
@@ -19,6 +20,7 @@ interface AdvisorOptions {
   migrate: boolean;
   dryRun: boolean;
   annotateNodes: boolean;
+  shutdownTimeout: number;
 }
 
 /** `spinwise advisor [--port N] [--host H] [--public-url URL] [--migrate] [--dry-run]` */
@@ -28,7 +30,15 @@ export function advisorCommand(io: CliIo): Command {
       'the advisor service: ingest, analyses, REST API, dashboard, alerts (Kafka, InfluxDB, Slack, Kubernetes from the environment; embedded bus and store when Kafka or InfluxDB is unset)',
     )
     .addOption(new Option('--port <n>', 'port of the API and dashboard').argParser(parsePort).default(8080))
-    .option('--host <address>', 'address to listen on (0.0.0.0 in a pod)', '0.0.0.0')
+    .option('--host <address>', 'address to listen on (the chart sets 0.0.0.0 in a pod)', '127.0.0.1')
+    .addOption(
+      new Option(
+        '--shutdown-timeout <duration>',
+        'on SIGTERM, exit within this at the latest (below the pod’s grace period)',
+      )
+        .argParser(parseDurationMs)
+        .default(20_000, '20s'),
+    )
     .addOption(
       new Option('--public-url <url>', 'the dashboard’s URL as users reach it, for links in Slack').env(
         'SPINWISE_PUBLIC_URL',
@@ -87,12 +97,17 @@ async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
       ),
   });
   io.err(
-    `spinwise advisor: bus ${brokers ? `Kafka ${brokers}` : 'embedded'}, store ${influx ? `InfluxDB ${redactUrl(influx)}` : 'embedded'}, Slack ${runtime.slack ? 'on' : 'off'}, Kubernetes ${kc ? `on (migrations ${options.dryRun ? 'printed' : options.migrate ? 'created' : 'off'})` : 'off'}, API and dashboard on ${options.host}:${options.port}\n`,
+    `spinwise advisor: bus ${brokers ? `Kafka ${brokers}` : 'embedded'}, store ${influx ? `InfluxDB ${redactUrl(influx)}` : 'embedded'}, Slack ${runtime.slack ? 'on' : 'off'}, Kubernetes ${kc ? `on (migrations ${options.dryRun ? 'printed' : options.migrate ? 'created' : 'off'})` : 'off'}, API and dashboard on ${runtime.url}\n`,
   );
-  await untilSignal();
-  await runtime.stop();
-  await bus.close();
-  await store.close();
+  const signal = await untilSignal();
+  await shutdown(
+    [
+      ['HTTP, live streams and the planner', () => runtime.stop()],
+      ['Kafka', () => bus.close()],
+      ['the store', () => store.close()],
+    ],
+    { deadlineMs: options.shutdownTimeout, log: (l) => io.err(`spinwise advisor: ${l}\n`), why: signal },
+  );
 }
 
 const RETENTION_UNITS: Record<string, number> = { h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };

@@ -35,6 +35,7 @@ function oneLine(command: Command, text: string): string {
 /** Every command (and the program) prints to `io`, and throws instead of exiting. */
 function mannered(command: Command, io: CliIo): Command {
   return command
+    .version(VERSION, '-V, --version', 'print the version')
     .exitOverride()
     .showSuggestionAfterError(true)
     .helpOption('-h, --help', 'show this help')
@@ -48,7 +49,6 @@ function mannered(command: Command, io: CliIo): Command {
 function program(io: CliIo): Command {
   const root = mannered(new Command('spinwise'), io)
     .description('vCPU oversubscription advisor for KVM and KubeVirt')
-    .version(VERSION, '-V, --version', 'print the version')
     .addHelpText('after', ENVIRONMENT)
     .addHelpCommand('help [command]', 'show the help of a command');
   for (const make of [

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
+import { LIMITS } from './primitives';
 import { codecs, ValidationError, type NodeAnalysis, type NodeInventory, type NodeSample } from './index';
 
 const nodeName = fc.stringMatching(/^[a-z0-9]([-a-z0-9.]{0,20}[a-z0-9])?$/);
@@ -272,6 +273,33 @@ describe('wire codecs', () => {
         assert.match(err.message, /seq: got -1, expected ≥ 0/);
         assert.match(err.message, /intervalMs: got 0, expected > 0/);
         assert.match(err.message, /unknown key "extra"/);
+        return true;
+      },
+    );
+  });
+
+  it('refuses arrays beyond real hardware’s bounds without printing them', () => {
+    const vcpu = (i: number) => ({ vm: 'vm', vcpu: i, tid: 1_000 + i });
+    const sample = (vcpus: number) =>
+      JSON.stringify({
+        schema: 'spinwise.sample.v1',
+        node: 'kvm-1',
+        seq: 0,
+        timestampMs: 1,
+        intervalMs: 10_000,
+        seriesRestarted: false,
+        vcpus: Array.from({ length: vcpus }, (_, i) => vcpu(i)),
+        vms: [],
+        host: {},
+        agent: { spoolBytes: 0, droppedSamples: 0 },
+        missing: [],
+      });
+    assert.equal(codecs.sample.decode(sample(LIMITS.nodeVcpus)).vcpus.length, LIMITS.nodeVcpus);
+    assert.throws(
+      () => codecs.sample.decode(sample(100_000)),
+      (err: Error) => {
+        assert.match(err.message, /vcpus: got 100000 items, expected at most 16384 items/);
+        assert.ok(err.message.length < 400, 'the message stays short');
         return true;
       },
     );

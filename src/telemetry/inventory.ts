@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, epochMs, name, nodeName, positiveInt } from './primitives';
+import { count, epochMs, LIMITS, name, nodeName, positiveInt } from './primitives';
 
 /** PLE parameters as the kvm_intel / kvm_amd module reports them (KERNEL.md §1). */
 export const pleParameters = z
@@ -23,7 +23,15 @@ export const inventoryVcpu = z
     index: z.number().int().nonnegative(),
     tid: positiveInt,
     /** Host CPUs the thread may run on (Cpus_allowed_list). */
-    affinity: z.array(z.number().int().nonnegative()),
+    affinity: z
+      .array(
+        z
+          .number()
+          .int()
+          .nonnegative()
+          .max(LIMITS.hostCpus - 1),
+      )
+      .max(LIMITS.hostCpus),
   })
   .strict();
 
@@ -31,7 +39,7 @@ export const inventoryVm = z
   .object({
     name,
     pid: positiveInt,
-    vcpus: z.array(inventoryVcpu),
+    vcpus: z.array(inventoryVcpu).max(LIMITS.vmVcpus),
     kubevirt: z
       .object({
         podUid: z.string().optional(),
@@ -52,7 +60,7 @@ export const nodeInventory = z
     kernel: z.string().min(1).max(200),
     scheduler: z.enum(['cfs', 'eevdf']),
     cpuVendor: z.enum(['intel', 'amd', 'unknown']),
-    pcpus: positiveInt,
+    pcpus: positiveInt.max(LIMITS.hostCpus),
     topology: z
       .object({
         sockets: positiveInt,
@@ -64,7 +72,7 @@ export const nodeInventory = z
     ple: pleParameters.nullable(),
     /** IPI virtualisation (IPIv/AVIC) hides IPIs from kvm_apic_ipi; null when unknown. */
     ipiVirtualized: z.boolean().nullable(),
-    vms: z.array(inventoryVm),
+    vms: z.array(inventoryVm).max(LIMITS.nodeVms),
   })
   .strict();
 export type NodeInventory = z.infer<typeof nodeInventory>;

@@ -26,3 +26,22 @@ export const predictedChange = z
     ci95: finite.nonnegative(),
   })
   .strict();
+
+/**
+ * Bounds on the arrays a producer may send, from real hardware, so that a forged or broken
+ * message cannot grow the advisor's memory or its series without limit:
+ * - CPUs of a host: Linux's x86 NR_CPUS maximum is 8,192.
+ * - vCPUs of one VM: KVM_MAX_VCPUS is 4,096 on x86 (Linux ≥ 5.15; 1,024 before); also the most
+ *   IPI destinations one vCPU can have.
+ * - vCPU threads of a node: 16,384, twice the largest host's CPUs at 8:1 overcommit (768-thread
+ *   dual-socket servers ship today; 8:1 is beyond what any operator runs for latency-bound VMs).
+ * - VMs of a node: 4,096 (KubeVirt's default is 110 pods a node; libvirt hosts run more).
+ * - Missing signals: one per kind, at most 32 kinds.
+ */
+export const LIMITS = {
+  hostCpus: 8_192,
+  vmVcpus: 4_096,
+  nodeVcpus: 16_384,
+  nodeVms: 4_096,
+  missingSignals: 32,
+} as const;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { count, epochMs, name, nodeName, positiveInt } from './primitives';
+import { count, epochMs, LIMITS, name, nodeName, positiveInt } from './primitives';
 
 /**
  * Signals a node may be unable to give. A sample lists each missing one with the reason,
@@ -43,7 +43,7 @@ export const vcpuDelta = z
     haltExits: count.optional(),
     directedYieldAttempted: count.optional(),
     directedYieldSuccessful: count.optional(),
-    ipisSent: z.array(ipiCount).optional(),
+    ipisSent: z.array(ipiCount).max(LIMITS.vmVcpus).optional(),
   })
   .strict();
 export type VcpuDelta = z.infer<typeof vcpuDelta>;
@@ -73,8 +73,8 @@ export const nodeSample = z
     intervalMs: positiveInt,
     /** Counters were reset (QEMU restart, agent restart): this sample's deltas start a new series. */
     seriesRestarted: z.boolean(),
-    vcpus: z.array(vcpuDelta),
-    vms: z.array(vmDelta),
+    vcpus: z.array(vcpuDelta).max(LIMITS.nodeVcpus),
+    vms: z.array(vmDelta).max(LIMITS.nodeVms),
     host: z
       .object({
         yieldCount: count.optional(),
@@ -83,7 +83,7 @@ export const nodeSample = z
       .strict(),
     /** The agent's own health: what waits in its disk spool, and samples it had to drop (cumulative). */
     agent: z.object({ spoolBytes: count, droppedSamples: count }).strict(),
-    missing: z.array(missingSignal),
+    missing: z.array(missingSignal).max(LIMITS.missingSignals),
   })
   .strict();
 export type NodeSample = z.infer<typeof nodeSample>;

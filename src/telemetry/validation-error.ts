@@ -29,6 +29,8 @@ function valueAt(input: unknown, path: (string | number)[]): unknown {
 
 function show(value: unknown): string {
   if (value === undefined) return 'nothing';
+  // A huge array is not printed (nor stringified) to say it is too long.
+  if (Array.isArray(value) && value.length > 16) return `${value.length} items`;
   const text = JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
@@ -53,6 +55,10 @@ export function describeIssue(issue: ZodIssue, input: unknown): string {
         : issue.type === 'string'
           ? `at least ${issue.minimum} characters`
           : `${issue.inclusive ? '≥' : '>'} ${issue.minimum}`;
-  else if (issue.code === 'too_big') expected = `${issue.inclusive ? '≤' : '<'} ${issue.maximum}`;
+  else if (issue.code === 'too_big')
+    expected =
+      issue.type === 'array'
+        ? `at most ${issue.maximum} items`
+        : `${issue.inclusive ? '≤' : '<'} ${issue.maximum}`;
   return `${field}: got ${got}, expected ${expected}`;
 }

@@ -116,7 +116,29 @@ it('state-changing endpoints need the bearer token, and are off without one; /ap
     await waitFor('samples to arrive', () => withToken.core.nodeList().length === 1, 30_000);
     const ok = await post(`${withToken.url}/api/analyse`, 's3cret');
     assert.equal(ok.status, 200);
-    assert.equal(JSON.parse(ok.body).analysed, 1);
+    assert.deepEqual(JSON.parse(ok.body), { analysed: ['demo-paper-1'], skipped: [] });
+    const again = JSON.parse((await post(`${withToken.url}/api/analyse`, 's3cret')).body);
+    assert.deepEqual(
+      [
+        ...again.analysed,
+        ...again.skipped.map((x: { node: string; reason: string }) => `${x.node}: ${x.reason}`),
+      ],
+      [again.analysed.length ? 'demo-paper-1' : 'demo-paper-1: no new samples since its last analysis'],
+      'what it analysed, or what it skipped and why',
+    );
+    // Hardened HTTP: no framework banner, helmet's headers, a CSP for the dashboard.
+    const page = await fetch(`${withToken.url}/`);
+    assert.equal(page.headers.get('x-powered-by'), null);
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(page.headers.get('x-frame-options'), 'DENY');
+    assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'; script-src 'self'/);
+    // A body is never parsed, not even before authentication.
+    const big = await fetch(`${withToken.url}/api/analyse`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{'.repeat(200_000),
+    });
+    assert.equal(big.status, 401);
     assert.equal((await post(`${withToken.url}/api/plan`, 's3cret')).status, 200);
     const off = await post(`${without.url}/api/analyse`, 's3cret');
     assert.equal(off.status, 403);

@@ -58,10 +58,12 @@ describe('spinwise CLI manners', () => {
     for (const command of COMMANDS) assert.ok(top.out.includes(command), `top-level help lists ${command}`);
   });
 
-  it('prints the version', async () => {
-    const r = await run('--version');
-    assert.equal(r.code, 0);
-    assert.match(r.out, /^\d+\.\d+\.\d+\n$/);
+  it('prints the version, from the program and from every command', async () => {
+    for (const argv of [['--version'], ['-V'], ...COMMANDS.map((c) => [c, '--version'])]) {
+      const r = await run(...argv);
+      assert.equal(r.code, 0, argv.join(' '));
+      assert.match(r.out, /^\d+\.\d+\.\d+\n$/, argv.join(' '));
+    }
   });
 
   it('suggests the nearest command or option for a typo', async () => {
@@ -109,9 +111,19 @@ describe('spinwise CLI manners', () => {
       await run('agent', '--simulate', '/nonexistent.yaml', '--once', '--stdout'),
       /no such file: \/nonexistent\.yaml/,
     );
-    const bad = await run('simulate', tempFile('bad.yaml', 'host:\n  pcpus: [1\n'));
-    assertOneLineError(bad, /not valid YAML: .*at line \d+, column \d+\n$/);
-    assert.doesNotMatch(bad.err, /:\n$/);
+    const badYaml = tempFile('bad.yaml', 'host:\n  pcpus: [1\n');
+    for (const argv of [
+      ['simulate', badYaml],
+      ['compare', badYaml],
+      ['agent', '--simulate', badYaml, '--once', '--stdout'],
+    ]) {
+      const bad = await run(...argv);
+      assertOneLineError(bad, /not valid YAML: .*at line \d+, column \d+\n$/);
+      assert.doesNotMatch(bad.err, /:\n$/);
+    }
+    const notJsonl = await run('replay', tempFile('bad.jsonl', 'not json\n'));
+    assert.equal(notJsonl.code, 2);
+    assert.match(notJsonl.err, /bad\.jsonl:1: skipped: .*\n.*no node with an inventory and samples\n$/);
     assertOneLineError(await run('simulate'), /missing required argument 'scenario\.yaml'/);
     assertOneLineError(await run('simulate', PAPER, 'extra'), /too many arguments/);
   });

@@ -1,5 +1,25 @@
 import { codecs, TOPICS, ValidationError, type Codec } from '../../telemetry';
-import type { BusMessage, BusProducer, MessageHandler } from './message-bus';
+import type { BusMessage, BusProducer, MessageHandler, OutgoingMessage } from './message-bus';
+
+/** A message for spinwise.deadletter.v1: where it came from, why it was refused, its original bytes. */
+export function deadLetterOf(
+  source: Pick<BusMessage, 'topic' | 'partition' | 'offset' | 'key' | 'value'>,
+  reason: string,
+): OutgoingMessage {
+  return {
+    key: source.key,
+    value: codecs.deadLetter.encode({
+      schema: 'spinwise.deadletter.v1',
+      sourceTopic: source.topic,
+      partition: source.partition,
+      offset: source.offset,
+      key: source.key,
+      reason: reason.slice(0, 2_000),
+      valueBase64: source.value.toString('base64'),
+      failedAtMs: Date.now(),
+    }),
+  };
+}
 
 /**
  * Wraps a typed handler: a message that fails validation goes to spinwise.deadletter.v1 with the
@@ -16,21 +36,7 @@ export function routeInvalidToDeadLetter<T>(
       value = codec.decode(message.value);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      await deadLetters.send(TOPICS.deadLetter, [
-        {
-          key: message.key,
-          value: codecs.deadLetter.encode({
-            schema: 'spinwise.deadletter.v1',
-            sourceTopic: message.topic,
-            partition: message.partition,
-            offset: message.offset,
-            key: message.key,
-            reason: err.message,
-            valueBase64: message.value.toString('base64'),
-            failedAtMs: Date.now(),
-          }),
-        },
-      ]);
+      await deadLetters.send(TOPICS.deadLetter, [deadLetterOf(message, err.message)]);
       return;
     }
     await handle(value, message);

@@ -223,6 +223,11 @@ export class EmbeddedBus implements MessageBus {
           if (member)
             joined.commit(member, `${p.topic}/${p.partition}`, Number(p.offset), p.metadata ?? null);
       },
+      health: () => ({
+        member: member !== undefined,
+        crashed: null,
+        lastFetchWallMs: member ? Date.now() : null,
+      }),
       committedMetadata: async (topic) =>
         new Map(this.partitionsOf(topic).map((_, i) => [i, joined.metadata.get(`${topic}/${i}`) ?? null])),
     };

@@ -10,6 +10,7 @@ import {
 import type { TopicSpec } from '../../telemetry';
 import type {
   BusConsumer,
+  ConsumerHealth,
   BusProducer,
   CommitPosition,
   ConsumerOptions,
@@ -109,8 +110,18 @@ export class KafkaBus implements MessageBus {
       allowAutoTopicCreation: false,
     });
     let assigned: TopicPartitions = {};
+    const health: ConsumerHealth = { member: false, crashed: null, lastFetchWallMs: null };
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       assigned = event.payload.memberAssignment;
+      health.member = true;
+    });
+    consumer.on(consumer.events.REBALANCING, () => (health.member = false));
+    consumer.on(consumer.events.STOP, () => (health.member = false));
+    consumer.on(consumer.events.FETCH, () => (health.lastFetchWallMs = Date.now()));
+    // kafkajs restarts a consumer after a retriable crash; one it does not restart is dead.
+    consumer.on(consumer.events.CRASH, (event) => {
+      health.member = false;
+      if (!event.payload.restart) health.crashed = event.payload.error.message;
     });
     const handle = {
       start: async (handler: MessageHandler) => {
@@ -164,6 +175,7 @@ export class KafkaBus implements MessageBus {
         await consumer.disconnect();
       },
       assignment: () => assigned,
+      health: () => ({ ...health }),
       commit: async (positions: CommitPosition[]) => {
         const mine = positions.filter((p) => assigned[p.topic]?.includes(p.partition));
         if (mine.length > 0) await consumer.commitOffsets(mine);

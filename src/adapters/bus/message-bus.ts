@@ -71,6 +71,17 @@ export interface BusConsumer {
   commit(positions: CommitPosition[]): Promise<void>;
   /** The group's committed metadata per partition of `topic` (null where none was committed). */
   committedMetadata(topic: string): Promise<Map<number, string | null>>;
+  /** Whether this member is in its group and fetching: what readiness is made of. */
+  health(): ConsumerHealth;
+}
+
+export interface ConsumerHealth {
+  /** In the group with an assignment (false while rebalancing, after a crash or a stop). */
+  member: boolean;
+  /** Why the consumer stopped for good, if it did. */
+  crashed: string | null;
+  /** Wall time of the last fetch from the broker (with or without messages). */
+  lastFetchWallMs: number | null;
 }
 
 export interface MessageBus {

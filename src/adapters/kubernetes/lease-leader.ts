@@ -20,6 +20,9 @@ export class LeaseLeader {
   private readonly api: CoordinationV1Api;
   private timer: NodeJS.Timeout | null = null;
   private leading = false;
+  private stopped = false;
+  /** The renewal in flight, if any: one at a time, and stop() waits for it. */
+  private attempt: Promise<boolean> | null = null;
   private readonly name: string;
 
   constructor(
@@ -31,8 +34,11 @@ export class LeaseLeader {
   }
 
   async start(): Promise<void> {
+    this.stopped = false;
     await this.tryAcquireOrRenew();
-    this.timer = setInterval(() => void this.tryAcquireOrRenew(), this.options.renewEveryMs ?? 2_000);
+    this.timer = setInterval(() => {
+      this.attempt ??= this.tryAcquireOrRenew().finally(() => (this.attempt = null));
+    }, this.options.renewEveryMs ?? 2_000);
   }
 
   isLeader(): boolean {
@@ -54,6 +60,7 @@ export class LeaseLeader {
   }
 
   async tryAcquireOrRenew(): Promise<boolean> {
+    if (this.stopped) return (this.leading = false);
     const { namespace, identity } = this.options;
     const duration = this.options.leaseDurationSeconds ?? 15;
     const spec = (lease?: V1Lease) => ({
@@ -101,8 +108,11 @@ export class LeaseLeader {
    * ReleaseOnCancel does), so another replica takes over at its next try instead of after expiry.
    */
   async stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    // A renewal in flight would otherwise land after the release and hold the Lease again.
+    await this.attempt;
     if (!this.leading) return;
     this.leading = false;
     const { namespace, identity } = this.options;

@@ -11,6 +11,8 @@ export class NodeWindow {
   private readonly samples: NodeSample[] = [];
   /** Highest seq ever accepted. */
   private highest = -1;
+  /** The newest timestamp accepted. */
+  private newestMs: number | null = null;
   gaps = 0;
   duplicates = 0;
   late = 0;
@@ -25,14 +27,16 @@ export class NodeWindow {
       this.duplicates++;
       return 'duplicate';
     }
-    const oldest = this.samples[0];
-    if (oldest && sample.seq < oldest.seq && sample.timestampMs < oldest.timestampMs) {
+    // Late: so old that the window would evict it at once. A straggler within the window's span is
+    // taken in, even below its oldest seq (the window may simply have started after it).
+    if (this.isLate(sample.timestampMs)) {
       this.late++;
       return 'late';
     }
     if (this.highest >= 0 && sample.seq > this.highest + 1) this.gaps += sample.seq - this.highest - 1;
     if (sample.seq < this.highest) this.gaps = Math.max(0, this.gaps - 1); // a straggler fills a gap
     this.highest = Math.max(this.highest, sample.seq);
+    this.newestMs = Math.max(this.newestMs ?? sample.timestampMs, sample.timestampMs);
     const at = this.samples.findIndex((s) => s.seq > sample.seq);
     if (at < 0) this.samples.push(sample);
     else this.samples.splice(at, 0, sample);
@@ -40,11 +44,21 @@ export class NodeWindow {
     return 'accepted';
   }
 
+  /** Whether a sample of this timestamp falls outside the window (the newest sample's time minus its span). */
+  isLate(timestampMs: number): boolean {
+    return this.newestMs !== null && timestampMs <= this.newestMs - this.windowMs;
+  }
+
   private evict(): void {
-    const newest = this.samples[this.samples.length - 1];
-    if (!newest) return;
-    while (this.samples.length > 0 && this.samples[0]!.timestampMs <= newest.timestampMs - this.windowMs)
-      this.samples.shift();
+    if (this.newestMs === null) return;
+    const cutMs = this.newestMs - this.windowMs;
+    for (let i = this.samples.length - 1; i >= 0; i--)
+      if (this.samples[i]!.timestampMs <= cutMs) this.samples.splice(i, 1);
+  }
+
+  /** The highest seq accepted (-1 before the first). */
+  newestSeq(): number {
+    return this.highest;
   }
 
   /** The samples now in the window, in seq order. */

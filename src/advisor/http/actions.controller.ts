@@ -14,9 +14,12 @@ export class ActionsController {
 
   @Post('analyse')
   @HttpCode(200)
-  @ApiOkResponse({ description: 'Analyses every node with new samples now, without waiting for its epoch' })
-  async analyse() {
-    return { analysed: await this.runtime.core.analyseNow() };
+  @ApiOkResponse({
+    description:
+      'Analyses every node with new samples now, without waiting for its epoch: which it analysed, which it skipped and why',
+  })
+  analyse() {
+    return this.runtime.core.analyseNow();
   }
 
   @Post('plan')

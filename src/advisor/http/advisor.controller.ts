@@ -107,7 +107,8 @@ export class AdvisorController {
 
   @Get('readyz')
   readiness() {
-    if (!this.runtime.core.ready) throw new ServiceUnavailableException('consumer not started');
+    const { ready, reasons } = this.runtime.core.readiness();
+    if (!ready) throw new ServiceUnavailableException({ status: 'not ready', reasons });
     return { status: 'ready' };
   }
 

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { Module, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -16,6 +17,24 @@ const DASHBOARD_PUBLIC = join(__dirname, '..', '..', '..', '..', 'src', 'dashboa
 const DASHBOARD_SCRIPTS = join(__dirname, '..', '..', 'dashboard');
 const UPLOT_DIR = join(require.resolve('uplot'), '..');
 
+/**
+ * Headers as helmet sets them, for a page that loads only its own scripts and styles. The
+ * OpenAPI page (Swagger UI) runs an inline script, so it gets no Content-Security-Policy.
+ */
+function securityHeaders(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('X-Frame-Options', 'DENY');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('Cross-Origin-Resource-Policy', 'same-origin');
+  if (!req.url?.startsWith('/api/docs'))
+    res.setHeader(
+      'Content-Security-Policy',
+      "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'none'",
+    );
+  next();
+}
+
 /** The advisor's HTTP surface: REST, live events, health, metrics, the dashboard at / and OpenAPI at /api/docs. */
 export async function createAdvisorApp(
   runtime: AdvisorRuntime,
@@ -30,7 +49,13 @@ export async function createAdvisorApp(
     ],
   })
   class AdvisorModule {}
-  const app = await NestFactory.create<NestExpressApplication>(AdvisorModule, { logger: ['error', 'warn'] });
+  // No endpoint takes a body: none is parsed, so nothing reaches a parser before authentication.
+  const app = await NestFactory.create<NestExpressApplication>(AdvisorModule, {
+    logger: ['error', 'warn'],
+    bodyParser: false,
+  });
+  app.disable('x-powered-by');
+  app.use(securityHeaders);
   app.useStaticAssets(DASHBOARD_PUBLIC, { index: 'index.html' });
   app.useStaticAssets(DASHBOARD_SCRIPTS, { index: false });
   app.useStaticAssets(UPLOT_DIR, { prefix: '/vendor/uplot/' });

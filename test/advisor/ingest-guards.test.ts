@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { EmbeddedBus } from '../../src/adapters/bus/embedded-bus';
+import { EmbeddedStore } from '../../src/adapters/store/embedded-store';
+import { AdvisorCore } from '../../src/advisor/advisor-core';
+import { codecs, TOPICS, type NodeInventory, type NodeSample } from '../../src/telemetry';
+import { waitFor } from '../support/wait';
+
+const INTERVAL_MS = 10_000;
+
+function inventory(node: string): NodeInventory {
+  return {
+    schema: 'spinwise.inventory.v1',
+    node,
+    timestampMs: Date.now(),
+    kernel: '6.8.0-45-generic',
+    scheduler: 'eevdf',
+    cpuVendor: 'intel',
+    pcpus: 4,
+    topology: { sockets: 1, coresPerSocket: 4, threadsPerCore: 1 },
+    ple: null,
+    ipiVirtualized: false,
+    vms: [{ name: 'vm-a', pid: 4000, vcpus: [{ index: 0, tid: 4242, affinity: [0, 1, 2, 3] }] }],
+  };
+}
+
+/** A node's sample `seq` of a series that started `baseMs` ago. */
+function sample(node: string, seq: number, baseMs: number): NodeSample {
+  return {
+    schema: 'spinwise.sample.v1',
+    node,
+    seq,
+    timestampMs: baseMs + (seq + 1) * INTERVAL_MS,
+    intervalMs: INTERVAL_MS,
+    seriesRestarted: false,
+    vcpus: [
+      { vm: 'vm-a', vcpu: 0, tid: 4242, runNs: 6_000_000_000, waitNs: 500_000_000, pleExits: 900 + seq },
+    ],
+    vms: [],
+    host: {},
+    agent: { spoolBytes: 0, droppedSamples: 0 },
+    missing: [],
+  };
+}
+
+/**
+ * One advisor on the embedded bus: inventories first (or not), then `messages` on the samples
+ * topic in the given order; returns, per node, the seqs each analysis counted as new.
+ */
+async function ingest(
+  inventories: string[],
+  messages: { key: string; value: Buffer }[],
+  options: ConstructorParameters<typeof AdvisorCore>[2] = {},
+  until: (core: AdvisorCore, dead: string[]) => boolean = () => true,
+): Promise<{ fresh: Map<string, number[]>; core: AdvisorCore; dead: string[] }> {
+  const bus = new EmbeddedBus();
+  const fresh = new Map<string, number[]>();
+  const dead: string[] = [];
+  const core = new AdvisorCore(bus, new EmbeddedStore({ database: 'spinwise', retentionMs: 86_400_000 }), {
+    analysisWorkers: 1,
+    ...options,
+    onAnalysis: (a, cost) => fresh.set(a.node, [...(fresh.get(a.node) ?? []), ...cost.freshSeqs]),
+  });
+  await core.start();
+  const reader = bus.consumer({ groupId: 'dead', topics: [TOPICS.deadLetter], fromBeginning: true });
+  try {
+    await reader.start(async (m) => void dead.push(codecs.deadLetter.decode(m.value).reason));
+    const producer = bus.producer();
+    await producer.send(
+      TOPICS.inventory,
+      inventories.map((n) => ({ key: n, value: codecs.inventory.encode(inventory(n)) })),
+    );
+    await producer.send(TOPICS.samples, messages);
+    await waitFor('every message handled', () => core.metrics.messagesHandled === messages.length, 30_000);
+    while ((await core.analyseNow()).analysed.length > 0);
+    await waitFor(
+      'the expected outcome',
+      () => until(core, dead),
+      10_000,
+      () => dead,
+    );
+  } finally {
+    await reader.stop();
+    await core.stop();
+    await bus.close();
+  }
+  return { fresh, core, dead };
+}
+
+const encode = (s: NodeSample) => ({ key: s.node, value: codecs.sample.encode(s) });
+
+describe('advisor ingest: hostile and broken input', () => {
+  it('a forged far-future timestamp is dead-lettered, and a forged huge seq starts a new series: the node’s real samples are analysed as before', async () => {
+    const baseMs = Date.now() - 3_600_000;
+    const real = Array.from({ length: 24 }, (_, seq) => sample('kvm-1', seq, baseMs));
+    const future = {
+      ...sample('kvm-1', 12, baseMs),
+      seq: 9e15,
+      timestampMs: Date.parse('2100-01-01T00:00:00Z'),
+    };
+    const hugeSeq = { ...sample('kvm-1', 12, baseMs), seq: 9e15 };
+    const messages = [...real.slice(0, 12), future, hugeSeq, ...real.slice(12)].map(encode);
+    const { fresh, core, dead } = await ingest(['kvm-1'], messages, {}, (_, d) => d.length === 1);
+    assert.equal(core.metrics.refusedClock, 1);
+    assert.match(
+      dead.join('\n'),
+      /timestampMs: 2100-01-01T00:00:00\.000Z is outside what this advisor accepts \(ahead of its clock/,
+    );
+    assert.equal(core.metrics.seriesRestarts, 2, 'into the forged seq, and back to the real ones');
+    const counted = fresh.get('kvm-1')!;
+    for (const s of real)
+      assert.equal(counted.filter((x) => x === s.seq).length, 1, `seq ${s.seq} analysed once`);
+  });
+
+  it('samples of a node without an inventory wait a bounded time, then go to the dead-letter topic and the commit moves on', async () => {
+    const baseMs = Date.now() - 600_000;
+    const messages = Array.from({ length: 5 }, (_, seq) => encode(sample('ghost', seq, baseMs)));
+    const { core, dead, fresh } = await ingest(
+      [],
+      messages,
+      { inventoryWaitMs: 300 },
+      (_, d) => d.length === 5,
+    );
+    assert.match(dead[0]!, /no inventory of ghost arrived within 0\.3 s of its first sample/);
+    assert.equal(core.metrics.refusedNoInventory, 5);
+    assert.equal(fresh.size, 0);
+    assert.deepEqual(core.nodeList(), [], 'no node state for a name without an inventory');
+  });
+
+  it('caps the nodes it tracks, with a metric', async () => {
+    const baseMs = Date.now() - 600_000;
+    const messages = ['a', 'b', 'c'].map((n) => encode(sample(`cap-${n}`, 0, baseMs)));
+    const { core, dead } = await ingest(
+      ['cap-a', 'cap-b', 'cap-c'],
+      messages,
+      { maxNodes: 2 },
+      (_, d) => d.length === 1,
+    );
+    assert.equal(core.metrics.refusedNodeCap, 1);
+    assert.match(dead.join('\n'), /cap-c is beyond the 2 nodes this advisor tracks/);
+  });
+
+  it('nothing valid is lost and nothing counted twice, whatever duplicates, replays, reorderings and garbage surround it', async () => {
+    const baseMs = Date.now() - 3_600_000;
+    const nodes = ['kvm-a', 'kvm-b'];
+    const garbage = [
+      Buffer.from('not json'),
+      Buffer.from('{"schema":"spinwise.sample.v1","node":"kvm-a","seq":"x"}'),
+      Buffer.from(JSON.stringify({ ...sample('kvm-a', 1, baseMs), vcpus: 'many' })),
+    ];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 6, max: 30 }),
+        // Per position: how far a sample is delayed (a straggler within the window), how often it is repeated.
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 4 }), fc.integer({ min: 1, max: 3 })), {
+          minLength: 60,
+          maxLength: 60,
+        }),
+        fc.array(fc.tuple(fc.nat({ max: 200 }), fc.constantFrom(...garbage)), { maxLength: 6 }),
+        async (count, shape, junk) => {
+          const order: { at: number; m: { key: string; value: Buffer } }[] = [];
+          nodes.forEach((node, n) => {
+            for (let seq = 0; seq < count; seq++) {
+              const [delay, copies] = shape[(seq + n * 30) % shape.length]!;
+              for (let c = 0; c < copies; c++)
+                order.push({ at: seq + delay + c * 3 + n * 0.5, m: encode(sample(node, seq, baseMs)) });
+            }
+          });
+          for (const [at, value] of junk) order.push({ at: at % (count + 4), m: { key: 'kvm-a', value } });
+          order.sort((x, y) => x.at - y.at);
+          const { fresh } = await ingest(
+            nodes,
+            order.map((o) => o.m),
+            { analysisIntervalMs: 30_000 },
+          );
+          for (const node of nodes) {
+            const counted = [...(fresh.get(node) ?? [])].sort((a, b) => a - b);
+            assert.deepEqual(
+              counted,
+              Array.from({ length: count }, (_, i) => i),
+              `${node}: every seq exactly once`,
+            );
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
