@@ -4,7 +4,7 @@ import { AdvisorCore } from '../src/advisor/advisor-core';
 
 /**
  * One advisor replica in a process of its own, for the throughput benchmark: reports each analysis
- * to its parent and stops when told. Environment: BROKERS, GROUP, EPOCH_MS, WORKERS.
+ * to its parent and stops when told. Environment: BROKERS, GROUP, EPOCH_MS, WORKERS, REPORT_IN_FLIGHT.
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -26,11 +26,17 @@ async function main(): Promise<void> {
           cached: cost.cached,
           closedAtMs: cost.closedAtWallMs,
           atMs: Date.now(),
+          freshSeqs: cost.freshSeqs,
         }),
     },
   );
   await core.start();
   process.send!({ type: 'ready' });
+  // For the reliability tests: say when a window is being modelled (a moment to SIGKILL it in).
+  if (env.REPORT_IN_FLIGHT)
+    setInterval(() => {
+      if (core.metrics.analysesInFlight > 0) process.send!({ type: 'in-flight' });
+    }, 10).unref();
   process.on('message', (m: { type: string }) => {
     if (m.type !== 'stop') return;
     void (async () => {

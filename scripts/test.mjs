@@ -40,8 +40,8 @@ const stateDir = mkdtempSync(join(tmpdir(), 'spinwise-test-'));
 const stateFile = join(stateDir, 'services.json');
 let status = 1;
 try {
-  // The Kubernetes and chart tests get a real control plane (etcd + kube-apiserver).
-  const kube = needs('kubernetes') || needs('chart');
+  // The Kubernetes, chart and reliability tests get a real control plane (etcd + kube-apiserver).
+  const kube = needs('kubernetes') || needs('chart') || needs('reliability');
   process.stderr.write(
     `\n== starting Kafka, InfluxDB${kube ? ' and a Kubernetes control plane' : ''} on 127.0.0.1\n`,
   );

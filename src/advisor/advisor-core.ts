@@ -188,9 +188,18 @@ export class AdvisorCore {
   private pool: ModelPool | null = null;
   private readonly cache = new ModelCache();
   private readonly fitting = new Map<string, Promise<ModelledNode>>();
-  private readonly publish = new GroupSend<OutgoingMessage>((messages) =>
-    this.producer!.send(TOPICS.analyses, messages),
-  );
+  private readonly publish = new GroupSend<OutgoingMessage>(async (messages) => {
+    try {
+      await this.producer!.send(TOPICS.analyses, messages);
+    } catch (err) {
+      // Seen on a real broker: a kafkajs producer that was sending when the broker went away kept
+      // failing with the old connection's error after it came back. A fresh one connects anew.
+      const broken = this.producer!;
+      this.producer = this.bus.producer();
+      void broken.close().catch(() => undefined);
+      throw err;
+    }
+  });
   /** Commit requests that arrive while one is in flight share the next (which reads the state then). */
   private readonly commits = new GroupSend<null>(() => this.commitNow());
   private samples: BusConsumer | null = null;
@@ -466,11 +475,25 @@ export class AdvisorCore {
     s.heldFromOffset = null;
     s.freshToOffset = -1n;
     s.pending.push(window);
+    this.queue(s, node, window);
+    return s.chain;
+  }
+
+  /**
+   * Runs the window's analysis after the node's earlier ones. One that fails (the broker away
+   * while publishing) stays pending — its samples are never committed, so nothing is lost — and
+   * is tried again a little later, as long as this replica still owns the node.
+   */
+  private queue(s: NodeState, node: string, window: ClosedWindow): void {
     s.chain = s.chain
       .then(() => this.analyse(s, node, window))
-      // The window stays pending: its samples are never committed, so nothing is lost.
-      .catch((err: Error) => this.options.log?.(`advisor: analysis of ${node} failed: ${err.message}`));
-    return s.chain;
+      .catch((err: Error) => {
+        this.options.log?.(`advisor: analysis of ${node} failed (retried in 5 s): ${err.message}`);
+        setTimeout(() => {
+          if (!this.stopping && s.pending.includes(window) && this.nodes.get(node) === s)
+            this.queue(s, node, window);
+        }, 5_000).unref();
+      });
   }
 
   private async analyse(s: NodeState, node: string, window: ClosedWindow): Promise<void> {
@@ -490,12 +513,17 @@ export class AdvisorCore {
     await this.publish.add({ key: node, value: codecs.analysis.encode(analysis) });
     // Published: these samples need not be delivered again.
     s.hint = result.hint;
-    s.analysis = analysis;
+    // A retried window may be published after a newer one: the node shows its newest.
+    if (!s.analysis || analysis.windowEndMs >= s.analysis.windowEndMs) s.analysis = analysis;
     if (window.series === s.series) this.markAnalysed(s, window.samples, window.freshSeqs);
     s.analysedOffset = window.freshToOffset;
     done();
-    // Commit at once, so that the next owner of this partition starts after this window.
-    await this.commit();
+    // Commit at once, so that the next owner of this partition starts after this window. The
+    // analysis is published either way: a commit that fails (broker away, a rebalance) is retried
+    // by the next tick, and must not keep its alerts and reports from happening.
+    await this.commit().catch((err: Error) =>
+      this.options.log?.(`advisor: commit after analysing ${node} failed (retried): ${err.message}`),
+    );
     this.metrics.windowsAnalysed++;
     this.metrics.lastAnalysisMs = ms;
     this.metrics.analysisMsTotal += ms;
@@ -793,6 +821,11 @@ export class AdvisorCore {
 
   get pointsDropped(): number {
     return this.points.dropped;
+  }
+
+  /** Points waiting for the store. */
+  get pointsPending(): number {
+    return this.points.size;
   }
 
   /** The worker threads that run the models; the cluster planner uses them too. */

@@ -1,6 +1,6 @@
 import { api } from './api.js';
 import { age, badge, esc, findingValue, link, time } from './format.js';
-import { pageOf, pager, replaceQuery, type Route } from './route.js';
+import { followPager, pageOf, pager, type Route } from './route.js';
 
 const PER_PAGE = 50;
 
@@ -31,10 +31,5 @@ export async function renderAlerts(view: HTMLElement, route: Route): Promise<voi
       )
       .join('')}</table>
     ${pager('history-pager', page.page, page.pages)}`;
-  view.querySelector('#history-pager')?.addEventListener('click', (e) => {
-    const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-page]');
-    if (!button) return;
-    replaceQuery({ page: button.dataset.page });
-    window.dispatchEvent(new HashChangeEvent('hashchange'));
-  });
+  followPager(view, 'history-pager');
 }

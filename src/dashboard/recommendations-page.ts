@@ -1,6 +1,6 @@
 import { api } from './api.js';
 import { byGain, recommendationRows, RECS_HEAD } from './recommendations.js';
-import { pageOf, pager, replaceQuery, type Route } from './route.js';
+import { followPager, pageOf, pager, type Route } from './route.js';
 
 const PER_PAGE = 50;
 
@@ -15,10 +15,5 @@ export async function renderRecommendations(view: HTMLElement, route: Route): Pr
     <p class="muted">The objective is spin time; a change is coloured when its 95 % interval excludes zero.</p>
     <table id="recommendations">${RECS_HEAD}${recommendationRows(page.items)}</table>
     ${pager('recs-pager', page.page, page.pages)}`;
-  view.querySelector('#recs-pager')?.addEventListener('click', (e) => {
-    const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-page]');
-    if (!button) return;
-    replaceQuery({ page: button.dataset.page });
-    window.dispatchEvent(new HashChangeEvent('hashchange'));
-  });
+  followPager(view, 'recs-pager');
 }

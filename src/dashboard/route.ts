@@ -39,3 +39,13 @@ export function pageOf<T>(
   const p = Math.min(Math.max(1, Math.floor(page) || 1), pages);
   return { items: items.slice((p - 1) * size, p * size), page: p, pages };
 }
+
+/** Paging by the pager's buttons: the page number goes into the hash and the page is drawn again. */
+export function followPager(view: HTMLElement, id: string): void {
+  view.querySelector(`#${id}`)?.addEventListener('click', (e) => {
+    const button = (e.target as HTMLElement).closest<HTMLButtonElement>('button[data-page]');
+    if (!button) return;
+    replaceQuery({ page: button.dataset.page });
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+  });
+}

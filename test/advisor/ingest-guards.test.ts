@@ -4,45 +4,12 @@ import fc from 'fast-check';
 import { EmbeddedBus } from '../../src/adapters/bus/embedded-bus';
 import { EmbeddedStore } from '../../src/adapters/store/embedded-store';
 import { AdvisorCore } from '../../src/advisor/advisor-core';
-import { codecs, TOPICS, type NodeInventory, type NodeSample } from '../../src/telemetry';
+import { codecs, TOPICS, type NodeSample } from '../../src/telemetry';
+import { tinyInventory, tinySample } from '../support/tiny-node';
 import { waitFor } from '../support/wait';
 
-const INTERVAL_MS = 10_000;
-
-function inventory(node: string): NodeInventory {
-  return {
-    schema: 'spinwise.inventory.v1',
-    node,
-    timestampMs: Date.now(),
-    kernel: '6.8.0-45-generic',
-    scheduler: 'eevdf',
-    cpuVendor: 'intel',
-    pcpus: 4,
-    topology: { sockets: 1, coresPerSocket: 4, threadsPerCore: 1 },
-    ple: null,
-    ipiVirtualized: false,
-    vms: [{ name: 'vm-a', pid: 4000, vcpus: [{ index: 0, tid: 4242, affinity: [0, 1, 2, 3] }] }],
-  };
-}
-
-/** A node's sample `seq` of a series that started `baseMs` ago. */
-function sample(node: string, seq: number, baseMs: number): NodeSample {
-  return {
-    schema: 'spinwise.sample.v1',
-    node,
-    seq,
-    timestampMs: baseMs + (seq + 1) * INTERVAL_MS,
-    intervalMs: INTERVAL_MS,
-    seriesRestarted: false,
-    vcpus: [
-      { vm: 'vm-a', vcpu: 0, tid: 4242, runNs: 6_000_000_000, waitNs: 500_000_000, pleExits: 900 + seq },
-    ],
-    vms: [],
-    host: {},
-    agent: { spoolBytes: 0, droppedSamples: 0 },
-    missing: [],
-  };
-}
+const inventory = (node: string) => tinyInventory(node);
+const sample = (node: string, seq: number, baseMs: number) => tinySample(node, seq, baseMs);
 
 /**
  * One advisor on the embedded bus: inventories first (or not), then `messages` on the samples
