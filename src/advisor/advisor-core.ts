@@ -92,15 +92,13 @@ interface NodeState {
   partition: number;
   /** The open epoch: the one the newest sample fell in. */
   epoch: number;
-  /** Samples accepted since the last published analysis, and the first offset among them. */
-  fresh: number;
-  freshFromSeq: number;
+  /** The first offset among the samples accepted since the last published analysis (`freshSeqs`). */
   heldFromOffset: bigint | null;
   /** Samples up to this seq were analysed (by this replica or, per the commit's marks, a previous owner). */
   analysedThroughSeq: number;
   /** Analysed seqs above that mark (holes below them wait for stragglers), with their timestamps. */
   analysedAbove: Map<number, number>;
-  /** The seqs counted as new since the last analysis. */
+  /** The seqs counted as new since the last analysis (their number says whether there is work). */
   freshSeqs: number[];
   /** Bumped when the node's seq restarts (or jumps): analyses of an older series no longer move the marks. */
   series: number;
@@ -402,8 +400,6 @@ export class AdvisorCore {
         window: new NodeWindow(sample.node, this.options.windowMs ?? 300_000),
         partition,
         epoch: this.epochOf(sample),
-        fresh: 0,
-        freshFromSeq: sample.seq,
         heldFromOffset: null,
         analysedThroughSeq: (await this.marksOf(partition)).get(nodeKey(sample.node)) ?? -1,
         analysedAbove: new Map(),
@@ -423,7 +419,7 @@ export class AdvisorCore {
     if (newest >= 0 && Math.abs(sample.seq - newest) > (this.options.maxSeqJump ?? 100_000)) {
       // An agent that lost its state numbers from 0 again; a forged seq jumps far ahead. Either
       // way a new series: what is fresh is analysed, and no mark of the old series hides the new.
-      if (s.fresh > 0) void this.close(s, sample.node);
+      if (s.freshSeqs.length > 0) void this.close(s, sample.node);
       s.window = new NodeWindow(sample.node, this.options.windowMs ?? 300_000);
       s.series++;
       s.analysedThroughSeq = -1;
@@ -434,7 +430,7 @@ export class AdvisorCore {
     const epoch = this.epochOf(sample);
     // The first sample of a later epoch closes the open one (before it enters the window); the
     // analysis goes on in the background while ingestion continues.
-    if (epoch > s.epoch && s.fresh > 0) void this.close(s, sample.node);
+    if (epoch > s.epoch && s.freshSeqs.length > 0) void this.close(s, sample.node);
     s.epoch = Math.max(s.epoch, epoch);
     s.lastSampleWallMs = Date.now();
     if (s.window.add(sample) !== 'accepted') {
@@ -444,8 +440,6 @@ export class AdvisorCore {
     this.metrics.samplesIngested++;
     // Re-read after a handover and already analysed by the previous owner: context, not new work.
     if (sample.seq <= s.analysedThroughSeq || s.analysedAbove.has(sample.seq)) return;
-    if (s.fresh === 0 || sample.seq < s.freshFromSeq) s.freshFromSeq = sample.seq;
-    s.fresh++;
     s.freshSeqs.push(sample.seq);
     s.heldFromOffset ??= offset;
     if (offset > s.freshToOffset) s.freshToOffset = offset;
@@ -459,18 +453,17 @@ export class AdvisorCore {
   private close(s: NodeState, node: string): Promise<void> {
     const inventory = this.inventories.get(node);
     // Without an inventory the samples stay fresh (held, uncommitted) until one arrives.
-    if (s.fresh === 0 || !inventory) return s.chain;
+    if (s.freshSeqs.length === 0 || !inventory) return s.chain;
     const window: ClosedWindow = {
       inventory,
       samples: [...s.window.contents()],
-      freshFromSeq: s.freshFromSeq,
+      freshFromSeq: Math.min(...s.freshSeqs),
       freshToOffset: s.freshToOffset,
       heldFromOffset: s.heldFromOffset,
       closedAtWallMs: Date.now(),
       freshSeqs: s.freshSeqs,
       series: s.series,
     };
-    s.fresh = 0;
     s.freshSeqs = [];
     s.heldFromOffset = null;
     s.freshToOffset = -1n;
@@ -643,10 +636,10 @@ export class AdvisorCore {
         }
       const idleMs = this.options.idleMs ?? 2 * this.epochMs;
       for (const [node, s] of this.nodes)
-        if (s.fresh > 0 && Date.now() - s.lastSampleWallMs > idleMs) void this.close(s, node);
+        if (s.freshSeqs.length > 0 && Date.now() - s.lastSampleWallMs > idleMs) void this.close(s, node);
       const evictMs = this.options.evictIdleMs ?? 3_600_000;
       for (const [node, s] of this.nodes)
-        if (s.fresh === 0 && s.pending.length === 0 && Date.now() - s.lastSampleWallMs > evictMs) {
+        if (s.freshSeqs.length === 0 && s.pending.length === 0 && Date.now() - s.lastSampleWallMs > evictMs) {
           this.forget(node);
           this.metrics.nodesEvicted++;
         }
@@ -666,7 +659,7 @@ export class AdvisorCore {
     const analysed: string[] = [];
     const skipped: { node: string; reason: string }[] = [];
     for (const [node, s] of [...this.nodes].sort(([a], [b]) => a.localeCompare(b)))
-      if (s.fresh > 0) {
+      if (s.freshSeqs.length > 0) {
         await this.close(s, node);
         analysed.push(node);
       } else skipped.push({ node, reason: 'no new samples since its last analysis' });

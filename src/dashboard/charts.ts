@@ -1,6 +1,7 @@
 import type UPlot from 'uplot';
 import type { Chart } from './api.js';
 import { esc } from './format.js';
+import { replaceQuery } from './route.js';
 
 declare const uPlot: typeof UPlot;
 
@@ -83,4 +84,12 @@ export function rangePicker(minutes: number): string {
 export function rangeOf(query: URLSearchParams): number {
   const m = Number(query.get('range'));
   return RANGES.some(([r]) => r === m) ? m : 60;
+}
+
+/** A new range goes into the hash and the page is drawn again with it. */
+export function followRange(view: HTMLElement): void {
+  view.querySelector<HTMLSelectElement>('#range')!.addEventListener('change', (e) => {
+    replaceQuery({ range: (e.target as HTMLSelectElement).value });
+    window.dispatchEvent(new HashChangeEvent('hashchange'));
+  });
 }

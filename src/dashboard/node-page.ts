@@ -1,9 +1,9 @@
 import { agentHealthSection } from './agent-health.js';
 import { api } from './api.js';
-import { drawChart, dropCharts, rangeOf, rangePicker } from './charts.js';
+import { drawChart, dropCharts, followRange, rangeOf, rangePicker } from './charts.js';
 import { badge, changeCell, esc, findingValue, link, ratio, share, time } from './format.js';
 import { recommendationRows, RECS_HEAD } from './recommendations.js';
-import { replaceQuery, type Route } from './route.js';
+import type { Route } from './route.js';
 
 /** One node: state, agent health, charts over a chosen range, VMs, findings, what-ifs and recommendations. */
 export async function renderNode(view: HTMLElement, name: string, route: Route): Promise<void> {
@@ -45,10 +45,7 @@ export async function renderNode(view: HTMLElement, name: string, route: Route):
     <table id="recommendations">${RECS_HEAD}${recommendationRows((a?.recommendations ?? []).map((r) => ({ ...r, node: name })))}</table>`;
   const charts = view.querySelector<HTMLElement>('#charts')!;
   for (const chart of series.charts) drawChart(charts, chart);
-  view.querySelector<HTMLSelectElement>('#range')!.addEventListener('change', (e) => {
-    replaceQuery({ range: (e.target as HTMLSelectElement).value });
-    window.dispatchEvent(new HashChangeEvent('hashchange'));
-  });
+  followRange(view);
 }
 
 export function findingsTable(

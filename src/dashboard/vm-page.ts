@@ -1,9 +1,9 @@
 import { api } from './api.js';
-import { drawChart, dropCharts, rangeOf, rangePicker } from './charts.js';
+import { drawChart, dropCharts, followRange, rangeOf, rangePicker } from './charts.js';
 import { esc, findingValue, link, share } from './format.js';
 import { findingsTable } from './node-page.js';
 import { recommendationRows, RECS_HEAD } from './recommendations.js';
-import { replaceQuery, type Route } from './route.js';
+import type { Route } from './route.js';
 
 /** "0-3,8,10-11" from [0,1,2,3,8,10,11]. */
 function cpuList(cpus: number[]): string {
@@ -74,8 +74,5 @@ export async function renderVm(
     const lines = chart.lines.filter((l) => l.label === vmName);
     if (lines.length) drawChart(charts, { ...chart, lines });
   }
-  view.querySelector<HTMLSelectElement>('#range')!.addEventListener('change', (e) => {
-    replaceQuery({ range: (e.target as HTMLSelectElement).value });
-    window.dispatchEvent(new HashChangeEvent('hashchange'));
-  });
+  followRange(view);
 }

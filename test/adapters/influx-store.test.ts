@@ -11,6 +11,19 @@ import { InfluxStore } from '../../src/adapters/store/influx-store';
 import { servicesStateFile, testInfluxUrl } from '../support/services';
 import { storeContract } from './store-contract';
 
+/** The one-second bucket of PLE exits stored at `at`. */
+async function pleExitsAt(store: InfluxStore, at: number) {
+  const [series] = await store.query({
+    measurement: 'vcpu',
+    field: 'pleExits',
+    aggregate: 'sum',
+    fromMs: at,
+    toMs: at + 1000,
+    bucketMs: 1000,
+  });
+  return series?.buckets;
+}
+
 storeContract(
   'influxdb (real server)',
   (database) => new InfluxStore({ url: testInfluxUrl(), database, retentionMs: 3_600_000 }),
@@ -40,15 +53,7 @@ it('fails a write to a stopped InfluxDB with an error naming the URL, and keeps 
     });
   });
 
-  const [series] = await store.query({
-    measurement: 'vcpu',
-    field: 'pleExits',
-    aggregate: 'sum',
-    fromMs: at,
-    toMs: at + 1000,
-    bucketMs: 1000,
-  });
-  assert.deepEqual(series!.buckets, [{ startMs: at, value: 6 }]);
+  assert.deepEqual(await pleExitsAt(store, at), [{ startMs: at, value: 6 }]);
 });
 
 it('opens a database that exists as a user without admin rights, and never asks to create it', async () => {
@@ -81,15 +86,7 @@ it('opens a database that exists as a user without admin rights, and never asks 
     await store.write([
       { measurement: 'vcpu', tags: { node: 'n' }, fields: { pleExits: 7 }, timestampMs: at },
     ]);
-    const [series] = await store.query({
-      measurement: 'vcpu',
-      field: 'pleExits',
-      aggregate: 'sum',
-      fromMs: at,
-      toMs: at + 1000,
-      bucketMs: 1000,
-    });
-    assert.deepEqual(series!.buckets, [{ startMs: at, value: 7 }]);
+    assert.deepEqual(await pleExitsAt(store, at), [{ startMs: at, value: 7 }]);
     // The same user may not create a database: a store for a missing one says so, naming the server,
     // and a URL with credentials in it is never printed.
     const missing = new InfluxStore({

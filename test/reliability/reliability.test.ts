@@ -10,7 +10,7 @@ import { CoordinationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { Kafka, logLevel } from 'kafkajs';
 import { withInfluxDown, withKafkaDown } from '../../deploy/dev/services';
 import { KafkaBus } from '../../src/adapters/bus/kafka-bus';
-import { LeaseLeader } from '../../src/adapters/kubernetes/lease-leader';
+import { LeaseLeader, microTime } from '../../src/adapters/kubernetes/lease-leader';
 import { SlackAlerter } from '../../src/adapters/slack/slack-alerter';
 import { webhookPost } from '../../src/adapters/slack/webhook-post';
 import { InfluxStore } from '../../src/adapters/store/influx-store';
@@ -172,9 +172,6 @@ async function finish(
   rows.push(row);
   return row;
 }
-
-/** A Lease time as the API server takes it (six fractional digits). */
-const microTime = () => new Date().toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 
 const encode = (s: NodeSample) => ({ key: s.node, value: codecs.sample.encode(s) });
 const run = () => randomUUID().slice(0, 6);
@@ -476,7 +473,7 @@ describe('reliability on real Kafka, InfluxDB and Slack stand-in: faults survive
         namespace: 'spinwise-lease',
         body: {
           ...lease,
-          spec: { ...lease.spec, holderIdentity: 'intruder', renewTime: microTime() as never },
+          spec: { ...lease.spec, holderIdentity: 'intruder', renewTime: microTime(Date.now()) },
         },
       });
       const taken = Date.now();

@@ -1,26 +1,16 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { ensureHelm } from '../../deploy/dev/test-tools';
 
 export const CHART = join(__dirname, '..', '..', '..', 'charts', 'spinwise');
 export const VALUES_EXAMPLE = join(__dirname, '..', '..', '..', 'deploy', 'values-example.yaml');
 
-/** The real helm: SPINWISE_HELM (npm test builds it when missing), on PATH, or where `go install` puts it. */
-function helmBinary(): string {
-  const candidates = [
-    process.env.SPINWISE_HELM,
-    'helm',
-    join(process.env.GOPATH ?? join(homedir(), 'go'), 'bin', 'helm'),
-  ];
-  for (const c of candidates) if (c && spawnSync(c, ['version', '--short']).status === 0) return c;
-  throw new Error('helm not found: run the tests with `npm test`, which builds it when missing');
-}
-
 let path: string | null = null;
 export function helm(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  path ??= helmBinary();
+  // The one npm test found or built (SPINWISE_HELM), else the same lookup it uses.
+  path ??= ensureHelm();
   return spawnSync(path, args, { encoding: 'utf8' });
 }
 

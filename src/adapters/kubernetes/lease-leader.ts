@@ -16,6 +16,16 @@ export interface LeaseOptions {
  * the lease if it is free or expired, renew it while leading, and rely on resourceVersion for
  * optimistic concurrency (two replicas never both win an update).
  */
+/**
+ * A Lease's times are MicroTime: the API server parses exactly six fractional digits and answers
+ * 400 to JavaScript's three (`…:05.092Z`). client-node passes a value of its unmapped V1MicroTime
+ * type through untouched, so the string goes out as written. (A stand-in API server accepted the
+ * three digits; the real one is what found this.)
+ */
+export function microTime(ms: number): Date {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
+}
+
 export class LeaseLeader {
   private readonly api: CoordinationV1Api;
   private timer: NodeJS.Timeout | null = null;
@@ -49,16 +59,6 @@ export class LeaseLeader {
     return (this.options.now ?? Date.now)();
   }
 
-  /**
-   * A Lease's times are MicroTime: the API server parses exactly six fractional digits and answers
-   * 400 to JavaScript's three (`…:05.092Z`). client-node passes a value of its unmapped V1MicroTime
-   * type through untouched, so the string goes out as written. (A stand-in API server accepted
-   * the three digits; the real one is what found this.)
-   */
-  private microTime(): Date {
-    return new Date(this.nowMs()).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z') as unknown as Date;
-  }
-
   async tryAcquireOrRenew(): Promise<boolean> {
     if (this.stopped) return (this.leading = false);
     const { namespace, identity } = this.options;
@@ -66,8 +66,9 @@ export class LeaseLeader {
     const spec = (lease?: V1Lease) => ({
       holderIdentity: identity,
       leaseDurationSeconds: duration,
-      acquireTime: lease?.spec?.holderIdentity === identity ? lease.spec.acquireTime : this.microTime(),
-      renewTime: this.microTime(),
+      acquireTime:
+        lease?.spec?.holderIdentity === identity ? lease.spec.acquireTime : microTime(this.nowMs()),
+      renewTime: microTime(this.nowMs()),
       leaseTransitions:
         (lease?.spec?.leaseTransitions ?? 0) + (lease?.spec?.holderIdentity === identity || !lease ? 0 : 1),
     });
