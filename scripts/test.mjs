@@ -49,7 +49,11 @@ try {
   process.stderr.write(`kafka ${services.brokersOf(state)}, influxdb ${services.influxUrlOf(state)}\n`);
   if (state.kube) process.stderr.write(`${services.kubeDescription(state.kube)}\n`);
   process.stderr.write(`\n== tests (${files.length} files)\n`);
-  status = run('node', ['--enable-source-maps', '--test', '--test-concurrency=1', ...files], {
+  // SPINWISE_TEST_NAME: only the tests whose name matches (node --test-name-pattern).
+  const pattern = process.env.SPINWISE_TEST_NAME
+    ? [`--test-name-pattern=${process.env.SPINWISE_TEST_NAME}`]
+    : [];
+  status = run('node', ['--enable-source-maps', '--test', '--test-concurrency=1', ...pattern, ...files], {
     ...process.env,
     ...toolEnv,
     SPINWISE_TEST_SERVICES: stateFile,

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
+import { DeadLetterBatch } from '../adapters/bus/dead-letter-batch';
 import { deadLetterOf, routeInvalidToDeadLetter } from '../adapters/bus/dead-letter-router';
 import type {
   BusMessage,
   BusConsumer,
+  ConsumerHealth,
   BusProducer,
   CommitPosition,
   MessageBus,
   OutgoingMessage,
 } from '../adapters/bus/message-bus';
-import type { TimeSeriesStore } from '../adapters/store/time-series-store';
+import type { Point, TimeSeriesStore } from '../adapters/store/time-series-store';
 import {
   codecs,
   defaultTopicSpecs,
@@ -34,6 +36,8 @@ import { analysisPoints, samplePoints } from './store-points';
 import { GroupSend } from './group-send';
 import { PointBuffer } from './point-buffer';
 import { decodeMarks, encodeMarks, nodeKey } from './resume-marks';
+import { SeriesCap } from './series-cap';
+import { throttledLog } from './throttled-log';
 
 export interface AdvisorOptions {
   /** The rolling window per node (default 5 minutes). */
@@ -75,6 +79,8 @@ export interface AdvisorOptions {
   maxNodes?: number;
   /** A node silent this long, with nothing left to analyse, is forgotten (default 1 h). */
   evictIdleMs?: number;
+  /** Most distinct store series one node writes in a day (default 20,000); beyond, new ones are not written. */
+  maxSeriesPerNode?: number;
 }
 
 /** Samples of a node whose inventory has not arrived: they hold the commit, in arrival order. */
@@ -104,6 +110,7 @@ interface NodeState {
   series: number;
   /** Offset of the newest sample the last published analysis covered. */
   analysedOffset: bigint;
+  storeSeries: SeriesCap;
   /** Offset of the newest fresh sample. */
   freshToOffset: bigint;
   lastSampleWallMs: number;
@@ -155,6 +162,8 @@ export interface AdvisorMetrics {
   refusedClock: number;
   refusedNoInventory: number;
   refusedNodeCap: number;
+  /** Points not written: their node reached its series cap. */
+  pointsRefusedSeriesCap: number;
   seriesRestarts: number;
   nodesEvicted: number;
 }
@@ -174,8 +183,9 @@ export class AdvisorCore {
   private readonly orphans = new Map<string, Orphans>();
   /** Every node admitted and not forgotten (tracked or waiting): what `maxNodes` caps. */
   private readonly known = new Set<string>();
-  private deadLetters: BusProducer | null = null;
-  private lastCapLogMs = 0;
+  private deadLetters: DeadLetterBatch | null = null;
+  private readonly capLog: (line: string) => void;
+  private readonly seriesLog: (line: string) => void;
   /** Per samples partition: the next offset after what was handled, and what was committed. */
   private readonly handledNext = new Map<number, bigint>();
   private readonly committed = new Map<number, { offset: bigint; metadata: string }>();
@@ -228,6 +238,7 @@ export class AdvisorCore {
     refusedClock: 0,
     refusedNoInventory: 0,
     refusedNodeCap: 0,
+    pointsRefusedSeriesCap: 0,
     seriesRestarts: 0,
     nodesEvicted: 0,
   };
@@ -237,9 +248,13 @@ export class AdvisorCore {
     private readonly store: TimeSeriesStore,
     private readonly options: AdvisorOptions = {},
   ) {
+    const log = options.log ?? (() => undefined);
+    const storeLog = throttledLog(log, 30_000);
+    this.capLog = throttledLog(log, 60_000);
+    this.seriesLog = throttledLog(log, 60_000);
     this.points = new PointBuffer(store, (err) => {
       this.metrics.storeWriteFailures++;
-      options.log?.(`advisor: store write failed (kept for retry): ${err.message}`);
+      storeLog(`advisor: store write failed (kept for retry): ${err.message}`);
     });
   }
 
@@ -257,13 +272,7 @@ export class AdvisorCore {
     await this.bus.ensureTopics(defaultTopicSpecs());
     await this.store.open();
     this.producer = this.bus.producer();
-    const deadLetters: BusProducer = {
-      send: async (topic, messages) => {
-        this.metrics.deadLettered += messages.length;
-        await this.producer!.send(topic, messages);
-      },
-      close: async () => undefined,
-    };
+    const deadLetters = new DeadLetterBatch(this.producer, (n) => (this.metrics.deadLettered += n));
     this.deadLetters = deadLetters;
     // Every replica keeps every node's inventory (a compacted topic: one message per node), read
     // outside the shared group so that a node's samples and inventory never land on different replicas.
@@ -271,6 +280,7 @@ export class AdvisorCore {
       groupId: `spinwise-advisor-inventory-${randomUUID()}`,
       topics: [TOPICS.inventory],
       fromBeginning: true,
+      afterBatch: () => deadLetters.flush(),
     });
     await this.inventory.start(
       routeInvalidToDeadLetter(codecs.inventory, deadLetters, async (i) => {
@@ -286,6 +296,7 @@ export class AdvisorCore {
       holdCommits: true,
       // While one partition waits for its analysis to be published and committed, others go on.
       concurrentPartitions: 4,
+      afterBatch: () => deadLetters.flush(),
     });
     const ingest = routeInvalidToDeadLetter(codecs.sample, deadLetters, (s, m) => this.admit(s, m));
     await this.samples.start(async (m) => {
@@ -316,12 +327,9 @@ export class AdvisorCore {
     // Counted synchronously: samples of several partitions are admitted concurrently.
     if (!this.known.has(node) && this.known.size >= this.maxNodes) {
       this.metrics.refusedNodeCap++;
-      if (nowMs - this.lastCapLogMs > 60_000) {
-        this.lastCapLogMs = nowMs;
-        this.options.log?.(
-          `advisor: tracking ${this.maxNodes} nodes already (the cap); samples of new nodes are dead-lettered`,
-        );
-      }
+      this.capLog(
+        `advisor: tracking ${this.maxNodes} nodes already (the cap); samples of new nodes are dead-lettered`,
+      );
       return this.refuse([message], `node: ${node} is beyond the ${this.maxNodes} nodes this advisor tracks`);
     }
     this.known.add(node);
@@ -350,10 +358,7 @@ export class AdvisorCore {
   }
 
   private async refuse(messages: BusMessage[], reason: string): Promise<void> {
-    await this.deadLetters!.send(
-      TOPICS.deadLetter,
-      messages.map((m) => deadLetterOf(m, reason)),
-    );
+    for (const m of messages) await this.deadLetters!.add(deadLetterOf(m, reason));
   }
 
   /** The node's inventory is here: its parked samples go in, in order, then the next ones directly. */
@@ -406,6 +411,7 @@ export class AdvisorCore {
         freshSeqs: [],
         series: 0,
         analysedOffset: -1n,
+        storeSeries: new SeriesCap(this.options.maxSeriesPerNode ?? 20_000, Date.now()),
         freshToOffset: -1n,
         lastSampleWallMs: Date.now(),
         firstSampleMs: sample.timestampMs,
@@ -443,7 +449,19 @@ export class AdvisorCore {
     s.freshSeqs.push(sample.seq);
     s.heldFromOffset ??= offset;
     if (offset > s.freshToOffset) s.freshToOffset = offset;
-    this.points.add(samplePoints(sample));
+    this.bufferPoints(s, sample.node, samplePoints(sample));
+  }
+
+  /** Into the store's buffer, within the node's series cap. */
+  private bufferPoints(s: NodeState, node: string, points: Point[]): void {
+    const { kept, refused } = s.storeSeries.filter(points, Date.now());
+    if (refused > 0) {
+      this.metrics.pointsRefusedSeriesCap += refused;
+      this.seriesLog(
+        `advisor: node ${node} reached its cap of ${this.options.maxSeriesPerNode ?? 20_000} store series; points of new series are not written`,
+      );
+    }
+    this.points.add(kept);
   }
 
   /**
@@ -521,7 +539,7 @@ export class AdvisorCore {
     this.metrics.lastAnalysisMs = ms;
     this.metrics.analysisMsTotal += ms;
     this.metrics.lastDelayMs = Date.now() - window.closedAtWallMs;
-    this.points.add(analysisPoints(analysis));
+    this.bufferPoints(s, node, analysisPoints(analysis));
     for (const alert of s.alerts.observe(analysis)) {
       if (alert.transition === 'raised') this.metrics.alertsRaised++;
       this.alertHistory.push(alert);
@@ -714,9 +732,14 @@ export class AdvisorCore {
       if (last && last.offset === watermark && last.metadata === metadata) continue;
       this.metrics.resumeMarksDropped += dropped;
       positions.push({ topic: TOPICS.samples, partition, offset: watermark.toString(), metadata });
-      this.committed.set(partition, { offset: watermark, metadata });
     }
-    if (positions.length > 0) await this.samples!.commit(positions);
+    if (positions.length === 0) return;
+    // The refusals among the messages below the watermarks are durable before their offsets are.
+    await this.deadLetters!.flush();
+    await this.samples!.commit(positions);
+    // Only now: a failed commit is tried again even if the watermark does not move.
+    for (const p of positions)
+      this.committed.set(p.partition, { offset: BigInt(p.offset), metadata: p.metadata ?? '' });
   }
 
   /** Every node this replica knows, with what an operator scans a fleet by (see `NodeSummary`). */
@@ -785,6 +808,11 @@ export class AdvisorCore {
     };
   }
 
+  /** The samples consumer's health, or null before start. */
+  consumerHealth(): ConsumerHealth | null {
+    return this.samples?.health() ?? null;
+  }
+
   /**
    * Ready to take traffic and partitions: started, in the consumer group and fetching, committing,
    * and the store keeping up (failing writes are buffered; failing with the buffer full is not ready).
@@ -794,7 +822,7 @@ export class AdvisorCore {
     const reasons: string[] = [];
     if (!this.ready || !this.samples) return { ready: false, reasons: ['not started (or stopping)'] };
     const h = this.samples.health();
-    if (h.crashed) reasons.push(`the Kafka consumer crashed: ${h.crashed}`);
+    if (h.crashed) reasons.push(`the Kafka consumer crashed (being replaced): ${h.crashed}`);
     else if (!h.member) reasons.push('not a member of the consumer group (joining or rebalancing)');
     if (h.lastFetchWallMs === null || nowMs - h.lastFetchWallMs > 30_000)
       reasons.push(

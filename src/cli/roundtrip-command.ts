@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { EmbeddedBus } from '../adapters/bus/embedded-bus';
+import { DeadLetterBatch } from '../adapters/bus/dead-letter-batch';
 import { routeInvalidToDeadLetter } from '../adapters/bus/dead-letter-router';
 import { EmbeddedStore } from '../adapters/store/embedded-store';
 import { codecs, defaultTopicSpecs, TOPICS, type NodeSample } from '../telemetry';
@@ -39,9 +40,15 @@ async function run(io: CliIo): Promise<void> {
     missing: [{ signal: 'kvmStats', reason: 'roundtrip: no KVM on this path' }],
   };
   const done = new Promise<NodeSample>((resolve) => {
-    const consumer = bus.consumer({ groupId: 'roundtrip', topics: [TOPICS.samples], fromBeginning: true });
+    const deadLetters = new DeadLetterBatch(producer);
+    const consumer = bus.consumer({
+      groupId: 'roundtrip',
+      topics: [TOPICS.samples],
+      fromBeginning: true,
+      afterBatch: () => deadLetters.flush(),
+    });
     void consumer.start(
-      routeInvalidToDeadLetter(codecs.sample, producer, async (s) => {
+      routeInvalidToDeadLetter(codecs.sample, deadLetters, async (s) => {
         await store.write(
           s.vcpus.map((v) => ({
             measurement: 'vcpu',

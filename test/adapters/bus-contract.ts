@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { BusConsumer, BusMessage, MessageBus } from '../../src/adapters/bus/message-bus';
+import { DeadLetterBatch } from '../../src/adapters/bus/dead-letter-batch';
 import { routeInvalidToDeadLetter } from '../../src/adapters/bus/dead-letter-router';
 import { partitionForKey } from '../../src/adapters/bus/murmur2-partitioner';
 import { codecs, TOPICS, type DeadLetter, type NodeSample } from '../../src/telemetry';
@@ -216,9 +217,15 @@ export function busContract(label: string, makeBus: () => MessageBus): void {
       );
 
       const accepted: NodeSample[] = [];
-      const consumer = bus.consumer({ groupId: `g-${randomUUID()}`, topics: [t.name], fromBeginning: true });
+      const deadLetters = new DeadLetterBatch(producer);
+      const consumer = bus.consumer({
+        groupId: `g-${randomUUID()}`,
+        topics: [t.name],
+        fromBeginning: true,
+        afterBatch: () => deadLetters.flush(),
+      });
       await consumer.start(
-        routeInvalidToDeadLetter(codecs.sample, producer, async (sample) => {
+        routeInvalidToDeadLetter(codecs.sample, deadLetters, async (sample) => {
           accepted.push(sample);
         }),
       );

@@ -108,6 +108,18 @@ describe('advisor ingest: hostile and broken input', () => {
     assert.match(dead.join('\n'), /cap-c is beyond the 2 nodes this advisor tracks/);
   });
 
+  it('caps the store series a node writes, with a metric, and still analyses it', async () => {
+    const baseMs = Date.now() - 600_000;
+    // A producer renaming its VM at every sample: each sample a new series.
+    const messages = Array.from({ length: 12 }, (_, seq) => {
+      const s = sample('renamer', seq, baseMs);
+      return encode({ ...s, vcpus: s.vcpus.map((v) => ({ ...v, vm: `vm-${seq}` })) });
+    });
+    const { core, fresh } = await ingest(['renamer'], messages, { maxSeriesPerNode: 4 });
+    assert.ok(core.metrics.pointsRefusedSeriesCap >= 8, `${core.metrics.pointsRefusedSeriesCap} refused`);
+    assert.equal(fresh.get('renamer')?.length, 12, 'every sample analysed all the same');
+  });
+
   it('nothing valid is lost and nothing counted twice, whatever duplicates, replays, reorderings and garbage surround it', async () => {
     const baseMs = Date.now() - 3_600_000;
     const nodes = ['kvm-a', 'kvm-b'];

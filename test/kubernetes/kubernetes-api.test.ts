@@ -91,8 +91,8 @@ describe(`Kubernetes integration against a real kube-apiserver`, () => {
     await createVmi(kc, vmi('default', 'web-1', 'kvm-1', { cores: 4, dedicatedCpuPlacement: true }));
   });
   after(async () => {
-    // A watch the restart test relisted can reconnect after ClusterWatch.stop() (seen once, an
-    // open socket to the API server after every test passed): end the file all the same.
+    // Backstop: a watch the restart test relisted once reopened after ClusterWatch.stop() (now
+    // waited out in stop()); should any socket still outlive the tests, end the file all the same.
     setTimeout(() => process.exit(), 10_000).unref();
     // The control plane outlives this file: leave it as found for the next test file.
     for (const n of ['kvm-1', 'kvm-2']) await core.deleteNode({ name: n }).catch(() => undefined);

@@ -37,6 +37,8 @@ interface Row {
   lost: number;
   duplicatesAnalysed: number;
   recoveryMs: number | null;
+  /** Messages handled per second from the first send (hostile input: dead letters go out in batches). */
+  handledPerS: number | null;
   rssBeforeMb: number;
   rssAfterMb: number;
 }
@@ -51,6 +53,7 @@ const COLUMNS: (keyof Row)[] = [
   'lost',
   'duplicatesAnalysed',
   'recoveryMs',
+  'handledPerS',
   'rssBeforeMb',
   'rssAfterMb',
 ];
@@ -138,7 +141,7 @@ async function finish(
   adv: Advisor,
   name: string,
   valid: { node: string; count: number; baseMs: number }[],
-  extra: Pick<Row, 'sent' | 'invalid' | 'recoveryMs' | 'rssBeforeMb'>,
+  extra: Pick<Row, 'sent' | 'invalid' | 'recoveryMs' | 'rssBeforeMb'> & Partial<Pick<Row, 'handledPerS'>>,
 ): Promise<Row> {
   await waitFor('every message handled', () => adv.core.metrics.messagesHandled >= extra.sent, 120_000);
   while ((await adv.core.analyseNow()).analysed.length > 0);
@@ -161,6 +164,7 @@ async function finish(
   running.delete(adv);
   const row: Row = {
     case: name,
+    handledPerS: null,
     ...extra,
     deadLettered,
     validStored: stored,
@@ -200,40 +204,65 @@ describe('reliability on real Kafka, InfluxDB and Slack stand-in: faults survive
   });
 
   it('hostile input: duplicates, replays, reorderings, garbage and forged samples around valid ones', async () => {
-    const nodes = Array.from({ length: 4 }, (_, i) => `fuzz-${run()}-${i}`);
+    const nodes = Array.from({ length: 16 }, (_, i) => `fuzz-${run()}-${i}`);
     const adv = await startAdvisor(nodes);
     const rssBeforeMb = rssMb();
     const baseMs = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000;
-    const COUNT = 40;
+    const COUNT = 60;
     let seed = 7;
     const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
     const out: { key: string; value: Buffer }[] = [];
     let invalid = 0;
+    // One buffer, sent many times: the process's memory is the advisor's, not the test's copies.
+    const huge = Buffer.from(
+      JSON.stringify({
+        ...tinySample(nodes[0]!, 0, baseMs),
+        vcpus: Array.from({ length: 20_000 }, (_, i) => ({
+          ...tinySample(nodes[0]!, 0, baseMs).vcpus[0]!,
+          vcpu: i,
+        })),
+      }),
+    );
+    /** Every way a message can be wrong that a broken or hostile producer has shown. */
+    const garbage = (s: NodeSample): Buffer => {
+      const json = codecs.sample.encode(s);
+      return pick([
+        () => Buffer.from('not json'),
+        () => json.subarray(0, Math.floor(rand() * json.length)),
+        () => Buffer.from(Array.from({ length: 64 }, () => Math.floor(rand() * 256))),
+        () => Buffer.from(JSON.stringify({ ...s, seq: -1 })),
+        () => Buffer.from(JSON.stringify({ ...s, schema: 'spinwise.sample.v0' })),
+        () => Buffer.from(JSON.stringify({ ...s, node: '' })),
+        () => Buffer.from(JSON.stringify({ ...s, timestampMs: '2026-01-01' })),
+        () => Buffer.from(JSON.stringify({ ...s, vcpus: [{ ...s.vcpus[0], pleExits: -4 }] })),
+        () => huge,
+        () => codecs.sample.encode({ ...s, timestampMs: Date.parse('2100-01-01T00:00:00Z') }),
+        () => codecs.sample.encode({ ...s, timestampMs: Date.parse('2001-01-01T00:00:00Z') }),
+      ])();
+    };
     for (let seq = 0; seq < COUNT; seq++)
       for (const node of nodes) {
         const s = tinySample(node, seq, baseMs);
         out.push(encode(s));
         if (rand() < 0.3) out.push(encode(s)); // duplicate
         if (rand() < 0.1 && seq > 3) out.push(encode(tinySample(node, seq - 3, baseMs))); // replay
-        if (rand() < 0.15) {
+        for (let g = 0; rand() < 0.75 && g < 8; g++) {
           invalid++;
-          const bad = [
-            Buffer.from('not json'),
-            Buffer.from(JSON.stringify({ ...s, seq: -1 })),
-            Buffer.from(JSON.stringify({ ...s, vcpus: Array.from({ length: 20_000 }, () => s.vcpus[0]) })),
-            codecs.sample.encode({ ...s, timestampMs: Date.parse('2100-01-01T00:00:00Z') }),
-          ][Math.floor(rand() * 4)]!;
-          out.push({ key: node, value: bad });
+          out.push({ key: node, value: garbage(s) });
         }
       }
     // Local reordering: swap neighbours now and then.
     for (let i = 1; i < out.length; i++) if (rand() < 0.2) [out[i - 1], out[i]] = [out[i]!, out[i - 1]!];
-    for (let i = 0; i < out.length; i += 50) await adv.producer.send(TOPICS.samples, out.slice(i, i + 50));
+    const sentAt = Date.now();
+    for (let i = 0; i < out.length; i += 200) await adv.producer.send(TOPICS.samples, out.slice(i, i + 200));
+    await waitFor('every message handled', () => adv.core.metrics.messagesHandled >= out.length, 120_000);
+    const handledPerS = Math.round(out.length / ((Date.now() - sentAt) / 1000));
     const row = await finish(
       adv,
       'hostile input',
       nodes.map((node) => ({ node, count: COUNT, baseMs })),
-      { sent: out.length, invalid, recoveryMs: null, rssBeforeMb },
+      { sent: out.length, invalid, recoveryMs: null, rssBeforeMb, handledPerS },
     );
     assert.equal(row.deadLettered, invalid, 'exactly the invalid ones dead-lettered');
     assert.equal(row.lost, 0);
@@ -377,6 +406,7 @@ describe('reliability on real Kafka, InfluxDB and Slack stand-in: faults survive
         nodes.length * 18 -
         nodes.reduce((a2, n) => a2 + new Set((fresh.get(n) ?? []).filter((s) => s < 18)).size, 0),
       duplicatesAnalysed: duplicates,
+      handledPerS: null,
       recoveryMs,
       rssBeforeMb,
       rssAfterMb: rssMb(),
@@ -434,6 +464,7 @@ describe('reliability on real Kafka, InfluxDB and Slack stand-in: faults survive
       validAnalysed: NaN,
       lost: 3 - received.length,
       duplicatesAnalysed: 0,
+      handledPerS: null,
       recoveryMs,
       rssBeforeMb,
       rssAfterMb: rssMb(),
@@ -492,6 +523,7 @@ describe('reliability on real Kafka, InfluxDB and Slack stand-in: faults survive
         validAnalysed: NaN,
         lost: 0,
         duplicatesAnalysed: 0,
+        handledPerS: null,
         recoveryMs,
         rssBeforeMb,
         rssAfterMb: rssMb(),

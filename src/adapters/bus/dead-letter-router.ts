@@ -1,5 +1,6 @@
-import { codecs, TOPICS, ValidationError, type Codec } from '../../telemetry';
-import type { BusMessage, BusProducer, MessageHandler, OutgoingMessage } from './message-bus';
+import { codecs, ValidationError, type Codec } from '../../telemetry';
+import type { DeadLetterBatch } from './dead-letter-batch';
+import type { BusMessage, MessageHandler, OutgoingMessage } from './message-bus';
 
 /** A message for spinwise.deadletter.v1: where it came from, why it was refused, its original bytes. */
 export function deadLetterOf(
@@ -23,11 +24,12 @@ export function deadLetterOf(
 
 /**
  * Wraps a typed handler: a message that fails validation goes to spinwise.deadletter.v1 with the
- * reason and its original bytes, and the consumer moves on. Nothing invalid reaches `handle`.
+ * reason and its original bytes (sent with the batch's others: flush `deadLetters` in the consumer's
+ * `afterBatch`), and the consumer moves on. Nothing invalid reaches `handle`.
  */
 export function routeInvalidToDeadLetter<T>(
   codec: Codec<T>,
-  deadLetters: BusProducer,
+  deadLetters: DeadLetterBatch,
   handle: (value: T, message: BusMessage) => Promise<void>,
 ): MessageHandler {
   return async (message) => {
@@ -36,7 +38,7 @@ export function routeInvalidToDeadLetter<T>(
       value = codec.decode(message.value);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
-      await deadLetters.send(TOPICS.deadLetter, [deadLetterOf(message, err.message)]);
+      await deadLetters.add(deadLetterOf(message, err.message));
       return;
     }
     await handle(value, message);

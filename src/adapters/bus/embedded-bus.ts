@@ -21,6 +21,7 @@ interface Member {
   id: number;
   topics: string[];
   handler: MessageHandler;
+  afterBatch: ConsumerOptions['afterBatch'];
   owned: Set<string>;
   holdCommits: boolean;
   inFlight: number;
@@ -112,6 +113,7 @@ class Group {
       owner.inFlight++;
       try {
         await owner.handler(message);
+        await owner.afterBatch?.();
         // A rebalance during the handler moved the position back to the commit: keep it there.
         if (this.owner(tp) === owner) {
           this.position.set(tp, offset + 1);
@@ -198,6 +200,7 @@ export class EmbeddedBus implements MessageBus {
           id: this.nextMemberId++,
           topics: options.topics,
           handler,
+          afterBatch: options.afterBatch,
           owned: new Set(),
           holdCommits: options.holdCommits ?? false,
           inFlight: 0,
@@ -226,6 +229,7 @@ export class EmbeddedBus implements MessageBus {
       health: () => ({
         member: member !== undefined,
         crashed: null,
+        replaced: 0,
         lastFetchWallMs: member ? Date.now() : null,
       }),
       committedMetadata: async (topic) =>

@@ -20,6 +20,9 @@ import type {
   TopicPartitions,
 } from './message-bus';
 
+/** Wait before replacing a consumer that kafkajs will not restart. */
+const REPLACE_AFTER_MS = 2_000;
+
 export interface KafkaBusOptions {
   brokers: string[];
   clientId?: string;
@@ -102,75 +105,104 @@ export class KafkaBus implements MessageBus {
   }
 
   consumer(options: ConsumerOptions): BusConsumer {
-    const consumer: Consumer = this.kafka.consumer({
-      groupId: options.groupId,
-      sessionTimeout: 10_000,
-      heartbeatInterval: 1_000,
-      maxWaitTimeInMs: 500,
-      allowAutoTopicCreation: false,
-    });
     let assigned: TopicPartitions = {};
-    const health: ConsumerHealth = { member: false, crashed: null, lastFetchWallMs: null };
-    consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      assigned = event.payload.memberAssignment;
-      health.member = true;
-    });
-    consumer.on(consumer.events.REBALANCING, () => (health.member = false));
-    consumer.on(consumer.events.STOP, () => (health.member = false));
-    consumer.on(consumer.events.FETCH, () => (health.lastFetchWallMs = Date.now()));
-    // kafkajs restarts a consumer after a retriable crash; one it does not restart is dead.
-    consumer.on(consumer.events.CRASH, (event) => {
-      health.member = false;
-      if (!event.payload.restart) health.crashed = event.payload.error.message;
-    });
-    const handle = {
-      start: async (handler: MessageHandler) => {
-        const joined = new Promise<void>((resolve) =>
-          consumer.on(consumer.events.GROUP_JOIN, () => resolve()),
-        );
-        await consumer.connect();
-        await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
-        await consumer.run({
-          autoCommit: false,
-          partitionsConsumedConcurrently: options.concurrentPartitions ?? 1,
-          eachBatchAutoResolve: false,
-          eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-            let handled: string | undefined;
-            try {
-              for (const m of batch.messages) {
-                if (!isRunning() || isStale()) break;
-                // kafkajs heartbeats only when asked: keep the session alive through a long handler
-                // (a rebalance error here surfaces again at the heartbeat after the message).
-                const beating = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
-                await handler({
-                  topic: batch.topic,
-                  partition: batch.partition,
-                  offset: m.offset,
-                  key: m.key ? m.key.toString('utf8') : null,
-                  value: m.value ?? Buffer.alloc(0),
-                  timestampMs: Number(m.timestamp),
-                }).finally(() => clearInterval(beating));
-                resolveOffset(m.offset);
-                handled = m.offset;
-                await heartbeat();
-              }
-            } finally {
-              // Commit what was handled, even when a later message threw: it is not redelivered.
-              if (handled !== undefined && !options.holdCommits) {
-                await consumer.commitOffsets([
-                  {
-                    topic: batch.topic,
-                    partition: batch.partition,
-                    offset: (BigInt(handled) + 1n).toString(),
-                  },
-                ]);
-              }
+    const health: ConsumerHealth = { member: false, crashed: null, lastFetchWallMs: null, replaced: 0 };
+    let handler: MessageHandler | undefined;
+    let stopped = false;
+    let replacing: NodeJS.Timeout | undefined;
+
+    // kafkajs restarts a consumer itself only after a retriable crash; after any other (a group
+    // coordinator not found while the broker comes back, seen here) that consumer is dead for good
+    // (kafkajs issue #1445). Such a consumer is replaced by a new one in the same group.
+    const spawn = (): Consumer => {
+      const c = this.kafka.consumer({
+        groupId: options.groupId,
+        sessionTimeout: 10_000,
+        heartbeatInterval: 1_000,
+        maxWaitTimeInMs: 500,
+        allowAutoTopicCreation: false,
+      });
+      c.on(c.events.GROUP_JOIN, (event) => {
+        assigned = event.payload.memberAssignment;
+        health.member = true;
+        health.crashed = null;
+      });
+      c.on(c.events.REBALANCING, () => (health.member = false));
+      c.on(c.events.STOP, () => (health.member = false));
+      c.on(c.events.FETCH, () => (health.lastFetchWallMs = Date.now()));
+      c.on(c.events.CRASH, (event) => {
+        health.member = false;
+        if (event.payload.restart || stopped) return;
+        health.crashed = event.payload.error.message;
+        replacing = setTimeout(() => void replace(c), REPLACE_AFTER_MS);
+      });
+      return c;
+    };
+
+    const run = async (c: Consumer, onMessage: MessageHandler) => {
+      await c.connect();
+      await c.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning });
+      await c.run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: options.concurrentPartitions ?? 1,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+          let handled: string | undefined;
+          try {
+            for (const m of batch.messages) {
+              if (!isRunning() || isStale()) break;
+              // kafkajs heartbeats only when asked: keep the session alive through a long handler
+              // (a rebalance error here surfaces again at the heartbeat after the message).
+              const beating = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+              await onMessage({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: m.offset,
+                key: m.key ? m.key.toString('utf8') : null,
+                value: m.value ?? Buffer.alloc(0),
+                timestampMs: Number(m.timestamp),
+              }).finally(() => clearInterval(beating));
+              resolveOffset(m.offset);
+              handled = m.offset;
+              await heartbeat();
             }
-          },
-        });
+          } finally {
+            await options.afterBatch?.();
+            // Commit what was handled, even when a later message threw: it is not redelivered.
+            if (handled !== undefined && !options.holdCommits) {
+              await c.commitOffsets([
+                { topic: batch.topic, partition: batch.partition, offset: (BigInt(handled) + 1n).toString() },
+              ]);
+            }
+          }
+        },
+      });
+    };
+
+    let consumer = spawn();
+    const replace = async (dead: Consumer) => {
+      if (stopped || dead !== consumer || !handler) return;
+      await dead.disconnect().catch(() => undefined);
+      consumer = spawn();
+      health.replaced++;
+      // A failure to start again is another crash or a refused connect: try again later.
+      await run(consumer, handler).catch(() => {
+        const next = consumer;
+        if (!stopped) replacing = setTimeout(() => void replace(next), REPLACE_AFTER_MS);
+      });
+    };
+
+    const handle = {
+      start: async (onMessage: MessageHandler) => {
+        handler = onMessage;
+        const first = consumer;
+        const joined = new Promise<void>((resolve) => first.on(first.events.GROUP_JOIN, () => resolve()));
+        await run(first, onMessage);
         await joined;
       },
       stop: async () => {
+        stopped = true;
+        clearTimeout(replacing);
         this.open.delete(closer);
         await consumer.disconnect();
       },

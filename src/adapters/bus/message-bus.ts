@@ -40,6 +40,12 @@ export interface ConsumerOptions {
    * Order within a partition is kept either way.
    */
   concurrentPartitions?: number;
+  /**
+   * Awaited after the handler took a fetched batch and before its offsets are committed (the
+   * embedded bus's batch is one message): where effects gathered over a batch are made durable.
+   * A throw fails the batch, which is delivered again.
+   */
+  afterBatch?: () => Promise<void>;
 }
 
 /** "The next message to read from this partition is `offset`", with what its next owner should know. */
@@ -78,8 +84,10 @@ export interface BusConsumer {
 export interface ConsumerHealth {
   /** In the group with an assignment (false while rebalancing, after a crash or a stop). */
   member: boolean;
-  /** Why the consumer stopped for good, if it did. */
+  /** Why the consumer last crashed for good, until a replacement joins the group. */
   crashed: string | null;
+  /** Consumers replaced after such a crash. */
+  replaced: number;
   /** Wall time of the last fetch from the broker (with or without messages). */
   lastFetchWallMs: number | null;
 }

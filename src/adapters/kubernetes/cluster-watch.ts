@@ -65,6 +65,8 @@ export function toClusterVmi(v: VmiObject): ClusterVmi {
  */
 export class ClusterWatch {
   private readonly stops: (() => Promise<void>)[] = [];
+  /** Relists under way: an informer's start() ignores a stop() made while it lists. */
+  private readonly restarting = new Set<Promise<void>>();
   private stopped = false;
   vmisAvailable = false;
 
@@ -109,7 +111,10 @@ export class ClusterWatch {
     if (this.stopped) return;
     this.log(`kubernetes: ${what} watch: ${String(err)}; relisting in 5 s`);
     setTimeout(() => {
-      if (!this.stopped) void informer.start().catch((e: Error) => this.relist(what, informer, e));
+      if (this.stopped) return;
+      const restart = informer.start().catch((e: Error) => this.relist(what, informer, e));
+      this.restarting.add(restart);
+      void restart.finally(() => this.restarting.delete(restart));
     }, 5_000).unref();
   }
 
@@ -136,6 +141,11 @@ export class ClusterWatch {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const stop of this.stops) await stop();
+    // client-node 1.x ListWatch.doneHandler does not look at `stopped` after its list returns: a
+    // relist in flight at stop() still opens its watch. Wait for it, then stop again to abort that.
+    if (this.restarting.size === 0) return;
+    await Promise.all(this.restarting);
     for (const stop of this.stops) await stop();
   }
 }

@@ -58,6 +58,12 @@ export function prometheusText(runtime: AdvisorRuntime): string {
       'counter',
       m.seriesRestarts,
     ],
+    [
+      'spinwise_points_refused_series_cap_total',
+      'Points not written: their node reached its cap of store series',
+      'counter',
+      m.pointsRefusedSeriesCap,
+    ],
     ['spinwise_nodes_evicted_total', 'Idle nodes forgotten', 'counter', m.nodesEvicted],
     ['spinwise_analyses_in_flight', 'Windows being modelled now', 'gauge', m.analysesInFlight],
     [
@@ -65,6 +71,12 @@ export function prometheusText(runtime: AdvisorRuntime): string {
       'Points dropped because the store failed with the buffer full',
       'counter',
       runtime.core.pointsDropped,
+    ],
+    [
+      'spinwise_kafka_consumers_replaced_total',
+      'Sample consumers replaced after a crash kafkajs does not restart',
+      'counter',
+      runtime.core.consumerHealth()?.replaced ?? 0,
     ],
     ['spinwise_ready', '1 when /readyz answers 200', 'gauge', runtime.core.readiness().ready ? 1 : 0],
     [
