@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { DeadLetterBatch } from '../adapters/bus/dead-letter-batch';
 import { deadLetterOf, routeInvalidToDeadLetter } from '../adapters/bus/dead-letter-router';
 import type {
@@ -13,6 +13,7 @@ import type {
 } from '../adapters/bus/message-bus';
 import type { Point, TimeSeriesStore } from '../adapters/store/time-series-store';
 import {
+  alertKey,
   codecs,
   defaultTopicSpecs,
   TOPICS,
@@ -20,15 +21,10 @@ import {
   type NodeInventory,
   type NodeSample,
 } from '../telemetry';
-import { AlertTracker, type ActiveAlert, type AlertEvent } from './alerts/alert-tracker';
-import { agentHealth, type AgentHealth, type NodeSummary } from './node-summary';
+import { AlertTracker, type AlertEvent } from './alerts/alert-tracker';
+import { agentHealth, nodeSummary, type NodeDetail, type NodeSummary } from './node-summary';
 import { ModelPool } from './model-pool/model-pool';
-import {
-  oversubscriptionOf,
-  prepareAnalysis,
-  wireAnalysis,
-  type NodeAnalysisResult,
-} from './domain/analyze-node';
+import { prepareAnalysis, wireAnalysis, type NodeAnalysisResult } from './domain/analyze-node';
 import { ModelCache, type ModelledNode } from './domain/model-cache';
 import type { FitHint } from './domain/calibrate';
 import { NodeWindow } from './domain/node-window';
@@ -64,6 +60,8 @@ export interface AdvisorOptions {
   ) => void;
   onAlert?: (alert: AlertEvent) => void;
   log?: (line: string) => void;
+  /** This replica's name on what it publishes (default: the host name, a pod's name in Kubernetes). */
+  replica?: string;
   /**
    * Samples older than this (default 24 h, the samples topic's retention) or ahead of this
    * replica's clock by more than `maxClockSkewMs` (default 2 min) are dead-lettered: one forged
@@ -168,8 +166,6 @@ export interface AdvisorMetrics {
   nodesEvicted: number;
 }
 
-const ALERT_HISTORY = 500;
-
 /**
  * The advisor's engine, free of Nest. Samples come through a consumer group (replicas share nodes
  * by partition); every replica reads all inventories. A node's samples are analysed once per epoch
@@ -191,7 +187,7 @@ export class AdvisorCore {
   private readonly committed = new Map<number, { offset: bigint; metadata: string }>();
   /** Per newly owned partition: the previous owner's marks, read once from the commit's metadata. */
   private readonly resumeMarks = new Map<number, Promise<Map<string, number>>>();
-  private readonly alertHistory: AlertEvent[] = [];
+  readonly replica: string;
   private readonly points: PointBuffer;
   private pool: ModelPool | null = null;
   private readonly cache = new ModelCache();
@@ -248,6 +244,7 @@ export class AdvisorCore {
     private readonly store: TimeSeriesStore,
     private readonly options: AdvisorOptions = {},
   ) {
+    this.replica = options.replica ?? hostname();
     const log = options.log ?? (() => undefined);
     const storeLog = throttledLog(log, 30_000);
     this.capLog = throttledLog(log, 60_000);
@@ -520,7 +517,20 @@ export class AdvisorCore {
     if (this.stopping) return;
     // A rebalance took the node away meanwhile: its new owner analyses these samples, not us.
     if (!this.owns(s.partition)) return void done();
-    const analysis: NodeAnalysis = { ...wireAnalysis(result), newFromSeq: window.freshFromSeq };
+    const newest = window.samples[window.samples.length - 1]!;
+    const analysis: NodeAnalysis = {
+      ...wireAnalysis(result),
+      newFromSeq: window.freshFromSeq,
+      replica: this.replica,
+      agent: {
+        lastSampleMs: newest.timestampMs,
+        intervalMs: newest.intervalMs,
+        gaps: s.window.gaps,
+        missing: newest.missing,
+        spoolBytes: newest.agent.spoolBytes,
+        droppedSamples: newest.agent.droppedSamples,
+      },
+    };
     await this.publish.add({ key: node, value: codecs.analysis.encode(analysis) });
     // Published: these samples need not be delivered again.
     s.hint = result.hint;
@@ -540,12 +550,22 @@ export class AdvisorCore {
     this.metrics.analysisMsTotal += ms;
     this.metrics.lastDelayMs = Date.now() - window.closedAtWallMs;
     this.bufferPoints(s, node, analysisPoints(analysis));
-    for (const alert of s.alerts.observe(analysis)) {
+    const alerts = s.alerts.observe(analysis);
+    for (const alert of alerts) {
       if (alert.transition === 'raised') this.metrics.alertsRaised++;
-      this.alertHistory.push(alert);
-      if (this.alertHistory.length > ALERT_HISTORY) this.alertHistory.shift();
       this.options.onAlert?.(alert);
     }
+    // Every replica's fleet view (and so its alert history) follows the transitions on their topic.
+    if (alerts.length > 0)
+      await this.producer!.send(
+        TOPICS.alerts,
+        alerts.map((a) => {
+          const message = { schema: 'spinwise.alert.v1' as const, ...a, replica: this.replica };
+          return { key: alertKey(message), value: codecs.alert.encode(message) };
+        }),
+      ).catch((err: Error) =>
+        this.options.log?.(`advisor: publishing alerts of ${node} failed: ${err.message}`),
+      );
     this.options.onAnalysis?.(analysis, {
       ms,
       cached: result.cached,
@@ -742,57 +762,20 @@ export class AdvisorCore {
       this.committed.set(p.partition, { offset: BigInt(p.offset), metadata: p.metadata ?? '' });
   }
 
-  /** Every node this replica knows, with what an operator scans a fleet by (see `NodeSummary`). */
-  nodeList(): NodeSummary[] {
+  /** The nodes this replica owns, with what an operator scans a fleet by (see `NodeSummary`). */
+  ownedNodes(): NodeSummary[] {
     const nowMs = Date.now();
-    return [...this.nodes]
-      .filter(([name]) => this.inventories.has(name))
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([name, s]) => {
-        const inventory = this.inventories.get(name)!;
-        const samples = s.window.contents();
-        const newest = samples[samples.length - 1];
-        const spinShares = (s.analysis?.vms ?? []).flatMap((vm) =>
-          vm.spinShare === null ? [] : [vm.spinShare],
-        );
-        return {
-          name,
-          kernel: inventory.kernel,
-          model: s.analysis?.model ?? 'not analysed yet',
-          severity: s.analysis?.severity ?? 'ok',
-          oversubscription: oversubscriptionOf(inventory),
-          pcpus: inventory.pcpus,
-          vcpus: inventory.vms.reduce((a, vm) => a + vm.vcpus.length, 0),
-          samples: samples.length,
-          analysedAtMs: s.analysis?.windowEndMs ?? null,
-          spinShare: spinShares.length > 0 ? Math.max(...spinShares) : null,
-          vms: inventory.vms.map((vm) => ({
-            name: vm.name,
-            vcpus: vm.vcpus.length,
-            ...(vm.kubevirt?.namespace ? { namespace: vm.kubevirt.namespace } : {}),
-            ...(vm.kubevirt?.vmi ? { vmi: vm.kubevirt.vmi } : {}),
-          })),
-          agent: agentHealth(s.lastSampleWallMs, newest, s.window.gaps, nowMs),
-        };
-      });
+    return [...this.nodes].flatMap(([name, s]) => {
+      const inventory = this.inventories.get(name);
+      if (!inventory) return [];
+      const samples = s.window.contents();
+      const agent = agentHealth(s.lastSampleWallMs, samples[samples.length - 1], s.window.gaps, nowMs);
+      return [nodeSummary(inventory, s.analysis ?? null, samples.length, agent, this.replica)];
+    });
   }
 
-  /** Alerts raised and not cleared, on every node this replica knows, oldest first. */
-  activeAlerts(): (ActiveAlert & { node: string })[] {
-    return [...this.nodes]
-      .flatMap(([node, s]) => s.alerts.active().map((a) => ({ node, ...a })))
-      .sort((a, b) => a.sinceMs - b.sinceMs || a.node.localeCompare(b.node));
-  }
-
-  node(name: string): {
-    inventory: NodeInventory;
-    analysis: NodeAnalysis | null;
-    activeAlerts: ActiveAlert[];
-    firstSampleMs: number;
-    gaps: number;
-    duplicates: number;
-    agent: AgentHealth;
-  } | null {
+  /** A node this replica owns, with its live window. */
+  ownedNode(name: string): NodeDetail | null {
     const s = this.nodes.get(name);
     const inventory = this.inventories.get(name);
     if (!s || !inventory) return null;
@@ -800,7 +783,7 @@ export class AdvisorCore {
     return {
       inventory,
       analysis: s.analysis ?? null,
-      activeAlerts: s.alerts.active(),
+      owner: this.replica,
       firstSampleMs: s.firstSampleMs,
       gaps: s.window.gaps,
       duplicates: s.window.duplicates,
@@ -857,14 +840,6 @@ export class AdvisorCore {
 
   inventoryOf(node: string): NodeInventory | undefined {
     return this.inventories.get(node);
-  }
-
-  analyses(): NodeAnalysis[] {
-    return [...this.nodes.values()].flatMap((s) => (s.analysis ? [s.analysis] : []));
-  }
-
-  alerts(): readonly AlertEvent[] {
-    return this.alertHistory;
   }
 
   cacheStats(): { hits: number; misses: number; size: number } {

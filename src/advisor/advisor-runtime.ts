@@ -8,6 +8,7 @@ import type { NodeAnalysis, RecommendationMessage } from '../telemetry';
 import { AdvisorCore, type AdvisorOptions } from './advisor-core';
 import type { AlertEvent } from './alerts/alert-tracker';
 import { createAdvisorApp } from './http/create-app';
+import { FleetView } from './fleet-view';
 import { LiveEvents } from './live-events';
 import { ClusterPlanner, type ClusterPlannerOptions } from './planner/cluster-planner';
 import { ConsumerGroupLeader, type LeaderElection } from './planner/leader-election';
@@ -42,6 +43,8 @@ export interface AdvisorRuntimeOptions extends AdvisorOptions {
 /** Everything the HTTP layer reads from. */
 export interface AdvisorRuntime {
   core: AdvisorCore;
+  /** The whole fleet, as every replica answers for it. */
+  fleet: FleetView;
   planner: ClusterPlanner;
   store: TimeSeriesStore;
   live: LiveEvents;
@@ -69,6 +72,7 @@ export async function startAdvisorRuntime(
   // Set once the core exists (the publisher resolves VMs through the core's inventories).
   let kube: AdvisorRuntime['kubernetes'] = null;
   const core = new AdvisorCore(bus, store, {
+    replica: options.kubernetes?.identity,
     ...options,
     onAnalysis: (a: NodeAnalysis, cost) => {
       live.publish({ type: 'analysis', node: a.node, severity: a.severity, windowEndMs: a.windowEndMs });
@@ -89,6 +93,8 @@ export async function startAdvisorRuntime(
     },
   });
   await core.start();
+  const fleet = new FleetView(bus, core, options.log);
+  await fleet.start();
   const k = options.kubernetes;
   let leader = options.leader ?? new ConsumerGroupLeader(bus);
   if (k) {
@@ -110,6 +116,7 @@ export async function startAdvisorRuntime(
   const planner = new ClusterPlanner(
     bus,
     leader,
+    () => fleet.newestAnalyses(),
     (n) => core.inventoryOf(n),
     (nodes, o) => core.models.plan(nodes, o),
     {
@@ -126,6 +133,7 @@ export async function startAdvisorRuntime(
   await planner.start();
   const runtime: AdvisorRuntime = {
     core,
+    fleet,
     planner,
     store,
     live,
@@ -137,6 +145,7 @@ export async function startAdvisorRuntime(
       (app.getHttpServer() as Server).closeAllConnections();
       await app.close();
       await planner.stop();
+      await fleet.stop();
       await core.stop();
       await kube?.watch.stop();
       await slack?.flush();

@@ -1,4 +1,5 @@
-import type { NodeSample } from '../telemetry';
+import type { AgentStatus, NodeAnalysis, NodeInventory, NodeSample } from '../telemetry';
+import { oversubscriptionOf } from './domain/analyze-node';
 
 /**
  * How a node's agent is doing, as the advisor sees it: when its newest sample arrived, the gaps
@@ -57,4 +58,74 @@ export interface NodeSummary {
   spinShare: number | null;
   vms: { name: string; vcpus: number; namespace?: string; vmi?: string }[];
   agent: AgentHealth;
+  /** The replica that owns the node's partition (and its live window). */
+  owner: string;
+}
+
+/** One node in depth: what `/api/nodes/:name` answers. */
+export interface NodeDetail {
+  inventory: NodeInventory;
+  analysis: NodeAnalysis | null;
+  owner: string;
+  /** First sample the owner holds: null when this replica is not the owner. */
+  firstSampleMs: number | null;
+  gaps: number;
+  /** Duplicates the owner saw in its window: null when this replica is not the owner. */
+  duplicates: number | null;
+  agent: AgentHealth;
+}
+
+/**
+ * A node another replica owns, as its newest analysis tells it: the agent's age is measured from
+ * the newest sample's own timestamp, so a node whose owner stopped hearing from it turns stale here too.
+ */
+export function agentHealthFromAnalysis(
+  status: AgentStatus | undefined,
+  windowEndMs: number,
+  nowMs: number,
+): AgentHealth {
+  const lastSampleMs = status?.lastSampleMs ?? windowEndMs;
+  const intervalMs = status?.intervalMs ?? null;
+  const lastSampleAgeMs = Math.max(0, nowMs - lastSampleMs);
+  return {
+    lastSampleAgeMs,
+    lastSampleMs,
+    intervalMs,
+    gaps: status?.gaps ?? 0,
+    stale: lastSampleAgeMs > Math.max(3 * (intervalMs ?? 0), STALE_FLOOR_MS),
+    missing: status?.missing ?? [],
+    spoolBytes: status?.spoolBytes ?? 0,
+    droppedSamples: status?.droppedSamples ?? 0,
+  };
+}
+
+/** A fleet row from the node's inventory and newest analysis, wherever that analysis was made. */
+export function nodeSummary(
+  inventory: NodeInventory,
+  analysis: NodeAnalysis | null,
+  samples: number,
+  agent: AgentHealth,
+  owner: string,
+): NodeSummary {
+  const spinShares = (analysis?.vms ?? []).flatMap((vm) => (vm.spinShare === null ? [] : [vm.spinShare]));
+  return {
+    name: inventory.node,
+    kernel: inventory.kernel,
+    model: analysis?.model ?? 'not analysed yet',
+    severity: analysis?.severity ?? 'ok',
+    oversubscription: oversubscriptionOf(inventory),
+    pcpus: inventory.pcpus,
+    vcpus: inventory.vms.reduce((a, vm) => a + vm.vcpus.length, 0),
+    samples,
+    analysedAtMs: analysis?.windowEndMs ?? null,
+    spinShare: spinShares.length > 0 ? Math.max(...spinShares) : null,
+    vms: inventory.vms.map((vm) => ({
+      name: vm.name,
+      vcpus: vm.vcpus.length,
+      ...(vm.kubevirt?.namespace ? { namespace: vm.kubevirt.namespace } : {}),
+      ...(vm.kubevirt?.vmi ? { vmi: vm.kubevirt.vmi } : {}),
+    })),
+    agent,
+    owner,
+  };
 }

@@ -33,6 +33,8 @@ export interface NodeSummary {
   spinShare: number | null;
   vms: NodeVm[];
   agent: AgentHealth;
+  /** The advisor replica that owns the node. */
+  owner: string;
 }
 
 export interface Change {
@@ -120,8 +122,10 @@ export interface NodeDetail {
     recommendations: Omit<Recommendation, 'node'>[];
   } | null;
   activeAlerts: Omit<ActiveAlert, 'node'>[];
-  duplicates: number;
+  /** Null when the replica answering is not the node's owner. */
+  duplicates: number | null;
   agent: AgentHealth;
+  owner: string;
 }
 
 export interface Chart {

@@ -18,7 +18,8 @@ export async function renderNode(view: HTMLElement, name: string, route: Route):
     <h2 id="title">${esc(name)} ${a ? badge(a.severity) : ''}</h2>
     <p>${esc(node.inventory.kernel)} (${esc(node.inventory.scheduler)}, ${esc(node.inventory.cpuVendor)}) · model ${esc(a?.model ?? 'not analysed yet')} ·
       ${vcpus} vCPUs on ${node.inventory.pcpus} pCPUs (${ratio(vcpus / node.inventory.pcpus)})
-      ${a ? `· window ${time(a.windowStartMs)} – ${time(a.windowEndMs)} (${a.samples} samples), fit residual ${share(a.residual)}` : ''}</p>
+      ${a ? `· window ${time(a.windowStartMs)} – ${time(a.windowEndMs)} (${a.samples} samples), fit residual ${share(a.residual)}` : ''}
+      · <span id="owner">analysed by replica ${esc(node.owner)}</span></p>
     <h2>Agent</h2>
     ${agentHealthSection(node.agent)}
     <h2>History ${rangePicker(minutes)}</h2>

@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { count, epochMs, finite, name, nodeName, positiveInt, predictedChange, severity } from './primitives';
+import {
+  count,
+  epochMs,
+  finite,
+  LIMITS,
+  name,
+  nodeName,
+  positiveInt,
+  predictedChange,
+  severity,
+} from './primitives';
+import { missingSignal } from './sample';
 import { recommendation, recommendationKind } from './recommendation';
 
 export const findingKind = z.enum(['ple-rate', 'spin-share', 'runqueue-wait', 'yield-ineffective']);
@@ -62,6 +73,21 @@ export const whatIf = z
   .strict();
 export type WhatIf = z.infer<typeof whatIf>;
 
+/** The node's agent as the node's owner saw it when the window closed: any replica can show it. */
+export const agentStatus = z
+  .object({
+    /** The newest sample's own timestamp and interval. */
+    lastSampleMs: epochMs,
+    intervalMs: positiveInt,
+    /** Missing sequence numbers in the window. */
+    gaps: count,
+    missing: z.array(missingSignal).max(LIMITS.missingSignals),
+    spoolBytes: count,
+    droppedSamples: count,
+  })
+  .strict();
+export type AgentStatus = z.infer<typeof agentStatus>;
+
 /** The advisor's verdict on one node's window, on spinwise.analyses.v1. */
 export const nodeAnalysis = z
   .object({
@@ -88,6 +114,9 @@ export const nodeAnalysis = z
     findings: z.array(finding),
     whatIfs: z.array(whatIf),
     recommendations: z.array(recommendation),
+    /** The advisor replica that owned the node's partition and made this analysis. */
+    replica: name.optional(),
+    agent: agentStatus.optional(),
   })
   .strict();
 export type NodeAnalysis = z.infer<typeof nodeAnalysis>;

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { LIMITS } from './primitives';
-import { codecs, ValidationError, type NodeAnalysis, type NodeInventory, type NodeSample } from './index';
+import {
+  codecs,
+  ValidationError,
+  type AlertMessage,
+  type NodeAnalysis,
+  type NodeInventory,
+  type NodeSample,
+} from './index';
 
 const nodeName = fc.stringMatching(/^[a-z0-9]([-a-z0-9.]{0,20}[a-z0-9])?$/);
 const text = fc.string({ minLength: 1, maxLength: 30 });
@@ -103,71 +110,117 @@ const inventory: fc.Arbitrary<NodeInventory> = fc.record({
   ),
 });
 
-const analysis: fc.Arbitrary<NodeAnalysis> = fc.record({
-  schema: fc.constant('spinwise.analysis.v1' as const),
-  node: nodeName,
-  windowStartMs: counter,
-  windowEndMs: counter,
-  samples: counter,
-  newFromSeq: counter,
-  lastSeq: counter,
-  kernel: text,
-  model: text,
-  severity: fc.constantFrom('ok' as const, 'warning' as const, 'critical' as const),
-  oversubscription: fc.double({ min: 0, max: 64, noNaN: true }),
-  pcpus: fc.integer({ min: 1, max: 4096 }),
-  residual: fc.double({ min: 0, max: 10, noNaN: true }),
-  vms: fc.array(
-    fc.record({
-      name: text,
-      vcpus: fc.integer({ min: 1, max: 512 }),
-      pleExitsPerVcpuSecond: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: null }),
-      spinShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
-      waitShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
-      workload: fc.record({
-        pinning: fc.constantFrom('none' as const, 'dedicated' as const),
-        busy: fc.double({ min: 0, max: 1, noNaN: true }),
-        burstUs: fc.double({ min: 1, max: 1e6, noNaN: true }),
-        locksPerSecond: fc.double({ min: 0, max: 1e6, noNaN: true }),
-        holdUs: fc.double({ min: 0.1, max: 1e3, noNaN: true }),
-        ipisPerSecond: fc.double({ min: 0, max: 1e6, noNaN: true }),
-        ipiTargets: fc.integer({ min: 1, max: 64 }),
+const finding = fc.record({
+  kind: fc.constantFrom('ple-rate' as const, 'spin-share' as const),
+  severity: fc.constantFrom('info' as const, 'critical' as const),
+  value: fc.double({ noNaN: true, noDefaultInfinity: true }),
+  threshold: fc.double({ noNaN: true, noDefaultInfinity: true }),
+  message: text,
+});
+
+const analysis: fc.Arbitrary<NodeAnalysis> = fc.record(
+  {
+    schema: fc.constant('spinwise.analysis.v1' as const),
+    node: nodeName,
+    windowStartMs: counter,
+    windowEndMs: counter,
+    samples: counter,
+    newFromSeq: counter,
+    lastSeq: counter,
+    kernel: text,
+    model: text,
+    severity: fc.constantFrom('ok' as const, 'warning' as const, 'critical' as const),
+    oversubscription: fc.double({ min: 0, max: 64, noNaN: true }),
+    pcpus: fc.integer({ min: 1, max: 4096 }),
+    residual: fc.double({ min: 0, max: 10, noNaN: true }),
+    vms: fc.array(
+      fc.record({
+        name: text,
+        vcpus: fc.integer({ min: 1, max: 512 }),
+        pleExitsPerVcpuSecond: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: null }),
+        spinShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+        waitShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+        workload: fc.record({
+          pinning: fc.constantFrom('none' as const, 'dedicated' as const),
+          busy: fc.double({ min: 0, max: 1, noNaN: true }),
+          burstUs: fc.double({ min: 1, max: 1e6, noNaN: true }),
+          locksPerSecond: fc.double({ min: 0, max: 1e6, noNaN: true }),
+          holdUs: fc.double({ min: 0.1, max: 1e3, noNaN: true }),
+          ipisPerSecond: fc.double({ min: 0, max: 1e6, noNaN: true }),
+          ipiTargets: fc.integer({ min: 1, max: 64 }),
+        }),
       }),
+      { maxLength: 2 },
+    ),
+    whatIfs: fc.array(
+      fc.record({
+        kind: fc.constantFrom('kernel' as const, 'ple' as const, 'placement' as const),
+        target: text,
+        pleExits: change,
+        usefulNs: change,
+        spinNs: change,
+      }),
+      { maxLength: 2 },
+    ),
+    findings: fc.array(finding, { maxLength: 3 }),
+    recommendations: fc.array(
+      fc.record({
+        kind: fc.constantFrom('kernel' as const, 'ple' as const, 'placement' as const, 'move' as const),
+        summary: text,
+        target: text,
+        predicted: fc.record({ pleExits: change, usefulNs: change }),
+        confidence: fc.double({ min: 0, max: 1, noNaN: true }),
+        brokenAssumptions: fc.array(text, { maxLength: 2 }),
+        evidence: fc.array(text, { maxLength: 2 }),
+      }),
+      { maxLength: 2 },
+    ),
+    replica: nodeName,
+    agent: fc.record({
+      lastSampleMs: counter,
+      intervalMs: fc.integer({ min: 1, max: 3_600_000 }),
+      gaps: counter,
+      missing: fc.array(
+        fc.record({ signal: fc.constantFrom('pleExits' as const, 'ipis' as const), reason: text }),
+        {
+          maxLength: 2,
+        },
+      ),
+      spoolBytes: counter,
+      droppedSamples: counter,
     }),
-    { maxLength: 2 },
-  ),
-  whatIfs: fc.array(
-    fc.record({
-      kind: fc.constantFrom('kernel' as const, 'ple' as const, 'placement' as const),
-      target: text,
-      pleExits: change,
-      usefulNs: change,
-      spinNs: change,
-    }),
-    { maxLength: 2 },
-  ),
-  findings: fc.array(
-    fc.record({
-      kind: fc.constantFrom('ple-rate' as const, 'spin-share' as const),
-      severity: fc.constantFrom('info' as const, 'critical' as const),
-      value: fc.double({ noNaN: true, noDefaultInfinity: true }),
-      threshold: fc.double({ noNaN: true, noDefaultInfinity: true }),
-      message: text,
-    }),
-    { maxLength: 3 },
-  ),
-  recommendations: fc.array(
-    fc.record({
-      kind: fc.constantFrom('kernel' as const, 'ple' as const, 'placement' as const, 'move' as const),
-      summary: text,
-      target: text,
-      predicted: fc.record({ pleExits: change, usefulNs: change }),
-      confidence: fc.double({ min: 0, max: 1, noNaN: true }),
-      brokenAssumptions: fc.array(text, { maxLength: 2 }),
-      evidence: fc.array(text, { maxLength: 2 }),
-    }),
-    { maxLength: 2 },
-  ),
+  },
+  {
+    requiredKeys: [
+      'schema',
+      'node',
+      'windowStartMs',
+      'windowEndMs',
+      'samples',
+      'newFromSeq',
+      'lastSeq',
+      'kernel',
+      'model',
+      'severity',
+      'oversubscription',
+      'pcpus',
+      'residual',
+      'vms',
+      'whatIfs',
+      'findings',
+      'recommendations',
+    ],
+  },
+);
+
+const alert: fc.Arbitrary<AlertMessage> = fc.record({
+  schema: fc.constant('spinwise.alert.v1' as const),
+  node: nodeName,
+  transition: fc.constantFrom('raised' as const, 'cleared' as const),
+  finding,
+  vms: fc.array(text, { maxLength: 4 }),
+  atMs: counter,
+  replica: nodeName,
 });
 
 /** Every leaf path of a JSON value, so a test can corrupt one field at a time. */
@@ -182,6 +235,7 @@ const cases = [
   ['sample', codecs.sample, sample],
   ['inventory', codecs.inventory, inventory],
   ['analysis', codecs.analysis, analysis],
+  ['alert', codecs.alert, alert],
 ] as const;
 
 describe('wire codecs', () => {

@@ -1,4 +1,5 @@
 /** The wire contract: topics, schemas, inferred types and validating codecs. */
+import { alertMessage } from './alert';
 import { nodeAnalysis } from './analysis';
 import { Codec } from './codec';
 import { deadLetter } from './dead-letter';
@@ -13,6 +14,7 @@ export * from './inventory';
 export * from './analysis';
 export * from './recommendation';
 export * from './dead-letter';
+export * from './alert';
 export * from './codec';
 export * from './validation-error';
 
@@ -22,4 +24,5 @@ export const codecs = {
   analysis: new Codec('analysis (spinwise.analyses.v1)', nodeAnalysis),
   recommendation: new Codec('recommendation (spinwise.recommendations.v1)', recommendationMessage),
   deadLetter: new Codec('dead letter (spinwise.deadletter.v1)', deadLetter),
+  alert: new Codec('alert (spinwise.alerts.v1)', alertMessage),
 };

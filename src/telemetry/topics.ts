@@ -5,6 +5,7 @@ export const TOPICS = {
   analyses: 'spinwise.analyses.v1',
   recommendations: 'spinwise.recommendations.v1',
   deadLetter: 'spinwise.deadletter.v1',
+  alerts: 'spinwise.alerts.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -24,9 +25,11 @@ export function defaultTopicSpecs(partitions = 12): TopicSpec[] {
   return [
     { name: TOPICS.samples, partitions, compacted: false },
     { name: TOPICS.inventory, partitions, compacted: true },
-    { name: TOPICS.analyses, partitions, compacted: false },
+    // Compacted: a replica that starts reads every node's newest analysis, not the whole history.
+    { name: TOPICS.analyses, partitions, compacted: true },
     // The cluster planner's leader reads one ordered stream of recommendations.
     { name: TOPICS.recommendations, partitions: 1, compacted: false },
     { name: TOPICS.deadLetter, partitions: 1, compacted: false },
+    { name: TOPICS.alerts, partitions: 1, compacted: true },
   ];
 }

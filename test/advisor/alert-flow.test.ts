@@ -11,7 +11,9 @@ it('spinwise demo with a Slack webhook: the spinning node is posted once per fin
   try {
     await waitFor('a Slack message for demo-paper-1', () => slack.bodies.length > 0, 60_000);
     await demo.slack!.flush();
-    const alert = demo.core.alerts().find((a) => a.node === 'demo-paper-1' && a.finding.kind === 'ple-rate')!;
+    const alert = demo.fleet
+      .alerts()
+      .find((a) => a.node === 'demo-paper-1' && a.finding.kind === 'ple-rate')!;
     assert.ok(alert, 'the advisor raised a PLE-rate alert');
     const expected = spinAlertMessage({ ...alert, dashboardUrl: `${demo.url}/#/nodes/demo-paper-1` });
     assert.deepEqual(

@@ -17,8 +17,8 @@ it('spinwise demo: simulated nodes reach the advisor, and the API shows nodes, f
     await waitFor(
       'three nodes analysed over at least five samples',
       () =>
-        demo.core.nodeList().length === 3 &&
-        demo.core.nodeList().every((n) => (demo.core.node(n.name)?.analysis?.samples ?? 0) >= 5),
+        demo.fleet.nodeList().length === 3 &&
+        demo.fleet.nodeList().every((n) => (demo.fleet.node(n.name)?.analysis?.samples ?? 0) >= 5),
       60_000,
     );
     const nodes = JSON.parse((await get(`${demo.url}/api/nodes`)).body) as {
@@ -64,6 +64,18 @@ it('spinwise demo: simulated nodes reach the advisor, and the API shows nodes, f
     assert.match(metrics.type, /^text\/plain/);
     assert.match(metrics.body, /^spinwise_windows_analysed_total [1-9]\d*$/m);
     assert.match(metrics.body, /^spinwise_nodes 3$/m);
+    assert.match(metrics.body, /^spinwise_fleet_nodes 3$/m);
+    // Findings as series with KubeVirt-style labels, in base units (a ratio within [0, 1]).
+    const spin =
+      /^spinwise_vm_spin_ratio\{namespace="[^"]*",name="vm-\d",node="demo-paper-1"\} ([\d.e-]+)$/m.exec(
+        metrics.body,
+      );
+    assert.ok(spin && Number(spin[1]) > 0 && Number(spin[1]) <= 1, 'the paper node’s spin ratio');
+    assert.match(metrics.body, /^spinwise_node_severity\{node="demo-paper-1"\} [23]$/m);
+    assert.match(
+      metrics.body,
+      /^spinwise_whatif_predicted_change_ratio\{node="demo-paper-1",kind="kernel",target="[^"]+",quantity="spin_time"\} -/m,
+    );
     const models = JSON.parse((await get(`${demo.url}/api/models`)).body) as { name: string }[];
     assert.ok(models.some((m) => m.name === 'ple-kvm'));
     const openapi = JSON.parse((await get(`${demo.url}/api/docs.json`)).body) as {
@@ -74,7 +86,7 @@ it('spinwise demo: simulated nodes reach the advisor, and the API shows nodes, f
     // The paper node spins: after two analyses over the threshold an alert names it and its VMs.
     await waitFor(
       'an alert for demo-paper-1',
-      () => demo.core.alerts().some((a) => a.node === 'demo-paper-1'),
+      () => demo.fleet.alerts().some((a) => a.node === 'demo-paper-1'),
       30_000,
     );
     const alerts = JSON.parse((await get(`${demo.url}/api/alerts`)).body) as {
@@ -113,7 +125,7 @@ it('state-changing endpoints need the bearer token, and are off without one; /ap
   try {
     assert.equal((await post(`${withToken.url}/api/analyse`)).status, 401);
     assert.equal((await post(`${withToken.url}/api/analyse`, 'wrong!')).status, 401);
-    await waitFor('samples to arrive', () => withToken.core.nodeList().length === 1, 30_000);
+    await waitFor('samples to arrive', () => withToken.fleet.nodeList().length === 1, 30_000);
     const ok = await post(`${withToken.url}/api/analyse`, 's3cret');
     assert.equal(ok.status, 200);
     assert.deepEqual(JSON.parse(ok.body), { analysed: ['demo-paper-1'], skipped: [] });

@@ -92,7 +92,7 @@ describe('advisor ingest: hostile and broken input', () => {
     assert.match(dead[0]!, /no inventory of ghost arrived within 0\.3 s of its first sample/);
     assert.equal(core.metrics.refusedNoInventory, 5);
     assert.equal(fresh.size, 0);
-    assert.deepEqual(core.nodeList(), [], 'no node state for a name without an inventory');
+    assert.deepEqual(core.ownedNodes(), [], 'no node state for a name without an inventory');
   });
 
   it('caps the nodes it tracks, with a metric', async () => {

@@ -77,6 +77,7 @@ export function syntheticFleet(count: number, seed = 7): NodeSummary[] {
         spoolBytes: 0,
         droppedSamples: 0,
       },
+      owner: `spinwise-advisor-${i % 3}`,
     };
   });
 }

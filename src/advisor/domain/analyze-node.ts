@@ -9,7 +9,7 @@ import type {
 } from '../../telemetry';
 import { calibrate, observe, type FitHint, type VmObservation } from './calibrate';
 import { nodeFingerprint, type ModelledNode } from './model-cache';
-import { Baseline, predictChange, type Prediction } from './predict';
+import { Baseline, predictChange, type Change, type Prediction } from './predict';
 import { vmMetrics } from './vm-metrics';
 import { whatIfCandidates, type WhatIfCandidate } from './what-ifs';
 
@@ -39,11 +39,19 @@ function finding(kind: keyof typeof THRESHOLDS, vm: string, value: number | null
   };
 }
 
-/** When a what-if's prediction is worth recommending. */
+/** The whole 95 % interval lies below zero: a decrease the models' seed-to-seed noise does not explain. */
+const surelyDown = (c: Change): boolean => c.change + c.ci95 < 0;
+
+/**
+ * When a what-if's prediction is worth recommending: a large enough gain in its objective whose
+ * interval excludes zero, so that noise is never advice. The objective is spin time for a kernel
+ * or a placement (what the vCPUs waste), PLE exits for PLE tuning (on a host where they are pure
+ * overhead), and none may cost useful time beyond a small tolerance.
+ */
 function worthIt(c: WhatIfCandidate, p: Prediction): boolean {
-  if (c.kind === 'kernel') return p.pleExits.change < -0.2;
-  if (c.kind === 'ple') return p.usefulNs.change >= -0.005;
-  return p.spinNs.change < -0.2 && p.usefulNs.change >= -0.01;
+  if (c.kind === 'kernel') return p.pleExits.change < -0.2 && surelyDown(p.spinNs);
+  if (c.kind === 'ple') return surelyDown(p.pleExits) && p.usefulNs.change >= -0.005;
+  return p.spinNs.change < -0.2 && surelyDown(p.spinNs) && p.usefulNs.change >= -0.01;
 }
 
 export type NodeAnalysisResult = NodeAnalysis & { assumptions: string[]; hint: FitHint; cached: boolean };

@@ -23,15 +23,19 @@ export class AdvisorController {
   constructor(@Inject(ADVISOR_RUNTIME) private readonly runtime: AdvisorRuntime) {}
 
   @Get('api/nodes')
-  @ApiOkResponse({ description: 'Every node: name, kernel, model, severity, oversubscription' })
+  @ApiOkResponse({
+    description: 'Every node of the fleet: name, kernel, model, severity, oversubscription, owner replica',
+  })
   nodes() {
-    return this.runtime.core.nodeList();
+    return this.runtime.fleet.nodeList();
   }
 
   @Get('api/nodes/:name')
-  @ApiOkResponse({ description: 'A node: inventory, newest analysis, active alerts, window gaps' })
+  @ApiOkResponse({
+    description: 'A node: inventory, newest analysis, active alerts, agent health, owner replica',
+  })
   node(@Param('name') name: string) {
-    const node = this.runtime.core.node(name);
+    const node = this.runtime.fleet.node(name);
     if (!node) throw new NotFoundException(`no node "${name}" (see /api/nodes)`);
     return node;
   }
@@ -42,28 +46,31 @@ export class AdvisorController {
     description: 'Charts of the node: PLE exits, spin and wait per VM; observed vs predicted',
   })
   async series(@Param('name') name: string, @Query('minutes') minutes = '30') {
-    const node = this.runtime.core.node(name);
+    const node = this.runtime.fleet.node(name);
     if (!node) throw new NotFoundException(`no node "${name}" (see /api/nodes)`);
     const m = Number(minutes);
     if (!Number.isInteger(m) || m < 1 || m > 1440)
       throw new BadRequestException(`minutes: expected an integer 1–1440, got "${minutes}"`);
     const endMs = node.analysis?.windowEndMs ?? node.inventory.timestampMs;
-    const fromMs = Math.max(endMs - m * 60_000, node.firstSampleMs);
+    // Series come from the store every replica writes to; a non-owner starts them at the window asked for.
+    const fromMs = Math.max(endMs - m * 60_000, node.firstSampleMs ?? 0);
     return { node: name, fromMs, endMs, charts: await nodeCharts(this.runtime.store, name, fromMs, endMs) };
   }
 
   @Get('api/findings')
   findings() {
-    return this.runtime.core.analyses().flatMap((a) => a.findings.map((f) => ({ node: a.node, ...f })));
+    return this.runtime.fleet
+      .newestAnalyses()
+      .flatMap((a) => a.findings.map((f) => ({ node: a.node, ...f })));
   }
 
   @Get('api/recommendations')
   @ApiOkResponse({ description: 'Per-node recommendations, then the cluster planner’s moves' })
   recommendations() {
-    const perNode = this.runtime.core
-      .analyses()
+    const perNode = this.runtime.fleet
+      .newestAnalyses()
       .flatMap((a) => a.recommendations.map((r) => ({ node: a.node, ...r })));
-    const moves = (this.runtime.planner.lastPlan?.moves ?? []).map((m) => ({
+    const moves = (this.newestPlan()?.moves ?? []).map((m) => ({
       node: m.node,
       vm: m.vm,
       toNode: m.toNode,
@@ -76,13 +83,13 @@ export class AdvisorController {
   @Get('api/alerts')
   @ApiOkResponse({ description: 'Alert history, newest first (raised and cleared, after hysteresis)' })
   alerts() {
-    return [...this.runtime.core.alerts()].reverse();
+    return [...this.runtime.fleet.alerts()].reverse();
   }
 
   @Get('api/alerts/active')
   @ApiOkResponse({ description: 'Alerts raised and not yet cleared, per node, oldest first' })
   activeAlerts() {
-    return this.runtime.core.activeAlerts();
+    return this.runtime.fleet.activeAlerts();
   }
 
   @Get('api/plan')
@@ -91,8 +98,15 @@ export class AdvisorController {
     return {
       leader: this.runtime.planner.isLeader(),
       plans: this.runtime.planner.plans,
-      lastPlan: this.runtime.planner.lastPlan,
+      lastPlan: this.newestPlan(),
     };
+  }
+
+  /** This replica's own plan if it leads, or the newest one published by whichever replica led. */
+  private newestPlan() {
+    const own = this.runtime.planner.lastPlan;
+    const published = this.runtime.fleet.lastPublishedPlan();
+    return own && (!published || own.atMs >= published.atMs) ? own : published;
   }
 
   @Get('api/models')

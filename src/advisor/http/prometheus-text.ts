@@ -1,4 +1,5 @@
 import type { AdvisorRuntime } from '../advisor-runtime';
+import { findingSeries } from './finding-series';
 
 type Metric = [name: string, help: string, type: 'counter' | 'gauge', value: number];
 
@@ -92,7 +93,13 @@ export function prometheusText(runtime: AdvisorRuntime): string {
       runtime.planner.isLeader() ? 1 : 0,
     ],
     ['spinwise_planner_plans_total', 'Cluster plans made by this replica', 'counter', runtime.planner.plans],
-    ['spinwise_nodes', 'Nodes owned by this replica', 'gauge', runtime.core.nodeList().length],
+    ['spinwise_nodes', 'Nodes owned by this replica', 'gauge', runtime.core.ownedNodes().length],
+    [
+      'spinwise_fleet_nodes',
+      'Nodes of the whole fleet this replica shows',
+      'gauge',
+      runtime.fleet.nodeList().length,
+    ],
     ['spinwise_dashboard_listeners', 'Open live-update streams', 'gauge', runtime.live.listenerCount],
   ];
   if (runtime.slack) {
@@ -109,7 +116,12 @@ export function prometheusText(runtime: AdvisorRuntime): string {
       ['spinwise_slack_failed_total', 'Slack messages given up after every retry', 'counter', c.failed],
     );
   }
-  return metrics
-    .map(([name, help, type, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`)
-    .join('');
+  const own = runtime.fleet.newestAnalyses().filter((a) => a.replica === runtime.core.replica);
+  return (
+    metrics
+      .map(
+        ([name, help, type, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`,
+      )
+      .join('') + findingSeries(own, (n) => runtime.core.inventoryOf(n))
+  );
 }

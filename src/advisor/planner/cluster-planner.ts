@@ -1,5 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { BusConsumer, BusProducer, MessageBus } from '../../adapters/bus/message-bus';
+import type { BusProducer, MessageBus } from '../../adapters/bus/message-bus';
 import {
   codecs,
   TOPICS,
@@ -18,13 +17,10 @@ export interface ClusterPlannerOptions extends PlannerOptions {
 }
 
 /**
- * Every replica follows every node's newest analysis (spinwise.analyses.v1, read outside any shared
- * group); only the elected leader plans moves from them and publishes the plan on
- * spinwise.recommendations.v1.
+ * Only the elected leader plans, from every node's newest analysis (the fleet view, which every
+ * replica keeps), and publishes the plan on spinwise.recommendations.v1.
  */
 export class ClusterPlanner {
-  private readonly latest = new Map<string, NodeAnalysis>();
-  private consumer: BusConsumer | null = null;
   private producer: BusProducer | null = null;
   private timer: NodeJS.Timeout | null = null;
   private planning: Promise<void> | null = null;
@@ -34,6 +30,8 @@ export class ClusterPlanner {
   constructor(
     private readonly bus: MessageBus,
     private readonly leader: LeaderElection,
+    /** Every node's newest analysis, whichever replica made it. */
+    private readonly analyses: () => NodeAnalysis[],
     private readonly inventoryOf: (node: string) => NodeInventory | undefined,
     /** Runs planMoves (off the main thread: see ModelPool). */
     private readonly plan: (
@@ -47,21 +45,6 @@ export class ClusterPlanner {
 
   async start(): Promise<void> {
     this.producer = this.bus.producer();
-    this.consumer = this.bus.consumer({
-      groupId: `spinwise-planner-view-${randomUUID()}`,
-      topics: [TOPICS.analyses],
-      fromBeginning: false,
-    });
-    await this.consumer.start(async (m) => {
-      // Analyses come from our own replicas and were validated there; a bad one is skipped, not fatal.
-      try {
-        const a = codecs.analysis.decode(m.value);
-        const had = this.latest.get(a.node);
-        if (!had || had.windowEndMs <= a.windowEndMs) this.latest.set(a.node, a);
-      } catch (err) {
-        this.options.log?.(`planner: skipped an analysis: ${(err as Error).message}`);
-      }
-    });
     await this.leader.start();
     this.timer = setInterval(() => void this.planIfLeader(), this.options.intervalMs ?? 300_000);
   }
@@ -76,7 +59,7 @@ export class ClusterPlanner {
     if (this.planning) await this.planning;
     let moves: RecommendationMessage[] = [];
     this.planning = (async () => {
-      const nodes = [...this.latest.values()]
+      const nodes = this.analyses()
         .sort((a, b) => a.node.localeCompare(b.node))
         .flatMap((analysis) => {
           const inventory = this.inventoryOf(analysis.node);
@@ -115,7 +98,6 @@ export class ClusterPlanner {
     if (this.timer) clearInterval(this.timer);
     if (this.planning) await this.planning;
     await this.leader.stop();
-    await this.consumer?.stop();
     await this.producer?.close();
   }
 }

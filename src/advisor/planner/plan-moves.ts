@@ -44,7 +44,7 @@ export function planMoves(
   nodes: readonly PlannerNode[],
   options: PlannerOptions = {},
 ): RecommendationMessage[] {
-  const seeds = options.seeds ?? [1, 2];
+  const seeds = options.seeds ?? [1, 2, 3, 4, 5, 6];
   const breadth = options.breadth ?? 3;
   const maxOver = options.maxOversubscription ?? 2;
   const cache = new Map<string, PredictedTotals[]>();
@@ -130,9 +130,18 @@ export function planMoves(
         };
       });
     const combined = pairedChange(sum(best.src, best.dst), sum(best.srcAfter, best.dstAfter));
+    // Noise is never advice: the two nodes' spin time must fall with its whole 95 % interval below zero.
+    if (combined.spinNs.change + combined.spinNs.ci95 >= 0) break;
     const from = effect(best.src, best.srcAfter);
     const to = effect(best.dst, best.dstAfter);
     const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(Math.round(x * 100))} %`;
+    // A node that spins more after the move is said so, with why the move is still worth it.
+    const worse = [from, to]
+      .filter((e) => e.spinNs.change > 0)
+      .map(
+        (e) =>
+          `${e.node} is predicted to spin more (${pct(e.spinNs.change)} ± ${Math.round(e.spinNs.ci95 * 100)} %), but the two nodes together spin ${pct(combined.spinNs.change)} ± ${Math.round(combined.spinNs.ci95 * 100)} %: worth it for the cluster`,
+      );
     moves.push({
       schema: 'spinwise.recommendation.v1',
       node: best.src.inventory.node,
@@ -153,6 +162,7 @@ export function planMoves(
           `${from.node}: spin time ${pct(from.spinNs.change)}, PLE exits ${pct(from.pleExits.change)} without ${best.vm.name}`,
           `${to.node}: spin time ${pct(to.spinNs.change)}, PLE exits ${pct(to.pleExits.change)} with ${best.vm.name} (${vcpusOf(best.dstAfter.vms)} vCPUs on ${best.dst.inventory.pcpus} pCPUs)`,
           `the cluster's predicted spin time falls by ${Math.round((best.gain / clusterSpin) * 100)} %`,
+          ...worse,
         ],
       },
       effects: [from, to],

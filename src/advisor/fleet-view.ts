@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import type { BusConsumer, MessageBus } from '../adapters/bus/message-bus';
+import {
+  alertKey,
+  codecs,
+  TOPICS,
+  type AlertMessage,
+  type NodeAnalysis,
+  type NodeInventory,
+  type RecommendationMessage,
+} from '../telemetry';
+import { agentHealthFromAnalysis, nodeSummary, type NodeDetail, type NodeSummary } from './node-summary';
+
+/** Alert transitions kept for the history, newest last. */
+const ALERT_HISTORY = 500;
+
+/** What the fleet view asks of this replica's own core: inventories (every replica has them) and owned nodes. */
+export interface OwnedNodes {
+  readonly replica: string;
+  inventoryOf(node: string): NodeInventory | undefined;
+  ownedNodes(): NodeSummary[];
+  ownedNode(name: string): NodeDetail | null;
+}
+
+export interface FleetAlert {
+  node: string;
+  finding: AlertMessage['finding'];
+  vms: string[];
+  sinceMs: number;
+}
+
+/**
+ * The whole fleet as any replica answers for it: every node's newest analysis (the compacted
+ * analyses topic), every alert transition (the compacted alerts topic) and the newest plan (the
+ * recommendations topic), each read from the beginning outside any shared group. Nodes this
+ * replica owns are shown with its live window; the others as their owner's newest analysis says.
+ */
+export class FleetView {
+  private readonly analyses = new Map<string, NodeAnalysis>();
+  private readonly history: AlertMessage[] = [];
+  private readonly latestAlert = new Map<string, AlertMessage>();
+  private planMoves: RecommendationMessage[] = [];
+  private consumer: BusConsumer | null = null;
+  skipped = 0;
+
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly own: OwnedNodes,
+    private readonly log: (line: string) => void = () => undefined,
+  ) {}
+
+  async start(): Promise<void> {
+    this.consumer = this.bus.consumer({
+      groupId: `spinwise-fleet-view-${randomUUID()}`,
+      topics: [TOPICS.analyses, TOPICS.alerts, TOPICS.recommendations],
+      fromBeginning: true,
+    });
+    await this.consumer.start(async (m) => {
+      // Written by spinwise's own replicas, validated there: a bad one is skipped and counted, not fatal.
+      try {
+        if (m.topic === TOPICS.analyses) this.onAnalysis(codecs.analysis.decode(m.value));
+        else if (m.topic === TOPICS.alerts) this.onAlert(codecs.alert.decode(m.value));
+        else this.onRecommendation(codecs.recommendation.decode(m.value));
+      } catch (err) {
+        this.skipped++;
+        this.log(`fleet view: skipped a message on ${m.topic}: ${(err as Error).message}`);
+      }
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  private onAnalysis(a: NodeAnalysis): void {
+    const had = this.analyses.get(a.node);
+    if (!had || had.windowEndMs <= a.windowEndMs) this.analyses.set(a.node, a);
+  }
+
+  private onAlert(a: AlertMessage): void {
+    this.history.push(a);
+    if (this.history.length > ALERT_HISTORY) this.history.shift();
+    const key = alertKey(a);
+    const had = this.latestAlert.get(key);
+    if (!had || had.atMs <= a.atMs) this.latestAlert.set(key, a);
+  }
+
+  /** Moves of one plan share its generation time; a newer plan replaces the older one. */
+  private onRecommendation(r: RecommendationMessage): void {
+    const current = this.planMoves[0]?.generatedAtMs ?? -1;
+    if (r.generatedAtMs > current) this.planMoves = [r];
+    else if (r.generatedAtMs === current) this.planMoves.push(r);
+  }
+
+  /** Every node's newest analysis, this replica's own or another's. */
+  newestAnalyses(): NodeAnalysis[] {
+    return [...this.analyses.values()].sort((a, b) => a.node.localeCompare(b.node));
+  }
+
+  nodeList(nowMs = Date.now()): NodeSummary[] {
+    const rows = new Map(this.own.ownedNodes().map((n) => [n.name, n]));
+    for (const a of this.analyses.values()) {
+      const inventory = this.own.inventoryOf(a.node);
+      if (rows.has(a.node) || !inventory) continue;
+      const agent = agentHealthFromAnalysis(a.agent, a.windowEndMs, nowMs);
+      rows.set(a.node, nodeSummary(inventory, a, a.samples, agent, a.replica ?? 'unknown'));
+    }
+    return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  node(name: string, nowMs = Date.now()): (NodeDetail & { activeAlerts: FleetAlert[] }) | null {
+    const activeAlerts = this.activeAlerts().filter((a) => a.node === name);
+    const owned = this.own.ownedNode(name);
+    if (owned) return { ...owned, activeAlerts };
+    const analysis = this.analyses.get(name);
+    const inventory = this.own.inventoryOf(name);
+    if (!analysis || !inventory) return null;
+    const agent = agentHealthFromAnalysis(analysis.agent, analysis.windowEndMs, nowMs);
+    return {
+      inventory,
+      analysis,
+      owner: analysis.replica ?? 'unknown',
+      firstSampleMs: null,
+      gaps: agent.gaps,
+      duplicates: null,
+      agent,
+      activeAlerts,
+    };
+  }
+
+  /** Alert transitions of the whole fleet, oldest first. */
+  alerts(): readonly AlertMessage[] {
+    return this.history;
+  }
+
+  /** Alerts raised and not cleared, oldest first. */
+  activeAlerts(): FleetAlert[] {
+    return [...this.latestAlert.values()]
+      .filter((a) => a.transition === 'raised')
+      .map((a) => ({ node: a.node, finding: a.finding, vms: a.vms, sinceMs: a.atMs }))
+      .sort((a, b) => a.sinceMs - b.sinceMs || a.node.localeCompare(b.node));
+  }
+
+  /** The newest plan any replica's planner published (one with no moves is not published). */
+  lastPublishedPlan(): { atMs: number; moves: RecommendationMessage[] } | null {
+    const first = this.planMoves[0];
+    return first ? { atMs: first.generatedAtMs, moves: this.planMoves } : null;
+  }
+}

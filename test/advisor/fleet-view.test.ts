@@ -1,0 +1,163 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { it } from 'node:test';
+import { KafkaBus } from '../../src/adapters/bus/kafka-bus';
+import { InfluxStore } from '../../src/adapters/store/influx-store';
+import { startAdvisorRuntime, type AdvisorRuntime } from '../../src/advisor/advisor-runtime';
+import { cloneAs, recordSimulatedNode } from '../../src/agent/simulated-node/record-node';
+import { parseScenarioYaml } from '../../src/sim/scenario';
+import { codecs, defaultTopicSpecs, TOPICS } from '../../src/telemetry';
+import { freePort } from '../../deploy/dev/free-port';
+import { testBrokers, testInfluxUrl } from '../support/services';
+import { waitFor } from '../support/wait';
+
+const SAMPLE_MS = 200;
+const EPOCH_MS = 5 * SAMPLE_MS;
+
+const scenario = (file: string) =>
+  parseScenarioYaml(readFileSync(join(__dirname, '..', '..', '..', 'scenarios', file), 'utf8'));
+
+async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+interface NodeRow {
+  name: string;
+  severity: string;
+  analysedAtMs: number | null;
+  owner: string;
+}
+
+it('two advisor replicas on real Kafka each serve the whole fleet: every node, its page, the same alerts and plan; one stopped, the other still serves everything', async () => {
+  const run = randomUUID().slice(0, 8);
+  const bus = new KafkaBus({ brokers: [testBrokers()] });
+  await bus.ensureTopics(defaultTopicSpecs());
+  // Half the nodes spin (the paper's four 8-vCPU VMs on 8 pCPUs), half have room: alerts, and moves to plan.
+  const recordings = await Promise.all(
+    ['paper-four-8vcpu-vms.yaml', 'undercommitted.yaml'].map((f) =>
+      recordSimulatedNode(scenario(f), 'template', { intervals: 5, intervalNs: SAMPLE_MS * 1e6 }),
+    ),
+  );
+  const clones = Array.from({ length: 6 }, (_, i) => cloneAs(recordings[i % 2]!, `fleet-${run}-${i}`));
+  const nodes = clones.map((c) => c.inventory.node);
+  const producer = bus.producer();
+  await producer.send(
+    TOPICS.inventory,
+    clones.map((c) => ({ key: c.inventory.node, value: codecs.inventory.encode(c.inventory) })),
+  );
+  const base = Math.floor((Date.now() - 3_600_000) / EPOCH_MS) * EPOCH_MS;
+  const send = (from: number, to: number) =>
+    producer.send(
+      TOPICS.samples,
+      clones.flatMap((c) =>
+        Array.from({ length: to - from + 1 }, (_, i) => {
+          const s = c.sample(from + i, base + (from + i + 1) * SAMPLE_MS);
+          return { key: s.node, value: codecs.sample.encode(s) };
+        }),
+      ),
+    );
+  const store = new InfluxStore({ url: testInfluxUrl(), database: `fleet_${run}`, retentionMs: 86_400_000 });
+  const replica = async (name: string) =>
+    startAdvisorRuntime(bus, store, {
+      port: await freePort(),
+      replica: name,
+      groupId: `fleet-${run}`,
+      analysisIntervalMs: EPOCH_MS,
+      analysisWorkers: 1,
+      fromBeginning: false,
+      planner: { intervalMs: 3_600_000 },
+    });
+  const ours = <T extends { name?: string; node?: string }>(rows: T[]) =>
+    rows.filter((r) => nodes.includes((r.name ?? r.node)!));
+  const runtimes: AdvisorRuntime[] = [];
+  try {
+    const a = await replica(`a-${run}`);
+    runtimes.push(a);
+    const b = await replica(`b-${run}`);
+    runtimes.push(b);
+    await waitFor(
+      'the group to split the partitions',
+      () => a.core.ownedPartitions().length > 0 && b.core.ownedPartitions().length > 0,
+      30_000,
+    );
+    await send(0, 14);
+    const listed = async (r: AdvisorRuntime) => ours((await getJson<NodeRow[]>(`${r.url}/api/nodes`)).body);
+    await waitFor(
+      'both replicas list every node, analysed',
+      async () =>
+        (await Promise.all([a, b].map(listed))).every(
+          (rows) => rows.length === nodes.length && rows.every((n) => n.analysedAtMs !== null),
+        ),
+      90_000,
+    );
+    const owners = new Set((await listed(a)).map((n) => n.owner));
+    assert.deepEqual([...owners].sort(), [`a-${run}`, `b-${run}`], 'each replica owns some nodes');
+
+    // The same fleet from either replica (the live parts, such as the agent's age, aside), and
+    // each node's page on both, owned or not.
+    const fleetOf = async (r: AdvisorRuntime) =>
+      JSON.stringify((await listed(r)).map((n) => [n.name, n.owner, n.severity, n.analysedAtMs]));
+    await waitFor(
+      'both show the same newest analyses',
+      async () => (await fleetOf(a)) === (await fleetOf(b)),
+      30_000,
+      () => [],
+    );
+    for (const n of nodes)
+      for (const r of [a, b]) {
+        const page = await getJson<{ owner: string; analysis: { node: string } | null }>(
+          `${r.url}/api/nodes/${n}`,
+        );
+        assert.equal(page.status, 200, `${n} on ${r.core.replica}`);
+        assert.equal(page.body.analysis?.node, n);
+        const series = await fetch(`${r.url}/api/nodes/${n}/series?minutes=120`);
+        assert.equal(series.status, 200, `${n}'s series on ${r.core.replica}`);
+      }
+
+    // Alerts raised by either replica's analyses are in both histories.
+    type Alert = { node: string; transition: string; finding: { kind: string }; replica: string };
+    const alertsOf = async (r: AdvisorRuntime) => ours((await getJson<Alert[]>(`${r.url}/api/alerts`)).body);
+    await waitFor(
+      'alerts on the spinning nodes, the same on both replicas',
+      async () => {
+        const [x, y] = await Promise.all([a, b].map(alertsOf));
+        return x!.length > 0 && JSON.stringify(x) === JSON.stringify(y);
+      },
+      60_000,
+    );
+    const raisedBy = new Set((await alertsOf(a)).map((x) => x.replica));
+    assert.ok(raisedBy.size >= 1);
+    assert.deepEqual(
+      (await getJson<unknown[]>(`${a.url}/api/alerts/active`)).body,
+      (await getJson<unknown[]>(`${b.url}/api/alerts/active`)).body,
+    );
+
+    // The leader plans; the follower serves the same plan.
+    await waitFor('a leader', () => a.planner.isLeader() || b.planner.isLeader(), 30_000);
+    const leaderMoves = await (a.planner.isLeader() ? a : b).planner.planIfLeader();
+    assert.ok(leaderMoves && leaderMoves.length > 0, 'the leader planned moves off the spinning nodes');
+    type Plan = { lastPlan: { moves: { node: string; vm: string; toNode: string }[] } | null };
+    const movesOf = async (r: AdvisorRuntime) =>
+      ((await getJson<Plan>(`${r.url}/api/plan`)).body.lastPlan?.moves ?? []).map(
+        (m) => `${m.node}/${m.vm} → ${m.toNode}`,
+      );
+    await waitFor(
+      'the same plan on both replicas',
+      async () => (await movesOf(b)).length > 0 && (await movesOf(a)).join() === (await movesOf(b)).join(),
+      30_000,
+    );
+
+    // One replica stopped: the other still serves every node and its page.
+    await a.stop();
+    runtimes.shift();
+    assert.equal((await listed(b)).length, nodes.length);
+    for (const n of nodes) assert.equal((await fetch(`${b.url}/api/nodes/${n}`)).status, 200);
+  } finally {
+    for (const r of runtimes) await r.stop();
+    await producer.close();
+    await bus.close();
+  }
+});
