@@ -3,8 +3,10 @@ import { EmbeddedStore } from '../src/adapters/store/embedded-store';
 import { AdvisorCore } from '../src/advisor/advisor-core';
 
 /**
- * One advisor replica in a process of its own, for the throughput benchmark: reports each analysis
- * to its parent and stops when told. Environment: BROKERS, GROUP, EPOCH_MS, WORKERS, REPORT_IN_FLIGHT.
+ * One advisor replica in a process of its own, for the throughput benchmark: reports each window's
+ * findings and analysis to its parent, and every second its queue, partitions and CPU time (the
+ * process's, its model workers' included); stops when told. Environment: BROKERS, GROUP, EPOCH_MS,
+ * WORKERS, REPORT_IN_FLIGHT, REPLICA.
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -17,6 +19,15 @@ async function main(): Promise<void> {
       analysisIntervalMs: Number(env.EPOCH_MS),
       idleMs: 10 * 60_000,
       analysisWorkers: Number(env.WORKERS ?? 1),
+      replica: env.REPLICA,
+      onFindings: (f, delayMs) =>
+        process.send!({
+          type: 'findings',
+          node: f.node,
+          windowEndMs: f.windowEndMs,
+          delayMs,
+          atMs: Date.now(),
+        }),
       onAnalysis: (a, cost) =>
         process.send!({
           type: 'analysis',
@@ -32,6 +43,17 @@ async function main(): Promise<void> {
   );
   await core.start();
   process.send!({ type: 'ready' });
+  setInterval(() => {
+    const cpu = process.cpuUsage();
+    process.send!({
+      type: 'stats',
+      queue: core.analysisQueue,
+      partitions: core.ownedPartitions().length,
+      cpuS: (cpu.user + cpu.system) / 1e6,
+      coalesced: core.metrics.windowsCoalesced,
+      cache: core.cacheStats(),
+    });
+  }, 1_000).unref();
   // For the reliability tests: say when a window is being modelled (a moment to SIGKILL it in).
   if (env.REPORT_IN_FLIGHT)
     setInterval(() => {

@@ -5,133 +5,138 @@ import { join } from 'node:path';
 import { brokersOf, startServices, stopServices } from '../deploy/dev/services';
 import { KafkaBus } from '../src/adapters/bus/kafka-bus';
 import type { BusProducer } from '../src/adapters/bus/message-bus';
-import { cloneAs, recordSimulatedNode, type RecordedNode } from '../src/agent/simulated-node/record-node';
-import { parseScenario, type ScenarioInput } from '../src/sim/scenario';
-import { codecs, defaultTopicSpecs, TOPICS, type NodeSample } from '../src/telemetry';
+import { modelNode, prepareAnalysis } from '../src/advisor/domain/analyze-node';
+import { codecs, defaultTopicSpecs, TOPICS } from '../src/telemetry';
+import { diverseFleet, type FleetNode } from './diverse-fleet';
 import { printTable } from './table';
 
-/** The issue's fleet: 1,000 nodes of 64 pCPUs, each sampled every 10 s and analysed once a minute. */
-const NODES = 1_000;
-const TARGET_SAMPLES_PER_S = NODES / 10;
-const TARGET_ANALYSES_PER_S = NODES / 60;
-/** The templates are recorded with short simulated intervals; an epoch is six of them, as a minute is six 10 s samples. */
-const INTERVAL_MS = 100;
-const EPOCH_MS = 6 * INTERVAL_MS;
+/**
+ * The issue's fleet: 1,000 nodes of 64 pCPUs, a sample every 10 s from each (100 samples/s),
+ * analysed once a minute. SPINWISE_BENCH_NODES and SPINWISE_BENCH_MINUTES shrink a trial run.
+ */
+const NODES = Number(process.env.SPINWISE_BENCH_NODES ?? 1_000);
+const MINUTES = Number(process.env.SPINWISE_BENCH_MINUTES ?? 6);
+const SAMPLE_EVERY_MS = 10_000;
+const EPOCH_MS = 60_000;
+/** Simulated interval recorded per pool: six of them cycle as the node's samples. */
+const SIM_INTERVAL_MS = 100;
+const SIM_INTERVALS = 6;
+/** The first minute's cold model cache is reported on its own, not mixed into the steady figures. */
+const WARMUP_MS = 60_000;
 
-/** Four kinds of 64-pCPU node: different VM mixes, loads and kernels. */
-const TEMPLATES: ScenarioInput[] = [
-  {
-    vms: [
-      {
-        name: 'db',
-        count: 8,
-        vcpus: 16,
-        workload: { busy: 0.7, locks: { perSecond: 3000 }, ipis: { perSecond: 300, targets: 2 } },
-      },
-    ],
-    kernel: '5.15.0-91-generic',
-  },
-  {
-    vms: [
-      {
-        name: 'web',
-        count: 32,
-        vcpus: 4,
-        workload: { busy: 0.5, locks: { perSecond: 1000 }, ipis: { perSecond: 100 } },
-      },
-    ],
-    kernel: '6.8.0-45-generic',
-  },
-  {
-    vms: [
-      {
-        name: 'batch',
-        count: 4,
-        vcpus: 32,
-        workload: { busy: 0.9, locks: { perSecond: 6000 }, ipis: { perSecond: 500, targets: 3 } },
-      },
-    ],
-    kernel: '5.6.0',
-  },
-  {
-    vms: [
-      {
-        name: 'mixed',
-        count: 12,
-        vcpus: 8,
-        workload: { busy: 0.6, locks: { perSecond: 2000 }, ipis: { perSecond: 200, targets: 2 } },
-      },
-    ],
-    kernel: '6.14.0',
-  },
-].map((t) => ({
-  host: { pcpus: 64, kernel: t.kernel as string },
-  vms: t.vms as ScenarioInput['vms'],
-  duration: '1s',
-}));
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
+};
+const windowOf = (node: FleetNode, w: number) =>
+  Array.from({ length: EPOCH_MS / SAMPLE_EVERY_MS }, (_, i) => {
+    const seq = w * (EPOCH_MS / SAMPLE_EVERY_MS) + i;
+    return node.sample(seq, (seq + 1) * SAMPLE_EVERY_MS);
+  });
 
-/** Node i's sample `seq`: its template's, with PLE exits scaled by ±10 % per node (alike nodes differ a little). */
-function fleetSample(templates: RecordedNode[], i: number, seq: number, timestampMs: number): NodeSample {
-  const s = cloneAs(templates[i % templates.length]!, `node-${i}`).sample(seq, timestampMs);
-  const factor = 0.9 + ((i * 7919) % 201) / 1000;
-  return {
-    ...s,
-    vcpus: s.vcpus.map((v) =>
-      v.pleExits === undefined ? v : { ...v, pleExits: Math.round(v.pleExits * factor) },
-    ),
-  };
+/**
+ * Without a broker: how alike the fleet's windows are to the model cache (distinct fingerprints
+ * in the first window; hits from then on, with the advisor's 1,024-entry LRU), what one cache-miss
+ * analysis of a 64-pCPU node costs in CPU-seconds, and the cores that implies per 1,000 nodes.
+ */
+function offline(nodes: FleetNode[]): (string | number)[][] {
+  const cache = new Map<string, true>();
+  const CAPACITY = 1024;
+  let hits = 0;
+  let lookups = 0;
+  let firstDistinct = 0;
+  const requests = new Map<string, ReturnType<typeof prepareAnalysis>['request']>();
+  for (let w = 0; w < 6; w++)
+    for (const node of nodes) {
+      const { request } = prepareAnalysis(node.inventory, windowOf(node, w));
+      if (w === 0 && !requests.has(request.key)) requests.set(request.key, request);
+      const hit = cache.delete(request.key);
+      cache.set(request.key, true);
+      if (cache.size > CAPACITY) cache.delete(cache.keys().next().value!);
+      if (w === 0) firstDistinct += hit ? 0 : 1;
+      else {
+        lookups++;
+        if (hit) hits++;
+      }
+    }
+  // CPU time of fits, measured on distinct nodes (each its own fingerprint), one after the other.
+  const sample = [...requests.values()]
+    .filter((_, i) => i % Math.max(1, Math.floor(requests.size / 8)) === 0)
+    .slice(0, 8);
+  const cpuSeconds = sample.map((req) => {
+    const before = process.cpuUsage();
+    modelNode(req);
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1e6;
+  });
+  const hitRatio = hits / lookups;
+  const perMiss = cpuSeconds.reduce((a, b) => a + b, 0) / cpuSeconds.length;
+  const missesPerMinute = nodes.length * (1 - hitRatio);
+  return [
+    [
+      `${nodes.length.toLocaleString('en-US')} nodes`,
+      firstDistinct,
+      hitRatio,
+      perMiss,
+      percentile(cpuSeconds, 100),
+      missesPerMinute,
+      (missesPerMinute * perMiss) / 60 / (nodes.length / 1000),
+    ],
+  ];
 }
 
-interface ReplicaReport {
+interface Report {
+  type: string;
   node: string;
+  windowEndMs: number;
   lastSeq: number;
-  ms: number;
-  cached: boolean;
-  closedAtMs: number;
+  delayMs: number;
   atMs: number;
+  closedAtMs: number;
+  queue: number;
+  partitions: number;
+  cpuS: number;
+  coalesced: number;
+  cache: { hits: number; misses: number };
 }
 
 async function startReplicas(
-  count: number,
+  names: string[],
   brokers: string,
-  group: string,
-  onAnalysis: (r: ReplicaReport) => void,
-): Promise<ChildProcess[]> {
-  const children = Array.from({ length: count }, () =>
-    fork(join(__dirname, 'advisor-replica.js'), {
-      env: { ...process.env, BROKERS: brokers, GROUP: group, EPOCH_MS: String(EPOCH_MS), WORKERS: '1' },
-    }),
+  onReport: (replica: string, r: Report) => void,
+): Promise<Map<string, ChildProcess>> {
+  const children = new Map(
+    names.map((name) => [
+      name,
+      fork(join(__dirname, 'advisor-replica.js'), {
+        env: {
+          ...process.env,
+          BROKERS: brokers,
+          GROUP: 'bench-live',
+          EPOCH_MS: String(EPOCH_MS),
+          WORKERS: '1',
+          REPLICA: name,
+        },
+      }),
+    ]),
   );
   await Promise.all(
-    children.map(
-      (c) =>
+    [...children].map(
+      ([name, c]) =>
         new Promise<void>((resolve) =>
-          c.on('message', (m: { type: string } & ReplicaReport) => {
-            if (m.type === 'ready') resolve();
-            if (m.type === 'analysis') onAnalysis(m);
-          }),
+          c.on('message', (m: Report) => (m.type === 'ready' ? resolve() : onReport(name, m))),
         ),
     ),
   );
   return children;
 }
 
-const stopReplicas = (children: ChildProcess[]) =>
-  Promise.all(
-    children.map(
-      (c) => new Promise<void>((resolve) => (c.once('exit', () => resolve()), c.send({ type: 'stop' }))),
-    ),
-  );
+const stopReplica = (c: ChildProcess) =>
+  new Promise<void>((resolve) => (c.once('exit', () => resolve()), c.send({ type: 'stop' })));
 
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
-};
-
-/** A fresh Kafka (with InfluxDB) holding the topics and the fleet's inventories, for one run. */
+/** A fresh Kafka holding the topics and the fleet's inventories, for one run. */
 async function withFleetBroker<T>(
-  templates: RecordedNode[],
-  nodes: number,
+  nodes: FleetNode[],
   run: (brokers: string, producer: BusProducer) => Promise<T>,
 ): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), 'spinwise-advisor-bench-'));
@@ -142,7 +147,10 @@ async function withFleetBroker<T>(
     try {
       await bus.ensureTopics(defaultTopicSpecs());
       const producer = bus.producer();
-      await sendInventories(producer, templates, nodes);
+      await producer.send(
+        TOPICS.inventory,
+        nodes.map((n) => ({ key: n.inventory.node, value: codecs.inventory.encode(n.inventory) })),
+      );
       return await run(brokers, producer);
     } finally {
       await bus.close();
@@ -153,150 +161,163 @@ async function withFleetBroker<T>(
   }
 }
 
-function sendInventories(producer: BusProducer, templates: RecordedNode[], nodes: number): Promise<void> {
-  return producer.send(
-    TOPICS.inventory,
-    Array.from({ length: nodes }, (_, i) => {
-      const inv = cloneAs(templates[i % templates.length]!, `node-${i}`).inventory;
-      return { key: inv.node, value: codecs.inventory.encode(inv) };
-    }),
-  );
-}
-
-async function sendFleet(
-  producer: BusProducer,
-  templates: RecordedNode[],
-  nodes: number,
-  seqs: number[],
-  baseMs: number,
-): Promise<void> {
-  for (const seq of seqs)
-    for (let from = 0; from < nodes; from += 100) {
-      const batch = [];
-      for (let i = from; i < Math.min(nodes, from + 100); i++) {
-        const s = fleetSample(templates, i, seq, baseMs + (seq + 1) * INTERVAL_MS);
-        batch.push({ key: s.node, value: codecs.sample.encode(s) });
+/**
+ * The fleet live on a real broker at its real rate: each node sends a sample every 10 s (nodes
+ * spread over the 10 s), stamped with the wall clock, so a window closes when a node's first
+ * sample of the next minute arrives. Findings and predictions are timed from the sending of that
+ * closing sample to their publication. With two replicas, one is stopped at the end and the time
+ * until the other publishes findings for its nodes is the handover.
+ */
+async function live(nodes: FleetNode[], replicas: string[]): Promise<(string | number)[][]> {
+  return withFleetBroker(nodes, async (brokers, producer) => {
+    const sentAt = new Map<string, number>();
+    const key = (node: string, seq: number) => `${node}#${seq}`;
+    const seqAt = new Map<string, number>();
+    const findingDelays: number[] = [];
+    const predictionDelays: number[] = [];
+    const lastPrediction = new Map<string, number>();
+    const predictionGaps: number[] = [];
+    const queues: number[] = [];
+    const stats = new Map<string, Report>();
+    const firstStats = new Map<string, Report>();
+    const owner = new Map<string, string>();
+    let measuring = false;
+    let handoverFrom: { at: number; nodes: Set<string> } | null = null;
+    let handoverMs = NaN;
+    const children = await startReplicas(replicas, brokers, (replica, r) => {
+      if (r.type === 'stats') {
+        stats.set(replica, r);
+        if (measuring) queues.push(r.queue);
+        return;
       }
-      await producer.send(TOPICS.samples, batch);
-    }
-}
-
-/**
- * A fresh broker with a backlog of the whole fleet's samples (seven per node: an epoch and the
- * sample that closes it), then `replicas` advisor processes drain it: the rate they sustain.
- */
-function capacityRun(templates: RecordedNode[], replicas: number): Promise<(string | number)[]> {
-  return withFleetBroker(templates, NODES, async (brokers, producer) => {
-    // A backlog of the last hour (the advisor refuses samples older than the topic's retention).
-    const hourAgoMs = Math.floor((Date.now() - 3_600_000) / EPOCH_MS) * EPOCH_MS;
-    await sendFleet(producer, templates, NODES, [0, 1, 2, 3, 4, 5, 6], hourAgoMs);
-    const reports: ReplicaReport[] = [];
-    let done!: () => void;
-    const all = new Promise<void>((r) => (done = r));
+      const seq = seqAt.get(key(r.node, r.type === 'findings' ? r.windowEndMs : r.lastSeq));
+      const closing = r.type === 'findings' ? (seq === undefined ? undefined : seq + 1) : r.lastSeq + 1;
+      const at = closing === undefined ? undefined : sentAt.get(key(r.node, closing));
+      if (r.type === 'findings') {
+        owner.set(r.node, replica);
+        if (handoverFrom?.nodes.has(r.node)) {
+          handoverFrom.nodes.delete(r.node);
+          if (handoverFrom.nodes.size === 0) handoverMs = Date.now() - handoverFrom.at;
+        }
+        if (measuring && at !== undefined) findingDelays.push(r.atMs - at);
+      } else if (r.type === 'analysis') {
+        if (measuring && at !== undefined) predictionDelays.push(r.atMs - at);
+        const prev = lastPrediction.get(r.node);
+        if (measuring && prev !== undefined) predictionGaps.push(r.atMs - prev);
+        lastPrediction.set(r.node, r.atMs);
+      }
+    });
     const started = Date.now();
-    const children = await startReplicas(replicas, brokers, 'bench', (r) => {
-      reports.push(r);
-      if (new Set(reports.map((x) => x.node)).size === NODES) done();
-    });
-    const ready = Date.now();
-    await all;
-    const seconds = (Date.now() - ready) / 1000;
-    await stopReplicas(children);
-    const ms = reports.map((r) => r.ms);
-    return [
-      `${replicas} replica${replicas > 1 ? 's' : ''}`,
-      (7 * NODES) / seconds,
-      NODES / seconds,
-      percentile(ms, 50),
-      percentile(ms, 99),
-      reports.filter((r) => !r.cached).length,
-      (Date.now() - started) / 1000,
-    ];
-  });
-}
-
-/**
- * One replica, live: 100 nodes each send a sample a second (100 samples/s, the fleet's rate), and
- * each analysis is timed from the sending of the sample that closed its window to its arrival here.
- * The first `warmupS` seconds (the fits of a cold model cache) are not counted.
- */
-async function delayRun(
-  templates: RecordedNode[],
-  warmupS: number,
-  seconds: number,
-): Promise<(string | number)[]> {
-  const nodes = 100;
-  return withFleetBroker(templates, nodes, async (brokers, producer) => {
-    const sentAt = new Map<number, number>();
-    const delays: number[] = [];
-    const toClose: number[] = [];
-    const children = await startReplicas(1, brokers, 'bench-live', (r) => {
-      // The window's closing sample is the one after its last.
-      const at = sentAt.get(r.lastSeq + 1);
-      if (at === undefined || r.lastSeq + 1 < warmupS) return;
-      delays.push(r.atMs - at);
-      toClose.push(r.closedAtMs - at);
-    });
-    const baseMs = Math.floor(Date.now() / EPOCH_MS) * EPOCH_MS;
-    for (let seq = 0; seq < warmupS + seconds; seq++) {
-      const tick = Date.now();
-      sentAt.set(seq, tick);
-      await sendFleet(producer, templates, nodes, [seq], baseMs);
-      await new Promise((r) => setTimeout(r, Math.max(0, 1_000 - (Date.now() - tick))));
+    const perTick = Math.ceil(nodes.length / 10);
+    let tick = 0;
+    /** One second of the fleet: a tenth of the nodes send their next sample. */
+    const second = async () => {
+      const tickStart = Date.now();
+      const seq = Math.floor(tick / 10);
+      const slot = tick++ % 10;
+      const batch = nodes.slice(slot * perTick, (slot + 1) * perTick).map((n) => {
+        const s = n.sample(seq, tickStart);
+        sentAt.set(key(s.node, seq), tickStart);
+        seqAt.set(key(s.node, s.timestampMs), seq);
+        return { key: s.node, value: codecs.sample.encode(s) };
+      });
+      await producer.send(TOPICS.samples, batch);
+      await new Promise((r) => setTimeout(r, Math.max(0, 1_000 - (Date.now() - tickStart))));
+    };
+    while (Date.now() < started + MINUTES * 60_000) {
+      if (!measuring && Date.now() - started >= WARMUP_MS) {
+        measuring = true;
+        for (const [r, s] of stats) firstStats.set(r, s);
+      }
+      await second();
     }
-    await new Promise((r) => setTimeout(r, 3_000));
-    await stopReplicas(children);
-    return [
-      `1 replica, ${nodes} samples/s live, after ${warmupS} s warm-up`,
-      delays.length,
-      percentile(toClose, 50),
-      percentile(delays, 50),
-      percentile(delays, 99),
-      Math.max(...delays),
-    ];
+    measuring = false;
+    const seconds = (Date.now() - started - WARMUP_MS) / 1000;
+    const endStats = new Map(stats);
+    const nowMs = Date.now();
+    const ages = nodes.map((n) => nowMs - (lastPrediction.get(n.inventory.node) ?? started));
+    const never = nodes.filter((n) => !lastPrediction.has(n.inventory.node)).length;
+    const rows: (string | number)[][] = [];
+    for (const r of replicas) {
+      const a = firstStats.get(r);
+      const b = endStats.get(r)!;
+      rows.push([
+        `${replicas.length} replica${replicas.length > 1 ? 's' : ''}: ${r}`,
+        b.partitions,
+        a ? (b.cpuS - a.cpuS) / seconds : NaN,
+        percentile(findingDelays, 50),
+        percentile(findingDelays, 99),
+        percentile(predictionDelays, 50),
+        percentile(predictionDelays, 99),
+        percentile(predictionGaps, 99),
+        percentile(ages, 100),
+        never,
+        Math.min(...queues),
+        Math.max(...queues),
+        b.coalesced,
+        b.cache.hits / Math.max(1, b.cache.hits + b.cache.misses),
+      ]);
+    }
+    if (replicas.length > 1) {
+      // One replica stopped: how long until the other publishes findings for every node it had.
+      const [gone, ...rest] = replicas;
+      const theirs = new Set(nodes.map((n) => n.inventory.node).filter((n) => owner.get(n) === gone));
+      handoverFrom = { at: Date.now(), nodes: theirs };
+      await stopReplica(children.get(gone!)!);
+      children.delete(gone!);
+      const deadline = Date.now() + 3 * EPOCH_MS;
+      while (handoverFrom.nodes.size > 0 && Date.now() < deadline) await second();
+      rows.push([
+        `handover: ${gone} stopped; ${rest.join()} published findings for all its ${theirs.size} nodes after (s)`,
+        Number.isNaN(handoverMs) ? `> ${(3 * EPOCH_MS) / 1000}` : handoverMs / 1000,
+        ...Array.from({ length: 12 }, () => ''),
+      ]);
+    }
+    await Promise.all([...children.values()].map(stopReplica));
+    return rows;
   });
 }
 
-/** Advisor throughput through a real broker: capacity of one and two replicas, and end-to-end delay. */
+/** The advisor on a diverse fleet: model-cache and sizing figures, then live delays with one and two replicas. */
 export async function advisorThroughputBench(): Promise<void> {
-  const templates: RecordedNode[] = [];
-  for (const [i, t] of TEMPLATES.entries())
-    templates.push(
-      await recordSimulatedNode(parseScenario(t), `template-${i}`, {
-        intervals: 7,
-        intervalNs: INTERVAL_MS * 1e6,
-      }),
-    );
-  const one = await capacityRun(templates, 1);
-  const two = await capacityRun(templates, 2);
+  const fleet = await diverseFleet(NODES, {
+    intervalMs: SIM_INTERVAL_MS,
+    intervals: SIM_INTERVALS,
+    sampleEveryMs: SAMPLE_EVERY_MS,
+  });
   printTable(
-    `advisor capacity: a backlog of ${NODES.toLocaleString('en-US')} nodes × 7 samples (64 pCPUs, 64–128 vCPUs, ~60 KB a sample) on a real broker; target ${TARGET_SAMPLES_PER_S} samples/s and ${TARGET_ANALYSES_PER_S.toFixed(1)} analyses/s; one model worker per replica`,
+    `advisor models on a diverse fleet: ${NODES.toLocaleString('en-US')} nodes of 64 pCPUs from ${fleet.pools} pools, ${fleet.kernels} kernels, per-node load × 0.6–1.6; six one-minute windows each`,
     [
-      'replicas',
-      'samples/s',
-      'analyses/s',
-      'close→result ms p50',
-      'close→result ms p99',
-      'fits run',
-      'wall s',
+      'fleet',
+      'distinct models (1st window)',
+      'cache hit ratio (windows 2–6)',
+      'CPU-s per miss',
+      'CPU-s per miss, max',
+      'misses per minute',
+      'cores per 1,000 nodes',
     ],
-    [
-      one,
-      two,
-      [
-        'speed-up, 2 vs 1',
-        `${((two[1] as number) / (one[1] as number)).toFixed(2)}×`,
-        `${((two[2] as number) / (one[2] as number)).toFixed(2)}×`,
-        '',
-        '',
-        '',
-        '',
-      ],
-    ],
+    offline(fleet.nodes),
   );
+  const header = [
+    'run',
+    'partitions',
+    'CPU-s per s',
+    'findings ms p50',
+    'findings ms p99',
+    'prediction ms p50',
+    'prediction ms p99',
+    'refresh gap ms p99',
+    'oldest prediction ms',
+    'never predicted',
+    'queue min',
+    'queue max',
+    'windows coalesced',
+    'cache hit ratio',
+  ];
+  const rows = [...(await live(fleet.nodes, ['r1'])), ...(await live(fleet.nodes, ['r2a', 'r2b']))];
   printTable(
-    'advisor end-to-end delay: sending of the sample that closes a window → its analysis published',
-    ['run', 'windows', 'to close ms p50', 'delay ms p50', 'delay ms p99', 'max ms'],
-    [await delayRun(templates, 15, 45)],
+    `advisor live on a real broker: ${NODES.toLocaleString('en-US')} nodes × a sample every 10 s (${NODES / 10} samples/s), one-minute windows, ${MINUTES} min (the first minute, a cold model cache, not counted); one model worker per replica; delays from the sending of a window's closing sample`,
+    header,
+    rows,
   );
 }

@@ -3,8 +3,12 @@ import { advisorThroughputBench } from './advisor-throughput-bench';
 import { agentBench } from './agent-bench';
 import { busStoreBench } from './bus-store-bench';
 import { simBench } from './sim-bench';
+import { output, tables } from './table';
 
-/** `npm run bench [-- name…]`: every benchmark, or the named ones; each prints its own table. */
+/**
+ * `npm run bench [-- name…] [--json]`: every benchmark, or the named ones; each prints its own
+ * tables, and with `--json` stdout carries one JSON document of every table (the text goes to stderr).
+ */
 const BENCHES: Record<string, () => Promise<void>> = {
   sim: simBench,
   agent: agentBench,
@@ -13,13 +17,22 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'bus-store': busStoreBench,
 };
 
-async function run(names: string[]): Promise<void> {
+async function run(args: string[]): Promise<void> {
+  output.json = args.includes('--json');
+  const names = args.filter((a) => a !== '--json');
   const chosen = names.length ? names : Object.keys(BENCHES);
+  const results: Record<string, typeof tables> = {};
   for (const name of chosen) {
     const bench = BENCHES[name];
     if (!bench) throw new Error(`unknown benchmark "${name}"; known: ${Object.keys(BENCHES).join(', ')}`);
+    const before = tables.length;
     await bench();
+    results[name] = tables.slice(before);
   }
+  if (output.json)
+    process.stdout.write(
+      `${JSON.stringify({ generatedAt: new Date().toISOString(), benches: results }, null, 2)}\n`,
+    );
 }
 
 run(process.argv.slice(2)).catch((err: Error) => {

@@ -18,13 +18,20 @@ import {
   defaultTopicSpecs,
   TOPICS,
   type NodeAnalysis,
+  type NodeFindings,
   type NodeInventory,
   type NodeSample,
 } from '../telemetry';
 import { AlertTracker, type AlertEvent } from './alerts/alert-tracker';
 import { agentHealth, nodeSummary, type NodeDetail, type NodeSummary } from './node-summary';
 import { ModelPool } from './model-pool/model-pool';
-import { prepareAnalysis, wireAnalysis, type NodeAnalysisResult } from './domain/analyze-node';
+import {
+  observeWindow,
+  prepareAnalysis,
+  wireAnalysis,
+  type NodeAnalysisResult,
+  type WindowObservation,
+} from './domain/analyze-node';
 import { ModelCache, type ModelledNode } from './domain/model-cache';
 import type { FitHint } from './domain/calibrate';
 import { NodeWindow } from './domain/node-window';
@@ -59,6 +66,8 @@ export interface AdvisorOptions {
     cost: { ms: number; cached: boolean; closedAtWallMs: number; freshSeqs: readonly number[] },
   ) => void;
   onAlert?: (alert: AlertEvent) => void;
+  /** A window's findings are published (`delayMs` after it closed). */
+  onFindings?: (findings: NodeFindings, delayMs: number) => void;
   log?: (line: string) => void;
   /** This replica's name on what it publishes (default: the host name, a pod's name in Kubernetes). */
   replica?: string;
@@ -109,6 +118,8 @@ interface NodeState {
   /** Offset of the newest sample the last published analysis covered. */
   analysedOffset: bigint;
   storeSeries: SeriesCap;
+  /** The newest window's findings (published as it closed). */
+  findings?: NodeFindings;
   /** Offset of the newest fresh sample. */
   freshToOffset: bigint;
   lastSampleWallMs: number;
@@ -127,11 +138,17 @@ interface NodeState {
 interface ClosedWindow {
   inventory: NodeInventory;
   samples: NodeSample[];
+  /** What the window showed, published as findings when it closed. */
+  observed: WindowObservation;
+  /** Its model work began: a window closing meanwhile is queued after it, not merged into it. */
+  started: boolean;
   freshFromSeq: number;
   freshToOffset: bigint;
   heldFromOffset: bigint | null;
   closedAtWallMs: number;
   freshSeqs: number[];
+  /** The fresh seqs' timestamps (a coalesced window's older ones may have left the samples). */
+  freshAtMs: Map<number, number>;
   series: number;
 }
 
@@ -150,6 +167,10 @@ export interface AdvisorMetrics {
   analysisMsTotal: number;
   /** Wall ms from a window's close to its analysis being published. */
   lastDelayMs: number;
+  /** Wall ms from a window's close to its findings being published. */
+  lastFindingDelayMs: number;
+  /** Windows taken into one still waiting for the models (the node's next prediction covers both). */
+  windowsCoalesced: number;
   /** Broker append time to handling of the newest sample. */
   ingestLagMs: number;
   /** Resume marks that did not fit a commit's metadata (their windows may be analysed again after a handover). */
@@ -192,9 +213,18 @@ export class AdvisorCore {
   private pool: ModelPool | null = null;
   private readonly cache = new ModelCache();
   private readonly fitting = new Map<string, Promise<ModelledNode>>();
-  private readonly publish = new GroupSend<OutgoingMessage>(async (messages) => {
+  /** Findings, analyses and alert transitions, grouped into a few produce requests. */
+  private readonly publish = new GroupSend<{ topic: string; message: OutgoingMessage }>(async (items) => {
     try {
-      await this.producer!.send(TOPICS.analyses, messages);
+      const topics = [...new Set(items.map((i) => i.topic))];
+      await Promise.all(
+        topics.map((t) =>
+          this.producer!.send(
+            t,
+            items.filter((i) => i.topic === t).map((i) => i.message),
+          ),
+        ),
+      );
     } catch (err) {
       // Seen on a real broker: a kafkajs producer that was sending when the broker went away kept
       // failing with the old connection's error after it came back. A fresh one connects anew.
@@ -231,6 +261,8 @@ export class AdvisorCore {
     resumeMarksDropped: 0,
     alertsRaised: 0,
     storeWriteFailures: 0,
+    lastFindingDelayMs: 0,
+    windowsCoalesced: 0,
     refusedClock: 0,
     refusedNoInventory: 0,
     refusedNodeCap: 0,
@@ -469,22 +501,110 @@ export class AdvisorCore {
     const inventory = this.inventories.get(node);
     // Without an inventory the samples stay fresh (held, uncommitted) until one arrives.
     if (s.freshSeqs.length === 0 || !inventory) return s.chain;
-    const window: ClosedWindow = {
-      inventory,
-      samples: [...s.window.contents()],
-      freshFromSeq: Math.min(...s.freshSeqs),
-      freshToOffset: s.freshToOffset,
-      heldFromOffset: s.heldFromOffset,
-      closedAtWallMs: Date.now(),
-      freshSeqs: s.freshSeqs,
-      series: s.series,
-    };
+    const samples = [...s.window.contents()];
+    const fresh = new Set(s.freshSeqs);
+    const freshAtMs = new Map(samples.filter((x) => fresh.has(x.seq)).map((x) => [x.seq, x.timestampMs]));
+    const observed = observeWindow(inventory, samples);
+    const closedAtWallMs = Date.now();
+    this.publishFindings(s, node, inventory, samples, observed, closedAtWallMs);
+    // When the model work is behind, a window still waiting for it takes this one in: the node's
+    // next prediction covers both (each sample still new in exactly one analysis), so the queue
+    // stays one window per node however far behind the models are.
+    const waiting = s.pending.find((w) => !w.started && w.series === s.series);
+    if (waiting) {
+      waiting.samples = samples;
+      waiting.observed = observed;
+      waiting.inventory = inventory;
+      waiting.freshFromSeq = Math.min(waiting.freshFromSeq, ...s.freshSeqs);
+      waiting.freshSeqs = [...waiting.freshSeqs, ...s.freshSeqs];
+      for (const [seq, atMs] of freshAtMs) waiting.freshAtMs.set(seq, atMs);
+      waiting.freshToOffset = s.freshToOffset;
+      waiting.closedAtWallMs = closedAtWallMs;
+      this.metrics.windowsCoalesced++;
+    } else {
+      const window: ClosedWindow = {
+        inventory,
+        samples,
+        observed,
+        started: false,
+        freshFromSeq: Math.min(...s.freshSeqs),
+        freshToOffset: s.freshToOffset,
+        heldFromOffset: s.heldFromOffset,
+        closedAtWallMs,
+        freshSeqs: s.freshSeqs,
+        freshAtMs,
+        series: s.series,
+      };
+      s.pending.push(window);
+      this.queue(s, node, window);
+    }
     s.freshSeqs = [];
     s.heldFromOffset = null;
     s.freshToOffset = -1n;
-    s.pending.push(window);
-    this.queue(s, node, window);
     return s.chain;
+  }
+
+  /**
+   * The window's findings, at once: on their topic for every replica's fleet view, and into the
+   * node's alerts (whose top recommendation is the newest prediction's). No model is waited for.
+   */
+  private publishFindings(
+    s: NodeState,
+    node: string,
+    inventory: NodeInventory,
+    samples: NodeSample[],
+    observed: WindowObservation,
+    closedAtWallMs: number,
+  ): void {
+    const first = samples[0]!;
+    const newest = samples[samples.length - 1]!;
+    const findings: NodeFindings = {
+      schema: 'spinwise.findings.v1',
+      node,
+      windowStartMs: first.timestampMs - first.intervalMs,
+      windowEndMs: newest.timestampMs,
+      samples: samples.length,
+      kernel: inventory.kernel,
+      severity: observed.severity,
+      oversubscription: observed.oversubscription,
+      pcpus: inventory.pcpus,
+      vms: observed.vms,
+      findings: observed.findings,
+      replica: this.replica,
+      agent: {
+        lastSampleMs: newest.timestampMs,
+        intervalMs: newest.intervalMs,
+        gaps: s.window.gaps,
+        missing: newest.missing,
+        spoolBytes: newest.agent.spoolBytes,
+        droppedSamples: newest.agent.droppedSamples,
+      },
+    };
+    s.findings = findings;
+    const alerts = s.alerts.observe(findings, s.analysis?.recommendations ?? []);
+    for (const alert of alerts) {
+      if (alert.transition === 'raised') this.metrics.alertsRaised++;
+      this.options.onAlert?.(alert);
+    }
+    // Every replica's fleet view (and so its alert history) follows the transitions on their topic.
+    const messages = [
+      { topic: TOPICS.findings, message: { key: node, value: codecs.findings.encode(findings) } },
+      ...alerts.map((a) => {
+        const message = { schema: 'spinwise.alert.v1' as const, ...a, replica: this.replica };
+        return {
+          topic: TOPICS.alerts,
+          message: { key: alertKey(message), value: codecs.alert.encode(message) },
+        };
+      }),
+    ];
+    void Promise.all(messages.map((m) => this.publish.add(m))).then(
+      () => {
+        this.metrics.lastFindingDelayMs = Date.now() - closedAtWallMs;
+        this.options.onFindings?.(findings, this.metrics.lastFindingDelayMs);
+      },
+      (err: Error) =>
+        this.options.log?.(`advisor: publishing the findings of ${node} failed: ${err.message}`),
+    );
   }
 
   /**
@@ -505,6 +625,7 @@ export class AdvisorCore {
   }
 
   private async analyse(s: NodeState, node: string, window: ClosedWindow): Promise<void> {
+    window.started = true;
     this.metrics.analysesInFlight++;
     let analysed;
     try {
@@ -531,12 +652,15 @@ export class AdvisorCore {
         droppedSamples: newest.agent.droppedSamples,
       },
     };
-    await this.publish.add({ key: node, value: codecs.analysis.encode(analysis) });
+    await this.publish.add({
+      topic: TOPICS.analyses,
+      message: { key: node, value: codecs.analysis.encode(analysis) },
+    });
     // Published: these samples need not be delivered again.
     s.hint = result.hint;
     // A retried window may be published after a newer one: the node shows its newest.
     if (!s.analysis || analysis.windowEndMs >= s.analysis.windowEndMs) s.analysis = analysis;
-    if (window.series === s.series) this.markAnalysed(s, window.samples, window.freshSeqs);
+    if (window.series === s.series) this.markAnalysed(s, window.freshAtMs);
     s.analysedOffset = window.freshToOffset;
     done();
     // Commit at once, so that the next owner of this partition starts after this window. The
@@ -550,22 +674,6 @@ export class AdvisorCore {
     this.metrics.analysisMsTotal += ms;
     this.metrics.lastDelayMs = Date.now() - window.closedAtWallMs;
     this.bufferPoints(s, node, analysisPoints(analysis));
-    const alerts = s.alerts.observe(analysis);
-    for (const alert of alerts) {
-      if (alert.transition === 'raised') this.metrics.alertsRaised++;
-      this.options.onAlert?.(alert);
-    }
-    // Every replica's fleet view (and so its alert history) follows the transitions on their topic.
-    if (alerts.length > 0)
-      await this.producer!.send(
-        TOPICS.alerts,
-        alerts.map((a) => {
-          const message = { schema: 'spinwise.alert.v1' as const, ...a, replica: this.replica };
-          return { key: alertKey(message), value: codecs.alert.encode(message) };
-        }),
-      ).catch((err: Error) =>
-        this.options.log?.(`advisor: publishing alerts of ${node} failed: ${err.message}`),
-      );
     this.options.onAnalysis?.(analysis, {
       ms,
       cached: result.cached,
@@ -579,10 +687,8 @@ export class AdvisorCore {
    * seen before, is still new work. The contiguous mark passes a hole only once the sample above
    * it is too old for the window: the hole's own sample, older still, would be refused as late.
    */
-  private markAnalysed(s: NodeState, samples: readonly NodeSample[], seqs: readonly number[]): void {
-    const fresh = new Set(seqs);
-    for (const x of samples)
-      if (fresh.has(x.seq) && x.seq > s.analysedThroughSeq) s.analysedAbove.set(x.seq, x.timestampMs);
+  private markAnalysed(s: NodeState, freshAtMs: ReadonlyMap<number, number>): void {
+    for (const [seq, atMs] of freshAtMs) if (seq > s.analysedThroughSeq) s.analysedAbove.set(seq, atMs);
     while (s.analysedAbove.size > 0) {
       const next = s.analysedThroughSeq + 1;
       if (s.analysedAbove.has(next)) {
@@ -606,7 +712,7 @@ export class AdvisorCore {
     hint?: FitHint,
   ): Promise<{ result: NodeAnalysisResult; ms: number }> {
     const start = process.hrtime.bigint();
-    const prepared = prepareAnalysis(window.inventory, window.samples, hint);
+    const prepared = prepareAnalysis(window.inventory, window.samples, hint, window.observed);
     const { key } = prepared.request;
     let modelled = this.cache.get(key);
     let fitted = false;
@@ -770,7 +876,9 @@ export class AdvisorCore {
       if (!inventory) return [];
       const samples = s.window.contents();
       const agent = agentHealth(s.lastSampleWallMs, samples[samples.length - 1], s.window.gaps, nowMs);
-      return [nodeSummary(inventory, s.analysis ?? null, samples.length, agent, this.replica)];
+      return [
+        nodeSummary(inventory, s.analysis ?? null, s.findings ?? null, samples.length, agent, this.replica),
+      ];
     });
   }
 
@@ -783,6 +891,7 @@ export class AdvisorCore {
     return {
       inventory,
       analysis: s.analysis ?? null,
+      findings: s.findings ?? null,
       owner: this.replica,
       firstSampleMs: s.firstSampleMs,
       gaps: s.window.gaps,
@@ -825,6 +934,13 @@ export class AdvisorCore {
 
   get pointsDropped(): number {
     return this.points.dropped;
+  }
+
+  /** Windows waiting for the models or being modelled. */
+  get analysisQueue(): number {
+    let n = 0;
+    for (const s of this.nodes.values()) n += s.pending.length;
+    return n;
   }
 
   /** Points waiting for the store. */

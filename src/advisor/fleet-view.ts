@@ -6,6 +6,7 @@ import {
   TOPICS,
   type AlertMessage,
   type NodeAnalysis,
+  type NodeFindings,
   type NodeInventory,
   type RecommendationMessage,
 } from '../telemetry';
@@ -37,6 +38,7 @@ export interface FleetAlert {
  */
 export class FleetView {
   private readonly analyses = new Map<string, NodeAnalysis>();
+  private readonly findings = new Map<string, NodeFindings>();
   private readonly history: AlertMessage[] = [];
   private readonly latestAlert = new Map<string, AlertMessage>();
   private planMoves: RecommendationMessage[] = [];
@@ -52,13 +54,14 @@ export class FleetView {
   async start(): Promise<void> {
     this.consumer = this.bus.consumer({
       groupId: `spinwise-fleet-view-${randomUUID()}`,
-      topics: [TOPICS.analyses, TOPICS.alerts, TOPICS.recommendations],
+      topics: [TOPICS.findings, TOPICS.analyses, TOPICS.alerts, TOPICS.recommendations],
       fromBeginning: true,
     });
     await this.consumer.start(async (m) => {
       // Written by spinwise's own replicas, validated there: a bad one is skipped and counted, not fatal.
       try {
-        if (m.topic === TOPICS.analyses) this.onAnalysis(codecs.analysis.decode(m.value));
+        if (m.topic === TOPICS.findings) this.onFindings(codecs.findings.decode(m.value));
+        else if (m.topic === TOPICS.analyses) this.onAnalysis(codecs.analysis.decode(m.value));
         else if (m.topic === TOPICS.alerts) this.onAlert(codecs.alert.decode(m.value));
         else this.onRecommendation(codecs.recommendation.decode(m.value));
       } catch (err) {
@@ -70,6 +73,11 @@ export class FleetView {
 
   async stop(): Promise<void> {
     await this.consumer?.stop();
+  }
+
+  private onFindings(f: NodeFindings): void {
+    const had = this.findings.get(f.node);
+    if (!had || had.windowEndMs <= f.windowEndMs) this.findings.set(f.node, f);
   }
 
   private onAnalysis(a: NodeAnalysis): void {
@@ -97,13 +105,35 @@ export class FleetView {
     return [...this.analyses.values()].sort((a, b) => a.node.localeCompare(b.node));
   }
 
+  /** Every node's newest findings: the freshest observation, model or not. */
+  newestFindings(): NodeFindings[] {
+    return [...this.findings.values()].sort((a, b) => a.node.localeCompare(b.node));
+  }
+
+  /** A node another replica owns, as its newest findings and prediction tell it. */
+  private remote(name: string, nowMs: number) {
+    const inventory = this.own.inventoryOf(name);
+    const analysis = this.analyses.get(name) ?? null;
+    const findings = this.findings.get(name) ?? null;
+    const newest =
+      findings && (!analysis || findings.windowEndMs >= analysis.windowEndMs) ? findings : analysis;
+    if (!inventory || !newest) return null;
+    const agent = agentHealthFromAnalysis(newest.agent, newest.windowEndMs, nowMs);
+    return {
+      inventory,
+      analysis,
+      findings,
+      agent,
+      owner: newest.replica ?? 'unknown',
+      samples: newest.samples,
+    };
+  }
+
   nodeList(nowMs = Date.now()): NodeSummary[] {
     const rows = new Map(this.own.ownedNodes().map((n) => [n.name, n]));
-    for (const a of this.analyses.values()) {
-      const inventory = this.own.inventoryOf(a.node);
-      if (rows.has(a.node) || !inventory) continue;
-      const agent = agentHealthFromAnalysis(a.agent, a.windowEndMs, nowMs);
-      rows.set(a.node, nodeSummary(inventory, a, a.samples, agent, a.replica ?? 'unknown'));
+    for (const name of new Set([...this.findings.keys(), ...this.analyses.keys()])) {
+      const r = rows.has(name) ? null : this.remote(name, nowMs);
+      if (r) rows.set(name, nodeSummary(r.inventory, r.analysis, r.findings, r.samples, r.agent, r.owner));
     }
     return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -112,18 +142,17 @@ export class FleetView {
     const activeAlerts = this.activeAlerts().filter((a) => a.node === name);
     const owned = this.own.ownedNode(name);
     if (owned) return { ...owned, activeAlerts };
-    const analysis = this.analyses.get(name);
-    const inventory = this.own.inventoryOf(name);
-    if (!analysis || !inventory) return null;
-    const agent = agentHealthFromAnalysis(analysis.agent, analysis.windowEndMs, nowMs);
+    const r = this.remote(name, nowMs);
+    if (!r) return null;
     return {
-      inventory,
-      analysis,
-      owner: analysis.replica ?? 'unknown',
+      inventory: r.inventory,
+      analysis: r.analysis,
+      findings: r.findings,
+      owner: r.owner,
       firstSampleMs: null,
-      gaps: agent.gaps,
+      gaps: r.agent.gaps,
       duplicates: null,
-      agent,
+      agent: r.agent,
       activeAlerts,
     };
   }

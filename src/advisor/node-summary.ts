@@ -1,4 +1,4 @@
-import type { AgentStatus, NodeAnalysis, NodeInventory, NodeSample } from '../telemetry';
+import type { AgentStatus, NodeAnalysis, NodeFindings, NodeInventory, NodeSample } from '../telemetry';
 import { oversubscriptionOf } from './domain/analyze-node';
 
 /**
@@ -60,12 +60,17 @@ export interface NodeSummary {
   agent: AgentHealth;
   /** The replica that owns the node's partition (and its live window). */
   owner: string;
+  /** How far the newest prediction lags the newest findings (0: up to date; null: none yet). */
+  predictionAgeMs: number | null;
 }
 
 /** One node in depth: what `/api/nodes/:name` answers. */
 export interface NodeDetail {
   inventory: NodeInventory;
+  /** The newest prediction (model fit and what-ifs); it may lag `findings` when the models are behind. */
   analysis: NodeAnalysis | null;
+  /** The newest window's findings, published as it closed. */
+  findings: NodeFindings | null;
   owner: string;
   /** First sample the owner holds: null when this replica is not the owner. */
   firstSampleMs: number | null;
@@ -99,25 +104,31 @@ export function agentHealthFromAnalysis(
   };
 }
 
-/** A fleet row from the node's inventory and newest analysis, wherever that analysis was made. */
+/**
+ * A fleet row from the node's inventory, newest findings and newest prediction, wherever they
+ * were made: what was observed comes from whichever of the two is newer.
+ */
 export function nodeSummary(
   inventory: NodeInventory,
   analysis: NodeAnalysis | null,
+  findings: NodeFindings | null,
   samples: number,
   agent: AgentHealth,
   owner: string,
 ): NodeSummary {
-  const spinShares = (analysis?.vms ?? []).flatMap((vm) => (vm.spinShare === null ? [] : [vm.spinShare]));
+  const observed =
+    findings && (!analysis || findings.windowEndMs >= analysis.windowEndMs) ? findings : analysis;
+  const spinShares = (observed?.vms ?? []).flatMap((vm) => (vm.spinShare === null ? [] : [vm.spinShare]));
   return {
     name: inventory.node,
     kernel: inventory.kernel,
     model: analysis?.model ?? 'not analysed yet',
-    severity: analysis?.severity ?? 'ok',
+    severity: observed?.severity ?? 'ok',
     oversubscription: oversubscriptionOf(inventory),
     pcpus: inventory.pcpus,
     vcpus: inventory.vms.reduce((a, vm) => a + vm.vcpus.length, 0),
     samples,
-    analysedAtMs: analysis?.windowEndMs ?? null,
+    analysedAtMs: observed?.windowEndMs ?? null,
     spinShare: spinShares.length > 0 ? Math.max(...spinShares) : null,
     vms: inventory.vms.map((vm) => ({
       name: vm.name,
@@ -127,5 +138,6 @@ export function nodeSummary(
     })),
     agent,
     owner,
+    predictionAgeMs: analysis && observed ? Math.max(0, observed.windowEndMs - analysis.windowEndMs) : null,
   };
 }

@@ -35,6 +35,8 @@ export interface NodeSummary {
   agent: AgentHealth;
   /** The advisor replica that owns the node. */
   owner: string;
+  /** How far the newest prediction lags the newest findings. */
+  predictionAgeMs: number | null;
 }
 
 export interface Change {
@@ -120,6 +122,15 @@ export interface NodeDetail {
     findings: Finding[];
     whatIfs: { kind: string; target: string; pleExits: Change; usefulNs: Change; spinNs: Change }[];
     recommendations: Omit<Recommendation, 'node'>[];
+  } | null;
+  /** The newest window's findings (out as it closed); the analysis may be older. */
+  findings: {
+    severity: Severity;
+    samples: number;
+    windowStartMs: number;
+    windowEndMs: number;
+    vms: Omit<AnalysedVm, 'workload'>[];
+    findings: Finding[];
   } | null;
   activeAlerts: Omit<ActiveAlert, 'node'>[];
   /** Null when the replica answering is not the node's owner. */

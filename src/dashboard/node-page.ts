@@ -10,15 +10,20 @@ export async function renderNode(view: HTMLElement, name: string, route: Route):
   const minutes = rangeOf(route.query);
   const [node, series] = await Promise.all([api.node(name), api.series(name, minutes)]);
   const a = node.analysis;
+  // What was observed comes from the newest window (its findings are out the moment it closes);
+  // the predictions may lag behind when the models are busy, and say by how much.
+  const seen = node.findings && (!a || node.findings.windowEndMs >= a.windowEndMs) ? node.findings : a;
+  const lagS = a && seen ? Math.round((seen.windowEndMs - a.windowEndMs) / 1000) : 0;
   const vcpus = node.inventory.vms.reduce((s, vm) => s + vm.vcpus.length, 0);
   dropCharts();
   view.dataset.page = 'node';
   view.innerHTML = `
     <p class="crumbs"><a href="#/">fleet</a> › node</p>
-    <h2 id="title">${esc(name)} ${a ? badge(a.severity) : ''}</h2>
+    <h2 id="title">${esc(name)} ${seen ? badge(seen.severity) : ''}</h2>
     <p>${esc(node.inventory.kernel)} (${esc(node.inventory.scheduler)}, ${esc(node.inventory.cpuVendor)}) · model ${esc(a?.model ?? 'not analysed yet')} ·
       ${vcpus} vCPUs on ${node.inventory.pcpus} pCPUs (${ratio(vcpus / node.inventory.pcpus)})
-      ${a ? `· window ${time(a.windowStartMs)} – ${time(a.windowEndMs)} (${a.samples} samples), fit residual ${share(a.residual)}` : ''}
+      ${seen ? `· window ${time(seen.windowStartMs)} – ${time(seen.windowEndMs)} (${seen.samples} samples)` : ''}
+      ${a ? `· fit residual ${share(a.residual)}` : ''}
       · <span id="owner">analysed by replica ${esc(node.owner)}</span></p>
     <h2>Agent</h2>
     ${agentHealthSection(node.agent)}
@@ -27,13 +32,14 @@ export async function renderNode(view: HTMLElement, name: string, route: Route):
     <h2>VMs</h2>
     <table id="vms"><tr><th>VM</th><th>KubeVirt</th><th>vCPUs</th><th>PLE exits</th><th>spin share</th><th>run-queue wait</th></tr>${node.inventory.vms
       .map((vm) => {
-        const m = a?.vms.find((x) => x.name === vm.name);
+        const m = seen?.vms.find((x) => x.name === vm.name);
         return `<tr data-vm="${esc(vm.name)}"><td><a href="${link.vm(name, vm.name)}">${esc(vm.name)}</a></td><td>${vm.kubevirt?.vmi ? esc(`${vm.kubevirt.namespace ?? ''}/${vm.kubevirt.vmi}`) : '–'}</td><td class="num">${vm.vcpus.length}</td><td class="num">${m?.pleExitsPerVcpuSecond != null ? findingValue('ple-rate', m.pleExitsPerVcpuSecond) : '–'}</td><td class="num">${share(m?.spinShare ?? null)}</td><td class="num">${share(m?.waitShare ?? null)}</td></tr>`;
       })
       .join('')}</table>
     <h2>Findings</h2>
-    ${findingsTable(a?.findings ?? [])}
+    ${findingsTable(seen?.findings ?? [])}
     <h2>Observed vs predicted: every what-if replayed on the fitted workload</h2>
+    ${lagS > 0 ? `<p class="muted" id="prediction-age">predictions from the window ending ${time(a!.windowEndMs)}, ${lagS} s before the newest findings: the models are catching up</p>` : ''}
     <table id="what-ifs"><tr><th>kind</th><th>target</th><th>spin time</th><th>PLE exits</th><th>useful time</th></tr>${(
       a?.whatIfs ?? []
     )

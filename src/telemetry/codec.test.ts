@@ -7,6 +7,7 @@ import {
   ValidationError,
   type AlertMessage,
   type NodeAnalysis,
+  type NodeFindings,
   type NodeInventory,
   type NodeSample,
 } from './index';
@@ -110,6 +111,20 @@ const inventory: fc.Arbitrary<NodeInventory> = fc.record({
   ),
 });
 
+const agentStatus = fc.record({
+  lastSampleMs: counter,
+  intervalMs: fc.integer({ min: 1, max: 3_600_000 }),
+  gaps: counter,
+  missing: fc.array(
+    fc.record({ signal: fc.constantFrom('pleExits' as const, 'ipis' as const), reason: text }),
+    {
+      maxLength: 2,
+    },
+  ),
+  spoolBytes: counter,
+  droppedSamples: counter,
+});
+
 const finding = fc.record({
   kind: fc.constantFrom('ple-rate' as const, 'spin-share' as const),
   severity: fc.constantFrom('info' as const, 'critical' as const),
@@ -176,19 +191,7 @@ const analysis: fc.Arbitrary<NodeAnalysis> = fc.record(
       { maxLength: 2 },
     ),
     replica: nodeName,
-    agent: fc.record({
-      lastSampleMs: counter,
-      intervalMs: fc.integer({ min: 1, max: 3_600_000 }),
-      gaps: counter,
-      missing: fc.array(
-        fc.record({ signal: fc.constantFrom('pleExits' as const, 'ipis' as const), reason: text }),
-        {
-          maxLength: 2,
-        },
-      ),
-      spoolBytes: counter,
-      droppedSamples: counter,
-    }),
+    agent: agentStatus,
   },
   {
     requiredKeys: [
@@ -213,6 +216,31 @@ const analysis: fc.Arbitrary<NodeAnalysis> = fc.record(
   },
 );
 
+const findings: fc.Arbitrary<NodeFindings> = fc.record({
+  schema: fc.constant('spinwise.findings.v1' as const),
+  node: nodeName,
+  windowStartMs: counter,
+  windowEndMs: counter,
+  samples: counter,
+  kernel: text,
+  severity: fc.constantFrom('ok' as const, 'warning' as const, 'critical' as const),
+  oversubscription: fc.double({ min: 0, max: 64, noNaN: true }),
+  pcpus: fc.integer({ min: 1, max: 4096 }),
+  vms: fc.array(
+    fc.record({
+      name: text,
+      vcpus: fc.integer({ min: 1, max: 512 }),
+      pleExitsPerVcpuSecond: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: null }),
+      spinShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+      waitShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+    }),
+    { maxLength: 2 },
+  ),
+  findings: fc.array(finding, { maxLength: 3 }),
+  replica: nodeName,
+  agent: agentStatus,
+});
+
 const alert: fc.Arbitrary<AlertMessage> = fc.record({
   schema: fc.constant('spinwise.alert.v1' as const),
   node: nodeName,
@@ -236,6 +264,7 @@ const cases = [
   ['inventory', codecs.inventory, inventory],
   ['analysis', codecs.analysis, analysis],
   ['alert', codecs.alert, alert],
+  ['findings', codecs.findings, findings],
 ] as const;
 
 describe('wire codecs', () => {

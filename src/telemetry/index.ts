@@ -3,6 +3,7 @@ import { alertMessage } from './alert';
 import { nodeAnalysis } from './analysis';
 import { Codec } from './codec';
 import { deadLetter } from './dead-letter';
+import { nodeFindings } from './findings';
 import { nodeInventory } from './inventory';
 import { recommendationMessage } from './recommendation';
 import { nodeSample } from './sample';
@@ -15,6 +16,7 @@ export * from './analysis';
 export * from './recommendation';
 export * from './dead-letter';
 export * from './alert';
+export * from './findings';
 export * from './codec';
 export * from './validation-error';
 
@@ -25,4 +27,5 @@ export const codecs = {
   recommendation: new Codec('recommendation (spinwise.recommendations.v1)', recommendationMessage),
   deadLetter: new Codec('dead letter (spinwise.deadletter.v1)', deadLetter),
   alert: new Codec('alert (spinwise.alerts.v1)', alertMessage),
+  findings: new Codec('findings (spinwise.findings.v1)', nodeFindings),
 };

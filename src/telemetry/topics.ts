@@ -6,6 +6,7 @@ export const TOPICS = {
   recommendations: 'spinwise.recommendations.v1',
   deadLetter: 'spinwise.deadletter.v1',
   alerts: 'spinwise.alerts.v1',
+  findings: 'spinwise.findings.v1',
 } as const;
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
@@ -31,5 +32,7 @@ export function defaultTopicSpecs(partitions = 12): TopicSpec[] {
     { name: TOPICS.recommendations, partitions: 1, compacted: false },
     { name: TOPICS.deadLetter, partitions: 1, compacted: false },
     { name: TOPICS.alerts, partitions: 1, compacted: true },
+    // Compacted: each node's newest findings, for every replica's fleet view.
+    { name: TOPICS.findings, partitions, compacted: true },
   ];
 }

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { KafkaBus } from '../../src/adapters/bus/kafka-bus';
+import { partitionForKey } from '../../src/adapters/bus/murmur2-partitioner';
 import { InfluxStore } from '../../src/adapters/store/influx-store';
 import { startAdvisorRuntime, type AdvisorRuntime } from '../../src/advisor/advisor-runtime';
 import { cloneAs, recordSimulatedNode } from '../../src/agent/simulated-node/record-node';
@@ -29,6 +30,7 @@ interface NodeRow {
   severity: string;
   analysedAtMs: number | null;
   owner: string;
+  predictionAgeMs: number | null;
 }
 
 it('two advisor replicas on real Kafka each serve the whole fleet: every node, its page, the same alerts and plan; one stopped, the other still serves everything', async () => {
@@ -41,13 +43,9 @@ it('two advisor replicas on real Kafka each serve the whole fleet: every node, i
       recordSimulatedNode(scenario(f), 'template', { intervals: 5, intervalNs: SAMPLE_MS * 1e6 }),
     ),
   );
-  const clones = Array.from({ length: 6 }, (_, i) => cloneAs(recordings[i % 2]!, `fleet-${run}-${i}`));
-  const nodes = clones.map((c) => c.inventory.node);
+  let clones: ReturnType<typeof cloneAs>[] = [];
+  let nodes: string[] = [];
   const producer = bus.producer();
-  await producer.send(
-    TOPICS.inventory,
-    clones.map((c) => ({ key: c.inventory.node, value: codecs.inventory.encode(c.inventory) })),
-  );
   const base = Math.floor((Date.now() - 3_600_000) / EPOCH_MS) * EPOCH_MS;
   const send = (from: number, to: number) =>
     producer.send(
@@ -80,16 +78,31 @@ it('two advisor replicas on real Kafka each serve the whole fleet: every node, i
     runtimes.push(b);
     await waitFor(
       'the group to split the partitions',
-      () => a.core.ownedPartitions().length > 0 && b.core.ownedPartitions().length > 0,
+      () =>
+        a.core.ownedPartitions().length > 0 &&
+        b.core.ownedPartitions().length > 0 &&
+        a.core.ownedPartitions().length + b.core.ownedPartitions().length === 12,
       30_000,
+    );
+    // Three nodes on each replica's partitions (named after the split, so that both own some).
+    const names = Array.from({ length: 200 }, (_, k) => `fleet-${run}-${k}`);
+    const on = (r: AdvisorRuntime) =>
+      names.filter((n) => r.core.ownedPartitions().includes(partitionForKey(n, 12))).slice(0, 3);
+    nodes = [...on(a), ...on(b)];
+    clones = nodes.map((n, i) => cloneAs(recordings[i % 2]!, n));
+    await producer.send(
+      TOPICS.inventory,
+      clones.map((c) => ({ key: c.inventory.node, value: codecs.inventory.encode(c.inventory) })),
     );
     await send(0, 14);
     const listed = async (r: AdvisorRuntime) => ours((await getJson<NodeRow[]>(`${r.url}/api/nodes`)).body);
     await waitFor(
-      'both replicas list every node, analysed',
+      'both replicas list every node, with findings and a prediction',
       async () =>
         (await Promise.all([a, b].map(listed))).every(
-          (rows) => rows.length === nodes.length && rows.every((n) => n.analysedAtMs !== null),
+          (rows) =>
+            rows.length === nodes.length &&
+            rows.every((n) => n.analysedAtMs !== null && n.predictionAgeMs !== null),
         ),
       90_000,
     );
@@ -108,11 +121,14 @@ it('two advisor replicas on real Kafka each serve the whole fleet: every node, i
     );
     for (const n of nodes)
       for (const r of [a, b]) {
-        const page = await getJson<{ owner: string; analysis: { node: string } | null }>(
-          `${r.url}/api/nodes/${n}`,
-        );
+        const page = await getJson<{
+          owner: string;
+          analysis: { node: string } | null;
+          findings: { node: string } | null;
+        }>(`${r.url}/api/nodes/${n}`);
         assert.equal(page.status, 200, `${n} on ${r.core.replica}`);
         assert.equal(page.body.analysis?.node, n);
+        assert.equal(page.body.findings?.node, n);
         const series = await fetch(`${r.url}/api/nodes/${n}/series?minutes=120`);
         assert.equal(series.status, 200, `${n}'s series on ${r.core.replica}`);
       }

@@ -78,6 +78,7 @@ export function syntheticFleet(count: number, seed = 7): NodeSummary[] {
         droppedSamples: 0,
       },
       owner: `spinwise-advisor-${i % 3}`,
+      predictionAgeMs: r() < 0.1 ? 60_000 : 0,
     };
   });
 }

@@ -1,4 +1,4 @@
-import type { Finding, FindingKind, NodeAnalysis, Recommendation } from '../../telemetry';
+import type { Finding, FindingKind, NodeFindings, Recommendation } from '../../telemetry';
 import { SEVERITY_RANK } from '../domain/analyze-node';
 import { Hysteresis } from '../domain/hysteresis';
 
@@ -39,10 +39,14 @@ export class AlertTracker {
     private readonly clearAfter: number,
   ) {}
 
-  observe(analysis: NodeAnalysis): AlertEvent[] {
+  /** A window's findings, as it closed; `recommendations`: the node's newest prediction's. */
+  observe(
+    window: Pick<NodeFindings, 'node' | 'findings' | 'windowEndMs'>,
+    recommendations: readonly Recommendation[],
+  ): AlertEvent[] {
     const events: AlertEvent[] = [];
     for (const kind of ALERTING) {
-      const over = analysis.findings
+      const over = window.findings
         .filter((f) => f.kind === kind)
         .sort((a, b) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] || b.value - a.value);
       let state = this.states.get(kind);
@@ -61,15 +65,15 @@ export class AlertTracker {
         state.vms = over.flatMap((f) => (f.vm ? [f.vm] : []));
       }
       const transition = state.hysteresis.observe(over.length > 0);
-      if (transition === 'raised') state.raisedAtMs = analysis.windowEndMs;
+      if (transition === 'raised') state.raisedAtMs = window.windowEndMs;
       if (transition)
         events.push({
-          node: analysis.node,
+          node: window.node,
           transition,
           finding: state.last,
           vms: state.vms,
-          topRecommendation: transition === 'raised' ? analysis.recommendations[0] : undefined,
-          atMs: analysis.windowEndMs,
+          topRecommendation: transition === 'raised' ? recommendations[0] : undefined,
+          atMs: window.windowEndMs,
         });
       // A kind back to normal (or never raised and now under) starts afresh next time.
       if (!state.hysteresis.active && over.length === 0) this.states.delete(kind);

@@ -1,5 +1,6 @@
 import type {
   Finding,
+  ObservedVm,
   NodeAnalysis,
   NodeInventory,
   NodeSample,
@@ -99,15 +100,20 @@ export function analyzeNode(inventory: NodeInventory, samples: readonly NodeSamp
   return prepared.finish(modelNode(prepared.request), false);
 }
 
-/**
- * The cheap part of an analysis (findings, observations, the cache key), so that a replica can
- * answer a window whose model is cached without leaving its thread, and send only misses away.
- */
-export function prepareAnalysis(
-  inventory: NodeInventory,
-  samples: readonly NodeSample[],
-  hint?: FitHint,
-): PreparedAnalysis {
+/** What a window shows without any model: findings, per-VM rates and shares, observed sums. */
+export interface WindowObservation {
+  findings: Finding[];
+  severity: Severity;
+  oversubscription: number;
+  metrics: ReturnType<typeof vmMetrics>['vms'];
+  missing: ReturnType<typeof vmMetrics>['missing'];
+  observations: VmObservation[];
+  /** Per VM, as it goes on the wire (findings and analyses alike). */
+  vms: ObservedVm[];
+}
+
+/** The observed part of an analysis: milliseconds, so it is published the moment a window closes. */
+export function observeWindow(inventory: NodeInventory, samples: readonly NodeSample[]): WindowObservation {
   // The base PLE window in time: VMX counts cycles, SVM counts PAUSEs (~40 cycles each); 2.5 GHz assumed.
   const pleNs = inventory.ple ? (inventory.ple.window * (inventory.ple.vendor === 'vmx' ? 1 : 40)) / 2.5 : 0;
   const { vms: metrics, missing } = vmMetrics(samples, pleNs);
@@ -122,9 +128,40 @@ export function prepareAnalysis(
     (s, f) => (SEVERITY_RANK[f.severity] > SEVERITY_RANK[s] ? f.severity : s),
     'ok',
   );
-  const oversubscription = oversubscriptionOf(inventory);
-
   const observations = observe(inventory, samples);
+  const round4 = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4);
+  const vms = observations.map((o) => {
+    const m = metrics.find((x) => x.vm === o.name);
+    return {
+      name: o.name,
+      vcpus: Math.max(1, o.vcpus),
+      pleExitsPerVcpuSecond: round4(m?.pleExitsPerVcpuSecond ?? null),
+      spinShare: round4(m?.spinShareLowerBound ?? null),
+      waitShare: round4(m?.waitShare ?? null),
+    };
+  });
+  return {
+    findings,
+    severity,
+    oversubscription: oversubscriptionOf(inventory),
+    metrics,
+    missing,
+    observations,
+    vms,
+  };
+}
+
+/**
+ * The cheap part of an analysis (findings, observations, the cache key), so that a replica can
+ * answer a window whose model is cached without leaving its thread, and send only misses away.
+ */
+export function prepareAnalysis(
+  inventory: NodeInventory,
+  samples: readonly NodeSample[],
+  hint?: FitHint,
+  observed: WindowObservation = observeWindow(inventory, samples),
+): PreparedAnalysis {
+  const { findings, severity, oversubscription, metrics, missing, observations } = observed;
   const spinOf = (name: string) => {
     const m = metrics.find((x) => x.vm === name);
     return m?.spinShareLowerBound ?? m?.pleExitsPerVcpuSecond ?? 0;
@@ -177,7 +214,6 @@ export function prepareAnalysis(
       });
     }
     recommendations.sort((a, b) => a.predicted.pleExits.change - b.predicted.pleExits.change);
-    const round4 = (x: number | null) => (x === null ? null : Math.round(x * 1e4) / 1e4);
     const first = samples[0];
     const last = samples[samples.length - 1];
     return {
@@ -194,17 +230,7 @@ export function prepareAnalysis(
       oversubscription,
       pcpus: inventory.pcpus,
       residual: Math.round(cal.residual * 1e4) / 1e4,
-      vms: observations.map((o, i) => {
-        const m = metrics.find((x) => x.vm === o.name);
-        return {
-          name: o.name,
-          vcpus: Math.max(1, o.vcpus),
-          pleExitsPerVcpuSecond: round4(m?.pleExitsPerVcpuSecond ?? null),
-          spinShare: round4(m?.spinShareLowerBound ?? null),
-          waitShare: round4(m?.waitShare ?? null),
-          workload: cal.workloads[i]!,
-        };
-      }),
+      vms: observed.vms.map((vm, i) => ({ ...vm, workload: cal.workloads[i]! })),
       findings,
       whatIfs,
       recommendations,

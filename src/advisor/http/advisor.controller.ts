@@ -60,8 +60,8 @@ export class AdvisorController {
   @Get('api/findings')
   findings() {
     return this.runtime.fleet
-      .newestAnalyses()
-      .flatMap((a) => a.findings.map((f) => ({ node: a.node, ...f })));
+      .newestFindings()
+      .flatMap((a) => a.findings.map((f) => ({ node: a.node, windowEndMs: a.windowEndMs, ...f })));
   }
 
   @Get('api/recommendations')

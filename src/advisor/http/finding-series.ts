@@ -1,4 +1,4 @@
-import type { NodeAnalysis, NodeInventory } from '../../telemetry';
+import type { NodeAnalysis, NodeFindings, NodeInventory } from '../../telemetry';
 import { SEVERITY_RANK } from '../domain/analyze-node';
 
 /** A label value in the text format: backslash, double quote and newline escaped. */
@@ -22,6 +22,7 @@ interface Family {
  * replicas never counts a node twice.
  */
 export function findingSeries(
+  findings: readonly NodeFindings[],
   analyses: readonly NodeAnalysis[],
   inventoryOf: (node: string) => NodeInventory | undefined,
 ): string {
@@ -57,14 +58,16 @@ export function findingSeries(
     },
   ];
   const [ple, spin, wait, severity, whatIf] = families as [Family, Family, Family, Family, Family];
-  for (const a of analyses) {
-    severity.rows.push([{ node: a.node }, SEVERITY_RANK[a.severity]]);
-    for (const vm of a.vms) {
-      const l = vmLabels(a.node, vm.name);
+  for (const f of findings) {
+    severity.rows.push([{ node: f.node }, SEVERITY_RANK[f.severity]]);
+    for (const vm of f.vms) {
+      const l = vmLabels(f.node, vm.name);
       if (vm.pleExitsPerVcpuSecond !== null) ple.rows.push([l, vm.pleExitsPerVcpuSecond * vm.vcpus]);
       if (vm.spinShare !== null) spin.rows.push([l, vm.spinShare]);
       if (vm.waitShare !== null) wait.rows.push([l, vm.waitShare]);
     }
+  }
+  for (const a of analyses)
     for (const w of a.whatIfs)
       for (const [quantity, c] of [
         ['spin_time', w.spinNs],
@@ -72,7 +75,6 @@ export function findingSeries(
         ['useful_time', w.usefulNs],
       ] as const)
         whatIf.rows.push([{ node: a.node, kind: w.kind, target: w.target, quantity }, c.change]);
-  }
   return families
     .map(
       (f) =>

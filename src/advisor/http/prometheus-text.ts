@@ -32,6 +32,24 @@ export function prometheusText(runtime: AdvisorRuntime): string {
       'gauge',
       m.lastDelayMs / 1000,
     ],
+    [
+      'spinwise_finding_delay_seconds',
+      'A window closing to its findings published (the last one)',
+      'gauge',
+      m.lastFindingDelayMs / 1000,
+    ],
+    [
+      'spinwise_analysis_queue',
+      'Windows waiting for the models or being modelled (at most one waiting per node)',
+      'gauge',
+      runtime.core.analysisQueue,
+    ],
+    [
+      'spinwise_windows_coalesced_total',
+      'Windows taken into one still waiting for the models (predictions refreshed less often)',
+      'counter',
+      m.windowsCoalesced,
+    ],
     ['spinwise_model_cache_hits_total', 'Analyses that reused a fitted model', 'counter', cache.hits],
     ['spinwise_model_cache_misses_total', 'Analyses that fitted a model', 'counter', cache.misses],
     ['spinwise_alerts_raised_total', 'Alerts raised after hysteresis', 'counter', m.alertsRaised],
@@ -116,12 +134,16 @@ export function prometheusText(runtime: AdvisorRuntime): string {
       ['spinwise_slack_failed_total', 'Slack messages given up after every retry', 'counter', c.failed],
     );
   }
-  const own = runtime.fleet.newestAnalyses().filter((a) => a.replica === runtime.core.replica);
+  const mine = <T extends { replica?: string }>(xs: T[]) =>
+    xs.filter((x) => x.replica === runtime.core.replica);
   return (
     metrics
       .map(
         ([name, help, type, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`,
       )
-      .join('') + findingSeries(own, (n) => runtime.core.inventoryOf(n))
+      .join('') +
+    findingSeries(mine(runtime.fleet.newestFindings()), mine(runtime.fleet.newestAnalyses()), (n) =>
+      runtime.core.inventoryOf(n),
+    )
   );
 }
