@@ -1,5 +1,5 @@
 # One image for the agent (`spinwise agent`) and the advisor (`spinwise advisor`).
-FROM node:20-bookworm-slim AS build
+FROM node:22-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src src
@@ -8,7 +8,7 @@ COPY bench bench
 COPY deploy/dev deploy/dev
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:22-bookworm-slim
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist

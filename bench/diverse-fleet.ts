@@ -7,8 +7,10 @@ import type { NodeInventory, NodeSample } from '../src/telemetry';
  * pool with its own VM shapes and guest workload (VM sizes 2–32 vCPUs at 0.75–3 vCPUs per pCPU,
  * busy 30–95 %, 300–20,000 lock acquisitions and 50–3,000 IPIs per vCPU-second), its own kernel
  * and, for a fifth of its nodes, the next one (a rolling upgrade); within a pool each node carries
- * its own load (PLE exits and run-queue wait × 0.6–1.6). So alike nodes share a model only as
- * far as their measured load falls in one bin — the hit ratio a real fleet sees, not 99 %.
+ * its own load (PLE exits and run-queue wait × 0.6–1.6). Over time each node's load drifts (±20 %
+ * over an hour, its own phase) and every sample has its own noise (±10 % spinning and waiting,
+ * ±3 % running). So alike nodes share a model only as far as their measured load falls in one bin,
+ * and a node keeps its model only while its load stays in it — the hit ratio a real fleet sees.
  */
 export interface FleetNode {
   inventory: NodeInventory;
@@ -112,21 +114,34 @@ export async function diverseFleet(
     const clone = cloneAs(pool.recorded, name);
     const kernel = r() < 0.2 ? pool.nextKernel : pool.kernel;
     const load = 0.6 + r();
+    const phase = r() * 2 * Math.PI;
+    /** A number in [0, 1) fixed by (node, seq, salt): the same fleet on every run. */
+    const noise = (seq: number, salt: number) => {
+      const x = Math.sin((i + 1) * 12.9898 + seq * 78.233 + salt * 37.719) * 43758.5453;
+      return x - Math.floor(x);
+    };
     return {
       inventory: { ...clone.inventory, kernel },
       sample: (seq, timestampMs) => {
         const s = stretch(clone.sample(seq, timestampMs), options.sampleEveryMs);
         const intervalNs = s.intervalMs * 1e6;
+        const hourly = 1 + 0.2 * Math.sin((2 * Math.PI * seq * options.sampleEveryMs) / 3_600_000 + phase);
+        const spin = load * hourly * (0.9 + 0.2 * noise(seq, 1));
+        const run = 0.97 + 0.06 * noise(seq, 2);
         return {
           ...s,
-          vcpus: s.vcpus.map((v) => ({
-            ...v,
-            ...(v.pleExits === undefined ? {} : { pleExits: Math.round(v.pleExits * load) }),
-            // Waiting and running never add up to more than the interval.
-            ...(v.waitNs === undefined
-              ? {}
-              : { waitNs: Math.round(Math.max(0, Math.min(v.waitNs * load, intervalNs - (v.runNs ?? 0)))) }),
-          })),
+          vcpus: s.vcpus.map((v) => {
+            const runNs = v.runNs === undefined ? undefined : Math.min(intervalNs, Math.round(v.runNs * run));
+            return {
+              ...v,
+              ...(runNs === undefined ? {} : { runNs }),
+              ...(v.pleExits === undefined ? {} : { pleExits: Math.round(v.pleExits * spin) }),
+              // Waiting and running never add up to more than the interval.
+              ...(v.waitNs === undefined
+                ? {}
+                : { waitNs: Math.round(Math.max(0, Math.min(v.waitNs * spin, intervalNs - (runNs ?? 0)))) }),
+            };
+          }),
         };
       },
     };

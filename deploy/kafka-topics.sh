@@ -11,6 +11,8 @@ create() {
 }
 create spinwise.samples.v1 12 retention.ms=86400000
 create spinwise.inventory.v1 12 cleanup.policy=compact
-create spinwise.analyses.v1 12 retention.ms=604800000
+create spinwise.analyses.v1 12 cleanup.policy=compact
+create spinwise.findings.v1 12 cleanup.policy=compact
 create spinwise.recommendations.v1 1 retention.ms=604800000
 create spinwise.deadletter.v1 1 retention.ms=1209600000
+create spinwise.alerts.v1 1 cleanup.policy=compact

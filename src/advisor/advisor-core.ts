@@ -1,3 +1,4 @@
+import type { Log } from '../adapters/log/log';
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import { DeadLetterBatch } from '../adapters/bus/dead-letter-batch';
@@ -7,7 +8,6 @@ import type {
   BusConsumer,
   ConsumerHealth,
   BusProducer,
-  CommitPosition,
   MessageBus,
   OutgoingMessage,
 } from '../adapters/bus/message-bus';
@@ -38,7 +38,8 @@ import { NodeWindow } from './domain/node-window';
 import { analysisPoints, samplePoints } from './store-points';
 import { GroupSend } from './group-send';
 import { PointBuffer } from './point-buffer';
-import { decodeMarks, encodeMarks, nodeKey } from './resume-marks';
+import { commitPositions } from './partition-ledger';
+import { decodeMarks, nodeKey } from './resume-marks';
 import { SeriesCap } from './series-cap';
 import { throttledLog } from './throttled-log';
 
@@ -68,7 +69,7 @@ export interface AdvisorOptions {
   onAlert?: (alert: AlertEvent) => void;
   /** A window's findings are published (`delayMs` after it closed). */
   onFindings?: (findings: NodeFindings, delayMs: number) => void;
-  log?: (line: string) => void;
+  log?: Log;
   /** This replica's name on what it publishes (default: the host name, a pod's name in Kubernetes). */
   replica?: string;
   /**
@@ -201,8 +202,8 @@ export class AdvisorCore {
   /** Every node admitted and not forgotten (tracked or waiting): what `maxNodes` caps. */
   private readonly known = new Set<string>();
   private deadLetters: DeadLetterBatch | null = null;
-  private readonly capLog: (line: string) => void;
-  private readonly seriesLog: (line: string) => void;
+  private readonly capLog: Log;
+  private readonly seriesLog: Log;
   /** Per samples partition: the next offset after what was handled, and what was committed. */
   private readonly handledNext = new Map<number, bigint>();
   private readonly committed = new Map<number, { offset: bigint; metadata: string }>();
@@ -283,7 +284,7 @@ export class AdvisorCore {
     this.seriesLog = throttledLog(log, 60_000);
     this.points = new PointBuffer(store, (err) => {
       this.metrics.storeWriteFailures++;
-      storeLog(`advisor: store write failed (kept for retry): ${err.message}`);
+      storeLog(`advisor: store write failed (kept for retry): ${err.message}`, 'warn');
     });
   }
 
@@ -358,6 +359,7 @@ export class AdvisorCore {
       this.metrics.refusedNodeCap++;
       this.capLog(
         `advisor: tracking ${this.maxNodes} nodes already (the cap); samples of new nodes are dead-lettered`,
+        'warn',
       );
       return this.refuse([message], `node: ${node} is beyond the ${this.maxNodes} nodes this advisor tracks`);
     }
@@ -419,6 +421,7 @@ export class AdvisorCore {
       this.metrics.refusedNoInventory += o.items.length;
       this.options.log?.(
         `advisor: node ${node} sent ${o.items.length} samples but no inventory in ${waitMs / 1000} s; dead-lettered`,
+        'warn',
       );
       await this.refuse(
         o.items.map((x) => x.message),
@@ -488,6 +491,7 @@ export class AdvisorCore {
       this.metrics.pointsRefusedSeriesCap += refused;
       this.seriesLog(
         `advisor: node ${node} reached its cap of ${this.options.maxSeriesPerNode ?? 20_000} store series; points of new series are not written`,
+        'warn',
       );
     }
     this.points.add(kept);
@@ -603,7 +607,7 @@ export class AdvisorCore {
         this.options.onFindings?.(findings, this.metrics.lastFindingDelayMs);
       },
       (err: Error) =>
-        this.options.log?.(`advisor: publishing the findings of ${node} failed: ${err.message}`),
+        this.options.log?.(`advisor: publishing the findings of ${node} failed: ${err.message}`, 'warn'),
     );
   }
 
@@ -616,7 +620,7 @@ export class AdvisorCore {
     s.chain = s.chain
       .then(() => this.analyse(s, node, window))
       .catch((err: Error) => {
-        this.options.log?.(`advisor: analysis of ${node} failed (retried in 5 s): ${err.message}`);
+        this.options.log?.(`advisor: analysis of ${node} failed (retried in 5 s): ${err.message}`, 'warn');
         setTimeout(() => {
           if (!this.stopping && s.pending.includes(window) && this.nodes.get(node) === s)
             this.queue(s, node, window);
@@ -667,7 +671,7 @@ export class AdvisorCore {
     // analysis is published either way: a commit that fails (broker away, a rebalance) is retried
     // by the next tick, and must not keep its alerts and reports from happening.
     await this.commit().catch((err: Error) =>
-      this.options.log?.(`advisor: commit after analysing ${node} failed (retried): ${err.message}`),
+      this.options.log?.(`advisor: commit after analysing ${node} failed (retried): ${err.message}`, 'warn'),
     );
     this.metrics.windowsAnalysed++;
     this.metrics.lastAnalysisMs = ms;
@@ -738,7 +742,7 @@ export class AdvisorCore {
       marks = this.samples!.committedMetadata(TOPICS.samples).then(
         (all) => decodeMarks(all.get(partition) ?? null),
         (err: Error) => {
-          this.options.log?.(`advisor: no resume marks for partition ${partition}: ${err.message}`);
+          this.options.log?.(`advisor: no resume marks for partition ${partition}: ${err.message}`, 'warn');
           return new Map<string, number>();
         },
       );
@@ -791,7 +795,7 @@ export class AdvisorCore {
       await this.commit();
       await this.points.flush();
     } catch (err) {
-      this.options.log?.(`advisor: ${(err as Error).message}`);
+      this.options.log?.(`advisor: ${(err as Error).message}`, 'error');
     }
   }
 
@@ -829,36 +833,21 @@ export class AdvisorCore {
   }
 
   private async commitNow(): Promise<void> {
-    const positions: CommitPosition[] = [];
-    const byPartition = new Map<number, [string, NodeState][]>();
-    for (const entry of this.nodes) {
-      const list = byPartition.get(entry[1].partition);
-      if (list) list.push(entry);
-      else byPartition.set(entry[1].partition, [entry]);
-    }
-    for (const [partition, next] of this.handledNext) {
-      const mine = byPartition.get(partition) ?? [];
-      let watermark = next;
-      for (const o of this.orphans.values())
-        for (const { message } of o.items)
-          if (message.partition === partition && BigInt(message.offset) < watermark)
-            watermark = BigInt(message.offset);
-      for (const [, s] of mine)
-        for (const held of [s.heldFromOffset, ...s.pending.map((w) => w.heldFromOffset)])
-          if (held !== null && held < watermark) watermark = held;
-      // Nodes analysed past the watermark would be re-read by the next owner: say how far, newest first.
-      const marks = mine
-        .filter(([, s]) => s.analysedOffset >= watermark)
-        .sort(([, a], [, b]) =>
-          b.analysedOffset > a.analysedOffset ? 1 : b.analysedOffset < a.analysedOffset ? -1 : 0,
-        )
-        .map(([node, s]) => ({ node, seq: s.analysedThroughSeq }));
-      const { metadata, dropped } = encodeMarks(marks);
-      const last = this.committed.get(partition);
-      if (last && last.offset === watermark && last.metadata === metadata) continue;
-      this.metrics.resumeMarksDropped += dropped;
-      positions.push({ topic: TOPICS.samples, partition, offset: watermark.toString(), metadata });
-    }
+    const { positions, marksDropped } = commitPositions(TOPICS.samples, {
+      handledNext: this.handledNext,
+      nodes: [...this.nodes].map(([node, s]) => ({
+        node,
+        partition: s.partition,
+        heldFrom: [s.heldFromOffset, ...s.pending.map((w) => w.heldFromOffset)],
+        analysedOffset: s.analysedOffset,
+        analysedThroughSeq: s.analysedThroughSeq,
+      })),
+      parked: [...this.orphans.values()].flatMap((o) =>
+        o.items.map(({ message }) => ({ partition: message.partition, offset: BigInt(message.offset) })),
+      ),
+      committed: this.committed,
+    });
+    this.metrics.resumeMarksDropped += marksDropped;
     if (positions.length === 0) return;
     // The refusals among the messages below the watermarks are durable before their offsets are.
     await this.deadLetters!.flush();
@@ -977,7 +966,7 @@ export class AdvisorCore {
     clearTimeout(timer);
     this.stopping = true;
     await this.commit().catch((err: Error) =>
-      this.options.log?.(`advisor: final commit failed: ${err.message}`),
+      this.options.log?.(`advisor: final commit failed: ${err.message}`, 'warn'),
     );
     await this.samples?.stop();
     await this.inventory?.stop();

@@ -9,6 +9,7 @@ import { AdvisorCore, type AdvisorOptions } from './advisor-core';
 import type { AlertEvent } from './alerts/alert-tracker';
 import { createAdvisorApp } from './http/create-app';
 import { FleetView } from './fleet-view';
+import { MetricsExporter } from './http/metrics-exporter';
 import { LiveEvents } from './live-events';
 import { ClusterPlanner, type ClusterPlannerOptions } from './planner/cluster-planner';
 import { ConsumerGroupLeader, type LeaderElection } from './planner/leader-election';
@@ -45,6 +46,8 @@ export interface AdvisorRuntime {
   core: AdvisorCore;
   /** The whole fleet, as every replica answers for it. */
   fleet: FleetView;
+  /** `/metrics`. */
+  metrics: MetricsExporter;
   planner: ClusterPlanner;
   store: TimeSeriesStore;
   live: LiveEvents;
@@ -64,6 +67,7 @@ export async function startAdvisorRuntime(
   options: AdvisorRuntimeOptions,
 ): Promise<AdvisorRuntime> {
   const live = new LiveEvents();
+  const metrics = new MetricsExporter();
   const host = options.host ?? '127.0.0.1';
   let publicUrl = options.publicUrl ?? '';
   const slack = options.slackWebhookUrl
@@ -74,7 +78,13 @@ export async function startAdvisorRuntime(
   const core = new AdvisorCore(bus, store, {
     replica: options.kubernetes?.identity,
     ...options,
+    onFindings: (f, delayMs) => {
+      metrics.findingDelaySeconds.observe(delayMs / 1000);
+      options.onFindings?.(f, delayMs);
+    },
     onAnalysis: (a: NodeAnalysis, cost) => {
+      metrics.analysisSeconds.observe(cost.ms / 1000);
+      metrics.predictionDelaySeconds.observe((Date.now() - cost.closedAtWallMs) / 1000);
       live.publish({ type: 'analysis', node: a.node, severity: a.severity, windowEndMs: a.windowEndMs });
       void kube?.publisher.onAnalysis(a);
       options.onAnalysis?.(a, cost);
@@ -134,6 +144,7 @@ export async function startAdvisorRuntime(
   const runtime: AdvisorRuntime = {
     core,
     fleet,
+    metrics,
     planner,
     store,
     live,

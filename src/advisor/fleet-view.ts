@@ -1,3 +1,4 @@
+import type { Log } from '../adapters/log/log';
 import { randomUUID } from 'node:crypto';
 import type { BusConsumer, MessageBus } from '../adapters/bus/message-bus';
 import {
@@ -48,7 +49,7 @@ export class FleetView {
   constructor(
     private readonly bus: MessageBus,
     private readonly own: OwnedNodes,
-    private readonly log: (line: string) => void = () => undefined,
+    private readonly log: Log = () => undefined,
   ) {}
 
   async start(): Promise<void> {
@@ -66,7 +67,7 @@ export class FleetView {
         else this.onRecommendation(codecs.recommendation.decode(m.value));
       } catch (err) {
         this.skipped++;
-        this.log(`fleet view: skipped a message on ${m.topic}: ${(err as Error).message}`);
+        this.log(`fleet view: skipped a message on ${m.topic}: ${(err as Error).message}`, 'warn');
       }
     });
   }

@@ -1,3 +1,4 @@
+import type { Log } from '../adapters/log/log';
 import type { ClusterVmi } from '../adapters/kubernetes/cluster-watch';
 import type { ClusterWriter, EventTarget } from '../adapters/kubernetes/cluster-writer';
 import { ClusterWriter as Writer } from '../adapters/kubernetes/cluster-writer';
@@ -12,7 +13,7 @@ export interface KubernetesPublisherOptions {
   /** Write the node's top recommendation as an annotation (default on). */
   annotateNodes?: boolean;
   print?: (line: string) => void;
-  log?: (line: string) => void;
+  log?: Log;
 }
 
 const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(Math.round(x * 100))} %`;
@@ -54,7 +55,7 @@ export class KubernetesPublisher {
       () => void this.writes++,
       (err: Error) => {
         this.failures++;
-        this.options.log?.(`kubernetes: ${what}: ${err.message}`);
+        this.options.log?.(`kubernetes: ${what}: ${err.message}`, 'warn');
       },
     );
   }

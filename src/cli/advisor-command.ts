@@ -8,6 +8,7 @@ import { startAdvisorRuntime } from '../advisor/advisor-runtime';
 import { loadKubeConfig } from '../adapters/kubernetes/kube-config';
 import { CliError, type CliIo } from './cli-error';
 import { kafkaBusFromEnv } from './kafka-from-env';
+import { logFromEnv } from './log-from-env';
 import { parseDurationMs, parsePort } from './options';
 import { shutdown } from './shutdown';
 import { untilSignal } from './until-signal';
@@ -61,7 +62,8 @@ async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
     throw new CliError('--migrate/--dry-run need Kubernetes: set SPINWISE_KUBECONFIG or run in a cluster');
   const brokers = env.SPINWISE_KAFKA_BROKERS;
   const influx = env.SPINWISE_INFLUX_URL;
-  const bus: MessageBus = kafkaBusFromEnv(env, 'spinwise-advisor') ?? new EmbeddedBus();
+  const log = logFromEnv(env, io, 'advisor');
+  const bus: MessageBus = kafkaBusFromEnv(env, 'spinwise-advisor', undefined, log) ?? new EmbeddedBus();
   const retentionMs = parseRetentionMs(env.SPINWISE_INFLUX_RETENTION ?? '7d');
   const store: TimeSeriesStore = influx
     ? new InfluxStore({
@@ -87,17 +89,17 @@ async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
           dryRun: options.dryRun,
           annotateNodes: options.annotateNodes,
           print: (l) => io.out(l),
-          log: (l) => io.err(`${l}\n`),
+          log,
         }
       : undefined,
-    log: (l) => io.err(`${l}\n`),
+    log,
     onAnalysis: (a) =>
       io.out(
         `${JSON.stringify({ node: a.node, severity: a.severity, findings: a.findings.length, recommendations: a.recommendations.map((r) => r.target) })}\n`,
       ),
   });
-  io.err(
-    `spinwise advisor: bus ${brokers ? `Kafka ${brokers}` : 'embedded'}, store ${influx ? `InfluxDB ${redactUrl(influx)}` : 'embedded'}, Slack ${runtime.slack ? 'on' : 'off'}, Kubernetes ${kc ? `on (migrations ${options.dryRun ? 'printed' : options.migrate ? 'created' : 'off'})` : 'off'}, API and dashboard on ${runtime.url}\n`,
+  log(
+    `spinwise advisor: bus ${brokers ? `Kafka ${brokers}` : 'embedded'}, store ${influx ? `InfluxDB ${redactUrl(influx)}` : 'embedded'}, Slack ${runtime.slack ? 'on' : 'off'}, Kubernetes ${kc ? `on (migrations ${options.dryRun ? 'printed' : options.migrate ? 'created' : 'off'})` : 'off'}, API and dashboard on ${runtime.url}`,
   );
   const signal = await untilSignal();
   await shutdown(
@@ -106,7 +108,7 @@ async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
       ['Kafka', () => bus.close()],
       ['the store', () => store.close()],
     ],
-    { deadlineMs: options.shutdownTimeout, log: (l) => io.err(`spinwise advisor: ${l}\n`), why: signal },
+    { deadlineMs: options.shutdownTimeout, log: (l) => log(`spinwise advisor: ${l}`), why: signal },
   );
 }
 

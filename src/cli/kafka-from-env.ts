@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { SASLOptions } from 'kafkajs';
 import { KafkaBus } from '../adapters/bus/kafka-bus';
+import type { Log } from '../adapters/log/log';
 import { CliError } from './cli-error';
 
 const MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
@@ -15,6 +16,7 @@ export function kafkaBusFromEnv(
   env: NodeJS.ProcessEnv,
   clientId: string,
   retryForMs?: number,
+  log?: Log,
 ): KafkaBus | null {
   const brokers = env.SPINWISE_KAFKA_BROKERS;
   if (!brokers) return null;
@@ -46,6 +48,7 @@ export function kafkaBusFromEnv(
     ssl: tlsOf(env),
     sasl,
     retryForMs,
+    log,
     replicationFactor: replication ? Number(replication) : undefined,
   });
 }

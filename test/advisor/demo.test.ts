@@ -113,7 +113,15 @@ it('spinwise demo: simulated nodes reach the advisor, and the API shows nodes, f
       ple.lines.every((l) => l.values.some((v) => v !== null && v > 0)),
       'PLE exits charted per VM',
     );
-    assert.equal((await get(`${demo.url}/api/nodes/demo-paper-1/series?minutes=0`)).status, 400);
+    for (const [bad, why] of [
+      ['0', /minutes: expected at least 1, got "0"/],
+      ['abc', /minutes: expected a whole number of minutes, got "abc"/],
+      ['2.5', /minutes: expected a whole number of minutes, got "2.5"/],
+    ] as const) {
+      const refused = await get(`${demo.url}/api/nodes/demo-paper-1/series?minutes=${bad}`);
+      assert.equal(refused.status, 400);
+      assert.match((JSON.parse(refused.body) as { message: string }).message, why);
+    }
   } finally {
     await demo.stop();
   }

@@ -1,3 +1,4 @@
+import type { Log } from '../log/log';
 import {
   CompressionTypes,
   Kafka,
@@ -32,6 +33,8 @@ export interface KafkaBusOptions {
   sasl?: KafkaConfig['sasl'];
   /** How long a send keeps retrying while the broker is unreachable before it fails. */
   retryForMs?: number;
+  /** kafkajs's own warnings and errors (a broker away, a rebalance), as `kafka <namespace>: …`. */
+  log?: Log;
 }
 
 /** Kafka through kafkajs: idempotent gzip producer, consumer groups, offsets committed after handling. */
@@ -47,7 +50,12 @@ export class KafkaBus implements MessageBus {
       brokers: options.brokers,
       ssl: options.ssl,
       sasl: options.sasl,
-      logLevel: logLevel.NOTHING,
+      // kafkajs's own log, at warn and above, goes through ours; unset, it says nothing.
+      logLevel: options.log ? logLevel.WARN : logLevel.NOTHING,
+      logCreator:
+        () =>
+        ({ namespace, level, log }) =>
+          options.log?.(`kafka ${namespace}: ${log.message}`, level === logLevel.ERROR ? 'error' : 'warn'),
       // Capped exponential backoff: about `retryForMs` of attempts while the broker is away.
       retry: {
         initialRetryTime: 100,

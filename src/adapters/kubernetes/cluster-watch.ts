@@ -1,3 +1,4 @@
+import type { Log } from '../log/log';
 import {
   CustomObjectsApi,
   CoreV1Api,
@@ -72,7 +73,7 @@ export class ClusterWatch {
 
   constructor(
     private readonly kc: KubeConfig,
-    private readonly log: (line: string) => void = () => undefined,
+    private readonly log: Log = () => undefined,
   ) {}
 
   private nodeCache: { list(): readonly V1Node[] } | null = null;
@@ -109,7 +110,7 @@ export class ClusterWatch {
   /** A watch that failed (API server restart, expired resourceVersion) lists and watches again. */
   private relist(what: string, informer: { start(): Promise<void> }, err: unknown): void {
     if (this.stopped) return;
-    this.log(`kubernetes: ${what} watch: ${String(err)}; relisting in 5 s`);
+    this.log(`kubernetes: ${what} watch: ${String(err)}; relisting in 5 s`, 'warn');
     setTimeout(() => {
       if (this.stopped) return;
       const restart = informer.start().catch((e: Error) => this.relist(what, informer, e));

@@ -1,3 +1,4 @@
+import type { Log } from '../log/log';
 import { CoordinationV1Api, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 
 export interface LeaseOptions {
@@ -8,7 +9,7 @@ export interface LeaseOptions {
   leaseDurationSeconds?: number;
   renewEveryMs?: number;
   now?: () => number;
-  log?: (line: string) => void;
+  log?: Log;
 }
 
 /**
@@ -99,7 +100,7 @@ export class LeaseLeader {
     } catch (err) {
       // A conflict means another replica won the update; any failure means we cannot be sure we lead.
       if ((err as { code?: number }).code !== 409)
-        this.options.log?.(`kubernetes: lease: ${(err as Error).message}`);
+        this.options.log?.(`kubernetes: lease: ${(err as Error).message}`, 'warn');
       return (this.leading = false);
     }
   }
@@ -129,7 +130,7 @@ export class LeaseLeader {
         },
       });
     } catch (err) {
-      this.options.log?.(`kubernetes: lease release: ${(err as Error).message}`);
+      this.options.log?.(`kubernetes: lease release: ${(err as Error).message}`, 'warn');
     }
   }
 }

@@ -1,3 +1,4 @@
+import type { Log } from '../log/log';
 import { spinAlertMessage, type SlackMessage, type SpinAlert } from './spin-alert-message';
 
 export interface SlackAlerterOptions {
@@ -7,7 +8,7 @@ export interface SlackAlerterOptions {
   minIntervalMs?: number;
   retries?: number;
   backoffMs?: number;
-  log?: (line: string) => void;
+  log?: Log;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -77,6 +78,7 @@ export class SlackAlerter {
             // The error text of an HTTP client can carry the request URL, a secret: log only the status.
             this.options.log?.(
               `slack: gave up after ${attempt + 1} attempts: ${describe(err)} — "${message.text}"`,
+              'error',
             );
             break;
           }

@@ -1,8 +1,8 @@
-import { Controller, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import type { AdvisorRuntime } from '../advisor-runtime';
+import { AdvisorCore } from '../advisor-core';
+import { ClusterPlanner } from '../planner/cluster-planner';
 import { ApiTokenGuard } from './api-token.guard';
-import { ADVISOR_RUNTIME } from './runtime-token';
 
 /** What changes state: behind the bearer token. */
 @ApiTags('actions')
@@ -10,7 +10,10 @@ import { ADVISOR_RUNTIME } from './runtime-token';
 @UseGuards(ApiTokenGuard)
 @Controller('api')
 export class ActionsController {
-  constructor(@Inject(ADVISOR_RUNTIME) private readonly runtime: AdvisorRuntime) {}
+  constructor(
+    private readonly core: AdvisorCore,
+    private readonly planner: ClusterPlanner,
+  ) {}
 
   @Post('analyse')
   @HttpCode(200)
@@ -19,14 +22,14 @@ export class ActionsController {
       'Analyses every node with new samples now, without waiting for its epoch: which it analysed, which it skipped and why',
   })
   analyse() {
-    return this.runtime.core.analyseNow();
+    return this.core.analyseNow();
   }
 
   @Post('plan')
   @HttpCode(200)
   @ApiOkResponse({ description: 'Runs the cluster planner now (only on the leader)' })
   async plan() {
-    const moves = await this.runtime.planner.planIfLeader();
+    const moves = await this.planner.planIfLeader();
     return { leader: moves !== null, moves: moves ?? [] };
   }
 }

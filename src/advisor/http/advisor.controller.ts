@@ -1,5 +1,4 @@
 import {
-  BadRequestException,
   Controller,
   Get,
   Header,
@@ -10,24 +9,45 @@ import {
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
 import { MODELS } from '../../sim/models';
 import type { AdvisorRuntime } from '../advisor-runtime';
 import { nodeCharts } from '../node-series';
-import { prometheusText } from './prometheus-text';
-import { ADVISOR_RUNTIME } from './runtime-token';
+import type { TimeSeriesStore } from '../../adapters/store/time-series-store';
+import { AdvisorCore } from '../advisor-core';
+import { FleetView } from '../fleet-view';
+import { ClusterPlanner } from '../planner/cluster-planner';
+import { MetricsExporter } from './metrics-exporter';
+import { ADVISOR_RUNTIME, TIME_SERIES_STORE } from './tokens';
+import { ZodPipe } from './zod.pipe';
+
+/** `?minutes=`: how far back a node's charts go. */
+const MINUTES = z.coerce
+  .number({ invalid_type_error: 'expected a whole number of minutes' })
+  .int('expected a whole number of minutes')
+  .min(1, 'expected at least 1')
+  .max(1440, 'expected at most 1440 (a day)')
+  .default(30);
 
 /** Read-only REST over the advisor's state; thin: the logic lives in the core, planner and store. */
 @ApiTags('advisor')
 @Controller()
 export class AdvisorController {
-  constructor(@Inject(ADVISOR_RUNTIME) private readonly runtime: AdvisorRuntime) {}
+  constructor(
+    private readonly core: AdvisorCore,
+    private readonly fleet: FleetView,
+    private readonly planner: ClusterPlanner,
+    private readonly metricsExporter: MetricsExporter,
+    @Inject(TIME_SERIES_STORE) private readonly store: TimeSeriesStore,
+    @Inject(ADVISOR_RUNTIME) private readonly runtime: AdvisorRuntime,
+  ) {}
 
   @Get('api/nodes')
   @ApiOkResponse({
     description: 'Every node of the fleet: name, kernel, model, severity, oversubscription, owner replica',
   })
   nodes() {
-    return this.runtime.fleet.nodeList();
+    return this.fleet.nodeList();
   }
 
   @Get('api/nodes/:name')
@@ -35,7 +55,7 @@ export class AdvisorController {
     description: 'A node: inventory, newest analysis, active alerts, agent health, owner replica',
   })
   node(@Param('name') name: string) {
-    const node = this.runtime.fleet.node(name);
+    const node = this.fleet.node(name);
     if (!node) throw new NotFoundException(`no node "${name}" (see /api/nodes)`);
     return node;
   }
@@ -45,21 +65,20 @@ export class AdvisorController {
   @ApiOkResponse({
     description: 'Charts of the node: PLE exits, spin and wait per VM; observed vs predicted',
   })
-  async series(@Param('name') name: string, @Query('minutes') minutes = '30') {
-    const node = this.runtime.fleet.node(name);
+  async series(@Param('name') name: string, @Query('minutes', new ZodPipe('minutes', MINUTES)) m: number) {
+    const node = this.fleet.node(name);
     if (!node) throw new NotFoundException(`no node "${name}" (see /api/nodes)`);
-    const m = Number(minutes);
-    if (!Number.isInteger(m) || m < 1 || m > 1440)
-      throw new BadRequestException(`minutes: expected an integer 1–1440, got "${minutes}"`);
-    const endMs = node.analysis?.windowEndMs ?? node.inventory.timestampMs;
+    const endMs =
+      Math.max(node.findings?.windowEndMs ?? 0, node.analysis?.windowEndMs ?? 0) ||
+      node.inventory.timestampMs;
     // Series come from the store every replica writes to; a non-owner starts them at the window asked for.
     const fromMs = Math.max(endMs - m * 60_000, node.firstSampleMs ?? 0);
-    return { node: name, fromMs, endMs, charts: await nodeCharts(this.runtime.store, name, fromMs, endMs) };
+    return { node: name, fromMs, endMs, charts: await nodeCharts(this.store, name, fromMs, endMs) };
   }
 
   @Get('api/findings')
   findings() {
-    return this.runtime.fleet
+    return this.fleet
       .newestFindings()
       .flatMap((a) => a.findings.map((f) => ({ node: a.node, windowEndMs: a.windowEndMs, ...f })));
   }
@@ -67,7 +86,7 @@ export class AdvisorController {
   @Get('api/recommendations')
   @ApiOkResponse({ description: 'Per-node recommendations, then the cluster planner’s moves' })
   recommendations() {
-    const perNode = this.runtime.fleet
+    const perNode = this.fleet
       .newestAnalyses()
       .flatMap((a) => a.recommendations.map((r) => ({ node: a.node, ...r })));
     const moves = (this.newestPlan()?.moves ?? []).map((m) => ({
@@ -83,29 +102,29 @@ export class AdvisorController {
   @Get('api/alerts')
   @ApiOkResponse({ description: 'Alert history, newest first (raised and cleared, after hysteresis)' })
   alerts() {
-    return [...this.runtime.fleet.alerts()].reverse();
+    return [...this.fleet.alerts()].reverse();
   }
 
   @Get('api/alerts/active')
   @ApiOkResponse({ description: 'Alerts raised and not yet cleared, per node, oldest first' })
   activeAlerts() {
-    return this.runtime.fleet.activeAlerts();
+    return this.fleet.activeAlerts();
   }
 
   @Get('api/plan')
   @ApiOkResponse({ description: 'The cluster planner’s newest plan and whether this replica leads' })
   plan() {
     return {
-      leader: this.runtime.planner.isLeader(),
-      plans: this.runtime.planner.plans,
+      leader: this.planner.isLeader(),
+      plans: this.planner.plans,
       lastPlan: this.newestPlan(),
     };
   }
 
   /** This replica's own plan if it leads, or the newest one published by whichever replica led. */
   private newestPlan() {
-    const own = this.runtime.planner.lastPlan;
-    const published = this.runtime.fleet.lastPublishedPlan();
+    const own = this.planner.lastPlan;
+    const published = this.fleet.lastPublishedPlan();
     return own && (!published || own.atMs >= published.atMs) ? own : published;
   }
 
@@ -121,14 +140,14 @@ export class AdvisorController {
 
   @Get('readyz')
   readiness() {
-    const { ready, reasons } = this.runtime.core.readiness();
+    const { ready, reasons } = this.core.readiness();
     if (!ready) throw new ServiceUnavailableException({ status: 'not ready', reasons });
     return { status: 'ready' };
   }
 
   @Get('metrics')
-  @Header('content-type', 'text/plain; version=0.0.4')
-  metrics(): string {
-    return prometheusText(this.runtime);
+  @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
+  metrics(): Promise<string> {
+    return this.metricsExporter.text(this.runtime);
   }
 }

@@ -1,16 +1,12 @@
 import 'reflect-metadata';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { Module, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { AdvisorRuntime } from '../advisor-runtime';
-import { ActionsController } from './actions.controller';
-import { AdvisorController } from './advisor.controller';
-import { API_TOKEN, ApiTokenGuard } from './api-token.guard';
-import { EventsController } from './events.controller';
-import { ADVISOR_RUNTIME } from './runtime-token';
+import { AdvisorHttpModule } from './advisor-http.module';
 
 /** The dashboard: its page and style from the source tree, its compiled script, and the chart library. */
 const DASHBOARD_PUBLIC = join(__dirname, '..', '..', '..', '..', 'src', 'dashboard', 'public');
@@ -40,17 +36,8 @@ export async function createAdvisorApp(
   runtime: AdvisorRuntime,
   apiToken?: string,
 ): Promise<INestApplication> {
-  @Module({
-    controllers: [AdvisorController, ActionsController, EventsController],
-    providers: [
-      { provide: ADVISOR_RUNTIME, useValue: runtime },
-      { provide: API_TOKEN, useValue: apiToken },
-      ApiTokenGuard,
-    ],
-  })
-  class AdvisorModule {}
   // No endpoint takes a body: none is parsed, so nothing reaches a parser before authentication.
-  const app = await NestFactory.create<NestExpressApplication>(AdvisorModule, {
+  const app = await NestFactory.create<NestExpressApplication>(AdvisorHttpModule.forRoot(runtime, apiToken), {
     logger: ['error', 'warn'],
     bodyParser: false,
   });

@@ -1,16 +1,10 @@
 import type { NodeAnalysis, NodeFindings, NodeInventory } from '../../telemetry';
 import { SEVERITY_RANK } from '../domain/analyze-node';
 
-/** A label value in the text format: backslash, double quote and newline escaped. */
-const label = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
-const labels = (l: Record<string, string>) =>
-  `{${Object.entries(l)
-    .map(([k, v]) => `${k}="${label(v)}"`)
-    .join(',')}}`;
-
-interface Family {
+export interface Family {
   name: string;
   help: string;
+  labelNames: string[];
   rows: [Record<string, string>, number][];
 }
 
@@ -25,35 +19,41 @@ export function findingSeries(
   findings: readonly NodeFindings[],
   analyses: readonly NodeAnalysis[],
   inventoryOf: (node: string) => NodeInventory | undefined,
-): string {
+): Family[] {
   const vmLabels = (node: string, vm: string) => {
     const kubevirt = inventoryOf(node)?.vms.find((v) => v.name === vm)?.kubevirt;
     return { namespace: kubevirt?.namespace ?? '', name: kubevirt?.vmi ?? vm, node };
   };
+  const VM = ['namespace', 'name', 'node'];
   const families: Family[] = [
     {
       name: 'spinwise_vm_ple_exits_per_second',
       help: 'PLE exits per second of the VM (all its vCPUs)',
+      labelNames: VM,
       rows: [],
     },
     {
       name: 'spinwise_vm_spin_ratio',
       help: 'Share of the VM’s run time spent spinning (lower bound)',
+      labelNames: VM,
       rows: [],
     },
     {
       name: 'spinwise_vm_runqueue_wait_ratio',
       help: 'Share of the VM’s runnable time spent waiting for a pCPU',
+      labelNames: VM,
       rows: [],
     },
     {
       name: 'spinwise_node_severity',
       help: 'Worst finding on the node: 0 ok, 1 info, 2 warning, 3 critical',
+      labelNames: ['node'],
       rows: [],
     },
     {
       name: 'spinwise_whatif_predicted_change_ratio',
       help: 'Predicted relative change of a what-if (negative: fewer)',
+      labelNames: ['node', 'kind', 'target', 'quantity'],
       rows: [],
     },
   ];
@@ -75,10 +75,5 @@ export function findingSeries(
         ['useful_time', w.usefulNs],
       ] as const)
         whatIf.rows.push([{ node: a.node, kind: w.kind, target: w.target, quantity }, c.change]);
-  return families
-    .map(
-      (f) =>
-        `# HELP ${f.name} ${f.help}\n# TYPE ${f.name} gauge\n${f.rows.map(([l, v]) => `${f.name}${labels(l)} ${v}\n`).join('')}`,
-    )
-    .join('');
+  return families;
 }

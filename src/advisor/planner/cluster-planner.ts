@@ -1,3 +1,4 @@
+import type { Log } from '../../adapters/log/log';
 import type { BusProducer, MessageBus } from '../../adapters/bus/message-bus';
 import {
   codecs,
@@ -12,7 +13,7 @@ import type { PlannerNode, PlannerOptions } from './plan-moves';
 export interface ClusterPlannerOptions extends PlannerOptions {
   /** How often the leader plans (default 5 minutes). */
   intervalMs?: number;
-  log?: (line: string) => void;
+  log?: Log;
   onPlan?: (moves: RecommendationMessage[]) => void;
 }
 
@@ -86,7 +87,7 @@ export class ClusterPlanner {
         );
       this.options.onPlan?.(moves);
     })()
-      .catch((err: Error) => this.options.log?.(`planner: ${err.message}`))
+      .catch((err: Error) => this.options.log?.(`planner: ${err.message}`, 'warn'))
       .finally(() => {
         this.planning = null;
       });

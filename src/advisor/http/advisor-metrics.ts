@@ -1,10 +1,9 @@
 import type { AdvisorRuntime } from '../advisor-runtime';
-import { findingSeries } from './finding-series';
 
-type Metric = [name: string, help: string, type: 'counter' | 'gauge', value: number];
+export type Metric = [name: string, help: string, type: 'counter' | 'gauge', value: number];
 
-/** The advisor's metrics in the Prometheus text format (0.0.4). */
-export function prometheusText(runtime: AdvisorRuntime): string {
+/** The advisor's own counters and gauges, read at each scrape. */
+export function advisorMetrics(runtime: AdvisorRuntime): Metric[] {
   const m = runtime.core.metrics;
   const cache = runtime.core.cacheStats();
   const metrics: Metric[] = [
@@ -14,29 +13,10 @@ export function prometheusText(runtime: AdvisorRuntime): string {
     ['spinwise_dead_lettered_total', 'Messages sent to the dead-letter topic', 'counter', m.deadLettered],
     ['spinwise_windows_analysed_total', 'Node windows analysed', 'counter', m.windowsAnalysed],
     [
-      'spinwise_analysis_seconds_last',
-      'Duration of the last node analysis',
-      'gauge',
-      m.lastAnalysisMs / 1000,
-    ],
-    ['spinwise_analysis_seconds_total', 'Time spent analysing', 'counter', m.analysisMsTotal / 1000],
-    [
       'spinwise_ingest_lag_seconds',
       'Broker append to handling of the newest sample',
       'gauge',
       m.ingestLagMs / 1000,
-    ],
-    [
-      'spinwise_analysis_delay_seconds',
-      'Newest sample of a window to its published analysis',
-      'gauge',
-      m.lastDelayMs / 1000,
-    ],
-    [
-      'spinwise_finding_delay_seconds',
-      'A window closing to its findings published (the last one)',
-      'gauge',
-      m.lastFindingDelayMs / 1000,
     ],
     [
       'spinwise_analysis_queue',
@@ -134,16 +114,5 @@ export function prometheusText(runtime: AdvisorRuntime): string {
       ['spinwise_slack_failed_total', 'Slack messages given up after every retry', 'counter', c.failed],
     );
   }
-  const mine = <T extends { replica?: string }>(xs: T[]) =>
-    xs.filter((x) => x.replica === runtime.core.replica);
-  return (
-    metrics
-      .map(
-        ([name, help, type, value]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${value}\n`,
-      )
-      .join('') +
-    findingSeries(mine(runtime.fleet.newestFindings()), mine(runtime.fleet.newestAnalyses()), (n) =>
-      runtime.core.inventoryOf(n),
-    )
-  );
+  return metrics;
 }
