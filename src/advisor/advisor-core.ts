@@ -23,7 +23,7 @@ import {
   type NodeSample,
 } from '../telemetry';
 import { AlertTracker, type AlertEvent } from './alerts/alert-tracker';
-import { agentHealth, nodeSummary, type NodeDetail, type NodeSummary } from './node-summary';
+import { agentHealth, agentStatusOf, nodeSummary, type NodeDetail, type NodeSummary } from './node-summary';
 import { ModelPool } from './model-pool/model-pool';
 import {
   observeWindow,
@@ -32,6 +32,7 @@ import {
   type NodeAnalysisResult,
   type WindowObservation,
 } from './domain/analyze-node';
+import { findingsChanged } from './domain/findings-changed';
 import { ModelCache, type ModelledNode } from './domain/model-cache';
 import type { FitHint } from './domain/calibrate';
 import { NodeWindow } from './domain/node-window';
@@ -575,14 +576,7 @@ export class AdvisorCore {
       vms: observed.vms,
       findings: observed.findings,
       replica: this.replica,
-      agent: {
-        lastSampleMs: newest.timestampMs,
-        intervalMs: newest.intervalMs,
-        gaps: s.window.gaps,
-        missing: newest.missing,
-        spoolBytes: newest.agent.spoolBytes,
-        droppedSamples: newest.agent.droppedSamples,
-      },
+      agent: agentStatusOf(newest, s.window.gaps),
     };
     s.findings = findings;
     const alerts = s.alerts.observe(findings, s.analysis?.recommendations ?? []);
@@ -633,7 +627,7 @@ export class AdvisorCore {
     this.metrics.analysesInFlight++;
     let analysed;
     try {
-      analysed = await this.analyseWindow(window, s.hint);
+      analysed = await this.analyseWindow(window, s.hint, findingsChanged(s.analysis, window.observed));
     } finally {
       this.metrics.analysesInFlight--;
     }
@@ -647,14 +641,7 @@ export class AdvisorCore {
       ...wireAnalysis(result),
       newFromSeq: window.freshFromSeq,
       replica: this.replica,
-      agent: {
-        lastSampleMs: newest.timestampMs,
-        intervalMs: newest.intervalMs,
-        gaps: s.window.gaps,
-        missing: newest.missing,
-        spoolBytes: newest.agent.spoolBytes,
-        droppedSamples: newest.agent.droppedSamples,
-      },
+      agent: agentStatusOf(newest, s.window.gaps),
     };
     await this.publish.add({
       topic: TOPICS.analyses,
@@ -713,7 +700,8 @@ export class AdvisorCore {
    */
   private async analyseWindow(
     window: ClosedWindow,
-    hint?: FitHint,
+    hint: FitHint | undefined,
+    urgent: boolean,
   ): Promise<{ result: NodeAnalysisResult; ms: number }> {
     const start = process.hrtime.bigint();
     const prepared = prepareAnalysis(window.inventory, window.samples, hint, window.observed);
@@ -724,7 +712,7 @@ export class AdvisorCore {
       let fit = this.fitting.get(key);
       if (!fit) {
         fitted = true;
-        fit = this.pool!.model(prepared.request).finally(() => this.fitting.delete(key));
+        fit = this.pool!.model(prepared.request, urgent).finally(() => this.fitting.delete(key));
         this.fitting.set(key, fit);
       }
       modelled = await fit;

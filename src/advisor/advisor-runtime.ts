@@ -41,21 +41,9 @@ export interface AdvisorRuntimeOptions extends AdvisorOptions {
   } & KubernetesPublisherOptions;
 }
 
-/** Everything the HTTP layer reads from. */
-export interface AdvisorRuntime {
-  core: AdvisorCore;
-  /** The whole fleet, as every replica answers for it. */
-  fleet: FleetView;
-  /** `/metrics`. */
-  metrics: MetricsExporter;
-  planner: ClusterPlanner;
-  store: TimeSeriesStore;
-  live: LiveEvents;
-  slack: SlackAlerter | null;
-  kubernetes: { publisher: KubernetesPublisher; watch: ClusterWatch } | null;
-  url: string;
-  stop(): Promise<void>;
-}
+import type { AdvisorRuntime } from './runtime';
+
+export type { AdvisorRuntime };
 
 /**
  * The advisor as a service: its core (ingest, analysis), the leader-only cluster planner, Slack

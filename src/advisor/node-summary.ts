@@ -20,6 +20,18 @@ export interface AgentHealth {
   droppedSamples: number;
 }
 
+/** The agent as the owner's window shows it, for the findings and analyses any replica reads. */
+export function agentStatusOf(newest: NodeSample, gaps: number): AgentStatus {
+  return {
+    lastSampleMs: newest.timestampMs,
+    intervalMs: newest.intervalMs,
+    gaps,
+    missing: newest.missing,
+    spoolBytes: newest.agent.spoolBytes,
+    droppedSamples: newest.agent.droppedSamples,
+  };
+}
+
 /** A floor under "three intervals": a fast simulated agent must not flap between stale and fresh. */
 const STALE_FLOOR_MS = 30_000;
 

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { startDemo } from '../advisor/demo';
+import { startDemo } from '../demo/demo';
 import type { CliIo } from './cli-error';
 import { integerIn, parsePort } from './options';
 import { untilSignal } from './until-signal';

@@ -46,8 +46,8 @@ export const fittedWorkload = z
   .strict();
 export type FittedWorkload = z.infer<typeof fittedWorkload>;
 
-/** One VM as the window saw it; null where the node could not give the signal. */
-export const analysisVm = z
+/** One VM as the window observed it; null where the node could not give the signal. */
+export const observedVm = z
   .object({
     name,
     vcpus: positiveInt,
@@ -56,9 +56,12 @@ export const analysisVm = z
     spinShare: finite.min(0).max(1).nullable(),
     /** Share of runnable time spent waiting for a pCPU. */
     waitShare: finite.min(0).max(1).nullable(),
-    workload: fittedWorkload,
   })
   .strict();
+export type ObservedVm = z.infer<typeof observedVm>;
+
+/** One VM as the window saw it, with the workload fitted to it. */
+export const analysisVm = observedVm.extend({ workload: fittedWorkload }).strict();
 export type AnalysisVm = z.infer<typeof analysisVm>;
 
 /** A what-if the advisor replayed, recommended or not: the target and the predicted change. */

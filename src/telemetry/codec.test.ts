@@ -125,6 +125,14 @@ const agentStatus = fc.record({
   droppedSamples: counter,
 });
 
+const observedVm = fc.record({
+  name: text,
+  vcpus: fc.integer({ min: 1, max: 512 }),
+  pleExitsPerVcpuSecond: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: null }),
+  spinShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+  waitShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+});
+
 const finding = fc.record({
   kind: fc.constantFrom('ple-rate' as const, 'spin-share' as const),
   severity: fc.constantFrom('info' as const, 'critical' as const),
@@ -149,22 +157,20 @@ const analysis: fc.Arbitrary<NodeAnalysis> = fc.record(
     pcpus: fc.integer({ min: 1, max: 4096 }),
     residual: fc.double({ min: 0, max: 10, noNaN: true }),
     vms: fc.array(
-      fc.record({
-        name: text,
-        vcpus: fc.integer({ min: 1, max: 512 }),
-        pleExitsPerVcpuSecond: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: null }),
-        spinShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
-        waitShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
-        workload: fc.record({
-          pinning: fc.constantFrom('none' as const, 'dedicated' as const),
-          busy: fc.double({ min: 0, max: 1, noNaN: true }),
-          burstUs: fc.double({ min: 1, max: 1e6, noNaN: true }),
-          locksPerSecond: fc.double({ min: 0, max: 1e6, noNaN: true }),
-          holdUs: fc.double({ min: 0.1, max: 1e3, noNaN: true }),
-          ipisPerSecond: fc.double({ min: 0, max: 1e6, noNaN: true }),
-          ipiTargets: fc.integer({ min: 1, max: 64 }),
-        }),
-      }),
+      fc
+        .tuple(
+          observedVm,
+          fc.record({
+            pinning: fc.constantFrom('none' as const, 'dedicated' as const),
+            busy: fc.double({ min: 0, max: 1, noNaN: true }),
+            burstUs: fc.double({ min: 1, max: 1e6, noNaN: true }),
+            locksPerSecond: fc.double({ min: 0, max: 1e6, noNaN: true }),
+            holdUs: fc.double({ min: 0.1, max: 1e3, noNaN: true }),
+            ipisPerSecond: fc.double({ min: 0, max: 1e6, noNaN: true }),
+            ipiTargets: fc.integer({ min: 1, max: 64 }),
+          }),
+        )
+        .map(([vm, workload]) => ({ ...vm, workload })),
       { maxLength: 2 },
     ),
     whatIfs: fc.array(
@@ -226,16 +232,7 @@ const findings: fc.Arbitrary<NodeFindings> = fc.record({
   severity: fc.constantFrom('ok' as const, 'warning' as const, 'critical' as const),
   oversubscription: fc.double({ min: 0, max: 64, noNaN: true }),
   pcpus: fc.integer({ min: 1, max: 4096 }),
-  vms: fc.array(
-    fc.record({
-      name: text,
-      vcpus: fc.integer({ min: 1, max: 512 }),
-      pleExitsPerVcpuSecond: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: null }),
-      spinShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
-      waitShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
-    }),
-    { maxLength: 2 },
-  ),
+  vms: fc.array(observedVm, { maxLength: 2 }),
   findings: fc.array(finding, { maxLength: 3 }),
   replica: nodeName,
   agent: agentStatus,

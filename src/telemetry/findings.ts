@@ -1,20 +1,6 @@
 import { z } from 'zod';
-import { agentStatus, finding } from './analysis';
+import { agentStatus, finding, observedVm } from './analysis';
 import { count, epochMs, finite, LIMITS, name, nodeName, positiveInt, severity } from './primitives';
-
-/** One VM as the window observed it; null where the node could not give the signal. */
-export const observedVm = z
-  .object({
-    name,
-    vcpus: positiveInt,
-    pleExitsPerVcpuSecond: finite.nonnegative().nullable(),
-    /** Lower bound of the share of run time spent spinning (PLE exits × base window). */
-    spinShare: finite.min(0).max(1).nullable(),
-    /** Share of runnable time spent waiting for a pCPU. */
-    waitShare: finite.min(0).max(1).nullable(),
-  })
-  .strict();
-export type ObservedVm = z.infer<typeof observedVm>;
 
 /**
  * What a node's window showed, published the moment it closes on spinwise.findings.v1 (compacted

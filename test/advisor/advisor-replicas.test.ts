@@ -10,6 +10,7 @@ import { cloneAs, recordSimulatedNode } from '../../src/agent/simulated-node/rec
 import { parseScenarioYaml } from '../../src/sim/scenario';
 import { codecs, defaultTopicSpecs, TOPICS, type NodeAnalysis } from '../../src/telemetry';
 import { testBrokers } from '../support/services';
+import { sendClones } from '../support/send-clones';
 import { waitFor } from '../support/wait';
 
 const SAMPLE_MS = 200;
@@ -35,16 +36,7 @@ it('two advisor replicas on real Kafka share the nodes; a stopped one hands its 
     clones.map((c) => ({ key: c.inventory.node, value: codecs.inventory.encode(c.inventory) })),
   );
   const base = Math.floor((Date.now() - 3_600_000) / EPOCH_MS) * EPOCH_MS;
-  const send = (from: number, to: number) =>
-    producer.send(
-      TOPICS.samples,
-      clones.flatMap((c) =>
-        Array.from({ length: to - from + 1 }, (_, i) => {
-          const s = c.sample(from + i, base + (from + i + 1) * SAMPLE_MS);
-          return { key: s.node, value: codecs.sample.encode(s) };
-        }),
-      ),
-    );
+  const send = (from: number, to: number) => sendClones(producer, clones, from, to, base, SAMPLE_MS);
 
   const groupId = `advisor-${run}`;
   const analysedBy = new Map<string, string[]>();

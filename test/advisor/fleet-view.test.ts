@@ -12,6 +12,7 @@ import { parseScenarioYaml } from '../../src/sim/scenario';
 import { codecs, defaultTopicSpecs, TOPICS } from '../../src/telemetry';
 import { freePort } from '../../deploy/dev/free-port';
 import { testBrokers, testInfluxUrl } from '../support/services';
+import { sendClones } from '../support/send-clones';
 import { waitFor } from '../support/wait';
 
 const SAMPLE_MS = 200;
@@ -47,16 +48,7 @@ it('two advisor replicas on real Kafka each serve the whole fleet: every node, i
   let nodes: string[] = [];
   const producer = bus.producer();
   const base = Math.floor((Date.now() - 3_600_000) / EPOCH_MS) * EPOCH_MS;
-  const send = (from: number, to: number) =>
-    producer.send(
-      TOPICS.samples,
-      clones.flatMap((c) =>
-        Array.from({ length: to - from + 1 }, (_, i) => {
-          const s = c.sample(from + i, base + (from + i + 1) * SAMPLE_MS);
-          return { key: s.node, value: codecs.sample.encode(s) };
-        }),
-      ),
-    );
+  const send = (from: number, to: number) => sendClones(producer, clones, from, to, base, SAMPLE_MS);
   const store = new InfluxStore({ url: testInfluxUrl(), database: `fleet_${run}`, retentionMs: 86_400_000 });
   const replica = async (name: string) =>
     startAdvisorRuntime(bus, store, {

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import type { Demo } from '../../src/advisor/demo';
+import type { Demo } from '../../src/demo/demo';
 import { startFastDemo } from '../support/fast-demo';
 import { startPrefixProxy } from '../support/prefix-proxy';
 import { syntheticFleet } from '../support/synthetic-fleet';

@@ -1,5 +1,5 @@
 import { freePort } from '../../deploy/dev/free-port';
-import { startDemo, type Demo, type DemoOptions } from '../../src/advisor/demo';
+import { startDemo, type Demo, type DemoOptions } from '../../src/demo/demo';
 
 /**
  * `spinwise demo` sped up for tests: three nodes on a free port, a 100 ms sample every 100 ms of

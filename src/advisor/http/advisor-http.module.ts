@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import type { AdvisorRuntime } from '../advisor-runtime';
+import type { AdvisorRuntime } from '../runtime';
 import { AdvisorCore } from '../advisor-core';
 import { FleetView } from '../fleet-view';
 import { LiveEvents } from '../live-events';

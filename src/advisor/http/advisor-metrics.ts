@@ -1,4 +1,4 @@
-import type { AdvisorRuntime } from '../advisor-runtime';
+import type { AdvisorRuntime } from '../runtime';
 
 export type Metric = [name: string, help: string, type: 'counter' | 'gauge', value: number];
 

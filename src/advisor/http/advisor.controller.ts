@@ -11,7 +11,7 @@ import {
 import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { MODELS } from '../../sim/models';
-import type { AdvisorRuntime } from '../advisor-runtime';
+import type { AdvisorRuntime } from '../runtime';
 import { nodeCharts } from '../node-series';
 import type { TimeSeriesStore } from '../../adapters/store/time-series-store';
 import { AdvisorCore } from '../advisor-core';

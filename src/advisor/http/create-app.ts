@@ -5,7 +5,7 @@ import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { AdvisorRuntime } from '../advisor-runtime';
+import type { AdvisorRuntime } from '../runtime';
 import { AdvisorHttpModule } from './advisor-http.module';
 
 /** The dashboard: its page and style from the source tree, its compiled script, and the chart library. */

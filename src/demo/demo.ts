@@ -8,7 +8,11 @@ import { HostRoot } from '../agent/host-root';
 import { SimulatedNode } from '../agent/simulated-node/simulated-node';
 import { BusSink } from '../agent/sinks/bus-sink';
 import { parseScenarioYaml } from '../sim/scenario';
-import { startAdvisorRuntime, type AdvisorRuntime, type AdvisorRuntimeOptions } from './advisor-runtime';
+import {
+  startAdvisorRuntime,
+  type AdvisorRuntime,
+  type AdvisorRuntimeOptions,
+} from '../advisor/advisor-runtime';
 
 /**
  * The demo's nodes, in order; `--nodes K` takes the first K (cycling beyond four). The first one
