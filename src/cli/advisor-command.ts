@@ -9,7 +9,7 @@ import { loadKubeConfig } from '../adapters/kubernetes/kube-config';
 import { CliError, type CliIo } from './cli-error';
 import { kafkaBusFromEnv } from './kafka-from-env';
 import { logFromEnv } from './log-from-env';
-import { parseDurationMs, parsePort } from './options';
+import { integerIn, parseDurationMs, parsePort } from './options';
 import { shutdown } from './shutdown';
 import { untilSignal } from './until-signal';
 import { redactUrl } from '../adapters/redact-url';
@@ -22,6 +22,7 @@ interface AdvisorOptions {
   dryRun: boolean;
   annotateNodes: boolean;
   shutdownTimeout: number;
+  analysisWorkers?: number;
 }
 
 /** `spinwise advisor [--port N] [--host H] [--public-url URL] [--migrate] [--dry-run]` */
@@ -44,6 +45,12 @@ export function advisorCommand(io: CliIo): Command {
       new Option('--public-url <url>', 'the dashboard’s URL as users reach it, for links in Slack').env(
         'SPINWISE_PUBLIC_URL',
       ),
+    )
+    .addOption(
+      new Option(
+        '--analysis-workers <n>',
+        'worker threads that fit models (default: the cores but one); size by `npm run bench -- advisor-throughput`',
+      ).argParser(integerIn(1, 256, 4)),
     )
     .option('--migrate', 'create VirtualMachineInstanceMigrations for the planner’s moves', false)
     .option('--dry-run', 'print the migrations --migrate would create, create none', false)
@@ -80,6 +87,7 @@ async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
     apiToken: env.SPINWISE_API_TOKEN || undefined,
     slackWebhookUrl: env.SPINWISE_SLACK_WEBHOOK_URL || undefined,
     publicUrl: options.publicUrl,
+    analysisWorkers: options.analysisWorkers,
     kubernetes: kc
       ? {
           kc,

@@ -96,6 +96,7 @@ describe('spinwise CLI manners', () => {
       [['simulate', PAPER, '--seed', '-1'], /'--seed <n>'.*integer/],
       [['compare', PAPER, '--seeds', 'many'], /'--seeds <k>'.*1–1000/],
       [['replay', PAPER, '--workers', '0'], /'--workers <n>'/],
+      [['advisor', '--analysis-workers', '0'], /'--analysis-workers <n>'.*1–256, e\.g\. 4/],
     ];
     for (const [argv, pattern] of cases) assertOneLineError(await run(...argv), pattern);
   });
