@@ -32,10 +32,11 @@ export interface FleetAlert {
 }
 
 /**
- * The whole fleet as any replica answers for it: every node's newest analysis (the compacted
- * analyses topic), every alert transition (the compacted alerts topic) and the newest plan (the
- * recommendations topic), each read from the beginning outside any shared group. Nodes this
- * replica owns are shown with its live window; the others as their owner's newest analysis says.
+ * The whole fleet as any replica answers for it: every node's newest findings and newest
+ * prediction (the compacted findings and analyses topics), every alert transition (the compacted
+ * alerts topic) and the newest plan (the recommendations topic), each read from the beginning
+ * outside any shared group. Nodes this replica owns are shown with its live window; the others
+ * as their owner's newest findings and prediction say.
  */
 export class FleetView {
   private readonly analyses = new Map<string, NodeAnalysis>();
