@@ -326,11 +326,7 @@ export async function advisorThroughputBench(): Promise<void> {
     'windows coalesced',
     'cache hit ratio',
   ];
-  // SPINWISE_BENCH_LIVE=2 runs only the two-replica case (a trial of the handover).
-  const rows = [
-    ...(process.env.SPINWISE_BENCH_LIVE === '2' ? [] : await live(fleet.nodes, ['r1'])),
-    ...(await live(fleet.nodes, ['r2a', 'r2b'])),
-  ];
+  const rows = [...(await live(fleet.nodes, ['r1'])), ...(await live(fleet.nodes, ['r2a', 'r2b']))];
   printTable(
     `advisor live on a real broker: ${NODES.toLocaleString('en-US')} nodes × a sample every 10 s (${NODES / 10} samples/s), one-minute windows, ${MINUTES} min (the first minute, a cold model cache, not counted); one model worker per replica; delays from the sending of a window's closing sample`,
     header,

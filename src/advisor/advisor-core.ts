@@ -144,7 +144,6 @@ interface ClosedWindow {
   observed: WindowObservation;
   /** Its model work began: a window closing meanwhile is queued after it, not merged into it. */
   started: boolean;
-  freshFromSeq: number;
   freshToOffset: bigint;
   heldFromOffset: bigint | null;
   closedAtWallMs: number;
@@ -165,12 +164,6 @@ export interface AdvisorMetrics {
   duplicates: number;
   deadLettered: number;
   windowsAnalysed: number;
-  lastAnalysisMs: number;
-  analysisMsTotal: number;
-  /** Wall ms from a window's close to its analysis being published. */
-  lastDelayMs: number;
-  /** Wall ms from a window's close to its findings being published. */
-  lastFindingDelayMs: number;
   /** Windows taken into one still waiting for the models (the node's next prediction covers both). */
   windowsCoalesced: number;
   /** Broker append time to handling of the newest sample. */
@@ -256,14 +249,10 @@ export class AdvisorCore {
     duplicates: 0,
     deadLettered: 0,
     windowsAnalysed: 0,
-    lastAnalysisMs: 0,
-    analysisMsTotal: 0,
-    lastDelayMs: 0,
     ingestLagMs: 0,
     resumeMarksDropped: 0,
     alertsRaised: 0,
     storeWriteFailures: 0,
-    lastFindingDelayMs: 0,
     windowsCoalesced: 0,
     refusedClock: 0,
     refusedNoInventory: 0,
@@ -520,7 +509,6 @@ export class AdvisorCore {
       waiting.samples = samples;
       waiting.observed = observed;
       waiting.inventory = inventory;
-      waiting.freshFromSeq = Math.min(waiting.freshFromSeq, ...s.freshSeqs);
       waiting.freshSeqs = [...waiting.freshSeqs, ...s.freshSeqs];
       for (const [seq, atMs] of freshAtMs) waiting.freshAtMs.set(seq, atMs);
       waiting.freshToOffset = s.freshToOffset;
@@ -532,7 +520,6 @@ export class AdvisorCore {
         samples,
         observed,
         started: false,
-        freshFromSeq: Math.min(...s.freshSeqs),
         freshToOffset: s.freshToOffset,
         heldFromOffset: s.heldFromOffset,
         closedAtWallMs,
@@ -597,8 +584,7 @@ export class AdvisorCore {
     ];
     void Promise.all(messages.map((m) => this.publish.add(m))).then(
       () => {
-        this.metrics.lastFindingDelayMs = Date.now() - closedAtWallMs;
-        this.options.onFindings?.(findings, this.metrics.lastFindingDelayMs);
+        this.options.onFindings?.(findings, Date.now() - closedAtWallMs);
       },
       (err: Error) =>
         this.options.log?.(`advisor: publishing the findings of ${node} failed: ${err.message}`, 'warn'),
@@ -639,7 +625,7 @@ export class AdvisorCore {
     const newest = window.samples[window.samples.length - 1]!;
     const analysis: NodeAnalysis = {
       ...wireAnalysis(result),
-      newFromSeq: window.freshFromSeq,
+      newFromSeq: Math.min(...window.freshSeqs),
       replica: this.replica,
       agent: agentStatusOf(newest, s.window.gaps),
     };
@@ -661,9 +647,6 @@ export class AdvisorCore {
       this.options.log?.(`advisor: commit after analysing ${node} failed (retried): ${err.message}`, 'warn'),
     );
     this.metrics.windowsAnalysed++;
-    this.metrics.lastAnalysisMs = ms;
-    this.metrics.analysisMsTotal += ms;
-    this.metrics.lastDelayMs = Date.now() - window.closedAtWallMs;
     this.bufferPoints(s, node, analysisPoints(analysis));
     this.options.onAnalysis?.(analysis, {
       ms,
@@ -843,6 +826,11 @@ export class AdvisorCore {
     // Only now: a failed commit is tried again even if the watermark does not move.
     for (const p of positions)
       this.committed.set(p.partition, { offset: BigInt(p.offset), metadata: p.metadata ?? '' });
+  }
+
+  /** Names of the nodes this replica owns (with their inventory). */
+  ownedNodeNames(): string[] {
+    return [...this.nodes.keys()].filter((name) => this.inventories.has(name));
   }
 
   /** The nodes this replica owns, with what an operator scans a fleet by (see `NodeSummary`). */

@@ -11,7 +11,13 @@ import {
   type NodeInventory,
   type RecommendationMessage,
 } from '../telemetry';
-import { agentHealthFromAnalysis, nodeSummary, type NodeDetail, type NodeSummary } from './node-summary';
+import {
+  agentHealthFromAnalysis,
+  newestObserved,
+  nodeSummary,
+  type NodeDetail,
+  type NodeSummary,
+} from './node-summary';
 
 /** Alert transitions kept for the history, newest last. */
 const ALERT_HISTORY = 500;
@@ -20,6 +26,7 @@ const ALERT_HISTORY = 500;
 export interface OwnedNodes {
   readonly replica: string;
   inventoryOf(node: string): NodeInventory | undefined;
+  ownedNodeNames(): string[];
   ownedNodes(): NodeSummary[];
   ownedNode(name: string): NodeDetail | null;
 }
@@ -117,8 +124,7 @@ export class FleetView {
     const inventory = this.own.inventoryOf(name);
     const analysis = this.analyses.get(name) ?? null;
     const findings = this.findings.get(name) ?? null;
-    const newest =
-      findings && (!analysis || findings.windowEndMs >= analysis.windowEndMs) ? findings : analysis;
+    const newest = newestObserved(analysis, findings);
     if (!inventory || !newest) return null;
     const agent = agentHealthFromAnalysis(newest.agent, newest.windowEndMs, nowMs);
     return {
@@ -129,6 +135,14 @@ export class FleetView {
       owner: newest.replica ?? 'unknown',
       samples: newest.samples,
     };
+  }
+
+  /** How many nodes `nodeList` lists, without building their rows (for /metrics). */
+  nodeCount(): number {
+    const names = new Set(this.own.ownedNodeNames());
+    for (const name of [...this.findings.keys(), ...this.analyses.keys()])
+      if (this.own.inventoryOf(name)) names.add(name);
+    return names.size;
   }
 
   nodeList(nowMs = Date.now()): NodeSummary[] {

@@ -35,24 +35,29 @@ export function agentStatusOf(newest: NodeSample, gaps: number): AgentStatus {
 /** A floor under "three intervals": a fast simulated agent must not flap between stale and fresh. */
 const STALE_FLOOR_MS = 30_000;
 
+/** The agent's health from its status (null: no sample yet) and the age of its newest sample. */
+function healthOf(lastSampleAgeMs: number, status: AgentStatus | null, gaps: number): AgentHealth {
+  const intervalMs = status?.intervalMs ?? null;
+  return {
+    lastSampleAgeMs,
+    lastSampleMs: status?.lastSampleMs ?? null,
+    intervalMs,
+    gaps,
+    stale: lastSampleAgeMs > Math.max(3 * (intervalMs ?? 0), STALE_FLOOR_MS),
+    missing: status?.missing ?? [],
+    spoolBytes: status?.spoolBytes ?? 0,
+    droppedSamples: status?.droppedSamples ?? 0,
+  };
+}
+
+/** A node this replica owns: the age is from when its newest sample arrived here. */
 export function agentHealth(
   lastSampleWallMs: number,
   newest: NodeSample | undefined,
   gaps: number,
   nowMs: number,
 ): AgentHealth {
-  const lastSampleAgeMs = Math.max(0, nowMs - lastSampleWallMs);
-  const intervalMs = newest?.intervalMs ?? null;
-  return {
-    lastSampleAgeMs,
-    lastSampleMs: newest?.timestampMs ?? null,
-    intervalMs,
-    gaps,
-    stale: lastSampleAgeMs > Math.max(3 * (intervalMs ?? 0), STALE_FLOOR_MS),
-    missing: newest?.missing ?? [],
-    spoolBytes: newest?.agent.spoolBytes ?? 0,
-    droppedSamples: newest?.agent.droppedSamples ?? 0,
-  };
+  return healthOf(Math.max(0, nowMs - lastSampleWallMs), newest ? agentStatusOf(newest, gaps) : null, gaps);
 }
 
 /** One row of the fleet: what `/api/nodes` lists and the dashboard searches and sorts by. */
@@ -102,18 +107,15 @@ export function agentHealthFromAnalysis(
   nowMs: number,
 ): AgentHealth {
   const lastSampleMs = status?.lastSampleMs ?? windowEndMs;
-  const intervalMs = status?.intervalMs ?? null;
-  const lastSampleAgeMs = Math.max(0, nowMs - lastSampleMs);
-  return {
-    lastSampleAgeMs,
-    lastSampleMs,
-    intervalMs,
-    gaps: status?.gaps ?? 0,
-    stale: lastSampleAgeMs > Math.max(3 * (intervalMs ?? 0), STALE_FLOOR_MS),
-    missing: status?.missing ?? [],
-    spoolBytes: status?.spoolBytes ?? 0,
-    droppedSamples: status?.droppedSamples ?? 0,
-  };
+  return { ...healthOf(Math.max(0, nowMs - lastSampleMs), status ?? null, status?.gaps ?? 0), lastSampleMs };
+}
+
+/** What was observed last: the newest findings, or the prediction when it is as new or there are none. */
+export function newestObserved(
+  analysis: NodeAnalysis | null,
+  findings: NodeFindings | null,
+): NodeAnalysis | NodeFindings | null {
+  return findings && (!analysis || findings.windowEndMs >= analysis.windowEndMs) ? findings : analysis;
 }
 
 /**
@@ -128,8 +130,7 @@ export function nodeSummary(
   agent: AgentHealth,
   owner: string,
 ): NodeSummary {
-  const observed =
-    findings && (!analysis || findings.windowEndMs >= analysis.windowEndMs) ? findings : analysis;
+  const observed = newestObserved(analysis, findings);
   const spinShares = (observed?.vms ?? []).flatMap((vm) => (vm.spinShare === null ? [] : [vm.spinShare]));
   return {
     name: inventory.node,

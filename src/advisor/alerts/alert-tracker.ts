@@ -14,12 +14,6 @@ export interface AlertEvent {
   atMs: number;
 }
 
-export interface ActiveAlert {
-  finding: Finding;
-  vms: string[];
-  sinceMs: number;
-}
-
 /** Findings that mean spinning; run-queue wait alone is oversubscription, shown but not paged. */
 const ALERTING: readonly FindingKind[] = ['ple-rate', 'spin-share', 'yield-ineffective'];
 
@@ -29,10 +23,7 @@ const ALERTING: readonly FindingKind[] = ['ple-rate', 'spin-share', 'yield-ineff
  * names every VM concerned, so a node with eight spinning VMs pages once, not eight times.
  */
 export class AlertTracker {
-  private readonly states = new Map<
-    FindingKind,
-    { hysteresis: Hysteresis; last: Finding; vms: string[]; raisedAtMs: number | null }
-  >();
+  private readonly states = new Map<FindingKind, { hysteresis: Hysteresis; last: Finding; vms: string[] }>();
 
   constructor(
     private readonly raiseAfter: number,
@@ -56,7 +47,6 @@ export class AlertTracker {
           hysteresis: new Hysteresis(this.raiseAfter, this.clearAfter),
           last: over[0]!,
           vms: [],
-          raisedAtMs: null,
         };
         this.states.set(kind, state);
       }
@@ -65,7 +55,6 @@ export class AlertTracker {
         state.vms = over.flatMap((f) => (f.vm ? [f.vm] : []));
       }
       const transition = state.hysteresis.observe(over.length > 0);
-      if (transition === 'raised') state.raisedAtMs = window.windowEndMs;
       if (transition)
         events.push({
           node: window.node,
@@ -79,12 +68,5 @@ export class AlertTracker {
       if (!state.hysteresis.active && over.length === 0) this.states.delete(kind);
     }
     return events;
-  }
-
-  /** Alerts raised and not yet cleared: the worst VM's finding, every VM concerned, and since when. */
-  active(): ActiveAlert[] {
-    return [...this.states.values()]
-      .filter((s) => s.hysteresis.active)
-      .map((s) => ({ finding: s.last, vms: s.vms, sinceMs: s.raisedAtMs ?? 0 }));
   }
 }

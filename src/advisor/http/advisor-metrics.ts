@@ -91,12 +91,18 @@ export function advisorMetrics(runtime: AdvisorRuntime): Metric[] {
       runtime.planner.isLeader() ? 1 : 0,
     ],
     ['spinwise_planner_plans_total', 'Cluster plans made by this replica', 'counter', runtime.planner.plans],
-    ['spinwise_nodes', 'Nodes owned by this replica', 'gauge', runtime.core.ownedNodes().length],
+    ['spinwise_nodes', 'Nodes owned by this replica', 'gauge', runtime.core.ownedNodeNames().length],
     [
       'spinwise_fleet_nodes',
       'Nodes of the whole fleet this replica shows',
       'gauge',
-      runtime.fleet.nodeList().length,
+      runtime.fleet.nodeCount(),
+    ],
+    [
+      'spinwise_fleet_messages_skipped_total',
+      'Findings, analyses, alerts or plans the fleet view could not read',
+      'counter',
+      runtime.fleet.skipped,
     ],
     ['spinwise_dashboard_listeners', 'Open live-update streams', 'gauge', runtime.live.listenerCount],
   ];
