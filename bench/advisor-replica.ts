@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       partitions: core.ownedPartitions().length,
       cpuS: (cpu.user + cpu.system) / 1e6,
       coalesced: core.metrics.windowsCoalesced,
-      cache: core.cacheStats(),
+      cache: core.runner.cacheStats(),
     });
   }, 1_000).unref();
   // For the reliability tests: say when a window is being modelled (a moment to SIGKILL it in).

@@ -1,6 +1,6 @@
 import type { Log } from '../adapters/log/log';
 import { randomUUID } from 'node:crypto';
-import { availableParallelism, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import { DeadLetterBatch } from '../adapters/bus/dead-letter-batch';
 import { deadLetterOf, routeInvalidToDeadLetter } from '../adapters/bus/dead-letter-router';
 import type {
@@ -24,16 +24,10 @@ import {
 } from '../telemetry';
 import { AlertTracker, type AlertEvent } from './alerts/alert-tracker';
 import { agentHealth, agentStatusOf, nodeSummary, type NodeDetail, type NodeSummary } from './node-summary';
-import { ModelPool } from './model-pool/model-pool';
-import {
-  observeWindow,
-  prepareAnalysis,
-  wireAnalysis,
-  type NodeAnalysisResult,
-  type WindowObservation,
-} from './domain/analyze-node';
+import { observeWindow, wireAnalysis, type WindowObservation } from './domain/analyze-node';
+import { AnalysisRunner } from './analysis-runner';
+import { NodeInventories } from './node-inventories';
 import { findingsChanged } from './domain/findings-changed';
-import { ModelCache, type ModelledNode } from './domain/model-cache';
 import type { FitHint } from './domain/calibrate';
 import { NodeWindow } from './domain/node-window';
 import { analysisPoints, samplePoints } from './store-points';
@@ -191,7 +185,6 @@ export interface AdvisorMetrics {
  */
 export class AdvisorCore {
   private readonly nodes = new Map<string, NodeState>();
-  private readonly inventories = new Map<string, NodeInventory>();
   private readonly orphans = new Map<string, Orphans>();
   /** Every node admitted and not forgotten (tracked or waiting): what `maxNodes` caps. */
   private readonly known = new Set<string>();
@@ -205,9 +198,6 @@ export class AdvisorCore {
   private readonly resumeMarks = new Map<number, Promise<Map<string, number>>>();
   readonly replica: string;
   private readonly points: PointBuffer;
-  private pool: ModelPool | null = null;
-  private readonly cache = new ModelCache();
-  private readonly fitting = new Map<string, Promise<ModelledNode>>();
   /** Findings, analyses and alert transitions, grouped into a few produce requests. */
   private readonly publish = new GroupSend<{ topic: string; message: OutgoingMessage }>(async (items) => {
     try {
@@ -266,6 +256,10 @@ export class AdvisorCore {
     private readonly bus: MessageBus,
     private readonly store: TimeSeriesStore,
     private readonly options: AdvisorOptions = {},
+    /** The models: worker pool, cache and fits in flight (shared with the cluster planner). */
+    readonly runner = new AnalysisRunner(options.analysisWorkers),
+    /** Every node's inventory, which this core keeps up to date. */
+    readonly inventories = new NodeInventories(),
   ) {
     this.replica = options.replica ?? hostname();
     const log = options.log ?? (() => undefined);
@@ -288,7 +282,7 @@ export class AdvisorCore {
   }
 
   async start(): Promise<void> {
-    this.pool = new ModelPool(this.options.analysisWorkers ?? Math.max(1, availableParallelism() - 1));
+    this.runner.start();
     await this.bus.ensureTopics(defaultTopicSpecs());
     await this.store.open();
     this.producer = this.bus.producer();
@@ -305,7 +299,7 @@ export class AdvisorCore {
     await this.inventory.start(
       routeInvalidToDeadLetter(codecs.inventory, deadLetters, async (i) => {
         this.metrics.inventoriesIngested++;
-        this.inventories.set(i.node, i);
+        this.inventories.set(i);
         void this.adopt(i.node);
       }),
     );
@@ -613,7 +607,7 @@ export class AdvisorCore {
     this.metrics.analysesInFlight++;
     let analysed;
     try {
-      analysed = await this.analyseWindow(window, s.hint, findingsChanged(s.analysis, window.observed));
+      analysed = await this.runner.run(window, s.hint, findingsChanged(s.analysis, window.observed));
     } finally {
       this.metrics.analysesInFlight--;
     }
@@ -675,35 +669,6 @@ export class AdvisorCore {
       s.analysedAbove.delete(lowest);
       s.analysedThroughSeq = lowest;
     }
-  }
-
-  /**
-   * The cheap part here, the model from the cache when this window's fingerprint was modelled
-   * before, else from a worker (alike windows waiting at once share one fit).
-   */
-  private async analyseWindow(
-    window: ClosedWindow,
-    hint: FitHint | undefined,
-    urgent: boolean,
-  ): Promise<{ result: NodeAnalysisResult; ms: number }> {
-    const start = process.hrtime.bigint();
-    const prepared = prepareAnalysis(window.inventory, window.samples, hint, window.observed);
-    const { key } = prepared.request;
-    let modelled = this.cache.get(key);
-    let fitted = false;
-    if (!modelled) {
-      let fit = this.fitting.get(key);
-      if (!fit) {
-        fitted = true;
-        fit = this.pool!.model(prepared.request, urgent).finally(() => this.fitting.delete(key));
-        this.fitting.set(key, fit);
-      }
-      modelled = await fit;
-      this.cache.set(key, modelled);
-    }
-    // "cached": this window ran no fit of its own (the model was cached or another window's fit served).
-    const result = prepared.finish(modelled, !fitted);
-    return { result, ms: Number(process.hrtime.bigint() - start) / 1e6 };
   }
 
   /** The previous owner's resume marks of a partition, fetched once per ownership. */
@@ -871,29 +836,37 @@ export class AdvisorCore {
   }
 
   /**
-   * Ready to take traffic and partitions: started, in the consumer group and fetching, committing,
-   * and the store keeping up (failing writes are buffered; failing with the buffer full is not ready).
-   * Each reason says what is wrong; liveness (/healthz) is separate and only says the process runs.
+   * Ready to take traffic and partitions, per part: started; Kafka (in the consumer group and
+   * fetching, and committing); the store keeping up (failing writes are buffered; failing with the
+   * buffer full is not ready). Each reason says what is wrong; an empty list is a healthy part.
+   * Liveness (/healthz) is separate and only says the process runs.
    */
-  readiness(nowMs = Date.now()): { ready: boolean; reasons: string[] } {
-    const reasons: string[] = [];
-    if (!this.ready || !this.samples) return { ready: false, reasons: ['not started (or stopping)'] };
+  readinessByPart(nowMs = Date.now()): { advisor: string[]; kafka: string[]; store: string[] } {
+    if (!this.ready || !this.samples) return { advisor: ['not started (or stopping)'], kafka: [], store: [] };
+    const kafka: string[] = [];
     const h = this.samples.health();
-    if (h.crashed) reasons.push(`the Kafka consumer crashed (being replaced): ${h.crashed}`);
-    else if (!h.member) reasons.push('not a member of the consumer group (joining or rebalancing)');
+    if (h.crashed) kafka.push(`the Kafka consumer crashed (being replaced): ${h.crashed}`);
+    else if (!h.member) kafka.push('not a member of the consumer group (joining or rebalancing)');
     if (h.lastFetchWallMs === null || nowMs - h.lastFetchWallMs > 30_000)
-      reasons.push(
+      kafka.push(
         `no fetch from the broker for ${h.lastFetchWallMs === null ? 'ever' : `${Math.round((nowMs - h.lastFetchWallMs) / 1000)} s`}`,
       );
     if (this.commitFailingSinceWallMs !== null && nowMs - this.commitFailingSinceWallMs > 30_000)
-      reasons.push(
+      kafka.push(
         `offset commits failing for ${Math.round((nowMs - this.commitFailingSinceWallMs) / 1000)} s`,
       );
+    const store: string[] = [];
     const since = this.points.failingSinceWallMs;
     if (since !== null && this.points.full)
-      reasons.push(
+      store.push(
         `the store has failed for ${Math.round((nowMs - since) / 1000)} s and its buffer is full (${this.points.dropped} points dropped)`,
       );
+    return { advisor: [], kafka, store };
+  }
+
+  /** Ready when every part is (`spinwise_ready`, and what /readyz answers). */
+  readiness(nowMs = Date.now()): { ready: boolean; reasons: string[] } {
+    const reasons = Object.values(this.readinessByPart(nowMs)).flat();
     return { ready: reasons.length === 0, reasons };
   }
 
@@ -913,18 +886,8 @@ export class AdvisorCore {
     return this.points.size;
   }
 
-  /** The worker threads that run the models; the cluster planner uses them too. */
-  get models(): ModelPool {
-    if (!this.pool) throw new Error('advisor: start() first');
-    return this.pool;
-  }
-
   inventoryOf(node: string): NodeInventory | undefined {
     return this.inventories.get(node);
-  }
-
-  cacheStats(): { hits: number; misses: number; size: number } {
-    return { hits: this.cache.hits, misses: this.cache.misses, size: this.cache.size };
   }
 
   /** Leaves the group after committing what was analysed; the rest goes to the next owner. */
@@ -948,6 +911,6 @@ export class AdvisorCore {
     await this.inventory?.stop();
     await this.points.flush();
     await this.producer?.close();
-    await this.pool?.close();
+    await this.runner.close();
   }
 }

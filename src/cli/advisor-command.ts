@@ -10,8 +10,6 @@ import { CliError, type CliIo } from './cli-error';
 import { kafkaBusFromEnv } from './kafka-from-env';
 import { logFromEnv } from './log-from-env';
 import { integerIn, parseDurationMs, parsePort } from './options';
-import { shutdown } from './shutdown';
-import { untilSignal } from './until-signal';
 import { redactUrl } from '../adapters/redact-url';
 
 interface AdvisorOptions {
@@ -81,42 +79,39 @@ async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
         password: env.SPINWISE_INFLUX_PASSWORD,
       })
     : new EmbeddedStore({ database: 'spinwise', retentionMs });
-  const runtime = await startAdvisorRuntime(bus, store, {
-    port: options.port,
-    host: options.host,
-    apiToken: env.SPINWISE_API_TOKEN || undefined,
-    slackWebhookUrl: env.SPINWISE_SLACK_WEBHOOK_URL || undefined,
-    publicUrl: options.publicUrl,
-    analysisWorkers: options.analysisWorkers,
-    kubernetes: kc
-      ? {
-          kc,
-          namespace: env.POD_NAMESPACE ?? 'default',
-          identity: env.POD_NAME ?? env.HOSTNAME ?? `spinwise-${process.pid}`,
-          migrate: options.migrate || options.dryRun,
-          dryRun: options.dryRun,
-          annotateNodes: options.annotateNodes,
-          print: (l) => io.out(l),
-          log,
-        }
-      : undefined,
-    log,
-    onAnalysis: (a) =>
-      io.out(
-        `${JSON.stringify({ node: a.node, severity: a.severity, findings: a.findings.length, recommendations: a.recommendations.map((r) => r.target) })}\n`,
-      ),
-  });
+  const runtime = await startAdvisorRuntime(
+    bus,
+    store,
+    {
+      port: options.port,
+      host: options.host,
+      apiToken: env.SPINWISE_API_TOKEN || undefined,
+      slackWebhookUrl: env.SPINWISE_SLACK_WEBHOOK_URL || undefined,
+      publicUrl: options.publicUrl,
+      analysisWorkers: options.analysisWorkers,
+      kubernetes: kc
+        ? {
+            kc,
+            namespace: env.POD_NAMESPACE ?? 'default',
+            identity: env.POD_NAME ?? env.HOSTNAME ?? `spinwise-${process.pid}`,
+            migrate: options.migrate || options.dryRun,
+            dryRun: options.dryRun,
+            annotateNodes: options.annotateNodes,
+            print: (l) => io.out(l),
+            log,
+          }
+        : undefined,
+      log,
+      shutdownTimeoutMs: options.shutdownTimeout,
+      onAnalysis: (a) =>
+        io.out(
+          `${JSON.stringify({ node: a.node, severity: a.severity, findings: a.findings.length, recommendations: a.recommendations.map((r) => r.target) })}\n`,
+        ),
+    },
+    { ownsAdapters: true, shutdownHooks: true },
+  );
   log(
     `spinwise advisor: bus ${brokers ? `Kafka ${brokers}` : 'embedded'}, store ${influx ? `InfluxDB ${redactUrl(influx)}` : 'embedded'}, Slack ${runtime.slack ? 'on' : 'off'}, Kubernetes ${kc ? `on (migrations ${options.dryRun ? 'printed' : options.migrate ? 'created' : 'off'})` : 'off'}, API and dashboard on ${runtime.url}`,
-  );
-  const signal = await untilSignal();
-  await shutdown(
-    [
-      ['HTTP, live streams and the planner', () => runtime.stop()],
-      ['Kafka', () => bus.close()],
-      ['the store', () => store.close()],
-    ],
-    { deadlineMs: options.shutdownTimeout, log: (l) => log(`spinwise advisor: ${l}`), why: signal },
   );
 }
 

@@ -62,7 +62,11 @@ it('on SIGTERM the advisor stops step by step and exits within its deadline, wit
     assert.equal(code, 0, err);
     assert.ok(ms < 12_000, `exited after ${ms} ms`);
     assert.match(err, /SIGTERM: stopping \(deadline 12 s\)/);
-    assert.match(err, /stopped HTTP, live streams and the planner: done \(\d+ ms\)/);
+    // Nest's shutdown hooks (AdvisorLifecycle) stop each part in reverse order of start, then the adapters.
+    assert.match(
+      err,
+      /stopped the planner: done \(\d+ ms\)\n.*stopped the fleet view: done \(\d+ ms\)\n.*stopped analyses and the samples consumer: done \(\d+ ms\)\n.*stopped Kafka: done/,
+    );
     assert.match(err, /stopped Kafka: done/);
     assert.match(err, /stopped in \d+ ms/);
   } finally {

@@ -1,11 +1,11 @@
-import type { AdvisorRuntime } from '../runtime';
+import type { AdvisorServices } from '../runtime';
 
 export type Metric = [name: string, help: string, type: 'counter' | 'gauge', value: number];
 
 /** The advisor's own counters and gauges, read at each scrape. */
-export function advisorMetrics(runtime: AdvisorRuntime): Metric[] {
-  const m = runtime.core.metrics;
-  const cache = runtime.core.cacheStats();
+export function advisorMetrics(services: AdvisorServices): Metric[] {
+  const m = services.core.metrics;
+  const cache = services.core.runner.cacheStats();
   const metrics: Metric[] = [
     ['spinwise_samples_ingested_total', 'Samples accepted into node windows', 'counter', m.samplesIngested],
     ['spinwise_samples_duplicate_total', 'Samples absorbed as duplicates or late', 'counter', m.duplicates],
@@ -22,7 +22,7 @@ export function advisorMetrics(runtime: AdvisorRuntime): Metric[] {
       'spinwise_analysis_queue',
       'Windows waiting for the models or being modelled (at most one waiting per node)',
       'gauge',
-      runtime.core.analysisQueue,
+      services.core.analysisQueue,
     ],
     [
       'spinwise_windows_coalesced_total',
@@ -69,15 +69,15 @@ export function advisorMetrics(runtime: AdvisorRuntime): Metric[] {
       'spinwise_store_points_dropped_total',
       'Points dropped because the store failed with the buffer full',
       'counter',
-      runtime.core.pointsDropped,
+      services.core.pointsDropped,
     ],
     [
       'spinwise_kafka_consumers_replaced_total',
       'Sample consumers replaced after a crash kafkajs does not restart',
       'counter',
-      runtime.core.consumerHealth()?.replaced ?? 0,
+      services.core.consumerHealth()?.replaced ?? 0,
     ],
-    ['spinwise_ready', '1 when /readyz answers 200', 'gauge', runtime.core.readiness().ready ? 1 : 0],
+    ['spinwise_ready', '1 when /readyz answers 200', 'gauge', services.core.readiness().ready ? 1 : 0],
     [
       'spinwise_store_write_failures_total',
       'Failed store writes (points kept for retry)',
@@ -88,26 +88,26 @@ export function advisorMetrics(runtime: AdvisorRuntime): Metric[] {
       'spinwise_planner_leader',
       '1 if this replica runs the cluster planner',
       'gauge',
-      runtime.planner.isLeader() ? 1 : 0,
+      services.planner.isLeader() ? 1 : 0,
     ],
-    ['spinwise_planner_plans_total', 'Cluster plans made by this replica', 'counter', runtime.planner.plans],
-    ['spinwise_nodes', 'Nodes owned by this replica', 'gauge', runtime.core.ownedNodeNames().length],
+    ['spinwise_planner_plans_total', 'Cluster plans made by this replica', 'counter', services.planner.plans],
+    ['spinwise_nodes', 'Nodes owned by this replica', 'gauge', services.core.ownedNodeNames().length],
     [
       'spinwise_fleet_nodes',
       'Nodes of the whole fleet this replica shows',
       'gauge',
-      runtime.fleet.nodeCount(),
+      services.fleet.nodeCount(),
     ],
     [
       'spinwise_fleet_messages_skipped_total',
       'Findings, analyses, alerts or plans the fleet view could not read',
       'counter',
-      runtime.fleet.skipped,
+      services.fleet.skipped,
     ],
-    ['spinwise_dashboard_listeners', 'Open live-update streams', 'gauge', runtime.live.listenerCount],
+    ['spinwise_dashboard_listeners', 'Open live-update streams', 'gauge', services.live.listenerCount],
   ];
-  if (runtime.slack) {
-    const c = runtime.slack.counters;
+  if (services.slack) {
+    const c = services.slack.counters;
     metrics.push(
       ['spinwise_slack_sent_total', 'Slack messages delivered', 'counter', c.sent],
       [

@@ -1,24 +1,15 @@
-import {
-  Controller,
-  Get,
-  Header,
-  Inject,
-  NotFoundException,
-  Param,
-  Query,
-  ServiceUnavailableException,
-} from '@nestjs/common';
+import { Controller, Get, Header, Inject, NotFoundException, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { MODELS } from '../../sim/models';
-import type { AdvisorRuntime } from '../runtime';
+import type { AdvisorServices } from '../runtime';
 import { nodeCharts } from '../node-series';
 import type { TimeSeriesStore } from '../../adapters/store/time-series-store';
 import { AdvisorCore } from '../advisor-core';
 import { FleetView } from '../fleet-view';
 import { ClusterPlanner } from '../planner/cluster-planner';
 import { MetricsExporter } from './metrics-exporter';
-import { ADVISOR_RUNTIME, TIME_SERIES_STORE } from './tokens';
+import { ADVISOR_SERVICES, TIME_SERIES_STORE } from '../tokens';
 import { ZodPipe } from './zod.pipe';
 
 /** `?minutes=`: how far back a node's charts go. */
@@ -39,7 +30,7 @@ export class AdvisorController {
     private readonly planner: ClusterPlanner,
     private readonly metricsExporter: MetricsExporter,
     @Inject(TIME_SERIES_STORE) private readonly store: TimeSeriesStore,
-    @Inject(ADVISOR_RUNTIME) private readonly runtime: AdvisorRuntime,
+    @Inject(ADVISOR_SERVICES) private readonly services: AdvisorServices,
   ) {}
 
   @Get('api/nodes')
@@ -133,21 +124,9 @@ export class AdvisorController {
     return MODELS.map((m) => ({ name: m.name, description: m.description, since: m.since.join('.') }));
   }
 
-  @Get('healthz')
-  health() {
-    return { status: 'ok' };
-  }
-
-  @Get('readyz')
-  readiness() {
-    const { ready, reasons } = this.core.readiness();
-    if (!ready) throw new ServiceUnavailableException({ status: 'not ready', reasons });
-    return { status: 'ready' };
-  }
-
   @Get('metrics')
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   metrics(): Promise<string> {
-    return this.metricsExporter.text(this.runtime);
+    return this.metricsExporter.text(this.services);
   }
 }

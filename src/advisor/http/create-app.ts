@@ -1,12 +1,10 @@
 import 'reflect-metadata';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import type { INestApplication } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { AdvisorRuntime } from '../runtime';
-import { AdvisorHttpModule } from './advisor-http.module';
 
 /** The dashboard: its page and style from the source tree, its compiled script, and the chart library. */
 const DASHBOARD_PUBLIC = join(__dirname, '..', '..', '..', '..', 'src', 'dashboard', 'public');
@@ -32,12 +30,9 @@ function securityHeaders(req: IncomingMessage, res: ServerResponse, next: () => 
 }
 
 /** The advisor's HTTP surface: REST, live events, health, metrics, the dashboard at / and OpenAPI at /api/docs. */
-export async function createAdvisorApp(
-  runtime: AdvisorRuntime,
-  apiToken?: string,
-): Promise<INestApplication> {
+export async function createAdvisorApp(module: DynamicModule): Promise<INestApplication> {
   // No endpoint takes a body: none is parsed, so nothing reaches a parser before authentication.
-  const app = await NestFactory.create<NestExpressApplication>(AdvisorHttpModule.forRoot(runtime, apiToken), {
+  const app = await NestFactory.create<NestExpressApplication>(module, {
     logger: ['error', 'warn'],
     bodyParser: false,
   });

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { VERSION } from '../../cli/version';
-import type { AdvisorRuntime } from '../runtime';
+import type { AdvisorServices } from '../runtime';
 import { advisorMetrics } from './advisor-metrics';
 import { findingSeries } from './finding-series';
 
@@ -46,8 +46,8 @@ export class MetricsExporter {
     return this.registry.contentType;
   }
 
-  async text(runtime: AdvisorRuntime): Promise<string> {
-    for (const [name, help, type, value] of advisorMetrics(runtime)) {
+  async text(services: AdvisorServices): Promise<string> {
+    for (const [name, help, type, value] of advisorMetrics(services)) {
       let metric = this.own.get(name);
       if (!metric) {
         metric =
@@ -62,11 +62,11 @@ export class MetricsExporter {
       else metric.set(value);
     }
     const mine = <T extends { replica?: string }>(xs: T[]) =>
-      xs.filter((x) => x.replica === runtime.core.replica);
+      xs.filter((x) => x.replica === services.core.replica);
     const families = findingSeries(
-      mine(runtime.fleet.newestFindings()),
-      mine(runtime.fleet.newestAnalyses()),
-      (n) => runtime.core.inventoryOf(n),
+      mine(services.fleet.newestFindings()),
+      mine(services.fleet.newestAnalyses()),
+      (n) => services.core.inventoryOf(n),
     );
     for (const f of families) {
       let gauge = this.labelled.get(f.name);

@@ -1,0 +1,34 @@
+import type { MessageBus } from '../adapters/bus/message-bus';
+import type { TimeSeriesStore } from '../adapters/store/time-series-store';
+import type { RecommendationMessage } from '../telemetry';
+import type { AdvisorOptions } from './advisor-core';
+import type { KubernetesGatewayOptions } from './cluster-gateway';
+import type { ClusterPlannerOptions } from './planner/cluster-planner';
+import type { LeaderElection } from './planner/leader-election';
+
+export interface AdvisorRuntimeOptions extends AdvisorOptions {
+  port: number;
+  host?: string;
+  /** Bearer token for state-changing endpoints; unset turns them off. */
+  apiToken?: string;
+  slackWebhookUrl?: string;
+  /** Where operators reach the dashboard (links in Slack); default the listening address. */
+  publicUrl?: string;
+  planner?: ClusterPlannerOptions;
+  /** Default: a Kubernetes Lease in a cluster, else leadership by consumer group on the bus. */
+  leader?: LeaderElection;
+  onPlan?: (moves: RecommendationMessage[]) => void;
+  /** In a cluster: Events, node annotations, VMI migrations and the planner's Lease. */
+  kubernetes?: KubernetesGatewayOptions;
+  /** How long stopping may take (default 25 s); on a signal the process exits at that point. */
+  shutdownTimeoutMs?: number;
+}
+
+/** What `AdvisorModule.forRoot` is given: the adapters it runs over and its options. */
+export interface AdvisorConfig {
+  bus: MessageBus;
+  store: TimeSeriesStore;
+  options: AdvisorRuntimeOptions;
+  /** The application owns the bus and the store: it closes them when it stops (the CLI's case). */
+  ownsAdapters?: boolean;
+}

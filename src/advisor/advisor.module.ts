@@ -1,0 +1,138 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import type { MessageBus } from '../adapters/bus/message-bus';
+import { SlackAlerter } from '../adapters/slack/slack-alerter';
+import { webhookPost } from '../adapters/slack/webhook-post';
+import type { TimeSeriesStore } from '../adapters/store/time-series-store';
+import type { AdvisorConfig } from './advisor-config';
+import { AdvisorCore } from './advisor-core';
+import { AdvisorEvents } from './advisor-events';
+import { AdvisorLifecycle } from './advisor-lifecycle';
+import { AnalysisRunner } from './analysis-runner';
+import { KubernetesGateway, type ClusterGateway } from './cluster-gateway';
+import { FleetView } from './fleet-view';
+import { ActionsController } from './http/actions.controller';
+import { AdvisorController } from './http/advisor.controller';
+import { API_TOKEN, ApiTokenGuard } from './http/api-token.guard';
+import { EventsController } from './http/events.controller';
+import { HealthController } from './http/health.controller';
+import { MetricsExporter } from './http/metrics-exporter';
+import { LiveEvents } from './live-events';
+import { NodeInventories } from './node-inventories';
+import { ClusterPlanner } from './planner/cluster-planner';
+import { ConsumerGroupLeader } from './planner/leader-election';
+import type { AdvisorServices } from './runtime';
+import {
+  ADVISOR_CONFIG,
+  ADVISOR_SERVICES,
+  CLUSTER_GATEWAY,
+  MESSAGE_BUS,
+  SLACK_ALERTER,
+  TIME_SERIES_STORE,
+} from './tokens';
+
+/**
+ * The advisor as a Nest application. `forRoot` is given the bus, the store and the options; it
+ * provides the adapters by token (`MESSAGE_BUS`, `TIME_SERIES_STORE`, `CLUSTER_GATEWAY`,
+ * `SLACK_ALERTER`), builds each service once over them, and serves the REST API, live events,
+ * probes and metrics. AdvisorLifecycle starts and stops the services around the server.
+ */
+@Module({})
+export class AdvisorModule {
+  static forRoot(config: AdvisorConfig): DynamicModule {
+    const { options } = config;
+    return {
+      module: AdvisorModule,
+      imports: [TerminusModule.forRoot({ logger: false })],
+      controllers: [AdvisorController, ActionsController, EventsController, HealthController],
+      providers: [
+        { provide: ADVISOR_CONFIG, useValue: config },
+        { provide: MESSAGE_BUS, useValue: config.bus },
+        { provide: TIME_SERIES_STORE, useValue: config.store },
+        { provide: API_TOKEN, useValue: options.apiToken },
+        ApiTokenGuard,
+        LiveEvents,
+        MetricsExporter,
+        NodeInventories,
+        AdvisorEvents,
+        AdvisorLifecycle,
+        { provide: AnalysisRunner, useFactory: () => new AnalysisRunner(options.analysisWorkers) },
+        {
+          provide: SLACK_ALERTER,
+          useFactory: () =>
+            options.slackWebhookUrl
+              ? new SlackAlerter({ post: webhookPost(options.slackWebhookUrl), log: options.log })
+              : null,
+        },
+        {
+          provide: CLUSTER_GATEWAY,
+          inject: [NodeInventories],
+          useFactory: (inventories: NodeInventories): ClusterGateway | null =>
+            options.kubernetes ? new KubernetesGateway(options.kubernetes, inventories, options.log) : null,
+        },
+        {
+          provide: AdvisorCore,
+          inject: [MESSAGE_BUS, TIME_SERIES_STORE, AnalysisRunner, NodeInventories, AdvisorEvents],
+          useFactory: (
+            bus: MessageBus,
+            store: TimeSeriesStore,
+            runner: AnalysisRunner,
+            inventories: NodeInventories,
+            events: AdvisorEvents,
+          ) =>
+            new AdvisorCore(
+              bus,
+              store,
+              {
+                replica: options.kubernetes?.identity,
+                ...options,
+                onFindings: (f, delayMs) => events.findings(f, delayMs),
+                onAnalysis: (a, cost) => events.analysis(a, cost),
+                onAlert: (alert) => events.alert(alert),
+              },
+              runner,
+              inventories,
+            ),
+        },
+        {
+          provide: FleetView,
+          inject: [MESSAGE_BUS, AdvisorCore],
+          useFactory: (bus: MessageBus, core: AdvisorCore) => new FleetView(bus, core, options.log),
+        },
+        {
+          provide: ClusterPlanner,
+          inject: [MESSAGE_BUS, FleetView, NodeInventories, AnalysisRunner, AdvisorEvents, CLUSTER_GATEWAY],
+          useFactory: (
+            bus: MessageBus,
+            fleet: FleetView,
+            inventories: NodeInventories,
+            runner: AnalysisRunner,
+            events: AdvisorEvents,
+            gateway: ClusterGateway | null,
+          ) =>
+            new ClusterPlanner(
+              bus,
+              options.leader ?? gateway?.leader ?? new ConsumerGroupLeader(bus),
+              () => fleet.newestAnalyses(),
+              (n) => inventories.get(n),
+              (nodes, o) => runner.models.plan(nodes, o),
+              { log: options.log, ...options.planner, onPlan: (moves) => events.plan(moves) },
+              gateway ? (n) => gateway.allocatableCpusOf(n) : undefined,
+            ),
+        },
+        {
+          provide: ADVISOR_SERVICES,
+          inject: [AdvisorCore, FleetView, MetricsExporter, ClusterPlanner, LiveEvents, SLACK_ALERTER],
+          useFactory: (
+            core: AdvisorCore,
+            fleet: FleetView,
+            metrics: MetricsExporter,
+            planner: ClusterPlanner,
+            live: LiveEvents,
+            slack: SlackAlerter | null,
+          ): AdvisorServices => ({ core, fleet, metrics, planner, live, slack, store: config.store }),
+        },
+      ],
+    };
+  }
+}

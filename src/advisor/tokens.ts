@@ -1,0 +1,10 @@
+/** Nest provider tokens of what the advisor is given that has no class of its own (an interface, or nothing). */
+export const MESSAGE_BUS = Symbol('MESSAGE_BUS');
+export const TIME_SERIES_STORE = Symbol('TIME_SERIES_STORE');
+/** A `ClusterGateway`, or null outside a cluster. */
+export const CLUSTER_GATEWAY = Symbol('CLUSTER_GATEWAY');
+/** A `SlackAlerter`, or null without a webhook. */
+export const SLACK_ALERTER = Symbol('SLACK_ALERTER');
+export const ADVISOR_CONFIG = Symbol('ADVISOR_CONFIG');
+/** `AdvisorServices`: what `/metrics` reads across the advisor at each scrape. */
+export const ADVISOR_SERVICES = Symbol('ADVISOR_SERVICES');
