@@ -1,0 +1,162 @@
+import { HostEvent } from '../host/host-event';
+import type { HostModel } from '../host/host-model';
+import { windowNs } from '../kvm/ple';
+import { Activity, type Vcpu } from '../kvm/vcpu';
+
+/** Close the guest-time interval of a running vCPU's current activity. */
+export function accountGuest(h: HostModel, v: Vcpu): void {
+  const elapsed = h.now - v.activityStartNs;
+  v.activityStartNs = h.now;
+  if (elapsed <= 0) return;
+  if (v.activity === Activity.Compute) v.burstLeftNs -= elapsed;
+  switch (v.activity) {
+    case Activity.Compute:
+    case Activity.CriticalSection:
+    case Activity.Handler:
+      v.usefulNs += elapsed;
+      v.remainingNs -= elapsed;
+      break;
+    case Activity.SpinLock:
+    case Activity.SpinIpi:
+      v.spinNs += elapsed;
+      v.remainingNs -= elapsed;
+      break;
+  }
+}
+
+export function setActivity(
+  h: HostModel,
+  v: Vcpu,
+  activity: Activity,
+  remainingNs: number,
+  userMode: boolean,
+): void {
+  accountGuest(h, v);
+  v.activity = activity;
+  v.remainingNs = remainingNs;
+  v.userMode = userMode;
+  v.guestGen++;
+}
+
+export function pushGuest(h: HostModel, v: Vcpu): void {
+  h.queue.push(h.now + Math.max(0, v.remainingNs), HostEvent.Guest, v.id, v.guestGen);
+}
+
+export function armSpin(h: HostModel, v: Vcpu): void {
+  if (h.ple.enabled) h.queue.push(h.now + windowNs(v.pleWindow, h.ple), HostEvent.Ple, v.id, v.guestGen);
+  if (v.activity === Activity.SpinLock && h.vms[v.vm]!.work.pvSpinlocks) pushGuest(h, v);
+}
+
+/** Entering the guest (sched-in, handler return): carry on with what the vCPU was doing. */
+export function continueGuest(h: HostModel, v: Vcpu): void {
+  if (v.handlerQueue.length > 0 && v.activity !== Activity.Handler) {
+    h.startHandler(v);
+    return;
+  }
+  switch (v.activity) {
+    case Activity.Compute:
+    case Activity.CriticalSection:
+    case Activity.Handler:
+      pushGuest(h, v);
+      break;
+    case Activity.SpinLock:
+      if (!h.tryTakeLock(v)) armSpin(h, v);
+      break;
+    case Activity.SpinIpi:
+      if (v.roundPending === 0) h.completeRound(v);
+      else armSpin(h, v);
+      break;
+    case Activity.Halted:
+      if (h.now < v.idleUntilNs) halt(h, v, v.idleUntilNs);
+      else startBurst(h, v);
+      break;
+    case Activity.PvHalted:
+      // Kicked (or interrupted): pv_wait returns and the waiter spins again.
+      setActivity(h, v, Activity.SpinLock, h.pvSpinNs(), false);
+      continueGuest(h, v);
+      break;
+  }
+}
+
+/** A timed guest activity ended. */
+export function guestStep(h: HostModel, v: Vcpu): void {
+  accountGuest(h, v);
+  switch (v.activity) {
+    case Activity.Compute: {
+      const op = v.nextOp;
+      if (op === 1) h.startLock(v);
+      else if (op === 2) h.startRound(v);
+      else endBurst(h, v);
+      break;
+    }
+    case Activity.CriticalSection: {
+      const kick = h.releaseLock(v);
+      nextSegment(h, v);
+      if (kick) h.kick(v, kick);
+      break;
+    }
+    case Activity.Handler: {
+      const sender = h.vcpus[v.handlerQueue.shift()!]!;
+      if (v.handlerQueue.length > 0) {
+        setActivity(h, v, Activity.Handler, h.handlerNs(v), false);
+        pushGuest(h, v);
+      } else {
+        setActivity(h, v, v.savedActivity, v.savedRemainingNs, v.savedUserMode);
+        continueGuest(h, v);
+      }
+      h.handlerDone(sender);
+      break;
+    }
+    case Activity.SpinLock:
+      // PV spinlock: 2^15 spins without the lock; pv_wait() halts until kicked.
+      setActivity(h, v, Activity.PvHalted, 0, false);
+      v.haltExits++;
+      v.halted = true;
+      h.blockThread(v.thread);
+      break;
+  }
+}
+
+export function startBurst(h: HostModel, v: Vcpu): void {
+  v.burstLeftNs = h.rng.exponentialNs(h.vms[v.vm]!.work.burst);
+  nextSegment(h, v);
+}
+
+export function endBurst(h: HostModel, v: Vcpu): void {
+  const work = h.vms[v.vm]!.work;
+  if (work.busy >= 1) {
+    startBurst(h, v);
+    return;
+  }
+  // Idle so that bursts take `busy` of the time on average.
+  halt(h, v, h.now + h.rng.exponentialNs((work.burst * (1 - work.busy)) / work.busy));
+}
+
+/** The next stretch of compute, ending in a lock, an IPI round, or the end of the burst. */
+export function nextSegment(h: HostModel, v: Vcpu): void {
+  if (v.burstLeftNs <= 0) {
+    endBurst(h, v);
+    return;
+  }
+  const vm = h.vms[v.vm]!;
+  const rate = vm.lockRatePerNs + vm.ipiRatePerNs;
+  const gap = rate > 0 ? h.rng.exponentialNs(1 / rate) : Infinity;
+  let segment = v.burstLeftNs;
+  v.nextOp = 0;
+  if (gap < segment) {
+    segment = gap;
+    v.nextOp = h.rng.uniform() * rate < vm.lockRatePerNs ? 1 : 2;
+  }
+  setActivity(h, v, Activity.Compute, segment, h.rng.uniform() < vm.work.userShare);
+  pushGuest(h, v);
+}
+
+export function halt(h: HostModel, v: Vcpu, untilNs: number): void {
+  setActivity(h, v, Activity.Halted, 0, false);
+  v.idleUntilNs = untilNs;
+  v.haltExits++;
+  v.halted = true;
+  v.timerGen++;
+  h.queue.push(untilNs, HostEvent.Timer, v.id, v.timerGen);
+  h.blockThread(v.thread);
+}

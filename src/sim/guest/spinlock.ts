@@ -1,0 +1,82 @@
+import type { HostModel } from '../host/host-model';
+import { ThreadState } from '../host/thread';
+import { Activity, type Vcpu } from '../kvm/vcpu';
+import { EnqueueKind } from '../sched/host-scheduler';
+
+/** PV spinlock: SPIN_THRESHOLD = 2^15 PAUSE iterations before pv_wait halts. */
+const PV_SPIN_ITERATIONS = 1 << 15;
+
+export function pvSpinNs(h: HostModel): number {
+  return Math.round((PV_SPIN_ITERATIONS * h.scenario.host.cpu.pauseCycles) / h.scenario.host.cpu.ghz);
+}
+
+export function startLock(h: HostModel, v: Vcpu): void {
+  const vm = h.vms[v.vm]!;
+  v.lock = h.rng.int(vm.lockHolder.length);
+  if (vm.lockHolder[v.lock] === -1) {
+    acquire(h, v);
+    return;
+  }
+  vm.lockWaiters[v.lock]!.push(v.id);
+  h.setActivity(v, Activity.SpinLock, vm.work.pvSpinlocks ? pvSpinNs(h) : 0, false);
+  h.armSpin(v);
+}
+
+export function acquire(h: HostModel, v: Vcpu): void {
+  const vm = h.vms[v.vm]!;
+  vm.lockHolder[v.lock] = v.id;
+  h.setActivity(v, Activity.CriticalSection, h.rng.exponentialNs(vm.work.locks.hold), false);
+  h.pushGuest(v);
+}
+
+/** A spinner in the guest checks its lock: free (test-and-set) or handed to it (PV queue). */
+export function tryTakeLock(h: HostModel, v: Vcpu): boolean {
+  const vm = h.vms[v.vm]!;
+  const holder = vm.lockHolder[v.lock]!;
+  if (holder !== -1 && holder !== v.id) return false;
+  const waiters = vm.lockWaiters[v.lock]!;
+  const at = waiters.indexOf(v.id);
+  if (at >= 0) waiters.splice(at, 1);
+  acquire(h, v);
+  return true;
+}
+
+/**
+ * Unlock. Without PV spinlocks the guest's qspinlock falls back to test-and-set under a
+ * hypervisor (virt_spin_lock), so a waiter that is spinning right now takes it; with PV the queue
+ * head is handed the lock and, if it halted in pv_wait, must be kicked (returned to the caller).
+ */
+export function releaseLock(h: HostModel, v: Vcpu): Vcpu | null {
+  const vm = h.vms[v.vm]!;
+  const lock = v.lock;
+  v.lock = -1;
+  v.criticalSections++;
+  vm.lockHolder[lock] = -1;
+  const waiters = vm.lockWaiters[lock]!;
+  if (waiters.length === 0) return null;
+  if (vm.work.pvSpinlocks) {
+    const head = h.vcpus[waiters[0]!]!;
+    vm.lockHolder[lock] = head.id;
+    if (spinningInGuest(h, head)) tryTakeLock(h, head);
+    return head.activity === Activity.PvHalted && head.thread.state === ThreadState.Sleeping ? head : null;
+  }
+  let running = 0;
+  for (const id of waiters) if (spinningInGuest(h, h.vcpus[id]!)) h.scratch[running++] = id;
+  if (running > 0) tryTakeLock(h, h.vcpus[h.scratch[h.rng.int(running)]!]!);
+  return null;
+}
+
+export function spinningInGuest(h: HostModel, v: Vcpu): boolean {
+  return v.activity === Activity.SpinLock && v.thread.state === ThreadState.Running && !v.inExit;
+}
+
+/** KVM_HC_KICK_CPU: wake the halted waiter, then kvm_sched_yield() to it (counted as PV directed yield). */
+export function kick(h: HostModel, from: Vcpu, to: Vcpu): void {
+  to.pvUnhalted = true;
+  to.halted = false;
+  to.ready = true;
+  h.wakeThread(to.thread, EnqueueKind.Wakeup);
+  if (from.thread.state !== ThreadState.Running || !to.ready) return;
+  from.pvYieldAttempted++;
+  if (h.directedYield(from, to) > 0) from.pvYieldSuccessful++;
+}

@@ -1,0 +1,161 @@
+import { BALANCE_TICKS } from './load-balance';
+import { shrinkWindow } from '../kvm/ple';
+import { Activity, type Vcpu } from '../kvm/vcpu';
+import { EnqueueKind } from '../sched/host-scheduler';
+import type { HostModel } from './host-model';
+import type { RunQueue } from './runqueue';
+import { ThreadState, type Thread } from './thread';
+
+export function tick(h: HostModel): void {
+  const balance = Math.round(h.now / h.tickNs) % BALANCE_TICKS === 0;
+  for (const rq of h.rqs) {
+    if (rq.curr) {
+      updateCurr(h, rq);
+      if (h.sched.tick(rq) || rq.needResched) schedule(h, rq);
+    } else if (rq.threads.length === 0) h.pullTo(rq);
+  }
+  if (balance) h.balance();
+}
+
+/** update_curr(): charge the running thread up to now. */
+export function updateCurr(h: HostModel, rq: RunQueue): void {
+  const c = rq.curr;
+  if (!c) return;
+  const delta = h.now - c.execStartNs;
+  if (delta <= 0) return;
+  c.sumExecNs += delta;
+  c.runNs += delta;
+  rq.busyNs += delta;
+  c.execStartNs = h.now;
+  if (h.sched.charge(rq, c, delta)) rq.needResched = true;
+}
+
+/** __schedule() on one pCPU. */
+export function schedule(h: HostModel, rq: RunQueue): void {
+  updateCurr(h, rq);
+  rq.needResched = false;
+  const prev = rq.curr;
+  let next = h.sched.pick(rq);
+  if (!next && h.pullTo(rq)) next = h.sched.pick(rq);
+  const boosted = h.boosted[rq.cpu];
+  if (boosted) {
+    if (next === boosted) h.boostedBy[rq.cpu]!.boostsHonoured++;
+    h.boosted[rq.cpu] = null;
+    h.boostedBy[rq.cpu] = null;
+  }
+  if (next) h.sched.picked(rq, next);
+  if (prev === next) return;
+  if (prev) switchOut(h, prev);
+  rq.curr = next;
+  if (next) {
+    if (!prev) h.idleNs[rq.cpu]! += h.now - h.idleSince[rq.cpu]!;
+    switchIn(h, rq, next);
+  } else if (prev) h.idleSince[rq.cpu] = h.now;
+}
+
+/** A runnable thread loses its pCPU (preemption or yield); KVM's sched_out notifier runs. */
+export function switchOut(h: HostModel, t: Thread): void {
+  t.state = ThreadState.Runnable;
+  t.runnableSinceNs = h.now;
+  t.involuntarySwitches++;
+  if (t.vcpu >= 0) {
+    const v = h.vcpus[t.vcpu]!;
+    h.accountGuest(v);
+    v.guestGen++;
+    // kvm_sched_out(): preempted while runnable → preempted and ready; CPL captured.
+    v.preempted = true;
+    v.ready = true;
+    v.preemptedInKernel = v.activity !== Activity.Compute || !v.userMode;
+    v.scheduledOut = true;
+  } else h.pauseLoad(t);
+}
+
+/** A thread gets a pCPU; for a vCPU, KVM's sched_in notifier runs and the guest resumes. */
+export function switchIn(h: HostModel, rq: RunQueue, t: Thread): void {
+  if (t.state === ThreadState.Running) throw new Error(`thread ${t.id} would run on two pCPUs`);
+  t.state = ThreadState.Running;
+  t.cpu = rq.cpu;
+  t.waitNs += h.now - t.runnableSinceNs;
+  t.timeslices++;
+  t.execStartNs = h.now;
+  if (t.vcpu < 0) {
+    h.resumeLoad(t);
+    return;
+  }
+  const v = h.vcpus[t.vcpu]!;
+  // kvm_sched_in(): preempted/ready clear; kvm_arch_sched_in() shrinks (resets) the PLE window.
+  v.preempted = false;
+  v.ready = false;
+  v.pvUnhalted = false;
+  v.scheduledOut = false;
+  v.ipiReceived.fill(0);
+  const window = shrinkWindow(v.pleWindow, h.ple);
+  if (window !== v.pleWindow) v.pleWindowUpdates++;
+  v.pleWindow = window;
+  v.activityStartNs = h.now;
+  v.guestGen++;
+  h.continueGuest(v);
+}
+
+/** A running thread blocks (HLT, PV wait, host load sleep). */
+export function blockThread(h: HostModel, t: Thread): void {
+  const rq = h.rqs[t.cpu]!;
+  updateCurr(h, rq);
+  h.sched.unplace(rq, t, false);
+  rq.remove(t);
+  t.state = ThreadState.Sleeping;
+  t.voluntarySwitches++;
+  h.sleepSince[t.id] = h.now;
+  if (t.vcpu >= 0) {
+    const v = h.vcpus[t.vcpu]!;
+    v.scheduledOut = true;
+    v.guestGen++;
+    h.haltSince[v.id] = h.now;
+  }
+  rq.curr = null;
+  h.idleSince[rq.cpu] = h.now;
+  schedule(h, rq);
+}
+
+/** try_to_wake_up(): select a pCPU, enqueue, maybe preempt its current thread. */
+export function wakeThread(h: HostModel, t: Thread, kind: EnqueueKind): void {
+  if (t.state !== ThreadState.Sleeping) return;
+  const from = h.rqs[t.cpu]!;
+  if (kind !== EnqueueKind.New) h.sleepNs[t.id]! += h.now - h.sleepSince[t.id]!;
+  if (t.vcpu >= 0 && kind !== EnqueueKind.New) h.vcpus[t.vcpu]!.haltedNs += h.now - h.haltSince[t.vcpu]!;
+  const rq = h.rqs[h.selectCpu(t)]!;
+  t.cpu = rq.cpu;
+  rq.add(t);
+  h.sched.place(rq, t, kind, from);
+  t.state = ThreadState.Runnable;
+  t.runnableSinceNs = h.now;
+  if (!rq.curr) {
+    schedule(h, rq);
+    return;
+  }
+  updateCurr(h, rq);
+  if (h.sched.wakeupPreempts(rq, t) || rq.needResched) schedule(h, rq);
+}
+
+/**
+ * yield_to(target, preempt=true) (kernel/sched/core.c): −ESRCH when both runqueues hold a single
+ * task, 0 when the target runs already or sleeps, else the class sets the next buddy and the
+ * yielder reschedules (and the target's pCPU too, if it is another).
+ */
+export function directedYield(h: HostModel, me: Vcpu, target: Vcpu): number {
+  const s = me.thread;
+  const t = target.thread;
+  const rq = h.rqs[s.cpu]!;
+  const prq = h.rqs[t.cpu]!;
+  if (rq.threads.length === 1 && prq.threads.length === 1) return -1;
+  if (t.state !== ThreadState.Runnable) return 0;
+  updateCurr(h, rq);
+  if (prq !== rq) updateCurr(h, prq);
+  if (!h.sched.yieldToTask(rq, s, prq, t)) return 0;
+  h.yieldCount[rq.cpu]!++;
+  h.boosted[prq.cpu] = t;
+  h.boostedBy[prq.cpu] = me;
+  if (prq !== rq) schedule(h, prq);
+  if (s.state === ThreadState.Running) schedule(h, rq);
+  return 1;
+}

@@ -1,0 +1,44 @@
+import { EnqueueKind } from '../sched/host-scheduler';
+import { HostEvent } from './host-event';
+import type { HostModel, HostLoad } from './host-model';
+import { ThreadState, type Thread } from './thread';
+
+export function startLoadBurst(h: HostModel, load: HostLoad): void {
+  load.remainingNs = h.rng.exponentialNs(h.scenario.host.otherLoad.burst);
+  h.wakeThread(load.thread, EnqueueKind.New);
+}
+
+export function loadFor(h: HostModel, t: Thread): HostLoad {
+  return h.loads[t.id - h.vcpus.length]!;
+}
+
+export function pauseLoad(h: HostModel, t: Thread): void {
+  const load = loadFor(h, t);
+  load.remainingNs -= h.now - load.startedNs;
+  load.gen++;
+}
+
+export function resumeLoad(h: HostModel, t: Thread): void {
+  const load = loadFor(h, t);
+  load.gen++;
+  load.startedNs = h.now;
+  h.queue.push(h.now + Math.max(0, load.remainingNs), HostEvent.HostLoad, t.id - h.vcpus.length, load.gen);
+}
+
+export function loadStep(h: HostModel, load: HostLoad): void {
+  const t = load.thread;
+  load.gen++;
+  if (t.state === ThreadState.Running) {
+    const spec = h.scenario.host.otherLoad;
+    h.blockThread(t);
+    h.queue.push(
+      h.now + h.rng.exponentialNs((spec.burst * (1 - spec.busy)) / spec.busy),
+      HostEvent.HostLoad,
+      t.id - h.vcpus.length,
+      load.gen,
+    );
+  } else if (t.state === ThreadState.Sleeping) {
+    load.remainingNs = h.rng.exponentialNs(h.scenario.host.otherLoad.burst);
+    h.wakeThread(t, EnqueueKind.Wakeup);
+  }
+}
