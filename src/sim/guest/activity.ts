@@ -1,7 +1,6 @@
 import { HostEvent } from '../host/host-event';
 import type { HostModel } from '../host/host-model';
-import { windowNs } from '../kvm/ple';
-import { Activity, type Vcpu } from '../kvm/vcpu';
+import { Activity, NextOp, type Vcpu } from '../kvm/vcpu';
 
 /** Close the guest-time interval of a running vCPU's current activity. */
 export function accountGuest(h: HostModel, v: Vcpu): void {
@@ -43,7 +42,7 @@ export function pushGuest(h: HostModel, v: Vcpu): void {
 }
 
 export function armSpin(h: HostModel, v: Vcpu): void {
-  if (h.ple.enabled) h.queue.push(h.now + windowNs(v.pleWindow, h.ple), HostEvent.Ple, v.id, v.guestGen);
+  h.armPauseLoop(v);
   if (v.activity === Activity.SpinLock && h.vms[v.vm]!.work.pvSpinlocks) pushGuest(h, v);
 }
 
@@ -84,8 +83,8 @@ export function guestStep(h: HostModel, v: Vcpu): void {
   switch (v.activity) {
     case Activity.Compute: {
       const op = v.nextOp;
-      if (op === 1) h.startLock(v);
-      else if (op === 2) h.startRound(v);
+      if (op === NextOp.Lock) h.startLock(v);
+      else if (op === NextOp.IpiRound) h.startRound(v);
       else endBurst(h, v);
       break;
     }
@@ -142,10 +141,10 @@ export function nextSegment(h: HostModel, v: Vcpu): void {
   const rate = vm.lockRatePerNs + vm.ipiRatePerNs;
   const gap = rate > 0 ? h.rng.exponentialNs(1 / rate) : Infinity;
   let segment = v.burstLeftNs;
-  v.nextOp = 0;
+  v.nextOp = NextOp.EndBurst;
   if (gap < segment) {
     segment = gap;
-    v.nextOp = h.rng.uniform() * rate < vm.lockRatePerNs ? 1 : 2;
+    v.nextOp = h.rng.uniform() * rate < vm.lockRatePerNs ? NextOp.Lock : NextOp.IpiRound;
   }
   setActivity(h, v, Activity.Compute, segment, h.rng.uniform() < vm.work.userShare);
   pushGuest(h, v);

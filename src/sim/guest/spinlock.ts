@@ -1,3 +1,4 @@
+import { YieldResult } from '../kvm/directed-yield';
 import type { HostModel } from '../host/host-model';
 import { ThreadState } from '../host/thread';
 import { Activity, type Vcpu } from '../kvm/vcpu';
@@ -78,5 +79,5 @@ export function kick(h: HostModel, from: Vcpu, to: Vcpu): void {
   h.wakeThread(to.thread, EnqueueKind.Wakeup);
   if (from.thread.state !== ThreadState.Running || !to.ready) return;
   from.pvYieldAttempted++;
-  if (h.directedYield(from, to) > 0) from.pvYieldSuccessful++;
+  if (h.directedYield(from, to) === YieldResult.Boosted) from.pvYieldSuccessful++;
 }

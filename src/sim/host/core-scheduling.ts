@@ -1,6 +1,7 @@
+import { YieldResult } from '../kvm/directed-yield';
 import { BALANCE_TICKS } from './load-balance';
-import { shrinkWindow } from '../kvm/ple';
-import { Activity, type Vcpu } from '../kvm/vcpu';
+import { kvmSchedIn, kvmSchedOut } from '../kvm/preempt-notifiers';
+import type { Vcpu } from '../kvm/vcpu';
 import { EnqueueKind } from '../sched/host-scheduler';
 import type { HostModel } from './host-model';
 import type { RunQueue } from './runqueue';
@@ -10,6 +11,7 @@ export function tick(h: HostModel): void {
   const balance = Math.round(h.now / h.tickNs) % BALANCE_TICKS === 0;
   for (const rq of h.rqs) {
     if (rq.curr) {
+      if (rq.curr.vcpu >= 0) h.tickExit(h.vcpus[rq.curr.vcpu]!);
       updateCurr(h, rq);
       if (h.sched.tick(rq) || rq.needResched) schedule(h, rq);
     } else if (rq.threads.length === 0) h.pullTo(rq);
@@ -62,11 +64,7 @@ export function switchOut(h: HostModel, t: Thread): void {
     const v = h.vcpus[t.vcpu]!;
     h.accountGuest(v);
     v.guestGen++;
-    // kvm_sched_out(): preempted while runnable → preempted and ready; CPL captured.
-    v.preempted = true;
-    v.ready = true;
-    v.preemptedInKernel = v.activity !== Activity.Compute || !v.userMode;
-    v.scheduledOut = true;
+    kvmSchedOut(v, true);
   } else h.pauseLoad(t);
 }
 
@@ -83,15 +81,7 @@ export function switchIn(h: HostModel, rq: RunQueue, t: Thread): void {
     return;
   }
   const v = h.vcpus[t.vcpu]!;
-  // kvm_sched_in(): preempted/ready clear; kvm_arch_sched_in() shrinks (resets) the PLE window.
-  v.preempted = false;
-  v.ready = false;
-  v.pvUnhalted = false;
-  v.scheduledOut = false;
-  v.ipiReceived.fill(0);
-  const window = shrinkWindow(v.pleWindow, h.ple);
-  if (window !== v.pleWindow) v.pleWindowUpdates++;
-  v.pleWindow = window;
+  kvmSchedIn(h, v);
   v.activityStartNs = h.now;
   v.guestGen++;
   h.continueGuest(v);
@@ -108,7 +98,7 @@ export function blockThread(h: HostModel, t: Thread): void {
   h.sleepSince[t.id] = h.now;
   if (t.vcpu >= 0) {
     const v = h.vcpus[t.vcpu]!;
-    v.scheduledOut = true;
+    kvmSchedOut(v, false);
     v.guestGen++;
     h.haltSince[v.id] = h.now;
   }
@@ -142,20 +132,20 @@ export function wakeThread(h: HostModel, t: Thread, kind: EnqueueKind): void {
  * task, 0 when the target runs already or sleeps, else the class sets the next buddy and the
  * yielder reschedules (and the target's pCPU too, if it is another).
  */
-export function directedYield(h: HostModel, me: Vcpu, target: Vcpu): number {
+export function directedYield(h: HostModel, me: Vcpu, target: Vcpu): YieldResult {
   const s = me.thread;
   const t = target.thread;
   const rq = h.rqs[s.cpu]!;
   const prq = h.rqs[t.cpu]!;
-  if (rq.threads.length === 1 && prq.threads.length === 1) return -1;
-  if (t.state !== ThreadState.Runnable) return 0;
+  if (rq.threads.length === 1 && prq.threads.length === 1) return YieldResult.NoSuchTask;
+  if (t.state !== ThreadState.Runnable) return YieldResult.NotNow;
   updateCurr(h, rq);
   if (prq !== rq) updateCurr(h, prq);
-  if (!h.sched.yieldToTask(rq, s, prq, t)) return 0;
+  if (!h.sched.yieldToTask(rq, s, prq, t)) return YieldResult.NotNow;
   h.yieldCount[rq.cpu]!++;
   h.boosted[prq.cpu] = t;
   h.boostedBy[prq.cpu] = me;
   if (prq !== rq) schedule(h, prq);
   if (s.state === ThreadState.Running) schedule(h, rq);
-  return 1;
+  return YieldResult.Boosted;
 }

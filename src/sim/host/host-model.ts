@@ -3,7 +3,7 @@ import type { Rng } from '../core/rng';
 import * as guest from '../guest/activity';
 import * as ipiRound from '../guest/ipi-round';
 import * as spinlock from '../guest/spinlock';
-import type { DirectedYieldPolicy, SpinHost } from '../kvm/directed-yield';
+import { YieldResult, type DirectedYieldPolicy, type SpinHost } from '../kvm/directed-yield';
 import type { PleConfig } from '../kvm/ple';
 import * as pleExit from '../kvm/ple-exit';
 import { Activity, Vcpu } from '../kvm/vcpu';
@@ -138,11 +138,11 @@ export class HostModel implements SpinHost {
   }
 
   /** The PLE path's kvm_vcpu_yield_to(), with the counters that judge candidate choice. */
-  yieldTo(spinner: Vcpu, target: Vcpu): number {
+  yieldTo(spinner: Vcpu, target: Vcpu): YieldResult {
     spinner.yieldAttempts++;
     const waited = pleExit.waitedOn(this, target);
     const yielded = coreSched.directedYield(this, spinner, target);
-    if (yielded > 0) {
+    if (yielded === YieldResult.Boosted) {
       spinner.yieldSuccesses++;
       if (!waited) spinner.overboosts++;
     }
@@ -190,7 +190,7 @@ export class HostModel implements SpinHost {
         }
         case HostEvent.Ple: {
           const v = this.vcpus[target]!;
-          if (q.gen === v.guestGen) pleExit.pleExit(this, v);
+          if (q.gen === v.guestGen && q.time === v.pleDueNs) pleExit.pleExit(this, v);
           break;
         }
         case HostEvent.Timer: {
@@ -247,6 +247,14 @@ export class HostModel implements SpinHost {
 
   // ---- what the layers ask of each other ----
 
+  armPauseLoop(v: Vcpu): void {
+    pleExit.armPauseLoop(this, v);
+  }
+
+  tickExit(v: Vcpu): void {
+    pleExit.tickExit(this, v);
+  }
+
   updateCurr(rq: RunQueue): void {
     coreSched.updateCurr(this, rq);
   }
@@ -263,7 +271,7 @@ export class HostModel implements SpinHost {
     coreSched.wakeThread(this, t, kind);
   }
 
-  directedYield(me: Vcpu, target: Vcpu): number {
+  directedYield(me: Vcpu, target: Vcpu): YieldResult {
     return coreSched.directedYield(this, me, target);
   }
 

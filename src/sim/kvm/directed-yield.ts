@@ -1,12 +1,22 @@
 import type { Vcpu } from './vcpu';
 
+/** What yield_to() (kernel/sched/core.c) returns, and kvm_vcpu_yield_to() passes on. */
+export const enum YieldResult {
+  /** -ESRCH: both runqueues hold a single task; nothing to yield to. */
+  NoSuchTask = -1,
+  /** 0: the target runs already, sleeps, or the class refused. */
+  NotNow = 0,
+  /** 1: the target was boosted and the yielder rescheduled. */
+  Boosted = 1,
+}
+
 /** What kvm_vcpu_on_spin needs from the host model. */
 export interface SpinHost {
   vcpusOf(vm: number): readonly Vcpu[];
   lastBoosted(vm: number): number;
   setLastBoosted(vm: number, index: number): void;
-  /** kvm_vcpu_yield_to() → yield_to(): > 0 boosted, 0 not possible now, < 0 -ESRCH. */
-  yieldTo(spinner: Vcpu, target: Vcpu): number;
+  /** kvm_vcpu_yield_to() → yield_to(). */
+  yieldTo(spinner: Vcpu, target: Vcpu): YieldResult;
   /** Bookkeeping for "lost opportunity": a filter skipped `candidate`. */
   skipped(spinner: Vcpu, candidate: Vcpu): void;
   /** Whether the APIC posts interrupts (APICv on VMX; never on SVM). */
@@ -31,4 +41,17 @@ export function eligibleForDirectedYield(v: Vcpu): boolean {
 /** vcpu_dy_runnable() → kvm_arch_dy_runnable(): a halted vCPU with a PV kick or pending event. */
 export function dyRunnable(v: Vcpu): boolean {
   return v.pvUnhalted || v.pendingInterrupt;
+}
+
+/**
+ * The end of kvm_vcpu_on_spin(): kvm_vcpu_set_in_spin_loop(me, false) and
+ * kvm_vcpu_set_dy_eligible(me, false). A spinner that yield_to() descheduled (kernel/sched/core.c
+ * yield_to() calls schedule() when it boosted) reaches this line only once it runs again: until
+ * then it is still in its spin loop, and other spinners find it eligible every other time. Its
+ * sched-in (kvmSchedIn) ends the loop.
+ */
+export function leaveSpinLoop(me: Vcpu): void {
+  if (me.descheduledInSpinLoop) return;
+  me.inSpinLoop = false;
+  me.dyEligible = false;
 }

@@ -1,15 +1,27 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Thread } from '../host/thread';
-import { eligibleForDirectedYield, type SpinHost } from './directed-yield';
+import type { HostModel } from '../host/host-model';
+import { eligibleForDirectedYield, leaveSpinLoop, type SpinHost } from './directed-yield';
+import { VMX_DEFAULTS, type PleConfig } from './ple';
+import { kvmSchedIn, kvmSchedOut } from './preempt-notifiers';
 import { StockOnSpin56 } from './stock-5-6';
 import { StockOnSpin513 } from './stock-5-13';
 import { StockOnSpin613, StockOnSpin619 } from './stock-6-13';
 import { StrictBoostOnSpin } from './strict-boost';
 import { Vcpu } from './vcpu';
 
+const VMX_PLE: PleConfig = {
+  vendor: 'vmx',
+  enabled: true,
+  ...VMX_DEFAULTS,
+  cyclesPerUnit: 1,
+  cpuGhz: 2,
+  exitCostNs: 0,
+};
+
 /** A VM of `n` vCPUs and a host that records every yield_to and answers `answer`. */
-function vm(n: number, answer = 1, posted = false) {
+function vm(n: number, answer: number | ((target: number) => number) = 1, posted = false) {
   const vcpus = Array.from({ length: n }, (_, i) => new Vcpu(i, 0, i, n, new Thread(i, i, [0])));
   const calls: number[] = [];
   let last = 0;
@@ -21,7 +33,7 @@ function vm(n: number, answer = 1, posted = false) {
     },
     yieldTo: (_me, target) => {
       calls.push(target.index);
-      return answer;
+      return typeof answer === 'number' ? answer : answer(target.index);
     },
     skipped: () => undefined,
     postedInterrupts: posted,
@@ -76,18 +88,68 @@ describe('kvm_vcpu_on_spin candidate selection', () => {
     const stock = vm(2);
     preempt(stock.vcpus[1]!, false);
     new StockOnSpin56().onSpin(stock.host, stock.vcpus[0]!, true);
-    assert.deepEqual(stock.calls, [], 'stock: lost opportunity');
-
+    new StockOnSpin56().onSpin(stock.host, stock.vcpus[0]!, true);
+    assert.deepEqual(stock.calls, [], 'stock: lost opportunity, every time');
     const patched = vm(2);
     const receiver = patched.vcpus[1]!;
     preempt(receiver, false);
     const policy = new StrictBoostOnSpin();
-    policy.onSpin(patched.host, patched.vcpus[0]!, true);
-    assert.deepEqual(patched.calls, [], 'no IPI from the spinner: still skipped');
     policy.onIpi(patched.vcpus[0]!, receiver);
     assert.equal(receiver.ipiReceived[0], 1, 'IPI to a scheduled-out vCPU sets the sender bit');
     policy.onSpin(patched.host, patched.vcpus[0]!, true);
     assert.deepEqual(patched.calls, [1]);
+  });
+
+  it('ple-kvm: a user-mode preempted candidate without the bit gets it and is skipped, then boosted (the patch, not KERNEL.md)', () => {
+    const { vcpus, calls, host } = vm(2);
+    preempt(vcpus[1]!, false);
+    const policy = new StrictBoostOnSpin();
+    policy.onSpin(host, vcpus[0]!, true);
+    assert.deepEqual(calls, [], 'first spin: skipped');
+    assert.equal(vcpus[1]!.ipiReceived[0], 1, 'the spinner set its bit');
+    policy.onSpin(host, vcpus[0]!, true);
+    assert.deepEqual(calls, [1], 'second spin: boosted without any IPI');
+  });
+
+  it('5.6 ends the search after a pass whose last attempt returned -ESRCH', () => {
+    // last_boosted_vcpu 1: pass 0 tries 2 and 3; 3 answers -ESRCH, so pass 1 (0 and 1) never runs.
+    const { vcpus, calls, host, setLast } = vm(4, (i) => (i === 3 ? -1 : 0));
+    vcpus.forEach((v) => preempt(v, true));
+    setLast(1);
+    new StockOnSpin56().onSpin(host, vcpus[2]!, true);
+    assert.deepEqual(calls, [3]);
+    // A pass ending on a plain failure (0) goes on to the second pass.
+    const zero = vm(4, 0);
+    zero.vcpus.forEach((v) => preempt(v, true));
+    zero.setLast(1);
+    new StockOnSpin56().onSpin(zero.host, zero.vcpus[2]!, true);
+    assert.deepEqual(zero.calls, [3, 0, 1]);
+  });
+
+  it('a spinner descheduled inside yield_to stays in its spin loop until it runs again', () => {
+    const { vcpus, host } = vm(2);
+    const [me, other] = [vcpus[0]!, vcpus[1]!];
+    preempt(other, true);
+    // yield_to() boosts the target and schedule()s the spinner away: kvm_sched_out runs mid-loop.
+    host.yieldTo = () => {
+      kvmSchedOut(me, true);
+      return 1;
+    };
+    me.inExit = true;
+    new StockOnSpin56().onSpin(host, me, true);
+    me.inExit = false;
+    assert.equal(me.inSpinLoop, true, 'kvm_vcpu_on_spin has not returned');
+    assert.deepEqual(
+      [eligibleForDirectedYield(me), eligibleForDirectedYield(me)],
+      [false, true],
+      'other spinners find it eligible every other time',
+    );
+    kvmSchedIn({ ple: VMX_PLE } as HostModel, me);
+    assert.deepEqual([me.inSpinLoop, me.dyEligible], [false, false], 'back from yield_to: the loop ends');
+    // Not descheduled: the loop ends at once.
+    me.inSpinLoop = true;
+    leaveSpinLoop(me);
+    assert.equal(me.inSpinLoop, false);
   });
 
   it('5.13 boosts a user-mode vCPU with a pending posted interrupt, only with APICv', () => {

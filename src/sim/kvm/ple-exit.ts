@@ -22,7 +22,29 @@ export function pleExit(h: HostModel, v: Vcpu): void {
     h.completeRound(v);
     return;
   }
-  h.queue.push(h.now + h.ple.exitCostNs + windowNs(v.pleWindow, h.ple), HostEvent.Ple, v.id, v.guestGen);
+  armPauseLoop(h, v, h.ple.exitCostNs);
+}
+
+/**
+ * A spinning vCPU (re)enters its PAUSE loop: it exits when a whole window of PAUSEs passes
+ * without another VM exit. The count restarts at every VM entry — Intel SDM vol. 3C, "Instructions
+ * That Cause VM Exits Conditionally", PAUSE: the first PAUSE at CPL 0 after VM entry is the first
+ * of a loop; SVM reloads the pause filter count from the VMCB at VMRUN — so a later arming
+ * replaces an earlier one (the queue keeps only the newest due time).
+ */
+export function armPauseLoop(h: HostModel, v: Vcpu, afterNs = 0): void {
+  if (!h.ple.enabled) return;
+  v.pleDueNs = h.now + afterNs + windowNs(v.pleWindow, h.ple);
+  h.queue.push(v.pleDueNs, HostEvent.Ple, v.id, v.guestGen);
+}
+
+/**
+ * The host's scheduler tick interrupts the pCPU (KVM runs guests with external-interrupt exiting):
+ * a vCPU spinning there exits and re-enters, and its PAUSE loop count starts again. A window
+ * longer than the tick period therefore never expires; the spinner runs on until it is descheduled.
+ */
+export function tickExit(h: HostModel, v: Vcpu): void {
+  if (v.spinning && !v.inExit) armPauseLoop(h, v, h.ple.exitCostNs);
 }
 
 /** Whether some vCPU waits for `v`: it holds (or was handed) a lock others spin for, or owes IPI handlers. */

@@ -1,6 +1,8 @@
 import {
   dyRunnable,
   eligibleForDirectedYield,
+  leaveSpinLoop,
+  YieldResult,
   type DirectedYieldPolicy,
   type SpinHost,
 } from './directed-yield';
@@ -32,27 +34,32 @@ export class StockOnSpin56 implements DirectedYieldPolicy {
     return false;
   }
 
-  /** Two round-robin passes from last_boosted_vcpu + 1; three -ESRCH failures end the search. */
+  /**
+   * Two round-robin passes, from last_boosted_vcpu + 1 to the end, then from 0 to
+   * last_boosted_vcpu: `for (pass = 0; pass < 2 && !yielded && try; pass++)` (kvm_vcpu_on_spin,
+   * virt/kvm/kvm_main.c, v5.6 to v6.12). `yielded` keeps the last attempt's result, so a pass whose
+   * last attempt returned -ESRCH ends the search too, not only the third -ESRCH.
+   */
   onSpin(host: SpinHost, me: Vcpu, yieldToKernelMode: boolean): void {
     const vcpus = host.vcpusOf(me.vm);
     const last = host.lastBoosted(me.vm);
     let tries = 3;
+    let yielded = YieldResult.NotNow;
     me.inSpinLoop = true;
-    search: for (let pass = 0; pass < 2; pass++) {
+    for (let pass = 0; pass < 2 && yielded === YieldResult.NotNow && tries > 0; pass++) {
       for (let i = pass === 0 ? last + 1 : 0; i < vcpus.length; i++) {
         if (pass === 1 && i > last) break;
         const v = vcpus[i]!;
         if (!this.candidate(host, me, v, yieldToKernelMode)) continue;
-        const yielded = host.yieldTo(me, v);
-        if (yielded > 0) {
+        yielded = host.yieldTo(me, v);
+        if (yielded === YieldResult.Boosted) {
           host.setLastBoosted(me.vm, i);
-          break search;
+          break;
         }
-        if (yielded < 0 && --tries === 0) break search;
+        if (yielded === YieldResult.NoSuchTask && --tries === 0) break;
       }
     }
-    me.inSpinLoop = false;
-    me.dyEligible = false;
+    leaveSpinLoop(me);
   }
 
   onIpi(_sender: Vcpu, _receiver: Vcpu): void {}

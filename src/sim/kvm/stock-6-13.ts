@@ -1,4 +1,4 @@
-import type { SpinHost } from './directed-yield';
+import { leaveSpinLoop, YieldResult, type SpinHost } from './directed-yield';
 import { StockOnSpin513 } from './stock-5-13';
 import type { Vcpu } from './vcpu';
 
@@ -23,14 +23,13 @@ export class StockOnSpin613 extends StockOnSpin513 {
       const v = vcpus[idx]!;
       if (!this.candidate(host, me, v, yieldToKernelMode)) continue;
       const yielded = host.yieldTo(me, v);
-      if (yielded > 0) {
+      if (yielded === YieldResult.Boosted) {
         host.setLastBoosted(me.vm, this.storesLoopOffset ? i : idx);
         break;
       }
-      if (yielded < 0 && --tries === 0) break;
+      if (yielded === YieldResult.NoSuchTask && --tries === 0) break;
     }
-    me.inSpinLoop = false;
-    me.dyEligible = false;
+    leaveSpinLoop(me);
   }
 }
 

@@ -1,13 +1,17 @@
-import { eligibleForDirectedYield, type SpinHost } from './directed-yield';
+import { dyRunnable, eligibleForDirectedYield, type SpinHost } from './directed-yield';
 import { StockOnSpin56 } from './stock-5-6';
 import type { Vcpu } from './vcpu';
 
 /**
- * The paper's strict boost (Ishiguro et al., VEE 2021, patch 2 to virt/kvm/kvm_main.c, Linux 5.6):
- * candidates are judged by who is waiting for them. A preempted candidate passes as before, and in
- * user mode too if it holds the spinner's IPI bit (fixes the lost opportunity); a non-preempted one
- * (halted, or woken but not yet run) passes only if it is ready and holds the spinner's bit — so a
- * vCPU merely woken from halt is not boosted (fixes overboost).
+ * The paper's strict boost (Ishiguro et al., VEE 2021), as posted to kvm@vger.kernel.org: "[RFC
+ * PATCH 2/2] Boost vCPUs based on IPI-sender and receiver information", 2021-04-22,
+ * <20210421150831.60133-3-kentaishiguro@sslab.ics.keio.ac.jp>, on kvm_vcpu_on_spin() of 5.12.
+ * Candidates are judged by who is waiting for them. In the candidate loop, after `ready` and
+ * `vcpu == me`: a non-preempted candidate (woken from halt, not yet run) without the spinner's bit
+ * gets the bit and is skipped — so a vCPU merely woken from halt is not boosted (fixes overboost);
+ * a candidate preempted in user mode without the bit likewise gets it and is skipped, and passes
+ * the next time (fixes the lost opportunity). Where KERNEL.md says the user-mode branch only
+ * checks the bit, the patch sets it there too; the patch wins.
  */
 export class StrictBoostOnSpin extends StockOnSpin56 {
   override readonly name = 'kvm-5.6+strict-boost';
@@ -15,18 +19,21 @@ export class StrictBoostOnSpin extends StockOnSpin56 {
   protected override candidate(host: SpinHost, me: Vcpu, v: Vcpu, yieldToKernelMode: boolean): boolean {
     if (v === me) return false;
     const holdsMyBit = v.ipiReceived[me.index] === 1;
-    if (v.preempted) {
-      if (yieldToKernelMode && !v.preemptedInKernel && !holdsMyBit) return this.reject(host, me, v);
-    } else if (!(v.ready && holdsMyBit)) {
-      // KERNEL.md §4: "otherwise the spinner sets its bit and skips it".
+    if (!v.ready) return this.reject(host, me, v);
+    const userMode = v.preempted && yieldToKernelMode && !v.preemptedInKernel;
+    if ((!v.preempted || userMode) && !holdsMyBit) {
       v.ipiReceived[me.index] = 1;
       return this.reject(host, me, v);
     }
+    if (v.halted && !dyRunnable(v)) return this.reject(host, me, v);
     if (!eligibleForDirectedYield(v)) return this.reject(host, me, v);
     return true;
   }
 
-  /** ipi_received: set when an IPI is sent to a scheduled-out vCPU. */
+  /**
+   * mark_ipi_receiver() in kvm_apic_send_ipi() (arch/x86/kvm/lapic.c): an IPI whose ICR write
+   * trapped sets the sender's bit on a scheduled-out receiver.
+   */
   override onIpi(sender: Vcpu, receiver: Vcpu): void {
     if (receiver.scheduledOut) receiver.ipiReceived[sender.index] = 1;
   }

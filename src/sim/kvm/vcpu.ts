@@ -18,6 +18,16 @@ export const enum Activity {
   PvHalted = 6,
 }
 
+/** What a guest compute segment ends in. */
+export const enum NextOp {
+  /** The end of the burst: the vCPU idles (HLT) or starts another. */
+  EndBurst = 0,
+  /** A spinlock acquisition. */
+  Lock = 1,
+  /** An IPI round (smp_call_function_many with wait). */
+  IpiRound = 2,
+}
+
 /** A vCPU: KVM's view (struct kvm_vcpu flags), the guest's state, and what it did. */
 export class Vcpu {
   // struct kvm_vcpu (virt/kvm/kvm_main.c)
@@ -27,8 +37,11 @@ export class Vcpu {
   preempted = false;
   /** Guest CPL was 0 when preempted (kvm_arch_vcpu_in_kernel). */
   preemptedInKernel = false;
+  /** spin_loop.in_spin_loop: inside kvm_vcpu_on_spin (also while descheduled by its yield_to). */
   inSpinLoop = false;
   dyEligible = false;
+  /** Descheduled by yield_to() inside kvm_vcpu_on_spin: its spin loop ends when it runs again. */
+  descheduledInSpinLoop = false;
   /** Blocked in kvm_vcpu_block (rcuwait_active). */
   halted = false;
   /** PV kick received (arch.pv.pv_unhalted). */
@@ -40,6 +53,8 @@ export class Vcpu {
   /** The paper's strict boost: bit i = vCPU i of the VM sent an IPI while this one was scheduled out. */
   readonly ipiReceived: Uint8Array;
   pleWindow = 0;
+  /** When the armed PLE window expires (an earlier arming's event is stale). */
+  pleDueNs = -1;
   /** Inside kvm_vcpu_on_spin: out of the guest, cannot take a lock in this instant. */
   inExit = false;
 
@@ -53,8 +68,8 @@ export class Vcpu {
   lock = -1;
   /** Work left in the current burst before the vCPU idles. */
   burstLeftNs = 0;
-  /** Operation to start when the current compute segment ends: 0 none, 1 lock, 2 IPI round. */
-  nextOp = 0;
+  /** Operation to start when the current compute segment ends. */
+  nextOp: NextOp = NextOp.EndBurst;
   /** Receivers that have not yet run this vCPU's IPI handler. */
   roundPending = 0;
   /** Senders whose IPI this vCPU has not yet handled, in arrival order. */

@@ -91,3 +91,26 @@ describe('CFS 5.6 pick_next_entity', () => {
     assert.equal(cfs.tick(rq), true);
   });
 });
+
+describe('CFS 5.6 check_preempt_wakeup buddies', () => {
+  const cfs = new CfsScheduler(8);
+
+  it('a woken task that preempts becomes the next buddy; curr the last buddy only from sched_nr_latency tasks', () => {
+    // wakeup_gran 4 ms: a task woken 5 ms of vruntime behind curr preempts it.
+    const few = rqWith(20, 30, 15);
+    assert.equal(cfs.wakeupPreempts(few.rq, few.t[2]!), true);
+    assert.equal(few.rq.next, few.t[2], 'set_next_buddy(pse) on wakeup preemption');
+    assert.equal(few.rq.last, null, '3 tasks < sched_nr_latency (8): no last buddy');
+    const many = rqWith(20, 30, 30, 30, 30, 30, 30, 15);
+    assert.equal(cfs.wakeupPreempts(many.rq, many.t[7]!), true);
+    assert.equal(many.rq.next, many.t[7]);
+    assert.equal(many.rq.last, many.t[0], '8 tasks: curr is the last buddy');
+  });
+
+  it('a woken task within wakeup_gran does not preempt and sets no buddy', () => {
+    const { rq, t } = rqWith(20, 30, 17);
+    assert.equal(cfs.wakeupPreempts(rq, t[2]!), false);
+    assert.equal(rq.next, null);
+    assert.equal(rq.last, null);
+  });
+});

@@ -115,14 +115,20 @@ export class CfsScheduler implements HostScheduler {
   }
 
   /** check_preempt_wakeup(): preempt when curr is more than wakeup_gran ahead; LAST_BUDDY remembers curr. */
+  /**
+   * check_preempt_wakeup() (kernel/sched/fair.c, v5.6): when the woken task preempts (its vruntime
+   * more than wakeup_gran below curr's), it becomes the next buddy — "bias pick_next to pick the
+   * sched entity that is triggering this preemption" — and curr becomes the last buddy only when
+   * `scale`: the runqueue holds at least sched_nr_latency tasks (LAST_BUDDY on, NEXT_BUDDY off by
+   * default, so no next buddy without preemption).
+   */
   wakeupPreempts(rq: RunQueue, woken: Thread): boolean {
     const curr = rq.curr;
     if (!curr) return true;
-    if (this.wakeupPreemptEntity(curr, woken) === 1) {
-      rq.last = curr;
-      return true;
-    }
-    return false;
+    if (this.wakeupPreemptEntity(curr, woken) !== 1) return false;
+    rq.next = woken;
+    if (rq.threads.length >= this.nrLatency) rq.last = curr;
+    return true;
   }
 
   /** yield_task_fair(): the yielder becomes the skip buddy (nothing happens when it is alone). */

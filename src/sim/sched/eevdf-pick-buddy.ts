@@ -17,13 +17,20 @@ export class EevdfPickBuddyScheduler extends EevdfScheduler {
   }
 }
 
-/** Linux 6.19: yield_task_fair() also forfeits an eligible yielder's vruntime to its deadline. */
+/**
+ * Linux 6.19, commit 79104becf42b ("sched/fair: Forfeit vruntime on yield"): yield_task_fair()
+ * replaces `se->deadline += slice` with, only if the yielder is eligible, `se->vruntime =
+ * se->deadline; se->deadline += slice` — it forfeits the rest of its request. An ineligible
+ * yielder keeps both (the condition stops a core-scheduling loop from running vruntime away).
+ */
 export class EevdfYieldForfeitScheduler extends EevdfPickBuddyScheduler {
   override readonly name = 'eevdf-6.19';
 
   override yieldTask(rq: RunQueue, t: Thread): void {
     if (rq.threads.length === 1) return;
-    if (this.eligible(rq, t)) t.vruntime = t.deadline;
-    super.yieldTask(rq, t);
+    clearBuddies(rq, t);
+    if (!this.eligible(rq, t)) return;
+    t.vruntime = t.deadline;
+    t.deadline += this.sliceNs;
   }
 }

@@ -92,3 +92,26 @@ describe('EEVDF', () => {
     assert.equal(t[0]!.vruntime, 9e6 - 2 * 2e6, 'placed at V − lag, the lag inflated by (n+1)/n = 2');
   });
 });
+
+describe('EEVDF yield_task_fair', () => {
+  // V = (4 + 10) / 2 = 7: t0 (vruntime 4) is eligible, t1 (10) is not.
+  const yieldOf = (e: EevdfScheduler, who: 0 | 1) => {
+    const { rq, t } = rqWith([
+      [4, 6],
+      [10, 12],
+    ]);
+    e.yieldTask(rq, t[who]!);
+    return [t[who]!.vruntime / 1e6, t[who]!.deadline / 1e6];
+  };
+  const slice = new EevdfScheduler(8).sliceNs / 1e6;
+
+  it('6.6–6.18 push every yielder’s deadline one slice on and keep its vruntime', () => {
+    assert.deepEqual(yieldOf(new EevdfPickBuddyScheduler(8), 0), [4, 6 + slice]);
+    assert.deepEqual(yieldOf(new EevdfPickBuddyScheduler(8), 1), [10, 12 + slice]);
+  });
+
+  it('6.19 forfeits an eligible yielder’s vruntime to its deadline; an ineligible one keeps both', () => {
+    assert.deepEqual(yieldOf(new EevdfYieldForfeitScheduler(8), 0), [6, 6 + slice]);
+    assert.deepEqual(yieldOf(new EevdfYieldForfeitScheduler(8), 1), [10, 12]);
+  });
+});
