@@ -22,6 +22,8 @@ export interface AgentOptions {
   qmpSocketDir?: string;
   /** Signals this deployment cannot give at all (no Kubernetes access). */
   unavailable?: Missing[];
+  /** The model the operator set for this node (the inventory's `model`); default: the kernel's. */
+  model?: string;
 }
 
 export interface AgentHealthReport {
@@ -107,6 +109,7 @@ export class Agent {
       node: this.options.node,
       timestampMs: snap.timestampMs,
       kernel: host.kernel,
+      ...(this.options.model ? { model: this.options.model } : {}),
       scheduler: host.scheduler,
       cpuVendor: host.cpuVendor,
       pcpus: host.pcpus,

@@ -10,7 +10,7 @@ import type { Sink } from '../agent/sinks/sink';
 import { SpoolingBusSink } from '../agent/sinks/spooling-bus-sink';
 import { StdoutSink } from '../agent/sinks/stdout-sink';
 import { defaultTopicSpecs } from '../telemetry';
-import { CliError, type CliIo } from './cli-error';
+import type { CliIo } from './cli-error';
 import { kafkaBusFromEnv } from './kafka-from-env';
 import { modelOption } from './model-option';
 import { integerIn, parseBytes, parseDurationMs, parsePort, parseSpeed } from './options';
@@ -54,7 +54,11 @@ export function agentCommand(io: CliIo): Command {
     .addOption(new Option('--intervals <n>', 'take N samples and exit').argParser(integerIn(1, undefined, 5)))
     .option('--stdout', 'write samples as JSON lines to stdout, even with Kafka configured', false)
     .option('--simulate <scenario.yaml>', 'run against a simulated node rendering this scenario')
-    .addOption(modelOption('with --simulate: the model the simulated node runs (default: its kernel’s)'))
+    .addOption(
+      modelOption(
+        'the model the advisor uses for this node instead of its kernel’s (see spinwise models); with --simulate also the model the simulated node runs',
+      ),
+    )
     .addOption(
       new Option('--speed <x>', 'with --simulate: simulated time per wall time, or "max"')
         .argParser(parseSpeed)
@@ -88,7 +92,6 @@ export function agentCommand(io: CliIo): Command {
 }
 
 async function run(options: AgentOptions, io: CliIo): Promise<void> {
-  if (options.model && !options.simulate) throw new CliError('--model: only with --simulate');
   // Signals stop the agent from the start, so even one stopped while it sets up cleans up.
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -140,7 +143,15 @@ async function sample(
     sink = new SpoolingBusSink(bus.producer(), spool, (message) => io.err(`agent: ${message}\n`));
   }
 
-  const agent = new Agent({ node, root, sink, spool, clock, qmpSocketDir: options.qmpSocketDir });
+  const agent = new Agent({
+    node,
+    root,
+    sink,
+    spool,
+    clock,
+    qmpSocketDir: options.qmpSocketDir,
+    model: options.model,
+  });
   await agent.start();
   const health =
     options.metricsPort === undefined

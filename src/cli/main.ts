@@ -6,6 +6,7 @@ import { advisorCommand } from './advisor-command';
 import { agentCommand } from './agent-command';
 import { compareCommand } from './compare-command';
 import { demoCommand } from './demo-command';
+import { modelsCommand } from './models-command';
 import { replayCommand } from './replay-command';
 import { roundtripCommand } from './roundtrip-command';
 import { simulateCommand } from './simulate-command';
@@ -55,6 +56,7 @@ function program(io: CliIo): Command {
     demoCommand,
     simulateCommand,
     compareCommand,
+    modelsCommand,
     replayCommand,
     agentCommand,
     advisorCommand,

@@ -1,12 +1,13 @@
 import { InvalidArgumentError, Option } from 'commander';
-import { MODELS } from '../sim/models';
+import { isModelName, MODELS } from '../sim/models';
 import { didYouMean } from './did-you-mean';
 import { parseList } from './options';
 
 const NAMES = MODELS.map((m) => m.name);
 
+/** A model name: one of MODELS, or a stock model with modelled features added (`stock-6.14+yield-forfeit`). */
 function knownModel(name: string): string {
-  if (!NAMES.includes(name))
+  if (!isModelName(name))
     throw new InvalidArgumentError(
       `unknown model "${name}"${didYouMean(name, NAMES)}; known: ${NAMES.join(', ')}.`,
     );

@@ -1,4 +1,4 @@
-import { modelForKernel } from './models';
+import { modelFor } from './models';
 import { TOTAL_KEYS, type SimulationResult } from './results';
 import type { Scenario } from './scenario';
 import { simulate } from './simulate';
@@ -33,7 +33,7 @@ export interface Comparison {
 
 /** Default models for a scenario: the stock model of its kernel, then the paper's patched kernel. */
 export function defaultModels(scenario: Scenario): string[] {
-  const stock = modelForKernel(scenario.host.kernel).model.name;
+  const stock = modelFor(scenario.host.kernel, scenario.host.model).model.name;
   return stock === 'ple-kvm' ? [stock] : [stock, 'ple-kvm'];
 }
 

@@ -1,13 +1,15 @@
-import { CfsScheduler } from './sched/cfs';
-import { CfsWithDebooster } from './sched/cfs-debooster';
-import { EevdfScheduler } from './sched/eevdf';
-import { EevdfPickBuddyScheduler, EevdfYieldForfeitScheduler } from './sched/eevdf-pick-buddy';
-import type { HostScheduler } from './sched/host-scheduler';
+import { featuresOf, KERNEL_FEATURES, type FeatureId } from './kernel-features';
 import type { DirectedYieldPolicy } from './kvm/directed-yield';
 import { StockOnSpin56 } from './kvm/stock-5-6';
 import { StockOnSpin513 } from './kvm/stock-5-13';
 import { StockOnSpin613, StockOnSpin619 } from './kvm/stock-6-13';
 import { StrictBoostOnSpin } from './kvm/strict-boost';
+import { CfsScheduler } from './sched/cfs';
+import { CfsWithDebooster } from './sched/cfs-debooster';
+import { EevdfScheduler } from './sched/eevdf';
+import { withPickBuddy, type EevdfClass } from './sched/eevdf-pick-buddy';
+import { withYieldForfeit } from './sched/eevdf-yield-forfeit';
+import type { HostScheduler } from './sched/host-scheduler';
 
 /** A named bundle of host scheduler and kvm_vcpu_on_spin variant: one kernel (or patched kernel). */
 export interface ModelDefinition {
@@ -15,96 +17,188 @@ export interface ModelDefinition {
   description: string;
   /** The first upstream release the model describes. */
   since: [number, number];
+  /** The kernel features (kernel-features.ts) it reproduces. */
+  features: readonly FeatureId[];
   scheduler: (pcpus: number) => HostScheduler;
   directedYield: () => DirectedYieldPolicy;
 }
 
+const MODELLED = new Set(KERNEL_FEATURES.filter((f) => f.modelled).map((f) => f.id));
+
+/** The host scheduler a set of features makes: CFS before EEVDF, then EEVDF's rules as they came. */
+function schedulerOf(features: ReadonlySet<FeatureId>): (pcpus: number) => HostScheduler {
+  if (!features.has('eevdf')) return (p) => new CfsScheduler(p);
+  let cls: EevdfClass = EevdfScheduler;
+  if (features.has('pick-buddy')) cls = withPickBuddy(cls);
+  if (features.has('yield-forfeit')) cls = withYieldForfeit(cls);
+  const Scheduler = cls;
+  return (p) => new Scheduler(p);
+}
+
+/** The kvm_vcpu_on_spin() a set of features makes. */
+function onSpinOf(features: ReadonlySet<FeatureId>): () => DirectedYieldPolicy {
+  if (features.has('on-spin-single-loop'))
+    return features.has('last-boosted-fix') ? () => new StockOnSpin619() : () => new StockOnSpin613();
+  return features.has('pi-boost') ? () => new StockOnSpin513() : () => new StockOnSpin56();
+}
+
+/** A stock kernel model from the (modelled) features a release has. */
+function stock(
+  name: string,
+  since: [number, number],
+  description: string,
+  features: readonly FeatureId[],
+): ModelDefinition {
+  const set = new Set(features);
+  return { name, since, description, features, scheduler: schedulerOf(set), directedYield: onSpinOf(set) };
+}
+
 export const MODELS: readonly ModelDefinition[] = [
-  {
-    name: 'stock-5.6',
-    description:
-      'Linux 5.6: CFS buddies with the wakeup_gran test; stock kvm_vcpu_on_spin (the paper’s base)',
-    since: [5, 6],
-    scheduler: (p) => new CfsScheduler(p),
-    directedYield: () => new StockOnSpin56(),
-  },
+  stock(
+    'stock-5.6',
+    [5, 6],
+    'Linux 5.6: CFS buddies with the wakeup_gran test; stock kvm_vcpu_on_spin (the paper’s base)',
+    [],
+  ),
   {
     name: 'ple-kvm',
     description: 'Linux 5.6 with the VEE 2021 patches: debooster in yield_to_task_fair and strict boost',
     since: [5, 6],
+    features: [],
     scheduler: (p) => new CfsWithDebooster(p),
     directedYield: () => new StrictBoostOnSpin(),
   },
-  {
-    name: 'stock-5.13',
-    description: 'Linux 5.13–6.5: CFS; user-mode candidates boosted when a posted interrupt is pending',
-    since: [5, 13],
-    scheduler: (p) => new CfsScheduler(p),
-    directedYield: () => new StockOnSpin513(),
-  },
-  {
-    name: 'stock-6.6',
-    description: 'Linux 6.6–6.12: EEVDF, yield_to’s next buddy ignored; 5.13 candidate selection',
-    since: [6, 6],
-    scheduler: (p) => new EevdfScheduler(p),
-    directedYield: () => new StockOnSpin513(),
-  },
-  {
-    name: 'stock-6.13',
-    description: 'Linux 6.13: EEVDF without buddy; single-loop on_spin with the last_boosted_vcpu bug',
-    since: [6, 13],
-    scheduler: (p) => new EevdfScheduler(p),
-    directedYield: () => new StockOnSpin613(),
-  },
-  {
-    name: 'stock-6.14',
-    description: 'Linux 6.14–6.18: EEVDF PICK_BUDDY (eligible buddy runs first); last_boosted_vcpu bug',
-    since: [6, 14],
-    scheduler: (p) => new EevdfPickBuddyScheduler(p),
-    directedYield: () => new StockOnSpin613(),
-  },
-  {
-    name: 'stock-6.19',
-    description: 'Linux 6.19: EEVDF yield forfeits vruntime; round-robin of on_spin fixed',
-    since: [6, 19],
-    scheduler: (p) => new EevdfYieldForfeitScheduler(p),
-    directedYield: () => new StockOnSpin619(),
-  },
+  stock(
+    'stock-5.13',
+    [5, 13],
+    'Linux 5.13–6.5: CFS; user-mode candidates boosted when a posted interrupt is pending',
+    ['pi-boost'],
+  ),
+  stock(
+    'stock-6.6',
+    [6, 6],
+    'Linux 6.6–6.12.12: EEVDF, yield_to’s next buddy ignored; 5.13 candidate selection',
+    ['pi-boost', 'eevdf'],
+  ),
+  stock(
+    'stock-6.12',
+    [6, 12],
+    'Linux 6.12.13+ (LTS): EEVDF with PICK_BUDDY backported; two-pass on_spin of 5.13',
+    ['pi-boost', 'eevdf', 'pick-buddy'],
+  ),
+  stock(
+    'stock-6.13',
+    [6, 13],
+    'Linux 6.13.0–6.13.1: EEVDF without buddy; single-loop on_spin with the last_boosted_vcpu bug',
+    ['pi-boost', 'eevdf', 'on-spin-single-loop'],
+  ),
+  stock(
+    'stock-6.14',
+    [6, 14],
+    'Linux 6.13.2–6.18.1: EEVDF PICK_BUDDY (eligible buddy runs first); last_boosted_vcpu bug',
+    ['pi-boost', 'eevdf', 'on-spin-single-loop', 'pick-buddy'],
+  ),
+  stock(
+    'stock-6.19',
+    [6, 19],
+    'Linux 6.19 (and 6.18.3+): EEVDF yield forfeits vruntime; round-robin of on_spin fixed',
+    ['pi-boost', 'eevdf', 'on-spin-single-loop', 'pick-buddy', 'yield-forfeit', 'last-boosted-fix'],
+  ),
 ];
 
+const STOCK = MODELS.filter((m) => m.name.startsWith('stock-'));
+
+/**
+ * A model by name: one of MODELS, or a stock model with modelled features added
+ * (`stock-6.14+yield-forfeit`, what modelForKernel names a 6.17.13 host).
+ */
 export function modelByName(name: string): ModelDefinition {
-  const model = MODELS.find((m) => m.name === name);
-  if (!model) throw new Error(`unknown model "${name}"; known: ${MODELS.map((m) => m.name).join(', ')}`);
-  return model;
+  const exact = MODELS.find((m) => m.name === name);
+  if (exact) return exact;
+  const [baseName, ...extras] = name.split('+');
+  const base = STOCK.find((m) => m.name === baseName);
+  const unknown = extras.filter((f) => !MODELLED.has(f as FeatureId));
+  if (!base || extras.length === 0 || unknown.length > 0)
+    throw new Error(
+      `unknown model "${name}"; known: ${MODELS.map((m) => m.name).join(', ')}, or a stock model + modelled features (${[...MODELLED].join(', ')})`,
+    );
+  const features = [...new Set([...base.features, ...(extras as FeatureId[])])];
+  return stock(name, base.since, `${base.description}; with ${extras.join(', ')}`, features);
+}
+
+/** Whether `name` names a model (for validating options and scenario files). */
+export function isModelName(name: string): boolean {
+  try {
+    modelByName(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export interface KernelMatch {
   model: ModelDefinition;
+  /** One line: what the release runs and which model stands for it. */
   reason: string;
+  /** Every feature the release carries (modelled or not). */
+  features: FeatureId[];
+  /** Why each feature is in or out, and the assumptions made. */
+  reasons: string[];
 }
 
-/** The stock model closest to a `uname -r` string: the newest one whose release is not after the kernel's. */
+/**
+ * The stock model of a `uname -r` string, by the features the release carries (mainline and
+ * stable backports): the named model with exactly its modelled features, else the named model
+ * with the most of them plus the rest (`stock-6.14+yield-forfeit`).
+ */
 export function modelForKernel(release: string): KernelMatch {
-  const m = /^(\d+)\.(\d+)/.exec(release.trim());
-  const stock = MODELS.filter((x) => x.name.startsWith('stock-'));
-  if (!m)
+  const found = featuresOf(release);
+  const base = STOCK[0]!;
+  if (!found)
     return {
-      model: stock[0]!,
+      model: base,
       reason: `"${release}" is not a kernel release; assuming the paper’s base (5.6)`,
+      features: [],
+      reasons: [],
     };
-  const version: [number, number] = [Number(m[1]), Number(m[2])];
-  const notAfter = stock.filter(
-    (x) => x.since[0] < version[0] || (x.since[0] === version[0] && x.since[1] <= version[1]),
-  );
-  if (notAfter.length === 0)
+  const { release: r, features, reasons } = found;
+  const version = `${r.major}.${r.minor}`;
+  if (r.major < 5 || (r.major === 5 && r.minor < 6))
     return {
-      model: stock[0]!,
-      reason: `${version.join('.')} predates every model; 5.6 is the oldest modelled (closest)`,
+      model: base,
+      reason: `${version} predates every model; 5.6 is the oldest modelled (closest)`,
+      features,
+      reasons,
     };
-  const model = notAfter[notAfter.length - 1]!;
-  const scheduler = version[0] > 6 || (version[0] === 6 && version[1] >= 6) ? 'EEVDF' : 'CFS';
+  const modelled = features.filter((f) => MODELLED.has(f));
+  const within = STOCK.filter((m) => m.features.every((f) => modelled.includes(f)));
+  const best = within.reduce((a, b) => (b.features.length >= a.features.length ? b : a));
+  const extras = modelled.filter((f) => !best.features.includes(f));
+  const model = extras.length === 0 ? best : modelByName([best.name, ...extras].join('+'));
+  const scheduler = features.includes('eevdf') ? 'EEVDF' : 'CFS';
   return {
     model,
-    reason: `${version.join('.')} runs ${scheduler}; ${model.name} is the newest model not after it (${model.description})`,
+    reason: `${release} runs ${scheduler} with ${modelled.length ? modelled.join(', ') : 'none of the later changes'}; ${model.name}: ${model.description}`,
+    features,
+    reasons,
+  };
+}
+
+/**
+ * The model of a node: the one its operator set (agent `--model`, scenario `host.model`) if it is
+ * a known model, else its kernel's. An override spinwise does not know is ignored, and says so.
+ */
+export function modelFor(kernel: string, override?: string | null): KernelMatch {
+  const byKernel = modelForKernel(kernel);
+  if (!override) return byKernel;
+  if (!isModelName(override))
+    return {
+      ...byKernel,
+      reason: `unknown model "${override}" set for this node, ignored; ${byKernel.reason}`,
+    };
+  return {
+    ...byKernel,
+    model: modelByName(override),
+    reason: `${override} set by the operator; ${kernel} alone maps to ${byKernel.model.name}`,
   };
 }

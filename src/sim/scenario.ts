@@ -1,3 +1,4 @@
+import { isModelName } from './models';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 
@@ -77,8 +78,10 @@ export const scenarioSchema = z
     host: z
       .object({
         pcpus: z.number().int().min(1).max(4096),
-        /** `uname -r` of the host; picks the default model. */
+        /** `uname -r` of the host; picks the default model by the features it carries. */
         kernel: z.string().min(1).default('5.6.0'),
+        /** A model to use instead of the kernel's (`spinwise models` lists them). */
+        model: z.string().refine(isModelName, 'a model spinwise knows (see spinwise models)').optional(),
         cpu: z
           .object({
             vendor: z.enum(['intel', 'amd']).default('intel'),

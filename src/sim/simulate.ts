@@ -1,7 +1,7 @@
 import { Rng } from './core/rng';
 import { HostModel } from './host/host-model';
 import { SVM_DEFAULTS, VMX_DEFAULTS, type PleConfig } from './kvm/ple';
-import { modelByName, modelForKernel, type ModelDefinition } from './models';
+import { modelByName, modelFor, type ModelDefinition } from './models';
 import {
   addVcpu,
   emptyTotals,
@@ -33,7 +33,7 @@ export function pleConfigOf(scenario: Scenario): PleConfig {
 }
 
 export function resolveModel(scenario: Scenario, name?: string): ModelDefinition {
-  return name ? modelByName(name) : modelForKernel(scenario.host.kernel).model;
+  return name ? modelByName(name) : modelFor(scenario.host.kernel, scenario.host.model).model;
 }
 
 /** Builds the host model for a scenario without running it (tests drive it directly). */

@@ -58,6 +58,8 @@ export const nodeInventory = z
     node: nodeName,
     timestampMs: epochMs,
     kernel: z.string().min(1).max(200),
+    /** The model the operator set for this node (agent --model); absent: the kernel's (spinwise models --kernel). */
+    model: z.string().min(1).max(200).optional(),
     scheduler: z.enum(['cfs', 'eevdf']),
     cpuVendor: z.enum(['intel', 'amd', 'unknown']),
     pcpus: positiveInt.max(LIMITS.hostCpus),

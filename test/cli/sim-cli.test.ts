@@ -103,3 +103,43 @@ describe('spinwise simulate / compare', () => {
     assert.match(flag.err, /--fast/);
   });
 });
+
+describe('spinwise models', () => {
+  it('lists the models and the kernel features with their commits', async () => {
+    const { code, out } = await run('models', '--json');
+    assert.equal(code, 0);
+    const doc = JSON.parse(out) as {
+      models: { name: string }[];
+      features: { id: string; stable: string[] }[];
+    };
+    assert.ok(doc.models.some((m) => m.name === 'stock-6.12'));
+    assert.deepEqual(doc.features.find((f) => f.id === 'pick-buddy')!.stable, ['6.12.13', '6.13.2']);
+  });
+
+  it('--kernel places one release: model, features and reasons', async () => {
+    const { code, out } = await run('models', '--kernel', '6.17.13', '--json');
+    assert.equal(code, 0);
+    const doc = JSON.parse(out);
+    assert.deepEqual(Object.keys(doc), ['kernel', 'model', 'features', 'reasons']);
+    assert.equal(doc.model, 'stock-6.14+yield-forfeit');
+    assert.ok(doc.features.includes('yield-forfeit') && !doc.features.includes('last-boosted-fix'));
+    const text = await run('models', '--kernel', '5.14.0-427.el9');
+    assert.match(text.out, /^5\.14\.0-427\.el9: stock-5\.13\n/);
+  });
+
+  it('a scenario may name its model (host.model); an unknown one names the key', async () => {
+    const base =
+      'host:\n  pcpus: 2\n  kernel: 6.8.0\n  MODEL\nvms:\n  - name: a\n    vcpus: 2\nduration: 20ms\n';
+    const ok = await run(
+      'simulate',
+      scenarioFile(base.replace('MODEL', 'model: stock-6.12')),
+      '--json',
+      '-q',
+    );
+    assert.equal(ok.code, 0, ok.err);
+    assert.equal(JSON.parse(ok.out).model, 'stock-6.12');
+    const bad = await run('simulate', scenarioFile(base.replace('MODEL', 'model: stock-9')), '-q');
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /host\.model: expected a model spinwise knows/);
+  });
+});

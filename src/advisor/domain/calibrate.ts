@@ -1,4 +1,4 @@
-import { modelForKernel } from '../../sim/models';
+import { modelFor } from '../../sim/models';
 import { parseScenario, type Scenario, type ScenarioInput } from '../../sim/scenario';
 import { simulate } from '../../sim/simulate';
 import type { FittedWorkload, NodeInventory, NodeSample } from '../../telemetry';
@@ -186,7 +186,7 @@ export function calibrate(
   seed = 1,
   hint?: FitHint,
 ): Calibration {
-  const model = modelForKernel(inventory.kernel).model.name;
+  const model = modelFor(inventory.kernel, inventory.model).model.name;
   const { fitNs, predictNs } = modelDurationsNs(inventory.pcpus);
   const observedPleRate = pleRateOf(vms);
   const scenarioOf = (lockRate: number, targets: number, durationNs: number) =>

@@ -1,4 +1,4 @@
-import { modelForKernel } from '../../sim/models';
+import { modelFor } from '../../sim/models';
 import { simulate } from '../../sim/simulate';
 import type { AnalysisVm, NodeAnalysis, NodeInventory, RecommendationMessage } from '../../telemetry';
 import { modelDurationsNs, nodeScenario } from '../domain/calibrate';
@@ -54,7 +54,7 @@ export function planMoves(
     let out = cache.get(key);
     if (!out) {
       const { predictNs } = modelDurationsNs(p.inventory.pcpus);
-      const model = modelForKernel(p.inventory.kernel).model.name;
+      const model = modelFor(p.inventory.kernel, p.inventory.model).model.name;
       out = seeds.map((seed) => {
         if (p.vms.length === 0) return { spinNs: 0, pleExits: 0, usefulNs: 0 };
         const scenario = nodeScenario(

@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import { RunQueue } from '../host/runqueue';
 import { Thread } from '../host/thread';
 import { EevdfScheduler } from './eevdf';
-import { EevdfPickBuddyScheduler, EevdfYieldForfeitScheduler } from './eevdf-pick-buddy';
+import { withPickBuddy } from './eevdf-pick-buddy';
+import { withYieldForfeit } from './eevdf-yield-forfeit';
+
+const EevdfPickBuddyScheduler = withPickBuddy(EevdfScheduler);
+const EevdfYieldForfeitScheduler = withYieldForfeit(EevdfPickBuddyScheduler);
 
 function rqWith(entries: [number, number][]): { rq: RunQueue; t: Thread[] } {
   const rq = new RunQueue(0);

@@ -12,7 +12,7 @@ const TICK_NS = 4_000_000;
  * buddy set by yield_to is never consulted (NEXT_BUDDY is off by default); later eras subclass.
  */
 export class EevdfScheduler implements HostScheduler {
-  readonly name: string = 'eevdf-6.6';
+  readonly name: string = 'eevdf';
   /** sysctl_sched_base_slice: 0.75 ms × factor (KERNEL.md rounds it to 0.7 ms). */
   readonly sliceNs: number;
 

@@ -1,0 +1,77 @@
+import { Command } from 'commander';
+import { KERNEL_FEATURES } from '../sim/kernel-features';
+import { MODELS, modelForKernel } from '../sim/models';
+import type { CliIo } from './cli-error';
+import { textTable } from './text-table';
+
+interface ModelsOptions {
+  kernel?: string;
+  json: boolean;
+}
+
+/** `spinwise models [--kernel RELEASE] [--json]` */
+export function modelsCommand(io: CliIo): Command {
+  return new Command('models')
+    .description('list the models and the kernel features they reproduce, or place one kernel release')
+    .option('--kernel <release>', 'a `uname -r` string: print its model, its features and why')
+    .option('--json', 'print one JSON document instead of tables', false)
+    .addHelpText(
+      'after',
+      '\nExamples:\n  spinwise models\n  spinwise models --kernel 6.12.13-200.fc41.x86_64\n  spinwise models --kernel 5.14.0-427.el9.x86_64 --json',
+    )
+    .action((options: ModelsOptions) =>
+      options.kernel ? place(options.kernel, options, io) : list(options, io),
+    );
+}
+
+function place(kernel: string, options: ModelsOptions, io: CliIo): void {
+  const match = modelForKernel(kernel);
+  const doc = { kernel, model: match.model.name, features: match.features, reasons: match.reasons };
+  if (options.json) {
+    io.out(`${JSON.stringify(doc)}\n`);
+    return;
+  }
+  io.out(`${kernel}: ${match.model.name}\n${match.reason}\n\n`);
+  for (const reason of match.reasons) io.out(`  - ${reason}\n`);
+}
+
+function list(options: ModelsOptions, io: CliIo): void {
+  const models = MODELS.map((m) => ({
+    name: m.name,
+    since: m.since.join('.'),
+    features: m.features,
+    description: m.description,
+  }));
+  const features = KERNEL_FEATURES.map((f) => ({
+    id: f.id,
+    title: f.title,
+    mainline: f.mainline.join('.'),
+    stable: f.stable.map((b) => `${b.series.join('.')}.${b.from}`),
+    commit: f.commit,
+    modelled: f.modelled,
+  }));
+  if (options.json) {
+    io.out(`${JSON.stringify({ models, features })}\n`);
+    return;
+  }
+  io.out(
+    textTable(
+      ['model', 'since', 'features', 'description'],
+      models.map((m) => [m.name, m.since, m.features.join(', ') || '–', m.description]),
+    ),
+  );
+  io.out('\n');
+  io.out(
+    textTable(
+      ['feature', 'mainline', 'stable', 'modelled', 'commit'],
+      features.map((f) => [
+        f.id,
+        f.mainline,
+        f.stable.join(', ') || '–',
+        f.modelled ? 'yes' : 'no',
+        f.commit,
+      ]),
+    ),
+  );
+  io.out('\nA release maps to the model with its features: spinwise models --kernel RELEASE\n');
+}

@@ -1,0 +1,236 @@
+/**
+ * The kernel changes that decide how a host handles vCPU spinning, each with the mainline release
+ * that brought it and every stable point release known to carry it. A model is chosen by the
+ * features a release has, not by its mainline number: a current 6.12 LTS node is not a 6.6-era host.
+ *
+ * Sources, read for this table: the upstream commits named below; the stable review series on
+ * stable@vger.kernel.org that list each backport (the first point release of a series is given;
+ * every later one carries it). `modelled: false` marks changes the models do not reproduce yet:
+ * they are reported, so an operator sees what the prediction leaves out.
+ */
+export type FeatureId =
+  | 'eevdf'
+  | 'pi-boost'
+  | 'on-spin-single-loop'
+  | 'pick-buddy'
+  | 'yield-forfeit'
+  | 'last-boosted-fix'
+  | 'delay-dequeue'
+  | 'slice-protection';
+
+/** A stable series (major, minor) whose point releases from `from` on carry a backport. */
+export interface StableBackport {
+  series: [number, number];
+  from: number;
+  evidence: string;
+}
+
+export interface KernelFeature {
+  id: FeatureId;
+  title: string;
+  /** The mainline release that first has it. */
+  mainline: [number, number];
+  /** Upstream commit (12 hex digits) and subject, or `unread: …` when the commit was not read here. */
+  commit: string;
+  /** What it changes for a spinning vCPU. */
+  effect: string;
+  stable: readonly StableBackport[];
+  modelled: boolean;
+}
+
+export const KERNEL_FEATURES: readonly KernelFeature[] = [
+  {
+    id: 'pi-boost',
+    title: 'boost user-mode candidates delivering interrupts',
+    mainline: [5, 13],
+    commit: '52acd22faa1a KVM: Boost vCPU candidate in user mode which is delivering interrupt',
+    effect:
+      'kvm_vcpu_on_spin no longer skips a vCPU preempted in user mode when a posted interrupt is pending for it (APICv only)',
+    stable: [],
+    modelled: true,
+  },
+  {
+    id: 'eevdf',
+    title: 'EEVDF replaces CFS',
+    mainline: [6, 6],
+    commit: '147f3efaa241 sched/fair: Implement an EEVDF-like scheduling policy',
+    effect:
+      'pick by eligibility and virtual deadline; the next buddy yield_to sets is ignored unless NEXT_BUDDY (off)',
+    stable: [],
+    modelled: true,
+  },
+  {
+    id: 'delay-dequeue',
+    title: 'DELAY_DEQUEUE / DELAY_ZERO',
+    mainline: [6, 12],
+    commit: '152e11f6df29 sched/fair: Implement delayed dequeue',
+    effect: 'an ineligible task that blocks stays queued (sched_delayed) until picked or woken',
+    stable: [],
+    modelled: false,
+  },
+  {
+    id: 'on-spin-single-loop',
+    title: 'kvm_vcpu_on_spin in one loop (stores the loop offset as last_boosted_vcpu)',
+    mainline: [6, 13],
+    commit: '7e513617da71 KVM: Rework core loop of kvm_vcpu_on_spin() to use a single for-loop',
+    effect:
+      'one pass from last_boosted_vcpu + 1, wrapping; last_boosted_vcpu = i (the offset), not idx, so the round-robin drifts',
+    stable: [],
+    modelled: true,
+  },
+  {
+    id: 'pick-buddy',
+    title: 'PICK_BUDDY: EEVDF runs an eligible next buddy first',
+    mainline: [6, 14],
+    commit: '2a77e4be12cb sched/fair: Untangle NEXT_BUDDY and pick_next_task()',
+    effect: "yield_to's next buddy is honoured again when it is eligible",
+    stable: [
+      {
+        series: [6, 12],
+        from: 13,
+        evidence: 'stable review "[PATCH 6.12 028/590]", 2025-02-05, the 6.12.13 series',
+      },
+      {
+        series: [6, 13],
+        from: 2,
+        evidence: 'stable review "[PATCH 6.13 033/623]", 2025-02-05, the 6.13.2 series',
+      },
+    ],
+    modelled: true,
+  },
+  {
+    id: 'slice-protection',
+    title: 'protect_slice() with vprot',
+    mainline: [6, 17],
+    commit: 'unread: the commit adding set_protect_slice()/protect_slice() with se->vprot',
+    effect: 'pushing the deadline on yield no longer ends run-to-parity protection',
+    stable: [],
+    modelled: false,
+  },
+  {
+    id: 'yield-forfeit',
+    title: 'yield forfeits vruntime (eligible yielders only)',
+    mainline: [6, 19],
+    commit: '79104becf42b sched/fair: Forfeit vruntime on yield',
+    effect: "an eligible yielder's vruntime jumps to its deadline; an ineligible one keeps both",
+    stable: [
+      {
+        series: [6, 17],
+        from: 13,
+        evidence: 'stable review "6.17.13-rc2", 2025-12-16, lists it',
+      },
+      {
+        series: [6, 18],
+        from: 2,
+        evidence:
+          'released with 6.17.13 (2025-12-18); stable takes a fix into every newer series first — inferred, not read',
+      },
+    ],
+    modelled: true,
+  },
+  {
+    id: 'last-boosted-fix',
+    title: 'last_boosted_vcpu stores the vCPU index again',
+    mainline: [6, 19],
+    commit: '32bd348be3fa KVM: Fix last_boosted_vcpu index assignment bug',
+    effect: 'the round-robin of kvm_vcpu_on_spin follows the last boost again',
+    stable: [
+      {
+        series: [6, 18],
+        from: 3,
+        evidence: 'stable review "6.18.3-rc1", 2025-12-29, lists it',
+      },
+    ],
+    modelled: true,
+  },
+];
+
+/** Backports posted to stable whose first point release could not be read here: reported, not applied. */
+export const UNPLACED_BACKPORTS: readonly { feature: FeatureId; series: [number, number]; note: string }[] = [
+  {
+    feature: 'yield-forfeit',
+    series: [6, 12],
+    note: 'a 6.12.y backport of 79104becf42b is reported; its first point release is not verified',
+  },
+  {
+    feature: 'yield-forfeit',
+    series: [6, 6],
+    note: '"[PATCH 6.6.y 1/3] sched/fair: Forfeit vruntime on yield" was posted 2026-01-02; its first point release is not verified',
+  },
+];
+
+export interface KernelRelease {
+  major: number;
+  minor: number;
+  /** The stable point release, when the release names one (0 for a mainline release). */
+  patch: number;
+  /** A distribution suffix (`-427.el9`, `-45-generic`), if any. */
+  suffix: string;
+}
+
+/** `uname -r` → its numbers, or null when it is not a kernel release. */
+export function parseRelease(release: string): KernelRelease | null {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?(.*)$/.exec(release.trim());
+  if (!m) return null;
+  return { major: Number(m[1]), minor: Number(m[2]), patch: Number(m[3] ?? 0), suffix: m[4] ?? '' };
+}
+
+const atLeast = (r: KernelRelease, [major, minor]: [number, number]) =>
+  r.major > major || (r.major === major && r.minor >= minor);
+
+/**
+ * Whether the stable point release is trustworthy: a plain upstream release (`6.12.13`) or one
+ * whose distribution keeps the upstream point release (`6.12.13-200.fc41.x86_64`, `6.12.13-arch1-1`).
+ * A distribution that freezes the point release at 0 (`6.8.0-45-generic`, `6.1.0-27-amd64`,
+ * `5.14.0-427.el9`) backports on its own, so only the base release can be placed.
+ */
+function placedByPoint(r: KernelRelease): boolean {
+  return r.suffix === '' || r.patch > 0;
+}
+
+export interface KernelFeatures {
+  release: KernelRelease;
+  features: FeatureId[];
+  /** Why each feature is in or out, and every assumption made. */
+  reasons: string[];
+}
+
+/** The features a release carries, from the mainline release and the stable backports. */
+export function featuresOf(release: string): KernelFeatures | null {
+  const r = parseRelease(release);
+  if (!r) return null;
+  const version = `${r.major}.${r.minor}`;
+  const features: FeatureId[] = [];
+  const reasons: string[] = [];
+  const placed = placedByPoint(r);
+  if (!placed)
+    reasons.push(
+      `${release} is a distribution kernel that keeps the point release at 0: mapped by its base ${version}; backports it may carry are unknown (assumption — override with --model or host.model)`,
+    );
+  else if (r.suffix)
+    reasons.push(
+      `${release}: distribution suffix "${r.suffix}" ignored; read as upstream ${version}.${r.patch}`,
+    );
+  for (const f of KERNEL_FEATURES) {
+    const hash = /^[0-9a-f]{12}\b/.exec(f.commit)?.[0] ?? 'commit not read';
+    const tag = `${f.id} (${hash}${f.modelled ? '' : ', not modelled'})`;
+    if (atLeast(r, f.mainline)) {
+      features.push(f.id);
+      reasons.push(`${tag}: mainline since ${f.mainline.join('.')}`);
+      continue;
+    }
+    const backport = f.stable.find((b) => b.series[0] === r.major && b.series[1] === r.minor);
+    if (!backport) continue;
+    if (placed && r.patch >= backport.from) {
+      features.push(f.id);
+      reasons.push(`${tag}: backported to ${version}.${backport.from} (${backport.evidence})`);
+    } else
+      reasons.push(
+        `${tag}: not in ${placed ? `${version}.${r.patch}` : release}; backported from ${version}.${backport.from}`,
+      );
+  }
+  for (const u of UNPLACED_BACKPORTS)
+    if (u.series[0] === r.major && u.series[1] === r.minor && !features.includes(u.feature))
+      reasons.push(`${u.feature}: ${u.note}; not applied`);
+  return { release: r, features, reasons };
+}
