@@ -55,9 +55,7 @@ export function agentCommand(io: CliIo): Command {
     .option('--stdout', 'write samples as JSON lines to stdout, even with Kafka configured', false)
     .option('--simulate <scenario.yaml>', 'run against a simulated node rendering this scenario')
     .addOption(
-      modelOption(
-        'the model the advisor uses for this node instead of its kernel’s (see spinwise models); with --simulate also the model the simulated node runs',
-      ),
+      modelOption('model for this node instead of its kernel’s (spinwise models); --simulate runs it'),
     )
     .addOption(
       new Option('--speed <x>', 'with --simulate: simulated time per wall time, or "max"')

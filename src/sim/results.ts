@@ -25,6 +25,10 @@ export interface VcpuResult {
   /** PV directed yields (KVM_HC_KICK_CPU), what KVM's directed_yield_* stats count. */
   pvYieldAttempted: number;
   pvYieldSuccessful: number;
+  /** Host CPU time spent halt-polling (kvm_vcpu_halt). */
+  pollNs: number;
+  /** Shootdown receivers skipped as preempted (PV TLB flush: they flush at their next VM entry). */
+  tlbFlushesDeferred: number;
   /** IPIs sent to each vCPU of the same VM, by index. */
   ipisSent: number[];
 }

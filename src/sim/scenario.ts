@@ -53,11 +53,25 @@ const workload = z
         /** Receivers per round; capped at the VM's other vCPUs. */
         targets: z.number().int().min(1).default(1),
         handler: duration.default('2us'),
+        /** What the rounds are: TLB shootdowns (flush_tlb_multi) or other cross-calls (smp_call_function_many). */
+        kind: z.enum(['tlb-shootdown', 'call-function']).default('tlb-shootdown'),
       })
       .strict()
       .default({}),
     /** PV spinlocks: spin 2^15 PAUSEs, then halt until the unlocker kicks (KVM_HC_KICK_CPU). */
     pvSpinlocks: z.boolean().default(false),
+    /** Paravirtual features the guest uses (KVM_FEATURE_*; QEMU offers most by default with KVM). */
+    pv: z
+      .object({
+        /** PV TLB flush: a TLB shootdown skips preempted receivers, which flush at their next VM entry. */
+        tlbFlush: z.boolean().default(false),
+        /** PV sched yield: after a cross-call, yield (KVM_HC_SCHED_YIELD) to the first preempted receiver. */
+        schedYield: z.boolean().default(false),
+        /** PV IPIs: sent by KVM_HC_SEND_IPI instead of a trapped ICR write. */
+        ipi: z.boolean().default(false),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -105,7 +119,11 @@ export const scenarioSchema = z
           .default({}),
         /** APICv posted interrupts (VMX). */
         apicv: z.boolean().default(true),
+        /** IPI virtualisation: Intel IPIv or AMD AVIC deliver IPIs without a trapped ICR write. */
+        ipiVirtualization: z.enum(['none', 'ipiv', 'avic']).default('none'),
         tickHz: z.number().int().min(100).max(1000).default(250),
+        /** KVM's halt_poll_ns: the longest a halted vCPU polls before blocking (0 turns polling off). */
+        haltPollNs: z.number().int().min(0).max(10_000_000).default(200_000),
         otherLoad: z
           .object({
             threads: z.number().int().min(0).default(0),
@@ -122,6 +140,16 @@ export const scenarioSchema = z
   })
   .strict()
   .superRefine((s, ctx) => {
+    const vendor = s.host.cpu.vendor;
+    if (
+      (s.host.ipiVirtualization === 'ipiv' && vendor !== 'intel') ||
+      (s.host.ipiVirtualization === 'avic' && vendor !== 'amd')
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['host', 'ipiVirtualization'],
+        message: `${s.host.ipiVirtualization === 'ipiv' ? 'IPIv on an Intel' : 'AVIC on an AMD'} host (host.cpu.vendor is ${vendor})`,
+      });
     s.vms.forEach((v, i) => {
       for (const c of v.cpus ?? [])
         if (c >= s.host.pcpus)

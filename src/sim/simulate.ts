@@ -102,6 +102,8 @@ export function summarize(host: HostModel, model: ModelDefinition, seed: number)
     ipiRounds: v.ipiRounds,
     pvYieldAttempted: v.pvYieldAttempted,
     pvYieldSuccessful: v.pvYieldSuccessful,
+    tlbFlushesDeferred: v.tlbFlushesDeferred,
+    pollNs: v.pollNs,
     ipisSent: Array.from(v.ipisSent),
   }));
   const capacity = scenario.duration * scenario.host.pcpus;

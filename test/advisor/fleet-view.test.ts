@@ -21,6 +21,16 @@ const EPOCH_MS = 5 * SAMPLE_MS;
 const scenario = (file: string) =>
   parseScenarioYaml(readFileSync(join(__dirname, '..', '..', '..', 'scenarios', file), 'utf8'));
 
+/**
+ * The paper's VMs at 2:1 (two 8-vCPU VMs on 8 pCPUs). At the paper's 4:1 the spin share is
+ * saturated: one VM moved away leaves the node spinning as much in total, and the planner rightly
+ * declines the move (gain under its 2 % threshold); at 2:1 one move ends the oversubscription.
+ */
+const spinningAtTwoToOne = () => {
+  const paper = scenario('paper-four-8vcpu-vms.yaml');
+  return { ...paper, vms: [{ ...paper.vms[0]!, count: 2 }] };
+};
+
 async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
   const res = await fetch(url);
   return { status: res.status, body: (await res.json()) as T };
@@ -38,10 +48,10 @@ it('two advisor replicas on real Kafka each serve the whole fleet: every node, i
   const run = randomUUID().slice(0, 8);
   const bus = new KafkaBus({ brokers: [testBrokers()] });
   await bus.ensureTopics(defaultTopicSpecs());
-  // Half the nodes spin (the paper's four 8-vCPU VMs on 8 pCPUs), half have room: alerts, and moves to plan.
+  // Half the nodes spin (the paper's VMs at 2:1), half have room: alerts, and moves to plan.
   const recordings = await Promise.all(
-    ['paper-four-8vcpu-vms.yaml', 'undercommitted.yaml'].map((f) =>
-      recordSimulatedNode(scenario(f), 'template', { intervals: 5, intervalNs: SAMPLE_MS * 1e6 }),
+    [spinningAtTwoToOne(), scenario('undercommitted.yaml')].map((s) =>
+      recordSimulatedNode(s, 'template', { intervals: 5, intervalNs: SAMPLE_MS * 1e6 }),
     ),
   );
   let clones: ReturnType<typeof cloneAs>[] = [];

@@ -72,7 +72,11 @@ it('conserves time, never runs a thread twice, never gives a VM more CPU than it
           `thread ${t.id}: run + wait + sleep = duration`,
         );
       for (const v of host.vcpus) {
-        assert.equal(v.usefulNs + v.spinNs, v.thread.runNs, `vCPU ${v.id}: guest time = host run time`);
+        assert.equal(
+          v.usefulNs + v.spinNs + v.pollNs,
+          v.thread.runNs,
+          `vCPU ${v.id}: guest time + halt polling = host run time`,
+        );
         assert.equal(v.haltedNs, host.sleepNs[v.thread.id], `vCPU ${v.id}: halted = asleep`);
       }
       const result = summarize(host, model, s.seed);

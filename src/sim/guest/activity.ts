@@ -111,7 +111,7 @@ export function guestStep(h: HostModel, v: Vcpu): void {
       setActivity(h, v, Activity.PvHalted, 0, false);
       v.haltExits++;
       v.halted = true;
-      h.blockThread(v.thread);
+      h.kvmVcpuHalt(v);
       break;
   }
 }
@@ -157,5 +157,5 @@ export function halt(h: HostModel, v: Vcpu, untilNs: number): void {
   v.halted = true;
   v.timerGen++;
   h.queue.push(untilNs, HostEvent.Timer, v.id, v.timerGen);
-  h.blockThread(v.thread);
+  h.kvmVcpuHalt(v);
 }

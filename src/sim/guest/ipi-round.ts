@@ -1,4 +1,4 @@
-import type { HostModel } from '../host/host-model';
+import type { HostModel, VmState } from '../host/host-model';
 import { ThreadState } from '../host/thread';
 import { Activity, type Vcpu } from '../kvm/vcpu';
 import { EnqueueKind } from '../sched/host-scheduler';
@@ -7,7 +7,26 @@ export function handlerNs(h: HostModel, v: Vcpu): number {
   return h.vms[v.vm]!.work.ipis.handler;
 }
 
-/** smp_call_function_many() with wait: IPIs to `targets` other vCPUs, then spin in csd_lock_wait. */
+/**
+ * Whether KVM sees the VM's IPIs as trapped ICR writes (kvm_apic_send_ipi(), where the paper's
+ * strict boost marks receivers): not when the guest sends PV IPIs (KVM_HC_SEND_IPI →
+ * kvm_pv_send_ipi(), which delivers without kvm_apic_send_ipi) nor when the hardware virtualises
+ * them — Intel IPIv posts the IPI without an exit; AVIC delivers to a running target without one,
+ * and its incomplete-IPI exit for a target that is not running only wakes it.
+ */
+function ipiTraps(h: HostModel, vm: VmState): boolean {
+  return !vm.work.pv.ipi && h.scenario.host.ipiVirtualization === 'none';
+}
+
+/**
+ * A cross-call with wait: IPIs to `targets` other vCPUs, then spin in csd_lock_wait until each
+ * ran the handler (smp_call_function_many_cond, which TLB shootdowns use too).
+ * - PV TLB flush (kvm_flush_tlb_multi, arch/x86/kernel/kvm.c): for a shootdown, a receiver whose
+ *   steal-time `preempted` flag is set (KVM sets it at sched-out of a runnable vCPU) gets
+ *   KVM_VCPU_FLUSH_TLB instead of an IPI and flushes at its next VM entry: nobody waits for it.
+ * - PV sched yield (kvm_smp_send_call_func_ipi): after sending, the sender yields
+ *   (KVM_HC_SCHED_YIELD) to the first receiver, in CPU order, that is preempted and not idle.
+ */
 export function startRound(h: HostModel, v: Vcpu): void {
   const vm = h.vms[v.vm]!;
   const others = vm.vcpus.length - 1;
@@ -16,29 +35,49 @@ export function startRound(h: HostModel, v: Vcpu): void {
     h.nextSegment(v);
     return;
   }
+  const { pv, ipis } = vm.work;
+  const skipPreempted = pv.tlbFlush && ipis.kind === 'tlb-shootdown';
+  const traps = ipiTraps(h, vm);
   // Partial Fisher–Yates over the other vCPUs' indices.
   const pick = h.scratch;
   for (let i = 0, j = 0; i < vm.vcpus.length; i++) if (i !== v.index) pick[j++] = i;
   h.setActivity(v, Activity.SpinIpi, 0, false);
-  v.roundPending = k;
+  v.roundPending = 0;
   const wake = h.toWake;
+  let yieldTo: Vcpu | null = null;
   for (let i = 0; i < k; i++) {
     const j = i + h.rng.int(others - i);
     const r = vm.vcpus[pick[j]!]!;
     pick[j] = pick[i]!;
+    if (skipPreempted && r.preempted) {
+      v.tlbFlushesDeferred++;
+      continue;
+    }
+    v.roundPending++;
     v.ipisSent[r.index]!++;
-    h.kvm.onIpi(v, r);
+    if (traps) h.kvm.onIpi(v, r);
     r.handlerQueue.push(v.id);
     if (deliver(h, r)) wake.push(r);
+    if (pv.schedYield && r.preempted && (!yieldTo || r.index < yieldTo.index)) yieldTo = r;
+  }
+  if (v.roundPending === 0) {
+    completeRound(h, v);
+    return;
   }
   h.armSpin(v);
   // Wake receivers last: a wakeup may preempt the sender, which is now fully in its spin state.
   while (wake.length > 0) h.wakeThread(wake.pop()!.thread, EnqueueKind.Wakeup);
+  if (yieldTo) h.kvmSchedYield(v, yieldTo);
 }
 
 /** Deliver an IPI; true when the receiver is halted and must be woken. */
 export function deliver(h: HostModel, r: Vcpu): boolean {
   if (r.thread.state === ThreadState.Running) {
+    // A halt-polling receiver sees the interrupt pending (kvm_vcpu_check_block) and stops polling.
+    if (r.polling) {
+      h.wakeFromPoll(r);
+      r.halted = false;
+    }
     if (r.activity !== Activity.Handler && !r.inExit) startHandler(h, r);
     return false;
   }

@@ -1,4 +1,4 @@
-import { YieldResult } from '../kvm/directed-yield';
+import { kvmSchedYield } from '../kvm/sched-yield';
 import type { HostModel } from '../host/host-model';
 import { ThreadState } from '../host/thread';
 import { Activity, type Vcpu } from '../kvm/vcpu';
@@ -71,13 +71,17 @@ export function spinningInGuest(h: HostModel, v: Vcpu): boolean {
   return v.activity === Activity.SpinLock && v.thread.state === ThreadState.Running && !v.inExit;
 }
 
-/** KVM_HC_KICK_CPU: wake the halted waiter, then kvm_sched_yield() to it (counted as PV directed yield). */
+/** KVM_HC_KICK_CPU: wake the halted waiter (kvm_pv_kick_cpu_op), then kvm_sched_yield() to it. */
 export function kick(h: HostModel, from: Vcpu, to: Vcpu): void {
-  to.pvUnhalted = true;
   to.halted = false;
-  to.ready = true;
-  h.wakeThread(to.thread, EnqueueKind.Wakeup);
-  if (from.thread.state !== ThreadState.Running || !to.ready) return;
-  from.pvYieldAttempted++;
-  if (h.directedYield(from, to) === YieldResult.Boosted) from.pvYieldSuccessful++;
+  if (to.polling) {
+    // Still polling in kvm_vcpu_halt(): the kick ends the halt; nothing to wake, not `ready`.
+    h.wakeFromPoll(to);
+    h.continueGuest(to);
+  } else {
+    to.pvUnhalted = true;
+    to.ready = true;
+    h.wakeThread(to.thread, EnqueueKind.Wakeup);
+  }
+  kvmSchedYield(h, from, to);
 }

@@ -123,6 +123,7 @@ export function wakeThread(h: HostModel, t: Thread, kind: EnqueueKind): void {
     schedule(h, rq);
     return;
   }
+  if (h.pollInterrupted(rq)) return;
   updateCurr(h, rq);
   if (h.sched.wakeupPreempts(rq, t) || rq.needResched) schedule(h, rq);
 }

@@ -5,7 +5,9 @@ import * as ipiRound from '../guest/ipi-round';
 import * as spinlock from '../guest/spinlock';
 import { YieldResult, type DirectedYieldPolicy, type SpinHost } from '../kvm/directed-yield';
 import type { PleConfig } from '../kvm/ple';
+import * as haltPoll from '../kvm/halt-poll';
 import * as pleExit from '../kvm/ple-exit';
+import { kvmSchedYield } from '../kvm/sched-yield';
 import { Activity, Vcpu } from '../kvm/vcpu';
 import type { Scenario, WorkloadSpec } from '../scenario';
 import { EnqueueKind, type HostScheduler } from '../sched/host-scheduler';
@@ -185,7 +187,9 @@ export class HostModel implements SpinHost {
       switch (q.kind) {
         case HostEvent.Guest: {
           const v = this.vcpus[target]!;
-          if (q.gen === v.guestGen) guest.guestStep(this, v);
+          if (q.gen !== v.guestGen) break;
+          if (v.polling) haltPoll.pollExpired(this, v);
+          else guest.guestStep(this, v);
           break;
         }
         case HostEvent.Ple: {
@@ -195,11 +199,12 @@ export class HostModel implements SpinHost {
         }
         case HostEvent.Timer: {
           const v = this.vcpus[target]!;
-          if (
-            q.gen === v.timerGen &&
-            v.activity === Activity.Halted &&
-            v.thread.state === ThreadState.Sleeping
-          ) {
+          if (q.gen !== v.timerGen || v.activity !== Activity.Halted) break;
+          if (v.polling) {
+            haltPoll.wakeFromPoll(this, v);
+            v.halted = false;
+            guest.continueGuest(this, v);
+          } else if (v.thread.state === ThreadState.Sleeping) {
             v.halted = false;
             v.ready = true; // kvm_vcpu_wake_up(): a vCPU woken from halt is `ready` (the overboost trap)
             coreSched.wakeThread(this, v.thread, EnqueueKind.Wakeup);
@@ -241,11 +246,32 @@ export class HostModel implements SpinHost {
     }
     for (const v of this.vcpus) {
       if (v.thread.state === ThreadState.Running) guest.accountGuest(this, v);
+      if (v.polling) v.pollNs += this.now - v.pollStartNs;
       if (v.thread.state === ThreadState.Sleeping) v.haltedNs += this.now - this.haltSince[v.id]!;
     }
   }
 
   // ---- what the layers ask of each other ----
+
+  kvmVcpuHalt(v: Vcpu): void {
+    haltPoll.kvmVcpuHalt(this, v);
+  }
+
+  wakeFromPoll(v: Vcpu): void {
+    haltPoll.wakeFromPoll(this, v);
+  }
+
+  pollInterrupted(rq: RunQueue): boolean {
+    return haltPoll.pollInterrupted(this, rq);
+  }
+
+  haltEnded(v: Vcpu): void {
+    haltPoll.haltEnded(this, v);
+  }
+
+  kvmSchedYield(from: Vcpu, to: Vcpu): void {
+    kvmSchedYield(this, from, to);
+  }
 
   armPauseLoop(v: Vcpu): void {
     pleExit.armPauseLoop(this, v);

@@ -61,4 +61,5 @@ export function migrate(h: HostModel, t: Thread, from: RunQueue, to: RunQueue): 
   t.cpu = to.cpu;
   to.add(t);
   h.sched.place(to, t, EnqueueKind.Migrate, from);
+  h.pollInterrupted(to);
 }

@@ -40,6 +40,8 @@ export function kvmSchedIn(h: HostModel, v: Vcpu): void {
     v.inSpinLoop = false;
     v.dyEligible = false;
   }
+  // Back from kvm_vcpu_block(): kvm_vcpu_halt() adapts the poll window to this halt.
+  h.haltEnded(v);
   const window = shrinkWindow(v.pleWindow, h.ple);
   if (window !== v.pleWindow) v.pleWindowUpdates++;
   v.pleWindow = window;

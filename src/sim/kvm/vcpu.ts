@@ -40,6 +40,11 @@ export class Vcpu {
   /** spin_loop.in_spin_loop: inside kvm_vcpu_on_spin (also while descheduled by its yield_to). */
   inSpinLoop = false;
   dyEligible = false;
+  /** Halt polling: this vCPU's halt_poll_ns, whether it polls now, since when, and its halt's start. */
+  haltPollNs = 0;
+  polling = false;
+  pollStartNs = 0;
+  haltStartNs = -1;
   /** Descheduled by yield_to() inside kvm_vcpu_on_spin: its spin loop ends when it runs again. */
   descheduledInSpinLoop = false;
   /** Blocked in kvm_vcpu_block (rcuwait_active). */
@@ -99,6 +104,10 @@ export class Vcpu {
   criticalSections = 0;
   ipiRounds = 0;
   pvYieldAttempted = 0;
+  /** Host CPU time spent halt-polling. */
+  pollNs = 0;
+  /** Shootdown receivers skipped because they were preempted (PV TLB flush: they flush on entry). */
+  tlbFlushesDeferred = 0;
   pvYieldSuccessful = 0;
   readonly ipisSent: Float64Array;
 

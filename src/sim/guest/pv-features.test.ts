@@ -1,0 +1,99 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { StrictBoostOnSpin } from '../kvm/strict-boost';
+import { modelByName } from '../models';
+import { parseScenario, ScenarioError, type ScenarioInput } from '../scenario';
+import { buildHost, simulate } from '../simulate';
+
+type Workload = NonNullable<NonNullable<ScenarioInput['vms'][number]['workload']>>;
+
+/** Two 4-vCPU VMs on 4 pCPUs (2:1), busy, doing cross-calls to 3 receivers and nothing else. */
+const node = (workload: Partial<Workload>, host: Partial<ScenarioInput['host']> = {}): ScenarioInput => ({
+  host: { pcpus: 4, kernel: '6.8.0', ...host },
+  vms: [
+    {
+      name: 'vm',
+      vcpus: 4,
+      count: 2,
+      workload: { busy: 1, userShare: 0, ipis: { perSecond: 3000, targets: 3 }, ...workload },
+    },
+  ],
+  duration: '400ms',
+  seed: 5,
+});
+const totals = (input: ScenarioInput) => simulate(parseScenario(input)).totals;
+
+describe('paravirtual guests', () => {
+  it('PV TLB flush: shootdowns skip preempted receivers, so senders wait far less', () => {
+    const native = totals(node({}));
+    const run = simulate(parseScenario(node({ pv: { tlbFlush: true } })));
+    const pv = run.totals;
+    assert.ok(run.vcpus.reduce((a, v) => a + v.tlbFlushesDeferred, 0) > 100, 'receivers skipped');
+    assert.ok(pv.spinNs < 0.5 * native.spinNs, `IPI spin ${native.spinNs / 1e6} ms → ${pv.spinNs / 1e6} ms`);
+    assert.ok(pv.usefulNs > native.usefulNs, 'more useful guest time');
+  });
+
+  it('PV TLB flush leaves other cross-calls alone (they must reach every receiver)', () => {
+    const ipis = { perSecond: 3000, targets: 3, kind: 'call-function' as const };
+    assert.deepEqual(totals(node({ ipis, pv: { tlbFlush: true } })), totals(node({ ipis })));
+  });
+
+  it('PV sched yield: a cross-call yields to its first preempted receiver (KVM_HC_SCHED_YIELD)', () => {
+    const run = (schedYield: boolean) =>
+      simulate(
+        parseScenario(
+          node({ ipis: { perSecond: 3000, targets: 3, kind: 'call-function' }, pv: { schedYield } }),
+        ),
+      ).vcpus;
+    const sum = (vcpus: ReturnType<typeof run>, k: 'pvYieldAttempted' | 'pvYieldSuccessful') =>
+      vcpus.reduce((a, v) => a + v[k], 0);
+    const on = run(true);
+    assert.ok(sum(on, 'pvYieldAttempted') > 100, `attempted ${sum(on, 'pvYieldAttempted')}`);
+    assert.ok(sum(on, 'pvYieldSuccessful') > 0);
+    assert.equal(
+      sum(run(false), 'pvYieldAttempted'),
+      0,
+      'no hypercalls without the feature (no PV spinlocks here)',
+    );
+  });
+});
+
+describe('IPI paths: what the strict boost can see', () => {
+  /** ple-kvm with a spy on the trapped ICR-write path (the patch's mark_ipi_receiver). */
+  const markedIpis = (input: ScenarioInput) => {
+    let marked = 0;
+    const base = modelByName('ple-kvm');
+    const model = {
+      ...base,
+      directedYield: () => {
+        const policy = new StrictBoostOnSpin();
+        const onIpi = policy.onIpi.bind(policy);
+        policy.onIpi = (sender, receiver) => {
+          marked++;
+          onIpi(sender, receiver);
+        };
+        return policy;
+      },
+    };
+    const scenario = parseScenario(input);
+    buildHost(scenario, model, scenario.seed).run(scenario.duration);
+    return marked;
+  };
+
+  it('trapped ICR writes are seen; PV IPIs, Intel IPIv and AMD AVIC bypass kvm_apic_send_ipi', () => {
+    assert.ok(markedIpis(node({})) > 100);
+    assert.equal(markedIpis(node({ pv: { ipi: true } })), 0);
+    assert.equal(markedIpis(node({}, { ipiVirtualization: 'ipiv' })), 0);
+    assert.equal(markedIpis(node({}, { ipiVirtualization: 'avic', cpu: { vendor: 'amd' } })), 0);
+  });
+
+  it('refuses IPI virtualisation of the other vendor, naming the key', () => {
+    assert.throws(
+      () => parseScenario(node({}, { ipiVirtualization: 'avic' })),
+      (err: ScenarioError) =>
+        /host\.ipiVirtualization: expected AVIC on an AMD host \(host\.cpu\.vendor is intel\)/.test(
+          err.message,
+        ),
+    );
+  });
+});

@@ -1,0 +1,82 @@
+import { HostEvent } from '../host/host-event';
+import type { HostModel } from '../host/host-model';
+import type { RunQueue } from '../host/runqueue';
+import type { Vcpu } from './vcpu';
+
+/** halt_poll_ns_grow_start (virt/kvm/kvm_main.c): the first poll window, 10 µs. */
+const GROW_START_NS = 10_000;
+/** halt_poll_ns_grow: each growth doubles the window. */
+const GROW = 2;
+
+/**
+ * Halt polling (kvm_vcpu_halt(), virt/kvm/kvm_main.c): a vCPU that executes HLT (or pv_wait's
+ * halt) first polls for up to its own halt_poll_ns, as long as `single_task_running()` and no
+ * reschedule is pending (kvm_vcpu_can_poll); an interrupt, timer or kick that arrives meanwhile
+ * ends the halt without a context switch. Otherwise it blocks. The thread runs while it polls:
+ * host CPU time the guest does not use (pollNs), and it is no yield candidate (not `ready`).
+ */
+export function kvmVcpuHalt(h: HostModel, v: Vcpu): void {
+  v.haltStartNs = h.now;
+  const rq = h.rqs[v.thread.cpu]!;
+  if (h.scenario.host.haltPollNs > 0 && v.haltPollNs > 0 && rq.threads.length === 1) {
+    v.polling = true;
+    v.pollStartNs = h.now;
+    v.guestGen++;
+    h.queue.push(h.now + v.haltPollNs, HostEvent.Guest, v.id, v.guestGen);
+    return;
+  }
+  h.blockThread(v.thread);
+}
+
+/** The poll window passed with nothing pending: the vCPU blocks. */
+export function pollExpired(h: HostModel, v: Vcpu): void {
+  endPoll(h, v);
+  h.blockThread(v.thread);
+}
+
+/** An event for a polling vCPU (kvm_vcpu_check_block() < 0): the halt ends where it was. */
+export function wakeFromPoll(h: HostModel, v: Vcpu): void {
+  endPoll(h, v);
+  haltEnded(h, v);
+}
+
+/**
+ * Another task became runnable on a polling vCPU's pCPU: single_task_running() fails, polling
+ * stops and the vCPU blocks, leaving the pCPU to that task.
+ */
+export function pollInterrupted(h: HostModel, rq: RunQueue): boolean {
+  const curr = rq.curr;
+  if (!curr || curr.vcpu < 0) return false;
+  const v = h.vcpus[curr.vcpu]!;
+  if (!v.polling) return false;
+  pollExpired(h, v);
+  return true;
+}
+
+function endPoll(h: HostModel, v: Vcpu): void {
+  v.pollNs += h.now - v.pollStartNs;
+  v.polling = false;
+  v.guestGen++;
+}
+
+/**
+ * The end of kvm_vcpu_halt(), once the vCPU runs again: adapt its poll window to the halt it
+ * just had (halt_ns). A halt the window covered changes nothing; a longer one than
+ * halt_poll_ns shrinks it — reset to 0 by the 5.x default halt_poll_ns_shrink = 0 ("Default
+ * resets per-vcpu halt_poll_ns"; later kernels default to 2, halving; the model resets); a short
+ * one grows it: from 0 to halt_poll_ns_grow_start, then doubling, up to halt_poll_ns.
+ */
+export function haltEnded(h: HostModel, v: Vcpu): void {
+  if (v.haltStartNs < 0) return;
+  const haltNs = h.now - v.haltStartNs;
+  v.haltStartNs = -1;
+  const max = h.scenario.host.haltPollNs;
+  if (max <= 0) {
+    v.haltPollNs = 0;
+    return;
+  }
+  if (haltNs <= v.haltPollNs) return;
+  if (v.haltPollNs > 0 && haltNs > max) v.haltPollNs = 0;
+  else if (v.haltPollNs < max && haltNs < max)
+    v.haltPollNs = Math.min(max, v.haltPollNs < GROW_START_NS ? GROW_START_NS : v.haltPollNs * GROW);
+}
