@@ -25,6 +25,8 @@ export interface VcpuResult {
   /** PV directed yields (KVM_HC_KICK_CPU), what KVM's directed_yield_* stats count. */
   pvYieldAttempted: number;
   pvYieldSuccessful: number;
+  /** Time runnable but off the runqueue with its VM's throttled cfs_rq (CPU limit). */
+  throttledNs: number;
   /** Host CPU time spent halt-polling (kvm_vcpu_halt). */
   pollNs: number;
   /** Shootdown receivers skipped as preempted (PV TLB flush: they flush at their next VM entry). */
@@ -56,6 +58,10 @@ export interface VmResult extends Totals {
   ipiRounds: number;
   /** Share of the host's CPU time this VM's threads ran. */
   cpuShare: number;
+  /** CFS bandwidth (cpu.stat): time its cfs_rqs were throttled, summed over pCPUs; periods throttled; periods. */
+  throttledNs: number;
+  nrThrottled: number;
+  nrPeriods: number;
 }
 
 export interface SimulationResult {

@@ -83,6 +83,14 @@ const vm = z
     /** none: any host CPU; pool: any CPU of `cpus`; dedicated: vCPU i pinned to the i-th CPU of `cpus`. */
     pinning: z.enum(['none', 'pool', 'dedicated']).default('none'),
     cpus: cpuList.optional(),
+    /** The VM cgroup's CPU limit (cgroup v2 cpu.max, KubeVirt: the pod's CPU limit): `limit` CPUs per `period`. */
+    cpu: z
+      .object({
+        limit: z.number().min(0.01).max(1024),
+        period: duration.default('100ms'),
+      })
+      .strict()
+      .optional(),
     workload: workload.default({}),
   })
   .strict();

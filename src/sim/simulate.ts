@@ -104,6 +104,7 @@ export function summarize(host: HostModel, model: ModelDefinition, seed: number)
     pvYieldSuccessful: v.pvYieldSuccessful,
     tlbFlushesDeferred: v.tlbFlushesDeferred,
     pollNs: v.pollNs,
+    throttledNs: v.thread.throttledNs,
     ipisSent: Array.from(v.ipisSent),
   }));
   const capacity = scenario.duration * scenario.host.pcpus;
@@ -124,6 +125,10 @@ export function summarize(host: HostModel, model: ModelDefinition, seed: number)
       criticalSections,
       ipiRounds,
       cpuShare: totals.runNs / capacity,
+      // cpu.stat of the VM's cgroup: throttled_usec (summed over its cfs_rqs), nr_throttled, nr_periods.
+      throttledNs: vm.bw?.throttledNs ?? 0,
+      nrThrottled: vm.bw?.nrThrottled ?? 0,
+      nrPeriods: vm.bw?.nrPeriods ?? 0,
     };
   });
   const totals = emptyTotals();

@@ -19,11 +19,16 @@ const workload = fc.record({
     perSecond: fc.integer({ min: 0, max: 5000 }),
     targets: fc.integer({ min: 1, max: 4 }),
     handler: fc.constantFrom('1us', '3us'),
+    kind: fc.constantFrom('tlb-shootdown' as const, 'call-function' as const),
   }),
   pvSpinlocks: fc.boolean(),
+  pv: fc.record({ tlbFlush: fc.boolean(), schedYield: fc.boolean(), ipi: fc.boolean() }),
 });
 
-/** Small random hosts: 1–6 pCPUs, 1–3 VMs of 1–5 vCPUs, any model, Intel or AMD, some host load. */
+/**
+ * Small random hosts: 1–6 pCPUs, 1–3 VMs of 1–5 vCPUs, any model, Intel or AMD, some host load,
+ * halt polling or not, PV features, CPU limits.
+ */
 const scenario: fc.Arbitrary<ScenarioInput> = fc.integer({ min: 1, max: 6 }).chain((pcpus) =>
   fc.record({
     host: fc.record({
@@ -32,6 +37,7 @@ const scenario: fc.Arbitrary<ScenarioInput> = fc.integer({ min: 1, max: 6 }).cha
       cpu: fc.record({ vendor: fc.constantFrom('intel' as const, 'amd' as const) }),
       ple: fc.record({ enabled: fc.boolean() }),
       otherLoad: fc.record({ threads: fc.integer({ min: 0, max: 2 }) }),
+      haltPollNs: fc.constantFrom(0, 50_000, 200_000),
     }),
     vms: fc.array(
       fc.record({
@@ -40,6 +46,13 @@ const scenario: fc.Arbitrary<ScenarioInput> = fc.integer({ min: 1, max: 6 }).cha
         pinning: fc.constantFrom('none' as const, 'dedicated' as const),
         cpus: fc.constant(`0-${pcpus - 1}`),
         workload,
+        cpu: fc.option(
+          fc.record({
+            limit: fc.double({ min: 0.2, max: 4, noNaN: true }),
+            period: fc.constantFrom('5ms', '10ms', '100ms'),
+          }),
+          { nil: undefined },
+        ),
       }),
       { minLength: 1, maxLength: 3 },
     ),
@@ -67,9 +80,9 @@ it('conserves time, never runs a thread twice, never gives a VM more CPU than it
       );
       for (const t of host.threads)
         assert.equal(
-          t.runNs + t.waitNs + host.sleepNs[t.id]!,
+          t.runNs + t.waitNs + host.sleepNs[t.id]! + t.throttledNs,
           d,
-          `thread ${t.id}: run + wait + sleep = duration`,
+          `thread ${t.id}: run + wait + sleep + throttled = duration`,
         );
       for (const v of host.vcpus) {
         assert.equal(

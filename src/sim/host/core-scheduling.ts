@@ -1,4 +1,5 @@
 import { YieldResult } from '../kvm/directed-yield';
+import { accountRuntime, parkedOnWake, throttleIfOut } from './bandwidth';
 import { BALANCE_TICKS } from './load-balance';
 import { kvmSchedIn, kvmSchedOut } from '../kvm/preempt-notifiers';
 import type { Vcpu } from '../kvm/vcpu';
@@ -30,11 +31,13 @@ export function updateCurr(h: HostModel, rq: RunQueue): void {
   rq.busyNs += delta;
   c.execStartNs = h.now;
   if (h.sched.charge(rq, c, delta)) rq.needResched = true;
+  accountRuntime(h, rq, c, delta);
 }
 
 /** __schedule() on one pCPU. */
 export function schedule(h: HostModel, rq: RunQueue): void {
   updateCurr(h, rq);
+  throttleIfOut(h, rq);
   rq.needResched = false;
   const prev = rq.curr;
   let next = h.sched.pick(rq);
@@ -115,6 +118,7 @@ export function wakeThread(h: HostModel, t: Thread, kind: EnqueueKind): void {
   if (t.vcpu >= 0 && kind !== EnqueueKind.New) h.vcpus[t.vcpu]!.haltedNs += h.now - h.haltSince[t.vcpu]!;
   const rq = h.rqs[h.selectCpu(t)]!;
   t.cpu = rq.cpu;
+  if (parkedOnWake(h, t, rq.cpu)) return;
   rq.add(t);
   h.sched.place(rq, t, kind, from);
   t.state = ThreadState.Runnable;
@@ -149,4 +153,45 @@ export function directedYield(h: HostModel, me: Vcpu, target: Vcpu): YieldResult
   if (prq !== rq) schedule(h, prq);
   if (s.state === ThreadState.Running) schedule(h, rq);
   return YieldResult.Boosted;
+}
+
+/**
+ * throttle_cfs_rq() takes a thread off its runqueue with its cgroup's cfs_rq. It stays
+ * TASK_RUNNING and on_rq in its throttled cfs_rq: for KVM a vCPU leaving its pCPU so is preempted
+ * (kvm_sched_out), and yield_to_task_fair() refuses it (throttled_hierarchy).
+ */
+export function parkThread(h: HostModel, rq: RunQueue, t: Thread): void {
+  const running = rq.curr === t;
+  h.sched.unplace(rq, t, false);
+  rq.remove(t);
+  if (running) {
+    rq.curr = null;
+    h.idleSince[rq.cpu] = h.now;
+    t.involuntarySwitches++;
+    if (t.vcpu >= 0) {
+      const v = h.vcpus[t.vcpu]!;
+      h.accountGuest(v);
+      v.guestGen++;
+      kvmSchedOut(v, true);
+    } else h.pauseLoad(t);
+  } else t.waitNs += h.now - t.runnableSinceNs;
+  t.state = ThreadState.Throttled;
+  t.throttledSinceNs = h.now;
+}
+
+/** unthrottle_cfs_rq() puts a parked thread back on its runqueue, as a wakeup would. */
+export function unparkThread(h: HostModel, rq: RunQueue, t: Thread, kind: EnqueueKind): void {
+  t.throttledNs += h.now - t.throttledSinceNs;
+  t.cpu = rq.cpu;
+  rq.add(t);
+  h.sched.place(rq, t, kind, rq);
+  t.state = ThreadState.Runnable;
+  t.runnableSinceNs = h.now;
+  if (!rq.curr) {
+    schedule(h, rq);
+    return;
+  }
+  if (h.pollInterrupted(rq)) return;
+  updateCurr(h, rq);
+  if (h.sched.wakeupPreempts(rq, t) || rq.needResched) schedule(h, rq);
 }

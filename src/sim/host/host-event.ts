@@ -10,4 +10,6 @@ export const enum HostEvent {
   Tick = 3,
   /** Other host load: a burst ended or a sleep ended. */
   HostLoad = 4,
+  /** A VM's CFS bandwidth period ended (sched_cfs_period_timer): refill and unthrottle. */
+  Bandwidth = 5,
 }

@@ -12,6 +12,7 @@ import { Activity, Vcpu } from '../kvm/vcpu';
 import type { Scenario, WorkloadSpec } from '../scenario';
 import { EnqueueKind, type HostScheduler } from '../sched/host-scheduler';
 import * as coreSched from './core-scheduling';
+import { Bandwidth, periodTimer } from './bandwidth';
 import { HostEvent } from './host-event';
 import * as loadBalance from './load-balance';
 import * as otherLoad from './other-load';
@@ -30,6 +31,8 @@ export interface VmState {
   /** Rates per ns of vCPU run time. */
   lockRatePerNs: number;
   ipiRatePerNs: number;
+  /** CFS bandwidth control of the VM's cgroup (cpu.max), or null without a limit. */
+  bw: Bandwidth | null;
 }
 
 export interface HostLoad {
@@ -97,6 +100,9 @@ export class HostModel implements SpinHost {
           lockHolder: new Int32Array(spec.workload.locks.count).fill(-1),
           lockWaiters: Array.from({ length: spec.workload.locks.count }, () => []),
           lockRatePerNs: spec.workload.locks.perSecond / 1e9,
+          bw: spec.cpu
+            ? new Bandwidth(vmIndex, Math.round(spec.cpu.limit * spec.cpu.period), spec.cpu.period, pcpus)
+            : null,
           ipiRatePerNs: spec.workload.ipis.perSecond / 1e9,
         };
         for (let i = 0; i < spec.vcpus; i++) {
@@ -173,6 +179,7 @@ export class HostModel implements SpinHost {
     }
     for (const load of this.loads) otherLoad.startLoadBurst(this, load);
     this.queue.push(this.tickNs, HostEvent.Tick, 0, 0);
+    for (const vm of this.vms) if (vm.bw) this.queue.push(vm.bw.periodNs, HostEvent.Bandwidth, vm.bw.vm, 0);
   }
 
   /** Processes every event up to `untilNs`; a later call continues where this one stopped. */
@@ -211,6 +218,9 @@ export class HostModel implements SpinHost {
           }
           break;
         }
+        case HostEvent.Bandwidth:
+          periodTimer(this, this.vms[target]!.bw!);
+          break;
         case HostEvent.Tick:
           coreSched.tick(this);
           this.queue.push(this.now + this.tickNs, HostEvent.Tick, 0, 0);
@@ -243,7 +253,10 @@ export class HostModel implements SpinHost {
     for (const t of this.threads) {
       if (t.state === ThreadState.Runnable) t.waitNs += this.now - t.runnableSinceNs;
       if (t.state === ThreadState.Sleeping) this.sleepNs[t.id]! += this.now - this.sleepSince[t.id]!;
+      if (t.state === ThreadState.Throttled) t.throttledNs += this.now - t.throttledSinceNs;
     }
+    for (const { bw } of this.vms)
+      if (bw) for (const cpu of bw.order) bw.throttledNs += this.now - bw.throttledSince[cpu]!;
     for (const v of this.vcpus) {
       if (v.thread.state === ThreadState.Running) guest.accountGuest(this, v);
       if (v.polling) v.pollNs += this.now - v.pollStartNs;
@@ -252,6 +265,19 @@ export class HostModel implements SpinHost {
   }
 
   // ---- what the layers ask of each other ----
+
+  /** The bandwidth control a thread is under: its VM's, if the VM has a CPU limit. */
+  bandwidthOf(t: Thread): Bandwidth | null {
+    return t.vcpu >= 0 ? this.vms[this.vcpus[t.vcpu]!.vm]!.bw : null;
+  }
+
+  parkThread(rq: RunQueue, t: Thread): void {
+    coreSched.parkThread(this, rq, t);
+  }
+
+  unparkThread(rq: RunQueue, t: Thread, kind: EnqueueKind): void {
+    coreSched.unparkThread(this, rq, t, kind);
+  }
 
   kvmVcpuHalt(v: Vcpu): void {
     haltPoll.kvmVcpuHalt(this, v);

@@ -21,13 +21,21 @@ export function selectCpu(h: HostModel, t: Thread): number {
 }
 
 /** Idle balance: pull one waiting thread that may run here from the busiest runqueue. */
+/**
+ * can_migrate_task(), simplified: the thread may run there (cpus_allowed), and its cgroup is not
+ * throttled there (throttled_lb_pair).
+ */
+function canMigrate(h: HostModel, t: Thread, cpu: number): boolean {
+  return t.allowed.includes(cpu) && !h.bandwidthOf(t)?.throttled[cpu];
+}
+
 export function pullTo(h: HostModel, rq: RunQueue): boolean {
   let source: RunQueue | null = null;
   let victim: Thread | null = null;
   for (const other of h.rqs) {
     if (other === rq || other.waiting() === 0 || (source && other.waiting() <= source.waiting())) continue;
     for (const t of other.threads)
-      if (t !== other.curr && t.allowed.includes(rq.cpu)) {
+      if (t !== other.curr && canMigrate(h, t, rq.cpu)) {
         source = other;
         victim = t;
         break;
@@ -46,7 +54,7 @@ export function balance(h: HostModel): void {
       if (other.waiting() > 0 && (!busiest || other.threads.length > busiest.threads.length)) busiest = other;
     if (!busiest || busiest.threads.length < rq.threads.length + 2) continue;
     for (const t of busiest.threads)
-      if (t !== busiest.curr && t.allowed.includes(rq.cpu)) {
+      if (t !== busiest.curr && canMigrate(h, t, rq.cpu)) {
         migrate(h, t, busiest, rq);
         if (!rq.curr) h.schedule(rq);
         break;

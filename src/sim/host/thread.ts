@@ -1,8 +1,12 @@
-/** Where a host thread is: on a pCPU, waiting in a runqueue, or asleep (a vCPU in HLT, idle host load). */
+/**
+ * Where a host thread is: on a pCPU, waiting in a runqueue, asleep (a vCPU in HLT, idle host
+ * load), or runnable but off the runqueue with its cgroup's throttled cfs_rq (CFS bandwidth).
+ */
 export const enum ThreadState {
   Running = 0,
   Runnable = 1,
   Sleeping = 2,
+  Throttled = 3,
 }
 
 /** Nice-0 load weight (kernel/sched/core.c sched_prio_to_weight[20]); every modelled thread runs at nice 0. */
@@ -36,6 +40,9 @@ export class Thread {
   involuntarySwitches = 0;
   voluntarySwitches = 0;
   runnableSinceNs = 0;
+  /** Time off the runqueue with a throttled cfs_rq, and since when. */
+  throttledNs = 0;
+  throttledSinceNs = 0;
 
   constructor(
     readonly id: number,

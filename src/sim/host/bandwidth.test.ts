@@ -1,0 +1,50 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { modelByName } from '../models';
+import { parseScenario, type ScenarioInput } from '../scenario';
+import { buildHost, simulate } from '../simulate';
+import { ThreadState } from './thread';
+
+/** A lock-taking 4-vCPU VM limited to 2 CPUs (cpu.max 200000 100000) on 4 pCPUs. */
+const limited: ScenarioInput = {
+  host: { pcpus: 4, kernel: '5.6.0' },
+  vms: [
+    {
+      name: 'a',
+      vcpus: 4,
+      cpu: { limit: 2 },
+      workload: { busy: 1, userShare: 0.2, locks: { count: 2, perSecond: 20000, hold: '10us' } },
+    },
+  ],
+  duration: '1s',
+  seed: 3,
+};
+
+describe('CFS bandwidth control (cpu.max)', () => {
+  it('a VM runs its quota per period and no more (plus at most one slice per pCPU carried over)', () => {
+    const vm = simulate(parseScenario(limited)).vms[0]!;
+    assert.ok(vm.runNs <= 2e9 + 4 * 5e6, `ran ${vm.runNs / 1e6} ms of 2,000`);
+    assert.ok(vm.runNs >= 0.95 * 2e9, `a busy VM uses its quota (${vm.runNs / 1e6} ms)`);
+    assert.deepEqual([vm.nrPeriods, vm.nrThrottled], [10, 10], 'throttled in every 100 ms period');
+    assert.ok(vm.throttledNs > 0);
+    const free = simulate(parseScenario({ ...limited, vms: [{ ...limited.vms[0]!, cpu: undefined }] }))
+      .vms[0]!;
+    assert.deepEqual([free.throttledNs, free.nrPeriods], [0, 0]);
+    assert.ok(free.runNs > 3.9e9);
+  });
+
+  it('the per-CPU 5 ms slices let some vCPUs run on while the VM is throttled on other pCPUs', () => {
+    const scenario = parseScenario(limited);
+    const host = buildHost(scenario, modelByName('stock-5.6'), scenario.seed);
+    const bw = host.vms[0]!.bw!;
+    host.start();
+    let splitSeen = false;
+    for (let t = 1e6; t <= 300e6 && !splitSeen; t += 0.25e6) {
+      host.advanceTo(t);
+      const throttledCpus = [...bw.throttled].filter((x) => x === 1).length;
+      const running = host.vcpus.filter((v) => v.thread.state === ThreadState.Running).length;
+      splitSeen = throttledCpus > 0 && running > 0;
+    }
+    assert.ok(splitSeen, 'a moment with the VM throttled on one pCPU and running on another');
+  });
+});
