@@ -56,6 +56,7 @@ export function analysisPoints(a: NodeAnalysis): Point[] {
           pleRate: vm.pleExitsPerVcpuSecond,
           spinShare: vm.spinShare,
           waitShare: vm.waitShare,
+          throttledRatio: vm.throttledRatio ?? null,
         }),
         timestampMs: at,
       }))

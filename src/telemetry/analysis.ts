@@ -13,7 +13,13 @@ import {
 import { missingSignal } from './sample';
 import { recommendation, recommendationKind } from './recommendation';
 
-export const findingKind = z.enum(['ple-rate', 'spin-share', 'runqueue-wait', 'yield-ineffective']);
+export const findingKind = z.enum([
+  'ple-rate',
+  'spin-share',
+  'runqueue-wait',
+  'cpu-throttling',
+  'yield-ineffective',
+]);
 export type FindingKind = z.infer<typeof findingKind>;
 
 /** An observation about a VM or a whole node, with the numbers it came from. */
@@ -56,6 +62,8 @@ export const observedVm = z
     spinShare: finite.min(0).max(1).nullable(),
     /** Share of runnable time spent waiting for a pCPU. */
     waitShare: finite.min(0).max(1).nullable(),
+    /** Share of CFS periods in which its cgroup was throttled (cpu.max); null without a limit. Optional: older senders omit it. */
+    throttledRatio: finite.min(0).max(1).nullable().optional(),
   })
   .strict();
 export type ObservedVm = z.infer<typeof observedVm>;

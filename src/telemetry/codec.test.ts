@@ -131,6 +131,7 @@ const observedVm = fc.record({
   pleExitsPerVcpuSecond: fc.option(fc.double({ min: 0, max: 1e6, noNaN: true }), { nil: null }),
   spinShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
   waitShare: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
+  throttledRatio: fc.option(fc.double({ min: 0, max: 1, noNaN: true }), { nil: null }),
 });
 
 const finding = fc.record({

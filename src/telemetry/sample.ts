@@ -59,6 +59,13 @@ export const vmDelta = z
     /** PV directed yields only (KVM_HC_SCHED_YIELD / KICK_CPU); PLE's yields are never counted here. */
     directedYieldAttempted: count.optional(),
     directedYieldSuccessful: count.optional(),
+    /**
+     * cpu.stat of the nearest cgroup above QEMU with a CPU limit (cgroup v2 cpu.max; KubeVirt: the
+     * virt-launcher pod's): nr_periods, nr_throttled, throttled_usec. Absent without a limit.
+     */
+    cpuPeriods: count.optional(),
+    cpuThrottledPeriods: count.optional(),
+    cpuThrottledUs: count.optional(),
   })
   .strict();
 export type VmDelta = z.infer<typeof vmDelta>;

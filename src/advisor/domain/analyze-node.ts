@@ -19,6 +19,8 @@ const THRESHOLDS = {
   'ple-rate': { warning: 2_000, critical: 10_000, unit: 'PLE exits per vCPU-second' },
   'runqueue-wait': { warning: 0.2, critical: 0.5, unit: 'of runnable time waiting for a pCPU' },
   'spin-share': { warning: 0.05, critical: 0.2, unit: 'of run time spinning (lower bound)' },
+  // A vCPU throttled while it holds a lock leaves its siblings spinning (the per-CPU slices of cpu.max).
+  'cpu-throttling': { warning: 0.1, critical: 0.5, unit: 'of CFS periods throttled by the CPU limit' },
 } as const;
 
 export const SEVERITY_RANK: Record<Severity, number> = { ok: 0, info: 1, warning: 2, critical: 3 };
@@ -122,6 +124,7 @@ export function observeWindow(inventory: NodeInventory, samples: readonly NodeSa
       finding('ple-rate', m.vm, m.pleExitsPerVcpuSecond),
       finding('runqueue-wait', m.vm, m.waitShare),
       finding('spin-share', m.vm, m.spinShareLowerBound),
+      finding('cpu-throttling', m.vm, m.throttledRatio),
     ])
     .filter((f): f is Finding => f !== null);
   const severity = findings.reduce<Severity>(
@@ -138,6 +141,7 @@ export function observeWindow(inventory: NodeInventory, samples: readonly NodeSa
       pleExitsPerVcpuSecond: round4(m?.pleExitsPerVcpuSecond ?? null),
       spinShare: round4(m?.spinShareLowerBound ?? null),
       waitShare: round4(m?.waitShare ?? null),
+      throttledRatio: round4(m?.throttledRatio ?? null),
     };
   });
   return {

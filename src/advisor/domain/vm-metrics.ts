@@ -12,6 +12,8 @@ export interface VmMetrics {
   /** Share of the VM's run time that was at least spinning: PLE exits × the base window (a lower bound). */
   spinShareLowerBound: number | null;
   runNs: number | null;
+  /** Share of CFS periods its cgroup was throttled in (cpu.stat); null without a CPU limit. */
+  throttledRatio: number | null;
 }
 
 /**
@@ -43,7 +45,18 @@ export function vmMetrics(
       acc.wait = v.waitNs === undefined || acc.wait === null ? null : acc.wait + v.waitNs;
     }
   }
+  // cpu.stat of the VM's limited cgroup: periods and throttled periods over the window.
+  const periods = new Map<string, { periods: number; throttled: number }>();
+  for (const s of samples)
+    for (const v of s.vms) {
+      if (v.cpuPeriods === undefined || v.cpuThrottledPeriods === undefined) continue;
+      const p = periods.get(v.vm) ?? { periods: 0, throttled: 0 };
+      p.periods += v.cpuPeriods;
+      p.throttled += v.cpuThrottledPeriods;
+      periods.set(v.vm, p);
+    }
   const vms = [...sums].map(([vm, acc]) => {
+    const p = periods.get(vm);
     const vcpuSeconds = (acc.vcpus.size * acc.ms) / 1000;
     const total = acc.run !== null && acc.wait !== null ? acc.run + acc.wait : null;
     return {
@@ -55,6 +68,7 @@ export function vmMetrics(
       spinShareLowerBound:
         acc.ple === null || !acc.run ? null : Math.min(1, (acc.ple * pleWindowNs) / acc.run),
       runNs: acc.run,
+      throttledRatio: p && p.periods > 0 ? Math.min(1, p.throttled / p.periods) : null,
     };
   });
   return { vms: vms.sort((a, b) => a.vm.localeCompare(b.vm)), missing: [...missing].sort() };

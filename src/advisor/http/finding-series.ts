@@ -45,6 +45,12 @@ export function findingSeries(
       rows: [],
     },
     {
+      name: 'spinwise_vm_throttled_ratio',
+      help: 'Share of CFS periods in which the VM’s CPU limit (cpu.max) throttled it',
+      labelNames: VM,
+      rows: [],
+    },
+    {
       name: 'spinwise_node_severity',
       help: 'Worst finding on the node: 0 ok, 1 info, 2 warning, 3 critical',
       labelNames: ['node'],
@@ -57,7 +63,14 @@ export function findingSeries(
       rows: [],
     },
   ];
-  const [ple, spin, wait, severity, whatIf] = families as [Family, Family, Family, Family, Family];
+  const [ple, spin, wait, throttled, severity, whatIf] = families as [
+    Family,
+    Family,
+    Family,
+    Family,
+    Family,
+    Family,
+  ];
   for (const f of findings) {
     severity.rows.push([{ node: f.node }, SEVERITY_RANK[f.severity]]);
     for (const vm of f.vms) {
@@ -65,6 +78,8 @@ export function findingSeries(
       if (vm.pleExitsPerVcpuSecond !== null) ple.rows.push([l, vm.pleExitsPerVcpuSecond * vm.vcpus]);
       if (vm.spinShare !== null) spin.rows.push([l, vm.spinShare]);
       if (vm.waitShare !== null) wait.rows.push([l, vm.waitShare]);
+      if (vm.throttledRatio !== null && vm.throttledRatio !== undefined)
+        throttled.rows.push([l, vm.throttledRatio]);
     }
   }
   for (const a of analyses)

@@ -97,18 +97,32 @@ export class Sampler {
     const vms: VmDelta[] = [];
     for (const vm of snap.vms) {
       const stats = snap.kvm.get(vm.pid);
-      if (!stats) continue;
-      const before = prev?.kvm.get(vm.pid);
+      if (!stats && !vm.cpuStat) continue;
       const out: VmDelta = { vm: vm.name, pid: vm.pid };
-      for (const key of [
-        'exits',
-        'haltExits',
-        'haltWakeup',
-        'directedYieldAttempted',
-        'directedYieldSuccessful',
-      ] as const) {
-        const change = delta(stats[key], before?.[key]);
-        if (change !== undefined) out[key] = change;
+      if (stats) {
+        const before = prev?.kvm.get(vm.pid);
+        for (const key of [
+          'exits',
+          'haltExits',
+          'haltWakeup',
+          'directedYieldAttempted',
+          'directedYieldSuccessful',
+        ] as const) {
+          const change = delta(stats[key], before?.[key]);
+          if (change !== undefined) out[key] = change;
+        }
+      }
+      // The limited cgroup's cpu.stat, against the same cgroup in the previous snapshot.
+      const before = prev?.vms.find((p) => p.pid === vm.pid)?.cpuStat;
+      if (vm.cpuStat && (!before || before.cgroup === vm.cpuStat.cgroup)) {
+        const periods = delta(vm.cpuStat.periods, before?.periods);
+        const throttled = delta(vm.cpuStat.throttledPeriods, before?.throttledPeriods);
+        const us = delta(vm.cpuStat.throttledUs, before?.throttledUs);
+        if (periods !== undefined && throttled !== undefined && us !== undefined) {
+          out.cpuPeriods = periods;
+          out.cpuThrottledPeriods = throttled;
+          out.cpuThrottledUs = us;
+        }
       }
       vms.push(out);
     }

@@ -20,6 +20,9 @@ export interface SimulatedVcpuCounters {
 const pidOf = (vm: number) => 2000 + vm * 1000;
 const tidOf = (vm: number, vcpu: number) => pidOf(vm) + 1 + vcpu;
 
+/** The systemd scope libvirt puts a VM in (cgroup v2; a `-` in a unit name is escaped as `\x2d`). */
+const scopeOf = (index: number, name: string) => `machine.slice/machine-qemu\\x2d${index}\\x2d${name}.scope`;
+
 /**
  * A KVM node made of a model run: a host-root tree with procfs, sysfs, tracefs and debugfs files
  * in the kernel's formats, rewritten as simulated time advances. The agent's real collectors read
@@ -102,10 +105,13 @@ export class SimulatedNode {
       const pid = pidOf(i);
       await this.put(`proc/${pid}/comm`, 'qemu-system-x86\n');
       await this.put(`proc/${pid}/cmdline`, `qemu-system-x86_64\0-name\0guest=${vm.name},debug-threads=on\0`);
-      await this.put(
-        `proc/${pid}/cgroup`,
-        `0::/machine.slice/machine-qemu\\x2d${i}\\x2d${vm.name}.scope/libvirt/emulator\n`,
-      );
+      await this.put(`proc/${pid}/cgroup`, `0::/${scopeOf(i, vm.name)}/libvirt/emulator\n`);
+      // libvirt's <cputune> quota (KubeVirt: the pod's CPU limit) sits on the machine scope.
+      if (vm.bw)
+        await this.put(
+          `sys/fs/cgroup/${scopeOf(i, vm.name)}/cpu.max`,
+          `${Math.round(vm.bw.quotaNs / 1000)} ${Math.round(vm.bw.periodNs / 1000)}\n`,
+        );
       await this.put(`proc/${pid}/task/${pid}/comm`, 'qemu-system-x86\n');
       for (const v of vm.vcpus)
         await this.put(`proc/${pid}/task/${tidOf(i, v.index)}/comm`, `CPU ${v.index}/KVM\n`);
@@ -158,6 +164,15 @@ export class SimulatedNode {
       await this.put(`${dir}/halt_exits`, `${sum((v) => v.haltExits)}\n`);
       await this.put(`${dir}/directed_yield_attempted`, `${sum((v) => v.pvYieldAttempted)}\n`);
       await this.put(`${dir}/directed_yield_successful`, `${sum((v) => v.pvYieldSuccessful)}\n`);
+      const bw = vm.bw;
+      if (bw) {
+        let throttledNs = bw.throttledNs;
+        for (const cpu of bw.order) throttledNs += host.now - bw.throttledSince[cpu]!;
+        await this.put(
+          `sys/fs/cgroup/${scopeOf(i, vm.name)}/cpu.stat`,
+          `usage_usec ${Math.round(sum((v) => host.runNsNow(v.thread)) / 1000)}\nnr_periods ${bw.nrPeriods}\nnr_throttled ${bw.nrThrottled}\nthrottled_usec ${Math.round(throttledNs / 1000)}\n`,
+        );
+      }
     }
     await this.renderTracefs();
   }

@@ -1,4 +1,5 @@
 import type { HostRoot, Missing } from '../../host-root';
+import { limitedCpuStat, type CgroupCpuStat } from './cgroup-cpu';
 import {
   domainNameOfCmdline,
   parseSchedstat,
@@ -24,6 +25,8 @@ export interface QemuProcess {
   /** The libvirt domain name (KubeVirt: `<namespace>_<vmi>`), or `qemu-<pid>`. */
   name: string;
   podUid?: string;
+  /** The CPU-limited cgroup it runs under and its cpu.stat, if it has a limit. */
+  cpuStat?: CgroupCpuStat;
   vcpus: VcpuThread[];
 }
 
@@ -56,6 +59,8 @@ export async function collectQemuProcesses(
     const vm: QemuProcess = { pid, name: domainNameOfCmdline(cmdline) ?? `qemu-${pid}`, vcpus: [] };
     const podUid = podUidOfCgroup(cgroup);
     if (podUid) vm.podUid = podUid;
+    const cpuStat = await limitedCpuStat(root, cgroup);
+    if (cpuStat) vm.cpuStat = cpuStat;
     for (const task of await root.list('proc', entry, 'task')) {
       // A thread keeps its name for life: `known` (pid/tid → vCPU index or null) spares re-reading it.
       const key = `${entry}/${task}`;
