@@ -83,10 +83,14 @@ const vm = z
     /** none: any host CPU; pool: any CPU of `cpus`; dedicated: vCPU i pinned to the i-th CPU of `cpus`. */
     pinning: z.enum(['none', 'pool', 'dedicated']).default('none'),
     cpus: cpuList.optional(),
-    /** The VM cgroup's CPU limit (cgroup v2 cpu.max, KubeVirt: the pod's CPU limit): `limit` CPUs per `period`. */
+    /**
+     * The VM cgroup's CPU controls (KubeVirt: from the pod's CPU request and limit): `weight` is
+     * cgroup v2 cpu.weight (with host.cgroups per-vm); `limit` CPUs per `period` is cpu.max.
+     */
     cpu: z
       .object({
-        limit: z.number().min(0.01).max(1024),
+        weight: z.number().int().min(1).max(10_000).default(100),
+        limit: z.number().min(0.01).max(1024).optional(),
         period: duration.default('100ms'),
       })
       .strict()
@@ -130,6 +134,11 @@ export const scenarioSchema = z
         /** IPI virtualisation: Intel IPIv or AMD AVIC deliver IPIs without a trapped ICR write. */
         ipiVirtualization: z.enum(['none', 'ipiv', 'avic']).default('none'),
         tickHz: z.number().int().min(100).max(1000).default(250),
+        /**
+         * flat: every thread competes on its own (fairness per thread); per-vm: each VM in its own
+         * cgroup (KubeVirt, libvirt), fairness per VM by cpu.weight, as CONFIG_FAIR_GROUP_SCHED does.
+         */
+        cgroups: z.enum(['flat', 'per-vm']).default('flat'),
         /** KVM's halt_poll_ns: the longest a halted vCPU polls before blocking (0 turns polling off). */
         haltPollNs: z.number().int().min(0).max(10_000_000).default(200_000),
         otherLoad: z

@@ -27,7 +27,7 @@ const workload = fc.record({
 
 /**
  * Small random hosts: 1–6 pCPUs, 1–3 VMs of 1–5 vCPUs, any model, Intel or AMD, some host load,
- * halt polling or not, PV features, CPU limits.
+ * halt polling or not, PV features, per-VM cgroups with weights, CPU limits.
  */
 const scenario: fc.Arbitrary<ScenarioInput> = fc.integer({ min: 1, max: 6 }).chain((pcpus) =>
   fc.record({
@@ -38,6 +38,7 @@ const scenario: fc.Arbitrary<ScenarioInput> = fc.integer({ min: 1, max: 6 }).cha
       ple: fc.record({ enabled: fc.boolean() }),
       otherLoad: fc.record({ threads: fc.integer({ min: 0, max: 2 }) }),
       haltPollNs: fc.constantFrom(0, 50_000, 200_000),
+      cgroups: fc.constantFrom('flat' as const, 'per-vm' as const),
     }),
     vms: fc.array(
       fc.record({
@@ -47,10 +48,14 @@ const scenario: fc.Arbitrary<ScenarioInput> = fc.integer({ min: 1, max: 6 }).cha
         cpus: fc.constant(`0-${pcpus - 1}`),
         workload,
         cpu: fc.option(
-          fc.record({
-            limit: fc.double({ min: 0.2, max: 4, noNaN: true }),
-            period: fc.constantFrom('5ms', '10ms', '100ms'),
-          }),
+          fc.record(
+            {
+              weight: fc.integer({ min: 1, max: 10_000 }),
+              limit: fc.double({ min: 0.2, max: 4, noNaN: true }),
+              period: fc.constantFrom('5ms', '10ms', '100ms'),
+            },
+            { requiredKeys: ['period'] },
+          ),
           { nil: undefined },
         ),
       }),

@@ -10,6 +10,7 @@ import * as pleExit from '../kvm/ple-exit';
 import { kvmSchedYield } from '../kvm/sched-yield';
 import { Activity, Vcpu } from '../kvm/vcpu';
 import type { Scenario, WorkloadSpec } from '../scenario';
+import { GroupScheduler } from '../sched/group-scheduler';
 import { EnqueueKind, type HostScheduler } from '../sched/host-scheduler';
 import * as coreSched from './core-scheduling';
 import { Bandwidth, periodTimer } from './bandwidth';
@@ -70,9 +71,12 @@ export class HostModel implements SpinHost {
   now = 0;
   events = 0;
 
+  /** The host scheduler: the model's class, under a per-VM cgroup hierarchy with host.cgroups per-vm. */
+  readonly sched: HostScheduler;
+
   constructor(
     readonly scenario: Scenario,
-    readonly sched: HostScheduler,
+    sched: HostScheduler,
     readonly kvm: DirectedYieldPolicy,
     readonly ple: PleConfig,
     readonly rng: Rng,
@@ -100,7 +104,7 @@ export class HostModel implements SpinHost {
           lockHolder: new Int32Array(spec.workload.locks.count).fill(-1),
           lockWaiters: Array.from({ length: spec.workload.locks.count }, () => []),
           lockRatePerNs: spec.workload.locks.perSecond / 1e9,
-          bw: spec.cpu
+          bw: spec.cpu?.limit
             ? new Bandwidth(vmIndex, Math.round(spec.cpu.limit * spec.cpu.period), spec.cpu.period, pcpus)
             : null,
           ipiRatePerNs: spec.workload.ipis.perSecond / 1e9,
@@ -129,6 +133,18 @@ export class HostModel implements SpinHost {
     this.sleepNs = new Float64Array(this.threads.length);
     this.haltSince = new Float64Array(this.vcpus.length);
     this.scratch = new Int32Array(maxVcpus);
+    const weights: number[] = [];
+    for (const spec of scenario.vms)
+      for (let c = 0; c < spec.count; c++) weights.push(spec.cpu?.weight ?? 100);
+    this.sched =
+      scenario.host.cgroups === 'per-vm'
+        ? new GroupScheduler(
+            sched,
+            pcpus,
+            weights,
+            this.threads.map((t) => (t.vcpu >= 0 ? this.vcpus[t.vcpu]!.vm : -1)),
+          )
+        : sched;
   }
 
   // ---- SpinHost -------------------------------------------------------------------------------

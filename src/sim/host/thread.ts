@@ -12,6 +12,11 @@ export const enum ThreadState {
 /** Nice-0 load weight (kernel/sched/core.c sched_prio_to_weight[20]); every modelled thread runs at nice 0. */
 export const NICE_0_WEIGHT = 1024;
 
+/** calc_delta_fair(): `ns` of run time in `t`'s virtual time (unchanged at nice 0). */
+export function vtime(ns: number, t: Thread): number {
+  return t.weight === NICE_0_WEIGHT ? ns : (ns * NICE_0_WEIGHT) / t.weight;
+}
+
 /**
  * A host thread as the scheduler sees it (a `sched_entity` plus its task state), and the
  * schedstat-style counters a node exposes for it. vCPU threads carry the index of their vCPU.
@@ -21,6 +26,8 @@ export class Thread {
   /** The pCPU whose runqueue holds it (or last held it). */
   cpu: number;
   // sched_entity
+  /** load.weight: NICE_0_WEIGHT for a task; a group entity's share of its group (calc_group_shares). */
+  weight = NICE_0_WEIGHT;
   vruntime = 0;
   /** EEVDF virtual deadline. */
   deadline = 0;

@@ -1,10 +1,11 @@
 import { entityBefore, type RunQueue } from '../host/runqueue';
-import type { Thread } from '../host/thread';
+import { vtime, type Thread } from '../host/thread';
 import { EnqueueKind, tunableFactor, type HostScheduler } from './host-scheduler';
 
 /** CFS as in Linux 5.6 (kernel/sched/fair.c), for nice-0 threads on flat runqueues. */
 export class CfsScheduler implements HostScheduler {
   readonly name: string = 'cfs-5.6';
+  readonly skipBuddyEveryLevel = true;
   /** sysctl_sched_latency: 6 ms × factor. */
   readonly latencyNs: number;
   /** sysctl_sched_min_granularity: 0.75 ms × factor. */
@@ -22,15 +23,18 @@ export class CfsScheduler implements HostScheduler {
     this.nrLatency = Math.floor(this.latencyNs / this.minGranularityNs);
   }
 
-  /** sched_slice(): the period shared equally among the runnable nice-0 threads. */
-  sliceNs(rq: RunQueue): number {
+  /** sched_slice(): `t`'s share of the period, by load weight (equal for nice-0 tasks). */
+  sliceNs(rq: RunQueue, t: Thread | null = null): number {
     const n = Math.max(rq.threads.length, 1);
     const period = n > this.nrLatency ? n * this.minGranularityNs : this.latencyNs;
-    return Math.floor(period / n);
+    if (!t) return Math.floor(period / n);
+    let load = 0;
+    for (const o of rq.threads) load += o.weight;
+    return Math.floor((period * t.weight) / Math.max(load, t.weight));
   }
 
   charge(rq: RunQueue, t: Thread, deltaNs: number): boolean {
-    t.vruntime += deltaNs;
+    t.vruntime += vtime(deltaNs, t);
     this.updateMinVruntime(rq);
     return false;
   }
@@ -45,7 +49,7 @@ export class CfsScheduler implements HostScheduler {
   place(rq: RunQueue, t: Thread, kind: EnqueueKind, from: RunQueue): void {
     if (kind === EnqueueKind.New) {
       // place_entity(initial=1) with START_DEBIT: a new task starts one slice behind.
-      t.vruntime = rq.minVruntime + this.sliceNs(rq);
+      t.vruntime = rq.minVruntime + vtime(this.sliceNs(rq, t), t);
     } else if (kind === EnqueueKind.Migrate) {
       // migrate_task_rq_fair / enqueue: vruntime was made relative to the old min_vruntime.
       t.vruntime += rq.minVruntime;
@@ -64,11 +68,11 @@ export class CfsScheduler implements HostScheduler {
     if (migrating) t.vruntime -= rq.minVruntime;
   }
 
-  /** wakeup_preempt_entity(curr, se): 1 if curr is more than wakeup_gran ahead of se, −1 if behind. */
+  /** wakeup_preempt_entity(curr, se): 1 if curr is more than wakeup_gran(se) ahead of se, −1 if behind. */
   protected wakeupPreemptEntity(curr: Thread, se: Thread): number {
     const vdiff = curr.vruntime - se.vruntime;
     if (vdiff <= 0) return -1;
-    return vdiff > this.wakeupGranularityNs ? 1 : 0;
+    return vdiff > vtime(this.wakeupGranularityNs, se) ? 1 : 0;
   }
 
   /** pick_next_entity() of 5.6: leftmost, unless a buddy is within wakeup_gran of it. */
@@ -100,7 +104,7 @@ export class CfsScheduler implements HostScheduler {
   tick(rq: RunQueue): boolean {
     const curr = rq.curr;
     if (!curr) return false;
-    const ideal = this.sliceNs(rq);
+    const ideal = this.sliceNs(rq, curr);
     const ran = curr.sumExecNs - curr.execAtPickNs;
     if (ran > ideal) {
       clearBuddies(rq, curr);

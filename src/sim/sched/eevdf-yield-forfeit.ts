@@ -1,5 +1,5 @@
 import type { RunQueue } from '../host/runqueue';
-import type { Thread } from '../host/thread';
+import { vtime, type Thread } from '../host/thread';
 import { clearBuddies } from './cfs';
 import type { EevdfClass } from './eevdf-pick-buddy';
 
@@ -16,7 +16,7 @@ export function withYieldForfeit<B extends EevdfClass>(Base: B) {
       clearBuddies(rq, t);
       if (!this.eligible(rq, t)) return;
       t.vruntime = t.deadline;
-      t.deadline += this.sliceNs;
+      t.deadline += vtime(this.sliceNs, t);
     }
   };
 }

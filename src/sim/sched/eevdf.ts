@@ -1,5 +1,5 @@
 import type { RunQueue } from '../host/runqueue';
-import type { Thread } from '../host/thread';
+import { NICE_0_WEIGHT, vtime, type Thread } from '../host/thread';
 import { clearBuddies } from './cfs';
 import { EnqueueKind, tunableFactor, type HostScheduler } from './host-scheduler';
 
@@ -20,12 +20,17 @@ export class EevdfScheduler implements HostScheduler {
     this.sliceNs = 750_000 * tunableFactor(pcpus);
   }
 
-  /** avg_vruntime(): with equal weights, the mean vruntime of every runnable entity, curr included. */
+  /** avg_vruntime(): the load-weighted mean vruntime V of every runnable entity, curr included. */
   averageVruntime(rq: RunQueue): number {
     if (rq.threads.length === 0) return rq.minVruntime;
     let sum = 0;
-    for (const t of rq.threads) sum += t.vruntime;
-    return sum / rq.threads.length;
+    let load = 0;
+    for (const t of rq.threads) {
+      const w = t.weight / NICE_0_WEIGHT;
+      sum += w * t.vruntime;
+      load += w;
+    }
+    return sum / load;
   }
 
   /** entity_eligible(): lag ≥ 0, i.e. vruntime ≤ V. */
@@ -34,12 +39,12 @@ export class EevdfScheduler implements HostScheduler {
   }
 
   charge(rq: RunQueue, t: Thread, deltaNs: number): boolean {
-    t.vruntime += deltaNs;
+    t.vruntime += vtime(deltaNs, t);
     const min = this.minOf(rq);
     if (min > rq.minVruntime) rq.minVruntime = min;
     // update_deadline(): a used-up slice earns a new deadline and a reschedule if others wait.
     if (t.vruntime < t.deadline) return false;
-    t.deadline = t.vruntime + this.sliceNs;
+    t.deadline = t.vruntime + vtime(this.sliceNs, t);
     if (rq.threads.length > 1) {
       clearBuddies(rq, t);
       return true;
@@ -55,17 +60,19 @@ export class EevdfScheduler implements HostScheduler {
 
   /** place_entity(): keep the saved lag (inflated for the load it joins); initial tasks get half a slice. */
   place(rq: RunQueue, t: Thread, kind: EnqueueKind, _from: RunQueue): void {
-    const others = rq.threads.length - 1;
-    let vslice = this.sliceNs;
+    let vslice = vtime(this.sliceNs, t);
     let lag = kind === EnqueueKind.New ? 0 : t.vlag;
-    if (others > 0) lag = (lag * (others + 1)) / others;
-    // V before this entity joins.
-    let v = rq.minVruntime;
-    if (others > 0) {
-      let sum = 0;
-      for (const o of rq.threads) if (o !== t) sum += o.vruntime;
-      v = sum / others;
-    }
+    // V and load W before this entity joins; the lag is inflated by (W + w) / W.
+    let sum = 0;
+    let load = 0;
+    for (const o of rq.threads)
+      if (o !== t) {
+        const w = o.weight / NICE_0_WEIGHT;
+        sum += w * o.vruntime;
+        load += w;
+      }
+    if (load > 0) lag = (lag * (load + t.weight / NICE_0_WEIGHT)) / load;
+    const v = load > 0 ? sum / load : rq.minVruntime;
     t.vruntime = v - lag;
     if (kind === EnqueueKind.New) vslice = Math.floor(vslice / 2);
     t.deadline = t.vruntime + vslice;
@@ -74,7 +81,7 @@ export class EevdfScheduler implements HostScheduler {
   /** update_entity_lag(): save V − vruntime, clamped to max(2 slices, a tick). */
   unplace(rq: RunQueue, t: Thread, _migrating: boolean): void {
     clearBuddies(rq, t);
-    const limit = Math.max(2 * this.sliceNs, TICK_NS);
+    const limit = vtime(Math.max(2 * this.sliceNs, TICK_NS), t);
     t.vlag = Math.max(-limit, Math.min(limit, this.averageVruntime(rq) - t.vruntime));
   }
 
@@ -125,7 +132,7 @@ export class EevdfScheduler implements HostScheduler {
   yieldTask(rq: RunQueue, t: Thread): void {
     if (rq.threads.length === 1) return;
     clearBuddies(rq, t);
-    t.deadline += this.sliceNs;
+    t.deadline += vtime(this.sliceNs, t);
   }
 
   yieldToTask(spinnerRq: RunQueue, spinner: Thread, targetRq: RunQueue, target: Thread): boolean {

@@ -9,12 +9,14 @@ export const enum EnqueueKind {
 }
 
 /**
- * A host scheduling class for nice-0 threads without cgroup hierarchy (each VM's threads compete
- * directly; a model simplification stated in DESIGN: per-thread fairness, not per-VM).
- * The host model calls these at the points where kernel/sched/core.c calls into the class.
+ * A host scheduling class over one runqueue of entities (tasks at nice 0, or a cgroup's entity
+ * with its load weight). The host model calls these at the points where kernel/sched/core.c
+ * calls into the class; GroupScheduler runs a class at both levels of a per-VM hierarchy.
  */
 export interface HostScheduler {
   readonly name: string;
+  /** CFS's set_skip_buddy() marks the yielder at every level of a cgroup hierarchy; EEVDF has no skip buddy. */
+  readonly skipBuddyEveryLevel?: boolean;
   /** update_curr(): charge `deltaNs` of running to `t`; true when the class wants a reschedule. */
   charge(rq: RunQueue, t: Thread, deltaNs: number): boolean;
   /** enqueue_entity() + place_entity(); `t` is already in rq.threads; `from` is the runqueue it last left. */

@@ -1,0 +1,215 @@
+import { RunQueue } from '../host/runqueue';
+import { NICE_0_WEIGHT, Thread } from '../host/thread';
+import { EnqueueKind, type HostScheduler } from './host-scheduler';
+
+/** MIN_SHARES (kernel/sched/sched.h): a group entity never weighs less than this. */
+const MIN_SHARES = 2;
+
+/** cgroup v2 cpu.weight → shares (sched_weight_from_cgroup: weight × 1024 / 100, rounded). */
+export function sharesOfCpuWeight(weight: number): number {
+  return Math.round((weight * NICE_0_WEIGHT) / 100);
+}
+
+interface Group {
+  shares: number;
+  /** Per pCPU: the group's cfs_rq and the entity that stands for it on the pCPU's root cfs_rq. */
+  child: RunQueue[];
+  entity: Thread[];
+}
+
+/**
+ * Group scheduling with one cgroup per VM (CONFIG_FAIR_GROUP_SCHED; KubeVirt's pod cgroup,
+ * libvirt's machine scope): on every pCPU the root cfs_rq holds one entity per VM with runnable
+ * threads there (and the host's other threads), and each VM's cfs_rq holds its vCPU threads.
+ * Any HostScheduler (CFS 5.6, EEVDF and its later rules) runs at both levels, as the kernel's
+ * pick_next_task_fair() walks down and update_curr()/entity_tick() walk up for_each_sched_entity.
+ *
+ * Mirrors kernel/sched/fair.c: a group entity weighs the group's shares × its runnable load on
+ * this pCPU / its runnable load on all (calc_group_shares; the model takes runnable threads for
+ * load, not PELT averages); set_next_buddy() marks every level; CFS's set_skip_buddy() too, while
+ * EEVDF's yield acts on the task's own entity; wakeup preemption compares the entities of the
+ * first common level (find_matching_se). The paper's debooster tests "same cfs_rq" at the task
+ * level: spinner and target share one only on the same pCPU.
+ */
+export class GroupScheduler implements HostScheduler {
+  readonly name: string;
+  private readonly roots: RunQueue[];
+  private readonly groups: Group[];
+  /** Per thread id: its group, or −1 for a thread in the root cgroup. */
+  private readonly groupOf: Int32Array;
+  private nextEntityId: number;
+
+  constructor(
+    private readonly inner: HostScheduler,
+    pcpus: number,
+    /** cpu.weight of each group (VM). */
+    weights: readonly number[],
+    /** Per thread id (in the host's order): its group, or −1. */
+    threadGroups: readonly number[],
+  ) {
+    this.name = `${inner.name}+cgroups`;
+    this.roots = Array.from({ length: pcpus }, (_, cpu) => new RunQueue(cpu));
+    this.groupOf = Int32Array.from(threadGroups);
+    // Entity ids after every thread's, so ties between entities and threads stay deterministic.
+    this.nextEntityId = threadGroups.length;
+    this.groups = weights.map((w) => ({
+      shares: sharesOfCpuWeight(w),
+      child: Array.from({ length: pcpus }, (_, cpu) => new RunQueue(cpu)),
+      entity: Array.from({ length: pcpus }, () => new Thread(this.nextEntityId++, -1, [])),
+    }));
+  }
+
+  /** The cfs_rq a thread is queued on at its own level, on `cpu`. */
+  private own(t: Thread, cpu: number): RunQueue {
+    const g = this.groupOf[t.id]!;
+    return g < 0 ? this.roots[cpu]! : this.groups[g]!.child[cpu]!;
+  }
+
+  /** The root-level entity standing for `t` on `cpu`: its group's entity, or itself. */
+  private top(t: Thread, cpu: number): Thread {
+    const g = this.groupOf[t.id]!;
+    return g < 0 ? t : this.groups[g]!.entity[cpu]!;
+  }
+
+  /** update_cfs_group() on every pCPU of a group whose runnable load changed. */
+  private reweight(g: number): void {
+    const group = this.groups[g]!;
+    let total = 0;
+    for (const c of group.child) total += c.threads.length;
+    group.child.forEach((c, cpu) => {
+      if (c.threads.length > 0)
+        group.entity[cpu]!.weight = Math.max(MIN_SHARES, (group.shares * c.threads.length) / total);
+    });
+  }
+
+  charge(rq: RunQueue, t: Thread, deltaNs: number): boolean {
+    const g = this.groupOf[t.id]!;
+    if (g < 0) return this.inner.charge(this.roots[rq.cpu]!, t, deltaNs);
+    const e = this.groups[g]!.entity[rq.cpu]!;
+    e.sumExecNs += deltaNs;
+    const own = this.inner.charge(this.groups[g]!.child[rq.cpu]!, t, deltaNs);
+    return this.inner.charge(this.roots[rq.cpu]!, e, deltaNs) || own;
+  }
+
+  place(rq: RunQueue, t: Thread, kind: EnqueueKind, from: RunQueue): void {
+    const g = this.groupOf[t.id]!;
+    const root = this.roots[rq.cpu]!;
+    if (g < 0) {
+      root.add(t);
+      this.inner.place(root, t, kind, this.roots[from.cpu]!);
+      return;
+    }
+    const child = this.groups[g]!.child[rq.cpu]!;
+    child.add(t);
+    this.inner.place(child, t, kind, this.groups[g]!.child[from.cpu]!);
+    if (child.threads.length === 1) {
+      // The group becomes runnable on this pCPU: enqueue_entity() of its entity, as a wakeup.
+      const e = this.groups[g]!.entity[rq.cpu]!;
+      root.add(e);
+      this.inner.place(root, e, EnqueueKind.Wakeup, root);
+    }
+    this.reweight(g);
+  }
+
+  unplace(rq: RunQueue, t: Thread, migrating: boolean): void {
+    const g = this.groupOf[t.id]!;
+    const root = this.roots[rq.cpu]!;
+    if (g < 0) {
+      this.inner.unplace(root, t, migrating);
+      removeFrom(root, t);
+      return;
+    }
+    const child = this.groups[g]!.child[rq.cpu]!;
+    this.inner.unplace(child, t, migrating);
+    removeFrom(child, t);
+    if (child.threads.length === 0) {
+      const e = this.groups[g]!.entity[rq.cpu]!;
+      this.inner.unplace(root, e, false);
+      removeFrom(root, e);
+    }
+    this.reweight(g);
+  }
+
+  /** pick_next_task_fair(): pick at the root, then inside the picked group. */
+  pick(rq: RunQueue): Thread | null {
+    this.mirrorCurr(rq);
+    const root = this.roots[rq.cpu]!;
+    const e = this.inner.pick(root);
+    if (!e) return null;
+    const g = this.groups.findIndex((grp) => grp.entity[rq.cpu] === e);
+    return g < 0 ? e : this.inner.pick(this.groups[g]!.child[rq.cpu]!);
+  }
+
+  /** set_next_entity() at every level; the other groups' cfs_rqs on this pCPU have no curr. */
+  picked(rq: RunQueue, t: Thread): void {
+    const top = this.top(t, rq.cpu);
+    if (top !== t) this.inner.picked(this.own(t, rq.cpu), t);
+    this.inner.picked(this.roots[rq.cpu]!, top);
+  }
+
+  /** entity_tick() at every level of the running thread. */
+  tick(rq: RunQueue): boolean {
+    const curr = rq.curr;
+    if (!curr) return false;
+    this.mirrorCurr(rq);
+    const own = this.own(curr, rq.cpu);
+    const atOwn = own !== this.roots[rq.cpu] && this.inner.tick(own);
+    return this.inner.tick(this.roots[rq.cpu]!) || atOwn;
+  }
+
+  /** check_preempt_wakeup(): compare the two threads' entities at their first common level. */
+  wakeupPreempts(rq: RunQueue, woken: Thread): boolean {
+    const curr = rq.curr;
+    if (!curr) return true;
+    this.mirrorCurr(rq);
+    const g = this.groupOf[woken.id]!;
+    if (g >= 0 && g === this.groupOf[curr.id])
+      return this.inner.wakeupPreempts(this.own(curr, rq.cpu), woken);
+    return this.inner.wakeupPreempts(this.roots[rq.cpu]!, this.top(woken, rq.cpu));
+  }
+
+  /** yield_task_fair() on the task's own cfs_rq; CFS also marks the skip buddy at every level. */
+  yieldTask(rq: RunQueue, t: Thread): void {
+    this.mirrorCurr(rq);
+    this.inner.yieldTask(this.own(t, rq.cpu), t);
+    if (this.inner.skipBuddyEveryLevel && this.groupOf[t.id]! >= 0)
+      this.roots[rq.cpu]!.skip = this.top(t, rq.cpu);
+  }
+
+  /**
+   * yield_to_task_fair(): set_next_buddy() marks the target at every level, then the spinner
+   * yields on its own cfs_rq (the class's hook — the debooster — sees the two tasks' cfs_rqs).
+   */
+  yieldToTask(spinnerRq: RunQueue, spinner: Thread, targetRq: RunQueue, target: Thread): boolean {
+    this.mirrorCurr(spinnerRq);
+    this.mirrorCurr(targetRq);
+    const ok = this.inner.yieldToTask(
+      this.own(spinner, spinnerRq.cpu),
+      spinner,
+      this.own(target, targetRq.cpu),
+      target,
+    );
+    if (!ok) return false;
+    if (this.groupOf[target.id]! >= 0) this.roots[targetRq.cpu]!.next = this.top(target, targetRq.cpu);
+    if (this.inner.skipBuddyEveryLevel && this.groupOf[spinner.id]! >= 0)
+      this.roots[spinnerRq.cpu]!.skip = this.top(spinner, spinnerRq.cpu);
+    return true;
+  }
+
+  /**
+   * Every level's curr follows the pCPU's: the host blocks and preempts threads without telling
+   * the class (put_prev_entity clears cfs_rq->curr on the way up).
+   */
+  private mirrorCurr(rq: RunQueue): void {
+    for (const grp of this.groups) grp.child[rq.cpu]!.curr = null;
+    const curr = rq.curr;
+    this.roots[rq.cpu]!.curr = curr ? this.top(curr, rq.cpu) : null;
+    if (curr && this.groupOf[curr.id]! >= 0) this.own(curr, rq.cpu).curr = curr;
+  }
+}
+
+/** Takes `t` off a level's runqueue, and off its curr. */
+function removeFrom(rq: RunQueue, t: Thread): void {
+  rq.remove(t);
+  if (rq.curr === t) rq.curr = null;
+}
