@@ -16,7 +16,8 @@ export type FeatureId =
   | 'yield-forfeit'
   | 'last-boosted-fix'
   | 'delay-dequeue'
-  | 'slice-protection';
+  | 'slice-protection'
+  | 'base-slice-0.70';
 
 /** A stable series (major, minor) whose point releases from `from` on carry a backport. */
 export interface StableBackport {
@@ -99,6 +100,16 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     modelled: true,
   },
   {
+    id: 'base-slice-0.70',
+    title: 'EEVDF base slice 0.70 ms (was 0.75 ms), times 1 + ilog2(min(CPUs, 8))',
+    mainline: [6, 15],
+    commit: '2ae891b82695 sched: Reduce the default slice to avoid tasks getting an extra tick',
+    effect:
+      'shorter requests: deadlines come 7 % sooner, so the yielder and the boosted vCPU trade places faster',
+    stable: [],
+    modelled: true,
+  },
+  {
     id: 'slice-protection',
     title: 'protect_slice() with vprot',
     mainline: [6, 17],
@@ -151,6 +162,11 @@ export const UNPLACED_BACKPORTS: readonly { feature: FeatureId; series: [number,
     feature: 'yield-forfeit',
     series: [6, 12],
     note: 'a 6.12.y backport of 79104becf42b is reported; its first point release is not verified',
+  },
+  {
+    feature: 'base-slice-0.70',
+    series: [6, 6],
+    note: '"[PATCH 6.6 239/444] sched: Reduce the default slice…" was in the 6.6 review of 2025-06-02; its point release is not verified',
   },
   {
     feature: 'yield-forfeit',

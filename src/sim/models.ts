@@ -32,7 +32,8 @@ function schedulerOf(features: ReadonlySet<FeatureId>): (pcpus: number) => HostS
   if (features.has('pick-buddy')) cls = withPickBuddy(cls);
   if (features.has('yield-forfeit')) cls = withYieldForfeit(cls);
   const Scheduler = cls;
-  return (p) => new Scheduler(p);
+  const baseSlice = features.has('base-slice-0.70') ? 700_000 : 750_000;
+  return (p) => new Scheduler(p, baseSlice);
 }
 
 /** The kvm_vcpu_on_spin() a set of features makes. */
@@ -95,14 +96,22 @@ export const MODELS: readonly ModelDefinition[] = [
   stock(
     'stock-6.14',
     [6, 14],
-    'Linux 6.13.2–6.18.1: EEVDF PICK_BUDDY (eligible buddy runs first); last_boosted_vcpu bug',
+    'Linux 6.13.2–6.14: EEVDF PICK_BUDDY (eligible buddy runs first); last_boosted_vcpu bug',
     ['pi-boost', 'eevdf', 'on-spin-single-loop', 'pick-buddy'],
   ),
   stock(
     'stock-6.19',
     [6, 19],
     'Linux 6.19 (and 6.18.3+): EEVDF yield forfeits vruntime; round-robin of on_spin fixed',
-    ['pi-boost', 'eevdf', 'on-spin-single-loop', 'pick-buddy', 'yield-forfeit', 'last-boosted-fix'],
+    [
+      'pi-boost',
+      'eevdf',
+      'on-spin-single-loop',
+      'pick-buddy',
+      'base-slice-0.70',
+      'yield-forfeit',
+      'last-boosted-fix',
+    ],
   ),
 ];
 
@@ -110,7 +119,7 @@ const STOCK = MODELS.filter((m) => m.name.startsWith('stock-'));
 
 /**
  * A model by name: one of MODELS, or a stock model with modelled features added
- * (`stock-6.14+yield-forfeit`, what modelForKernel names a 6.17.13 host).
+ * (`stock-6.14+base-slice-0.70+yield-forfeit`, what modelForKernel names a 6.17.13 host).
  */
 export function modelByName(name: string): ModelDefinition {
   const exact = MODELS.find((m) => m.name === name);

@@ -121,7 +121,7 @@ describe('spinwise models', () => {
     assert.equal(code, 0);
     const doc = JSON.parse(out);
     assert.deepEqual(Object.keys(doc), ['kernel', 'model', 'features', 'reasons']);
-    assert.equal(doc.model, 'stock-6.14+yield-forfeit');
+    assert.equal(doc.model, 'stock-6.14+base-slice-0.70+yield-forfeit');
     assert.ok(doc.features.includes('yield-forfeit') && !doc.features.includes('last-boosted-fix'));
     const text = await run('models', '--kernel', '5.14.0-427.el9');
     assert.match(text.out, /^5\.14\.0-427\.el9: stock-5\.13\n/);

@@ -13,11 +13,14 @@ const TICK_NS = 4_000_000;
  */
 export class EevdfScheduler implements HostScheduler {
   readonly name: string = 'eevdf';
-  /** sysctl_sched_base_slice: 0.75 ms × factor (KERNEL.md rounds it to 0.7 ms). */
+  /**
+   * sysctl_sched_base_slice × (1 + ilog2(min(CPUs, 8))): 0.75 ms until 6.14, 0.70 ms from 6.15
+   * (2ae891b82695; KERNEL.md gives 0.7 ms for every EEVDF kernel).
+   */
   readonly sliceNs: number;
 
-  constructor(pcpus: number) {
-    this.sliceNs = 750_000 * tunableFactor(pcpus);
+  constructor(pcpus: number, baseSliceNs = 750_000) {
+    this.sliceNs = baseSliceNs * tunableFactor(pcpus);
   }
 
   /** avg_vruntime(): the load-weighted mean vruntime V of every runnable entity, curr included. */
