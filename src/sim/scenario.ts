@@ -46,6 +46,15 @@ const workload = z
       })
       .strict()
       .default({}),
+    mutexes: z
+      .object({
+        count: z.number().int().min(1).max(1024).default(4),
+        /** Sleeping-lock acquisitions (mutex, rwsem) per second of vCPU run time. */
+        perSecond: z.number().min(0).default(0),
+        hold: duration.default('20us'),
+      })
+      .strict()
+      .default({}),
     ipis: z
       .object({
         /** smp_call_function rounds (with wait) per second of vCPU run time. */
@@ -69,6 +78,8 @@ const workload = z
         schedYield: z.boolean().default(false),
         /** PV IPIs: sent by KVM_HC_SEND_IPI instead of a trapped ICR write. */
         ipi: z.boolean().default(false),
+        /** vcpu_is_preempted() from steal time: mutex waiters stop spinning on a preempted owner. */
+        preemptedHint: z.boolean().default(false),
       })
       .strict()
       .default({}),

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { it } from 'node:test';
 import { KafkaBus } from '../../src/adapters/bus/kafka-bus';
+import { partitionForKey } from '../../src/adapters/bus/murmur2-partitioner';
 import { EmbeddedStore } from '../../src/adapters/store/embedded-store';
 import { AdvisorCore } from '../../src/advisor/advisor-core';
 import { cloneAs, recordSimulatedNode } from '../../src/agent/simulated-node/record-node';
@@ -19,7 +20,9 @@ const EPOCH_MS = 5 * SAMPLE_MS;
 
 it('two advisor replicas on real Kafka share the nodes; a stopped one hands its nodes over and a restarted one resumes: every window analysed exactly once', async () => {
   const run = randomUUID().slice(0, 8);
-  const nodes = Array.from({ length: 6 }, (_, i) => `replica-${run}-${i}`);
+  // Named once the group has split the partitions, three on each replica's (by chance all six could
+  // land on one replica's partitions, and the test would then prove nothing about sharing).
+  let nodes: string[] = [];
   const bus = new KafkaBus({ brokers: [testBrokers()] });
   await bus.ensureTopics(defaultTopicSpecs());
   const recorded = await recordSimulatedNode(
@@ -29,12 +32,8 @@ it('two advisor replicas on real Kafka share the nodes; a stopped one hands its 
     'template',
     { intervals: 5, intervalNs: SAMPLE_MS * 1e6 },
   );
-  const clones = nodes.map((n) => cloneAs(recorded, n));
+  let clones: ReturnType<typeof cloneAs>[] = [];
   const producer = bus.producer();
-  await producer.send(
-    TOPICS.inventory,
-    clones.map((c) => ({ key: c.inventory.node, value: codecs.inventory.encode(c.inventory) })),
-  );
   const base = Math.floor((Date.now() - 3_600_000) / EPOCH_MS) * EPOCH_MS;
   const send = (from: number, to: number) => sendClones(producer, clones, from, to, base, SAMPLE_MS);
 
@@ -90,6 +89,15 @@ it('two advisor replicas on real Kafka share the nodes; a stopped one hands its 
         b.ownedPartitions().length > 0 &&
         a.ownedPartitions().length + b.ownedPartitions().length === 12,
       30_000,
+    );
+    const names = Array.from({ length: 200 }, (_, k) => `replica-${run}-${k}`);
+    const on = (r: AdvisorCore) =>
+      names.filter((n) => r.ownedPartitions().includes(partitionForKey(n, 12))).slice(0, 3);
+    nodes = [...on(a), ...on(b)];
+    clones = nodes.map((n) => cloneAs(recorded, n));
+    await producer.send(
+      TOPICS.inventory,
+      clones.map((c) => ({ key: c.inventory.node, value: codecs.inventory.encode(c.inventory) })),
     );
     await send(0, 14); // epochs 0 and 1 close; 10–14 stay open
     await expectWindows(9);

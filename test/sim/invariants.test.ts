@@ -21,8 +21,18 @@ const workload = fc.record({
     handler: fc.constantFrom('1us', '3us'),
     kind: fc.constantFrom('tlb-shootdown' as const, 'call-function' as const),
   }),
+  mutexes: fc.record({
+    count: fc.integer({ min: 1, max: 3 }),
+    perSecond: fc.integer({ min: 0, max: 20000 }),
+    hold: fc.constantFrom('5us', '50us'),
+  }),
   pvSpinlocks: fc.boolean(),
-  pv: fc.record({ tlbFlush: fc.boolean(), schedYield: fc.boolean(), ipi: fc.boolean() }),
+  pv: fc.record({
+    tlbFlush: fc.boolean(),
+    schedYield: fc.boolean(),
+    ipi: fc.boolean(),
+    preemptedHint: fc.boolean(),
+  }),
 });
 
 /**

@@ -17,6 +17,7 @@ export function accountGuest(h: HostModel, v: Vcpu): void {
       break;
     case Activity.SpinLock:
     case Activity.SpinIpi:
+    case Activity.SpinMutex:
       v.spinNs += elapsed;
       v.remainingNs -= elapsed;
       break;
@@ -69,6 +70,10 @@ export function continueGuest(h: HostModel, v: Vcpu): void {
       if (h.now < v.idleUntilNs) halt(h, v, v.idleUntilNs);
       else startBurst(h, v);
       break;
+    case Activity.SpinMutex:
+    case Activity.MutexWait:
+      h.tryMutex(v);
+      break;
     case Activity.PvHalted:
       // Kicked (or interrupted): pv_wait returns and the waiter spins again.
       setActivity(h, v, Activity.SpinLock, h.pvSpinNs(), false);
@@ -85,10 +90,17 @@ export function guestStep(h: HostModel, v: Vcpu): void {
       const op = v.nextOp;
       if (op === NextOp.Lock) h.startLock(v);
       else if (op === NextOp.IpiRound) h.startRound(v);
+      else if (op === NextOp.Mutex) h.startMutex(v);
       else endBurst(h, v);
       break;
     }
     case Activity.CriticalSection: {
+      if (v.mutex >= 0) {
+        const sleeper = h.releaseMutex(v);
+        nextSegment(h, v);
+        if (sleeper) h.wakeMutexWaiter(sleeper);
+        break;
+      }
       const kick = h.releaseLock(v);
       nextSegment(h, v);
       if (kick) h.kick(v, kick);
@@ -106,6 +118,10 @@ export function guestStep(h: HostModel, v: Vcpu): void {
       h.handlerDone(sender);
       break;
     }
+    case Activity.SpinMutex:
+      // mutex_spin_on_owner() looks again (its owner was preempted).
+      h.tryMutex(v);
+      break;
     case Activity.SpinLock:
       // PV spinlock: 2^15 spins without the lock; pv_wait() halts until kicked.
       setActivity(h, v, Activity.PvHalted, 0, false);
@@ -138,13 +154,19 @@ export function nextSegment(h: HostModel, v: Vcpu): void {
     return;
   }
   const vm = h.vms[v.vm]!;
-  const rate = vm.lockRatePerNs + vm.ipiRatePerNs;
+  const rate = vm.lockRatePerNs + vm.ipiRatePerNs + vm.mutexRatePerNs;
   const gap = rate > 0 ? h.rng.exponentialNs(1 / rate) : Infinity;
   let segment = v.burstLeftNs;
   v.nextOp = NextOp.EndBurst;
   if (gap < segment) {
     segment = gap;
-    v.nextOp = h.rng.uniform() * rate < vm.lockRatePerNs ? NextOp.Lock : NextOp.IpiRound;
+    const u = h.rng.uniform() * rate;
+    v.nextOp =
+      u < vm.lockRatePerNs
+        ? NextOp.Lock
+        : u < vm.lockRatePerNs + vm.ipiRatePerNs
+          ? NextOp.IpiRound
+          : NextOp.Mutex;
   }
   setActivity(h, v, Activity.Compute, segment, h.rng.uniform() < vm.work.userShare);
   pushGuest(h, v);

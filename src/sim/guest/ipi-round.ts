@@ -84,7 +84,7 @@ export function deliver(h: HostModel, r: Vcpu): boolean {
   r.pendingInterrupt = true;
   if (
     r.thread.state === ThreadState.Sleeping &&
-    (r.activity === Activity.Halted || r.activity === Activity.PvHalted)
+    (r.activity === Activity.Halted || r.activity === Activity.PvHalted || r.activity === Activity.MutexWait)
   ) {
     r.halted = false;
     r.ready = true; // kvm_vcpu_kick → kvm_vcpu_wake_up

@@ -97,3 +97,27 @@ describe('IPI paths: what the strict boost can see', () => {
     );
   });
 });
+
+describe('guest mutexes with optimistic spinning', () => {
+  /** Mutex-heavy VMs at 2:1: owners are often preempted by the host while they hold one. */
+  const mutexy = (preemptedHint: boolean) =>
+    totals(
+      node({
+        ipis: { perSecond: 0 },
+        mutexes: { count: 2, perSecond: 20000, hold: '30us' },
+        pv: { preemptedHint },
+      }),
+    );
+
+  it('without vcpu_is_preempted() waiters spin on a preempted owner; with it they sleep', () => {
+    const blind = mutexy(false);
+    const hinted = mutexy(true);
+    assert.ok(blind.spinNs > 0, 'optimistic spinning happens');
+    assert.ok(
+      hinted.spinNs < 0.5 * blind.spinNs,
+      `spin ${blind.spinNs / 1e6} ms → ${hinted.spinNs / 1e6} ms`,
+    );
+    assert.ok(hinted.pleExits < blind.pleExits, `PLE exits ${blind.pleExits} → ${hinted.pleExits}`);
+    assert.ok(hinted.haltedNs > blind.haltedNs, 'waiters sleep (their vCPUs halt) instead');
+  });
+});

@@ -2,6 +2,7 @@ import { EventQueue } from '../core/event-queue';
 import type { Rng } from '../core/rng';
 import * as guest from '../guest/activity';
 import * as ipiRound from '../guest/ipi-round';
+import * as mutex from '../guest/mutex';
 import * as spinlock from '../guest/spinlock';
 import { YieldResult, type DirectedYieldPolicy, type SpinHost } from '../kvm/directed-yield';
 import type { PleConfig } from '../kvm/ple';
@@ -29,7 +30,11 @@ export interface VmState {
   lockHolder: Int32Array;
   /** Per lock: vCPU ids spinning (or PV-halted) for it, in arrival order. */
   lockWaiters: number[][];
+  /** Per mutex: the vCPU id owning it, −1 when free; and the vCPUs waiting (spinning or asleep). */
+  mutexOwner: Int32Array;
+  mutexWaiters: number[][];
   /** Rates per ns of vCPU run time. */
+  mutexRatePerNs: number;
   lockRatePerNs: number;
   ipiRatePerNs: number;
   /** CFS bandwidth control of the VM's cgroup (cpu.max), or null without a limit. */
@@ -104,6 +109,9 @@ export class HostModel implements SpinHost {
           lockHolder: new Int32Array(spec.workload.locks.count).fill(-1),
           lockWaiters: Array.from({ length: spec.workload.locks.count }, () => []),
           lockRatePerNs: spec.workload.locks.perSecond / 1e9,
+          mutexOwner: new Int32Array(spec.workload.mutexes.count).fill(-1),
+          mutexWaiters: Array.from({ length: spec.workload.mutexes.count }, () => []),
+          mutexRatePerNs: spec.workload.mutexes.perSecond / 1e9,
           bw: spec.cpu?.limit
             ? new Bandwidth(vmIndex, Math.round(spec.cpu.limit * spec.cpu.period), spec.cpu.period, pcpus)
             : null,
@@ -281,6 +289,26 @@ export class HostModel implements SpinHost {
   }
 
   // ---- what the layers ask of each other ----
+
+  startMutex(v: Vcpu): void {
+    mutex.startMutex(this, v);
+  }
+
+  tryMutex(v: Vcpu): void {
+    mutex.tryMutex(this, v);
+  }
+
+  releaseMutex(v: Vcpu): Vcpu | null {
+    return mutex.releaseMutex(this, v);
+  }
+
+  wakeMutexWaiter(v: Vcpu): void {
+    mutex.wakeMutexWaiter(this, v);
+  }
+
+  ownerPreempted(v: Vcpu): void {
+    mutex.ownerPreempted(this, v);
+  }
 
   /** The bandwidth control a thread is under: its VM's, if the VM has a CPU limit. */
   bandwidthOf(t: Thread): Bandwidth | null {

@@ -18,6 +18,14 @@ export function pleExit(h: HostModel, v: Vcpu): void {
   v.inExit = false;
   if (v.guestGen !== gen || v.thread.state !== ThreadState.Running) return;
   if (v.activity === Activity.SpinLock && h.tryTakeLock(v)) return;
+  if (v.activity === Activity.SpinMutex) {
+    // Back in mutex_spin_on_owner(): the owner released it or (with the hint) is seen preempted.
+    const owner = h.vms[v.vm]!.mutexOwner[v.mutex]!;
+    if (owner === -1 || (h.vms[v.vm]!.work.pv.preemptedHint && h.vcpus[owner]!.preempted)) {
+      h.tryMutex(v);
+      return;
+    }
+  }
   if (v.activity === Activity.SpinIpi && v.roundPending === 0) {
     h.completeRound(v);
     return;
@@ -50,6 +58,12 @@ export function tickExit(h: HostModel, v: Vcpu): void {
 /** Whether some vCPU waits for `v`: it holds (or was handed) a lock others spin for, or owes IPI handlers. */
 export function waitedOn(h: HostModel, v: Vcpu): boolean {
   if (v.handlerQueue.length > 0) return true;
+  if (
+    v.mutex >= 0 &&
+    h.vms[v.vm]!.mutexOwner[v.mutex] === v.id &&
+    h.vms[v.vm]!.mutexWaiters[v.mutex]!.length > 0
+  )
+    return true;
   if (v.lock < 0) return false;
   const vm = h.vms[v.vm]!;
   return vm.lockHolder[v.lock] === v.id && vm.lockWaiters[v.lock]!.length > 0;
@@ -59,5 +73,7 @@ export function waitedOn(h: HostModel, v: Vcpu): boolean {
 export function waitsFor(h: HostModel, spinner: Vcpu, other: Vcpu): boolean {
   if (spinner.activity === Activity.SpinLock) return h.vms[spinner.vm]!.lockHolder[spinner.lock] === other.id;
   if (spinner.activity === Activity.SpinIpi) return other.handlerQueue.includes(spinner.id);
+  if (spinner.activity === Activity.SpinMutex)
+    return h.vms[spinner.vm]!.mutexOwner[spinner.mutex] === other.id;
   return false;
 }

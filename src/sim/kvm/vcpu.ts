@@ -16,6 +16,10 @@ export const enum Activity {
   Halted = 5,
   /** PV spinlock: halted after spinning 2^15 times, until the unlocker kicks it. */
   PvHalted = 6,
+  /** Optimistic spinning on a mutex whose owner is on a CPU (kernel mode). */
+  SpinMutex = 7,
+  /** Asleep on a mutex: the vCPU has nothing else to run and halts until the unlock wakes it. */
+  MutexWait = 8,
 }
 
 /** What a guest compute segment ends in. */
@@ -26,6 +30,8 @@ export const enum NextOp {
   Lock = 1,
   /** An IPI round (smp_call_function_many with wait). */
   IpiRound = 2,
+  /** A sleeping lock (mutex, rwsem) with optimistic spinning. */
+  Mutex = 3,
 }
 
 /** A vCPU: KVM's view (struct kvm_vcpu flags), the guest's state, and what it did. */
@@ -71,6 +77,8 @@ export class Vcpu {
   activityStartNs = 0;
   /** Lock spun for or held, −1 when none. */
   lock = -1;
+  /** Mutex waited for or held, −1 when none. */
+  mutex = -1;
   /** Work left in the current burst before the vCPU idles. */
   burstLeftNs = 0;
   /** Operation to start when the current compute segment ends. */
@@ -125,6 +133,10 @@ export class Vcpu {
   }
 
   get spinning(): boolean {
-    return this.activity === Activity.SpinLock || this.activity === Activity.SpinIpi;
+    return (
+      this.activity === Activity.SpinLock ||
+      this.activity === Activity.SpinIpi ||
+      this.activity === Activity.SpinMutex
+    );
   }
 }
