@@ -79,6 +79,12 @@ it('two advisor replicas on real Kafka share the nodes; a stopped one hands its 
 
   const a = replica('a');
   const b = replica('b');
+  const stopped = new Set<AdvisorCore>();
+  const stop = async (r: AdvisorCore) => {
+    if (stopped.has(r)) return;
+    stopped.add(r);
+    await r.stop();
+  };
   try {
     await a.start();
     await b.start();
@@ -104,11 +110,11 @@ it('two advisor replicas on real Kafka share the nodes; a stopped one hands its 
     const owners = new Set([...analysedBy.values()].flat());
     assert.deepEqual([...owners].sort(), ['a', 'b'], 'both replicas analysed nodes');
 
-    await a.stop(); // a's open windows (samples 10–14 of its nodes) go to b uncommitted
+    await stop(a); // a's open windows (samples 10–14 of its nodes) go to b uncommitted
     await send(15, 24); // closes 10–14 and 15–19
     await expectWindows(19);
 
-    await b.stop();
+    await stop(b);
     const c = replica('c');
     await c.start(); // resumes from b's commits: 20–24 are delivered again, not 0–19
     try {
@@ -136,6 +142,8 @@ it('two advisor replicas on real Kafka share the nodes; a stopped one hands its 
       'the restarted replica analysed what the stopped one left',
     );
   } finally {
+    // A failed assertion must not leave replicas running: the test process would never exit.
+    await Promise.all([a, b].map(stop));
     await reader.stop();
     await producer.close();
     await bus.close();
