@@ -6,7 +6,15 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const run = (cmd, args, env = process.env) => spawnSync(cmd, args, { stdio: 'inherit', env }).status ?? 1;
+const run = (cmd, args, env = process.env, timeoutMs = undefined) => {
+  const result = spawnSync(cmd, args, { stdio: 'inherit', env, timeout: timeoutMs, killSignal: 'SIGKILL' });
+  if (result.error?.code === 'ETIMEDOUT')
+    process.stderr.write(`\n${cmd} ${args[0]}: still running after ${timeoutMs / 60_000} min; stopped\n`);
+  return result.status ?? 1;
+};
+/** A test that hangs fails after 5 min; a test run that never ends (a process left open) after 45. */
+const TEST_TIMEOUT_MS = 5 * 60_000;
+const SUITE_TIMEOUT_MS = 45 * 60_000;
 const step = (title, cmd, args) => {
   process.stderr.write(`\n== ${title}\n`);
   if (run(cmd, args) !== 0) {
@@ -53,11 +61,19 @@ try {
   const pattern = process.env.SPINWISE_TEST_NAME
     ? [`--test-name-pattern=${process.env.SPINWISE_TEST_NAME}`]
     : [];
-  status = run('node', ['--enable-source-maps', '--test', '--test-concurrency=1', ...pattern, ...files], {
-    ...process.env,
-    ...toolEnv,
-    SPINWISE_TEST_SERVICES: stateFile,
-  });
+  status = run(
+    'node',
+    [
+      '--enable-source-maps',
+      '--test',
+      '--test-concurrency=1',
+      `--test-timeout=${TEST_TIMEOUT_MS}`,
+      ...pattern,
+      ...files,
+    ],
+    { ...process.env, ...toolEnv, SPINWISE_TEST_SERVICES: stateFile },
+    SUITE_TIMEOUT_MS,
+  );
 } finally {
   await services
     .stopServices(stateFile)
