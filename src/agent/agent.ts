@@ -124,6 +124,7 @@ export class Agent {
         ...(vm.podUid
           ? { kubevirt: { podUid: vm.podUid, ...(kubevirtIdentityOfDomain(vm.name) ?? {}) } }
           : {}),
+        ...(vm.cpuStat ? { cpuLimit: { quotaUs: vm.cpuStat.quotaUs, periodUs: vm.cpuStat.periodUs } } : {}),
       })),
     };
     const fingerprint = JSON.stringify({ ...inventory, timestampMs: 0 });

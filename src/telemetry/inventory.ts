@@ -48,6 +48,8 @@ export const inventoryVm = z
       })
       .strict()
       .optional(),
+    /** cpu.max of the nearest CPU-limited cgroup above QEMU (KubeVirt: the pod's CPU limit); absent: no limit. */
+    cpuLimit: z.object({ quotaUs: positiveInt, periodUs: positiveInt }).strict().optional(),
   })
   .strict();
 export type InventoryVm = z.infer<typeof inventoryVm>;

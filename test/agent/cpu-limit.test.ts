@@ -7,6 +7,7 @@ import { cgroupV2PathOf, limitedCpuStat } from '../../src/agent/collectors/procf
 import { HostRoot } from '../../src/agent/host-root';
 import { recordSimulatedNode } from '../../src/agent/simulated-node/record-node';
 import { analyzeNode } from '../../src/advisor/domain/analyze-node';
+import { nodeScenario } from '../../src/advisor/domain/calibrate';
 import { parseScenario } from '../../src/sim/scenario';
 
 describe('CPU limits: cgroup cpu.stat from node to finding', () => {
@@ -23,6 +24,8 @@ describe('CPU limits: cgroup cpu.stat from node to finding', () => {
     const proc = '0::/kubepods.slice/kubepods-burstable.slice/kubepods-pod1.slice/cri-containerd-abc.scope\n';
     assert.deepEqual(await limitedCpuStat(new HostRoot(root), proc), {
       cgroup: '/kubepods.slice/kubepods-burstable.slice/kubepods-pod1.slice',
+      quotaUs: 250000,
+      periodUs: 100000,
       periods: 40,
       throttledPeriods: 12,
       throttledUs: 345678,
@@ -51,7 +54,27 @@ describe('CPU limits: cgroup cpu.stat from node to finding', () => {
     );
     assert.ok(limited.reduce((a, v) => a + (v.cpuThrottledPeriods ?? 0), 0) >= 8);
     assert.ok(samples.every((s) => s.vms.every((v) => v.vm !== 'free' || v.cpuPeriods === undefined)));
+    assert.deepEqual(inventory.vms.find((v) => v.name === 'limited')?.cpuLimit, {
+      quotaUs: 150000,
+      periodUs: 100000,
+    });
+    assert.equal(inventory.vms.find((v) => v.name === 'free')?.cpuLimit, undefined);
     const result = analyzeNode(inventory, samples);
+    // The model replays the VM under its limit (cpu.max 150000 100000 → 1.5 CPUs per 100 ms).
+    const replayed = nodeScenario(
+      inventory,
+      [
+        {
+          name: 'limited',
+          vcpus: 4,
+          workload: result.vms.find((v) => v.name === 'limited')!.workload,
+          cpuLimit: { quotaUs: 150000, periodUs: 100000 },
+        },
+      ],
+      1e9,
+      1,
+    );
+    assert.deepEqual(replayed.vms[0]!.cpu, { weight: 100, limit: 1.5, period: 100_000_000 });
     const finding = result.findings.find((f) => f.kind === 'cpu-throttling');
     assert.equal(finding?.vm, 'limited');
     assert.equal(finding?.severity, 'critical');

@@ -126,7 +126,14 @@ const label = (name: string) =>
 /** A model scenario of a node: its host and, per VM, a fitted workload and where its vCPUs may run. */
 export function nodeScenario(
   host: Pick<NodeInventory, 'pcpus' | 'kernel' | 'cpuVendor' | 'ple' | 'ipiVirtualized'>,
-  vms: { name: string; vcpus: number; workload: FittedWorkload; cpus?: number[] }[],
+  vms: {
+    name: string;
+    vcpus: number;
+    workload: FittedWorkload;
+    cpus?: number[];
+    /** The VM cgroup's cpu.max, when the node reports one: replayed as CFS bandwidth control. */
+    cpuLimit?: { quotaUs: number; periodUs: number };
+  }[],
   durationNs: number,
   seed: number,
 ): Scenario {
@@ -151,6 +158,9 @@ export function nodeScenario(
       vcpus: vm.vcpus,
       pinning: vm.cpus ? vm.workload.pinning : 'none',
       ...(vm.cpus ? { cpus: vm.cpus.join(',') } : {}),
+      ...(vm.cpuLimit
+        ? { cpu: { limit: vm.cpuLimit.quotaUs / vm.cpuLimit.periodUs, period: `${vm.cpuLimit.periodUs}us` } }
+        : {}),
       workload: {
         busy: vm.workload.busy,
         burst: `${Math.max(1, Math.round(vm.workload.burstUs))}us`,
@@ -199,6 +209,7 @@ export function calibrate(
         cpus: vm.pinned.every((a) => a.length === 1)
           ? vm.pinned.map((a) => a[0]!)
           : inventory.vms[i]!.vcpus[0]?.affinity,
+        cpuLimit: inventory.vms[i]!.cpuLimit,
       })),
       durationNs,
       seed,

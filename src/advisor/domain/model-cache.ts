@@ -13,8 +13,9 @@ export interface ModelledNode {
 const logBin = (x: number, ratio: number) => (x > 0 ? Math.round(Math.log(x) / Math.log(ratio)) : 'zero');
 
 /**
- * What makes two windows model the same: host, kernel, PLE parameters, each VM's shape and pinning,
- * and its measured load binned (busy share ±2.5 points, burst and IPI rate ±12 %, node PLE rate ±5 %).
+ * What makes two windows model the same: host, kernel (or set model), PLE parameters, each VM's
+ * shape, pinning and CPU limit, and its measured load binned (busy share ±2.5 points, burst and
+ * IPI rate ±12 %, node PLE rate ±5 %).
  * Within a bin the fit and predictions are reused: a fleet of alike nodes is modelled once per
  * bin, and a steady node once until its load moves.
  */
@@ -39,6 +40,9 @@ export function nodeFingerprint(
     inventory.ple,
     inventory.ipiVirtualized,
     inventory.cpuVendor,
+    // The operator's model for the node, and each VM's CPU limit, change what is replayed.
+    inventory.model ?? null,
+    inventory.vms.map((v) => v.cpuLimit ?? null),
     // Which of several alike VMs spins most is noise: its shape is what a placement what-if needs.
     worst === null ? null : shape(vms[worst]!),
     logBin(pleRateOf(vms), 1.1),

@@ -2,8 +2,10 @@ import type { HostRoot } from '../../host-root';
 
 /** cpu.stat of a CPU-limited cgroup: cumulative CFS bandwidth counters. */
 export interface CgroupCpuStat {
-  /** The cgroup (v2 path) whose cpu.max limits the VM. */
+  /** The cgroup (v2 path) whose cpu.max limits the VM, and that cpu.max. */
   cgroup: string;
+  quotaUs: number;
+  periodUs: number;
   periods: number;
   throttledPeriods: number;
   throttledUs: number;
@@ -16,7 +18,7 @@ export function cgroupV2PathOf(procCgroup: string): string | null {
 }
 
 /** `nr_periods`, `nr_throttled`, `throttled_usec` of a cgroup v2 cpu.stat; null when they are not all there. */
-export function parseCpuStat(text: string): Omit<CgroupCpuStat, 'cgroup'> | null {
+export function parseCpuStat(text: string): Omit<CgroupCpuStat, 'cgroup' | 'quotaUs' | 'periodUs'> | null {
   const fields = new Map<string, number>();
   for (const line of text.split('\n')) {
     const [key, value] = line.trim().split(/\s+/);
@@ -39,10 +41,14 @@ export async function limitedCpuStat(root: HostRoot, procCgroup: string): Promis
   while (path && path !== '/') {
     const parts = path.split('/').filter(Boolean);
     const max = await root.read('sys', 'fs', 'cgroup', ...parts, 'cpu.max');
-    if (max !== null && max.trim().split(/\s+/)[0] !== 'max') {
+    const [quota, period] = max?.trim().split(/\s+/) ?? [];
+    if (quota && quota !== 'max') {
       const stat = await root.read('sys', 'fs', 'cgroup', ...parts, 'cpu.stat');
       const parsed = stat === null ? null : parseCpuStat(stat);
-      return parsed ? { cgroup: path, ...parsed } : null;
+      const quotaUs = Number(quota);
+      const periodUs = Number(period ?? 100_000);
+      if (!parsed || !(quotaUs > 0) || !(periodUs > 0)) return null;
+      return { cgroup: path, quotaUs, periodUs, ...parsed };
     }
     path = path.slice(0, path.lastIndexOf('/')) || '/';
   }
