@@ -67,7 +67,7 @@ export function switchOut(h: HostModel, t: Thread): void {
     const v = h.vcpus[t.vcpu]!;
     h.accountGuest(v);
     v.guestGen++;
-    kvmSchedOut(v, true);
+    kvmSchedOut(h, v, true);
     if (v.mutex >= 0 && v.activity === Activity.CriticalSection) h.ownerPreempted(v);
   } else h.pauseLoad(t);
 }
@@ -102,7 +102,7 @@ export function blockThread(h: HostModel, t: Thread): void {
   h.sleepSince[t.id] = h.now;
   if (t.vcpu >= 0) {
     const v = h.vcpus[t.vcpu]!;
-    kvmSchedOut(v, false);
+    kvmSchedOut(h, v, false);
     v.guestGen++;
     h.haltSince[v.id] = h.now;
   }
@@ -120,6 +120,14 @@ export function wakeThread(h: HostModel, t: Thread, kind: EnqueueKind): void {
   const rq = h.rqs[h.selectCpu(t)]!;
   t.cpu = rq.cpu;
   if (parkedOnWake(h, t, rq.cpu)) return;
+  enqueue(h, rq, t, kind, from);
+}
+
+/**
+ * ttwu_do_activate(): enqueue a thread made runnable and let it preempt the running one
+ * (check_preempt_curr), or run at once on an idle pCPU, or end a halt-poll there.
+ */
+function enqueue(h: HostModel, rq: RunQueue, t: Thread, kind: EnqueueKind, from: RunQueue): void {
   rq.add(t);
   h.sched.place(rq, t, kind, from);
   t.state = ThreadState.Runnable;
@@ -173,7 +181,7 @@ export function parkThread(h: HostModel, rq: RunQueue, t: Thread): void {
       const v = h.vcpus[t.vcpu]!;
       h.accountGuest(v);
       v.guestGen++;
-      kvmSchedOut(v, true);
+      kvmSchedOut(h, v, true);
       if (v.mutex >= 0 && v.activity === Activity.CriticalSection) h.ownerPreempted(v);
     } else h.pauseLoad(t);
   } else t.waitNs += h.now - t.runnableSinceNs;
@@ -185,15 +193,5 @@ export function parkThread(h: HostModel, rq: RunQueue, t: Thread): void {
 export function unparkThread(h: HostModel, rq: RunQueue, t: Thread, kind: EnqueueKind): void {
   t.throttledNs += h.now - t.throttledSinceNs;
   t.cpu = rq.cpu;
-  rq.add(t);
-  h.sched.place(rq, t, kind, rq);
-  t.state = ThreadState.Runnable;
-  t.runnableSinceNs = h.now;
-  if (!rq.curr) {
-    schedule(h, rq);
-    return;
-  }
-  if (h.pollInterrupted(rq)) return;
-  updateCurr(h, rq);
-  if (h.sched.wakeupPreempts(rq, t) || rq.needResched) schedule(h, rq);
+  enqueue(h, rq, t, kind, rq);
 }

@@ -132,7 +132,7 @@ describe('kvm_vcpu_on_spin candidate selection', () => {
     preempt(other, true);
     // yield_to() boosts the target and schedule()s the spinner away: kvm_sched_out runs mid-loop.
     host.yieldTo = () => {
-      kvmSchedOut(me, true);
+      kvmSchedOut({ now: 0 } as HostModel, me, true);
       return 1;
     };
     me.inExit = true;

@@ -11,7 +11,12 @@ import { Activity, type Vcpu } from './vcpu';
  * A spinner descheduled inside yield_to() has not left kvm_vcpu_on_spin() yet: it stays "in a spin
  * loop" until it runs again (see leaveSpinLoop).
  */
-export function kvmSchedOut(v: Vcpu, runnable: boolean): void {
+export function kvmSchedOut(h: HostModel, v: Vcpu, runnable: boolean): void {
+  // Polling in kvm_vcpu_halt() ends when the task loses its pCPU (need_resched, throttling).
+  if (v.polling) {
+    v.pollNs += h.now - v.pollStartNs;
+    v.polling = false;
+  }
   if (runnable) {
     v.preempted = true;
     v.ready = true;
