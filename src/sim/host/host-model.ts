@@ -49,9 +49,15 @@ export interface HostLoad {
 }
 
 /**
- * One KVM host as a discrete-event model: pCPUs with runqueues under a host scheduler policy,
- * vCPU threads whose guests take spinlocks, send IPIs and halt, PLE exits and a kvm_vcpu_on_spin
- * policy. Time is integer ns; every random draw comes from the caller's seeded generator.
+ * One KVM host as a discrete-event model: pCPUs with runqueues under a host scheduler policy
+ * (per thread, or per VM cgroup), vCPU threads whose guests take spinlocks and mutexes, send IPIs
+ * and halt, PLE exits and a kvm_vcpu_on_spin policy. Time is integer ns; every random draw comes
+ * from the caller's seeded generator.
+ *
+ * This class keeps the state, builds it and dispatches events; the mechanisms live with the
+ * kernel layer they mirror — the guest (src/sim/guest), KVM (src/sim/kvm) and the host scheduler
+ * (core-scheduling, load-balance, bandwidth, other-load here; the classes in src/sim/sched). The
+ * methods at the end are what those layers ask of each other, so that none imports another.
  */
 export class HostModel implements SpinHost {
   readonly rqs: RunQueue[];
