@@ -2,7 +2,7 @@ import { YieldResult } from '../kvm/directed-yield';
 import { accountRuntime, parkedOnWake, throttleIfOut } from './bandwidth';
 import { BALANCE_TICKS } from './load-balance';
 import { kvmSchedIn, kvmSchedOut } from '../kvm/preempt-notifiers';
-import { Activity, type Vcpu } from '../kvm/vcpu';
+import type { Vcpu } from '../kvm/vcpu';
 import { EnqueueKind } from '../sched/host-scheduler';
 import type { HostModel } from './host-model';
 import type { RunQueue } from './runqueue';
@@ -68,7 +68,7 @@ export function switchOut(h: HostModel, t: Thread): void {
     h.accountGuest(v);
     v.guestGen++;
     kvmSchedOut(h, v, true);
-    if (v.mutex >= 0 && v.activity === Activity.CriticalSection) h.ownerPreempted(v);
+    if (v.mutex >= 0 && h.vms[v.vm]!.mutexOwner[v.mutex] === v.id) h.ownerPreempted(v);
   } else h.pauseLoad(t);
 }
 
@@ -182,7 +182,7 @@ export function parkThread(h: HostModel, rq: RunQueue, t: Thread): void {
       h.accountGuest(v);
       v.guestGen++;
       kvmSchedOut(h, v, true);
-      if (v.mutex >= 0 && v.activity === Activity.CriticalSection) h.ownerPreempted(v);
+      if (v.mutex >= 0 && h.vms[v.vm]!.mutexOwner[v.mutex] === v.id) h.ownerPreempted(v);
     } else h.pauseLoad(t);
   } else t.waitNs += h.now - t.runnableSinceNs;
   t.state = ThreadState.Throttled;
