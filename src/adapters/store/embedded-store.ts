@@ -21,10 +21,19 @@ const REDUCERS: Record<AggregateQuery['aggregate'], Reducer> = {
   last: (v) => v[v.length - 1]!,
 };
 
-/** In-memory store with InfluxDB's query and retention semantics, for running without a database. */
+/** Writes between two sweeps of points past their retention. */
+const SWEEP_EVERY_WRITES = 64;
+
+/**
+ * In-memory store with InfluxDB's query and retention semantics, for running without a database.
+ * Like InfluxDB's retention enforcement, it drops points past the retention (swept every
+ * SWEEP_EVERY_WRITES writes), so an advisor left running on it holds a bounded window, not
+ * everything it ever wrote.
+ */
 export class EmbeddedStore implements TimeSeriesStore {
   readonly kind = 'embedded';
   private readonly points = new Map<string, Point[]>();
+  private writesSinceSweep = 0;
 
   constructor(
     private readonly options: StoreOptions,
@@ -46,7 +55,27 @@ export class EmbeddedStore implements TimeSeriesStore {
       list.push(p);
       written++;
     }
+    if (++this.writesSinceSweep >= SWEEP_EVERY_WRITES) {
+      this.writesSinceSweep = 0;
+      this.sweep(oldest);
+    }
     return { written, droppedBeyondRetention: points.length - written };
+  }
+
+  /** Points held, for tests and memory accounting. */
+  get size(): number {
+    let n = 0;
+    for (const list of this.points.values()) n += list.length;
+    return n;
+  }
+
+  private sweep(oldest: number): void {
+    if (oldest === -Infinity) return;
+    for (const [measurement, list] of this.points) {
+      const kept = list.filter((p) => p.timestampMs >= oldest);
+      if (kept.length > 0) this.points.set(measurement, kept);
+      else this.points.delete(measurement);
+    }
   }
 
   async query(q: AggregateQuery): Promise<Series[]> {
