@@ -62,14 +62,24 @@ export function schedule(h: HostModel, rq: RunQueue): void {
 export function switchOut(h: HostModel, t: Thread): void {
   t.state = ThreadState.Runnable;
   t.runnableSinceNs = h.now;
+  preempted(h, t);
+}
+
+/**
+ * A thread that stays runnable leaves its pCPU (switched out, or throttled with its cfs_rq): for a
+ * vCPU, its guest stops and kvm_sched_out marks it preempted; a mutex it owns tells its spinners.
+ */
+function preempted(h: HostModel, t: Thread): void {
   t.involuntarySwitches++;
-  if (t.vcpu >= 0) {
-    const v = h.vcpus[t.vcpu]!;
-    h.accountGuest(v);
-    v.guestGen++;
-    kvmSchedOut(h, v, true);
-    if (v.mutex >= 0 && h.vms[v.vm]!.mutexOwner[v.mutex] === v.id) h.ownerPreempted(v);
-  } else h.pauseLoad(t);
+  if (t.vcpu < 0) {
+    h.pauseLoad(t);
+    return;
+  }
+  const v = h.vcpus[t.vcpu]!;
+  h.accountGuest(v);
+  v.guestGen++;
+  kvmSchedOut(h, v, true);
+  if (v.mutex >= 0 && h.vms[v.vm]!.mutexOwner[v.mutex] === v.id) h.ownerPreempted(v);
 }
 
 /** A thread gets a pCPU; for a vCPU, KVM's sched_in notifier runs and the guest resumes. */
@@ -176,14 +186,7 @@ export function parkThread(h: HostModel, rq: RunQueue, t: Thread): void {
   if (running) {
     rq.curr = null;
     h.idleSince[rq.cpu] = h.now;
-    t.involuntarySwitches++;
-    if (t.vcpu >= 0) {
-      const v = h.vcpus[t.vcpu]!;
-      h.accountGuest(v);
-      v.guestGen++;
-      kvmSchedOut(h, v, true);
-      if (v.mutex >= 0 && h.vms[v.vm]!.mutexOwner[v.mutex] === v.id) h.ownerPreempted(v);
-    } else h.pauseLoad(t);
+    preempted(h, t);
   } else t.waitNs += h.now - t.runnableSinceNs;
   t.state = ThreadState.Throttled;
   t.throttledSinceNs = h.now;
