@@ -6,7 +6,7 @@ import { AdvisorCore } from '../src/advisor/advisor-core';
  * One advisor replica in a process of its own, for the throughput benchmark: reports each window's
  * findings and analysis to its parent, and every second its queue, partitions and CPU time (the
  * process's, its model workers' included); stops when told. Environment: BROKERS, GROUP, EPOCH_MS,
- * WORKERS, REPORT_IN_FLIGHT, REPLICA.
+ * WORKERS, REPORT_IN_FLIGHT, REPLICA, SPREAD_EPOCHS.
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -19,6 +19,9 @@ async function main(): Promise<void> {
     {
       groupId: env.GROUP!,
       analysisIntervalMs: Number(env.EPOCH_MS),
+      // The benchmark runs it as `spinwise advisor` does, each node's minute at its own offset;
+      // the reliability suite counts windows at the minute's turn.
+      spreadEpochs: env.SPREAD_EPOCHS === '1',
       idleMs: 10 * 60_000,
       analysisWorkers: Number(env.WORKERS ?? 1),
       replica: env.REPLICA,
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
       partitions: core.ownedPartitions().length,
       cpuS: (cpu.user + cpu.system) / 1e6,
       coalesced: core.metrics.windowsCoalesced,
-      cache: core.runner.cacheStats(),
+      cache: core.runner.stats(),
     });
   }, 1_000).unref();
   // For the reliability tests: say when a window is being modelled (a moment to SIGKILL it in).

@@ -5,14 +5,16 @@ import { join } from 'node:path';
 import { brokersOf, startServices, stopServices } from '../deploy/dev/services';
 import { KafkaBus } from '../src/adapters/bus/kafka-bus';
 import type { BusProducer } from '../src/adapters/bus/message-bus';
-import { modelNode, prepareAnalysis } from '../src/advisor/domain/analyze-node';
+import { AnalysisRunner, type RunnerStats } from '../src/advisor/analysis-runner';
+import { observeWindow } from '../src/advisor/domain/analyze-node';
 import { codecs, defaultTopicSpecs, TOPICS } from '../src/telemetry';
 import { diverseFleet, type FleetNode } from './diverse-fleet';
 import { printTable } from './table';
 
 /**
  * The issue's fleet: 1,000 nodes of 64 pCPUs, a sample every 10 s from each (100 samples/s),
- * analysed once a minute. SPINWISE_BENCH_NODES and SPINWISE_BENCH_MINUTES shrink a trial run.
+ * analysed once a minute. SPINWISE_BENCH_NODES and SPINWISE_BENCH_MINUTES shrink a trial run
+ * (0 minutes: no live run).
  */
 const NODES = Number(process.env.SPINWISE_BENCH_NODES ?? 1_000);
 const MINUTES = Number(process.env.SPINWISE_BENCH_MINUTES ?? 6);
@@ -28,60 +30,73 @@ const percentile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]! : NaN;
 };
-const windowOf = (node: FleetNode, w: number) =>
-  Array.from({ length: EPOCH_MS / SAMPLE_EVERY_MS }, (_, i) => {
-    const seq = w * (EPOCH_MS / SAMPLE_EVERY_MS) + i;
+/** Samples per analysis window: the advisor's rolling 5 minutes of 10 s samples. */
+const WINDOW_SAMPLES = 300_000 / SAMPLE_EVERY_MS;
+/** Minutes of the fleet replayed offline through the advisor's model side. */
+const OFFLINE_MINUTES = 8;
+
+/** The window a node's analysis of minute `w` covers: its rolling 5 minutes, as the advisor keeps them. */
+const windowOf = (node: FleetNode, w: number) => {
+  const last = (w + 1) * (EPOCH_MS / SAMPLE_EVERY_MS) - 1;
+  return Array.from({ length: Math.min(WINDOW_SAMPLES, last + 1) }, (_, i) => {
+    const seq = last - Math.min(WINDOW_SAMPLES, last + 1) + 1 + i;
     return node.sample(seq, (seq + 1) * SAMPLE_EVERY_MS);
   });
+};
 
 /**
- * Without a broker: how alike the fleet's windows are to the model cache (distinct fingerprints
- * in the first window; hits from then on, with the advisor's 1,024-entry LRU), what one cache-miss
- * analysis of a 64-pCPU node costs in CPU-seconds, and the cores that implies per 1,000 nodes.
+ * Without a broker: the fleet's windows, minute by minute, through the advisor's own model side
+ * (`AnalysisRunner`, one worker) — how many windows kept their node's model, found their
+ * fingerprint cached, or were fitted, how many fits found their what-ifs replayed before, what a
+ * fit and a replay of a 64-pCPU node cost, and the model CPU per minute that implies per 1,000
+ * nodes. The first minute (every model cold) is reported on its own.
  */
-function offline(nodes: FleetNode[]): (string | number)[][] {
-  const cache = new Map<string, true>();
-  const CAPACITY = 1024;
-  let hits = 0;
-  let lookups = 0;
-  let firstDistinct = 0;
-  const requests = new Map<string, ReturnType<typeof prepareAnalysis>['request']>();
-  for (let w = 0; w < 6; w++)
-    for (const node of nodes) {
-      const { request } = prepareAnalysis(node.inventory, windowOf(node, w));
-      if (w === 0 && !requests.has(request.key)) requests.set(request.key, request);
-      const hit = cache.delete(request.key);
-      cache.set(request.key, true);
-      if (cache.size > CAPACITY) cache.delete(cache.keys().next().value!);
-      if (w === 0) firstDistinct += hit ? 0 : 1;
-      else {
-        lookups++;
-        if (hit) hits++;
-      }
+async function offline(nodes: FleetNode[]): Promise<(string | number)[][]> {
+  const runner = new AnalysisRunner(1);
+  runner.start();
+  const minutes: { stats: RunnerStats; cpuS: number }[] = [];
+  try {
+    for (let w = 0; w < OFFLINE_MINUTES; w++) {
+      const cpu = process.cpuUsage();
+      await Promise.all(
+        nodes.map((node) => {
+          const samples = windowOf(node, w);
+          const observed = observeWindow(node.inventory, samples);
+          const window = { inventory: node.inventory, samples, observed, closedAtWallMs: Date.now() };
+          return runner.run(window, { urgent: () => false, started: () => undefined });
+        }),
+      );
+      const used = process.cpuUsage(cpu);
+      minutes.push({ stats: runner.stats(), cpuS: (used.user + used.system) / 1e6 });
     }
-  // CPU time of fits, measured on distinct nodes (each its own fingerprint), one after the other.
-  const sample = [...requests.values()]
-    .filter((_, i) => i % Math.max(1, Math.floor(requests.size / 8)) === 0)
-    .slice(0, 8);
-  const cpuSeconds = sample.map((req) => {
-    const before = process.cpuUsage();
-    modelNode(req);
-    const used = process.cpuUsage(before);
-    return (used.user + used.system) / 1e6;
-  });
-  const hitRatio = hits / lookups;
-  const perMiss = cpuSeconds.reduce((a, b) => a + b, 0) / cpuSeconds.length;
-  const missesPerMinute = nodes.length * (1 - hitRatio);
+  } finally {
+    await runner.close();
+  }
+  const total = minutes[minutes.length - 1]!.stats;
+  const row = (label: string, from: RunnerStats | null, to: RunnerStats, cpuS: number, n: number) => {
+    const per = (k: 'reused' | 'hits' | 'misses' | 'predictionMisses') => (to[k] - (from?.[k] ?? 0)) / n;
+    return [
+      label,
+      per('reused'),
+      per('hits'),
+      per('misses'),
+      per('predictionMisses'),
+      total.fitMs / Math.max(1, total.misses) / 1000,
+      total.predictMs / Math.max(1, total.predictionMisses) / 1000,
+      cpuS / n,
+      (cpuS / n / 60) * (1000 / nodes.length),
+    ];
+  };
+  const later = minutes.slice(1);
   return [
-    [
-      `${nodes.length.toLocaleString('en-US')} nodes`,
-      firstDistinct,
-      hitRatio,
-      perMiss,
-      percentile(cpuSeconds, 100),
-      missesPerMinute,
-      (missesPerMinute * perMiss) / 60 / (nodes.length / 1000),
-    ],
+    row('minute 1 (every model cold)', null, minutes[0]!.stats, minutes[0]!.cpuS, 1),
+    row(
+      `minutes 2–${OFFLINE_MINUTES}, per minute`,
+      minutes[0]!.stats,
+      total,
+      later.reduce((a, m) => a + m.cpuS, 0),
+      later.length,
+    ),
   ];
 }
 
@@ -116,6 +131,7 @@ async function startReplicas(
           EPOCH_MS: String(EPOCH_MS),
           WORKERS: '1',
           REPLICA: name,
+          SPREAD_EPOCHS: '1',
         },
       }),
     ]),
@@ -297,17 +313,19 @@ export async function advisorThroughputBench(): Promise<void> {
     sampleEveryMs: SAMPLE_EVERY_MS,
   });
   printTable(
-    `advisor models on a diverse fleet: ${NODES.toLocaleString('en-US')} nodes of 64 pCPUs from ${fleet.pools} pools, ${fleet.kernels} kernels, per-node load × 0.6–1.6; six one-minute windows each`,
+    `advisor models on a diverse fleet, offline: ${NODES.toLocaleString('en-US')} nodes of 64 pCPUs from ${fleet.pools} pools, ${fleet.kernels} kernels, per-node load × 0.6–1.6 drifting ±20 % an hour; each node's rolling 5-minute window analysed once a minute for ${OFFLINE_MINUTES} minutes through the advisor's model side (one worker)`,
     [
-      'fleet',
-      'distinct models (1st window)',
-      'cache hit ratio (windows 2–6)',
-      'CPU-s per miss',
-      'CPU-s per miss, max',
-      'misses per minute',
+      'minutes',
+      "windows on their node's own model",
+      'windows on a cached fingerprint',
+      'fits',
+      'what-if replays',
+      'CPU-s per fit',
+      'CPU-s per replay',
+      'CPU-s per minute',
       'cores per 1,000 nodes',
     ],
-    offline(fleet.nodes),
+    await offline(fleet.nodes),
   );
   const header = [
     'run',
@@ -326,6 +344,7 @@ export async function advisorThroughputBench(): Promise<void> {
     'windows coalesced',
     'cache hit ratio',
   ];
+  if (MINUTES === 0) return; // SPINWISE_BENCH_MINUTES=0: the offline figures only
   const rows = [...(await live(fleet.nodes, ['r1'])), ...(await live(fleet.nodes, ['r2a', 'r2b']))];
   printTable(
     `advisor live on a real broker: ${NODES.toLocaleString('en-US')} nodes × a sample every 10 s (${NODES / 10} samples/s), one-minute windows, ${MINUTES} min (the first minute, a cold model cache, not counted); one model worker per replica; delays from the sending of a window's closing sample`,

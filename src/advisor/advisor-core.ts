@@ -25,10 +25,10 @@ import {
 import { AlertTracker, type AlertEvent } from './alerts/alert-tracker';
 import { agentHealth, agentStatusOf, nodeSummary, type NodeDetail, type NodeSummary } from './node-summary';
 import { observeWindow, wireAnalysis, type WindowObservation } from './domain/analyze-node';
+import { fnv1a } from './fnv1a';
 import { AnalysisRunner } from './analysis-runner';
 import { NodeInventories } from './node-inventories';
 import { findingsChanged } from './domain/findings-changed';
-import type { FitHint } from './domain/calibrate';
 import { NodeWindow } from './domain/node-window';
 import { analysisPoints, samplePoints } from './store-points';
 import { GroupSend } from './group-send';
@@ -46,6 +46,12 @@ export interface AdvisorOptions {
    * when its first sample of the next epoch arrives, or after `idleMs` without samples.
    */
   analysisIntervalMs?: number;
+  /**
+   * Each node's epochs start at an offset of their own within the interval (from its name), so
+   * that a fleet's windows close spread over the minute and its model work arrives evenly, not
+   * all in the seconds after each minute's turn (default: aligned, every node at :00).
+   */
+  spreadEpochs?: boolean;
   /** Wall time without samples after which a node's open epoch is analysed (default 2 epochs). */
   idleMs?: number;
   /** Analyses in a row over (under) a threshold before an alert is raised (cleared); default 2 and 2. */
@@ -122,7 +128,6 @@ interface NodeState {
   /** Timestamp of the first sample this replica saw of the node. */
   firstSampleMs: number;
   analysis?: NodeAnalysis;
-  hint?: FitHint;
   alerts: AlertTracker;
   /** Closed windows on their way to analysis and publication, oldest first; they hold the commit. */
   pending: ClosedWindow[];
@@ -278,7 +283,8 @@ export class AdvisorCore {
 
   /** The epoch a sample covers: by the middle of its interval, so one ending on a boundary counts before it. */
   private epochOf(sample: NodeSample): number {
-    return Math.floor((sample.timestampMs - sample.intervalMs / 2) / this.epochMs);
+    const phase = this.options.spreadEpochs ? fnv1a(sample.node) % this.epochMs : 0;
+    return Math.floor((sample.timestampMs - sample.intervalMs / 2 - phase) / this.epochMs);
   }
 
   async start(): Promise<void> {
@@ -603,13 +609,19 @@ export class AdvisorCore {
   }
 
   private async analyse(s: NodeState, node: string, window: ClosedWindow): Promise<void> {
-    window.started = true;
-    this.metrics.analysesInFlight++;
+    // Until a worker takes it up, a window closing meanwhile merges into this one (see `close`).
     let analysed;
+    let inFlight = false;
     try {
-      analysed = await this.runner.run(window, s.hint, findingsChanged(s.analysis, window.observed));
+      analysed = await this.runner.run(window, {
+        urgent: () => findingsChanged(s.analysis, window.observed),
+        started: () => {
+          window.started = inFlight = true;
+          this.metrics.analysesInFlight++;
+        },
+      });
     } finally {
-      this.metrics.analysesInFlight--;
+      if (inFlight) this.metrics.analysesInFlight--;
     }
     const { result, ms } = analysed;
     const done = () => s.pending.splice(s.pending.indexOf(window), 1);
@@ -628,7 +640,6 @@ export class AdvisorCore {
       message: { key: node, value: codecs.analysis.encode(analysis) },
     });
     // Published: these samples need not be delivered again.
-    s.hint = result.hint;
     // A retried window may be published after a newer one: the node shows its newest.
     if (!s.analysis || analysis.windowEndMs >= s.analysis.windowEndMs) s.analysis = analysis;
     if (window.series === s.series) this.markAnalysed(s, window.freshAtMs);

@@ -1,26 +1,78 @@
 import { availableParallelism } from 'node:os';
 import type { NodeInventory, NodeSample } from '../telemetry';
-import type { FitHint } from './domain/calibrate';
-import { prepareAnalysis, type NodeAnalysisResult, type WindowObservation } from './domain/analyze-node';
-import { ModelCache, type ModelledNode } from './domain/model-cache';
-import { ModelPool } from './model-pool/model-pool';
+import type { Calibration, FitHint } from './domain/calibrate';
+import {
+  prepareAnalysis,
+  type NodeAnalysisResult,
+  type ModelRequest,
+  type PreparedAnalysis,
+  type WindowObservation,
+} from './domain/analyze-node';
+import { LruCache, predictionKey, type ModelledNode, type Predictions } from './domain/model-cache';
+import { modelStillFits, type NodeModel } from './domain/model-reuse';
+import { ModelPool, type Lease } from './model-pool/model-pool';
 
-/** What a window needs to be modelled: the node's inventory, its samples and what was observed. */
+/**
+ * What a window needs to be modelled: the node's inventory, its samples and what was observed.
+ * Read when a worker takes it up, not when it was queued: a window closing meanwhile is merged
+ * into a waiting one, and the model is fitted to the newest.
+ */
 export interface WindowToModel {
   inventory: NodeInventory;
   samples: readonly NodeSample[];
   observed: WindowObservation;
+  /** Wall time the newest window merged into it closed. */
+  closedAtWallMs: number;
+}
+
+/** How a window waits for a worker, asked when one frees up. */
+export interface WaitingWindow {
+  /** Its findings changed since the node's last prediction (or it has none): it goes first. */
+  urgent(): boolean;
+  /** Its model work begins: from here on a newer window queues behind it instead of merging. */
+  started(): void;
 }
 
 /**
- * The model side of an analysis: the worker pool, the cache of fitted models by fingerprint, and
- * the fits in flight (alike windows waiting at once share one fit). It knows nothing of Kafka or
- * of which replica owns what; the core hands it windows and publishes what comes back.
+ * A window closed this recently is taken ahead of staler ones of the same urgency: its prediction
+ * is published fresh, and the stale one gets a fresher window to model at its node's next close.
+ */
+const FRESH_MS = 20_000;
+
+/** Counts of how windows came by their models, for /metrics and the benchmark. */
+export interface RunnerStats {
+  /** Windows whose node's own model still fitted. */
+  reused: number;
+  /** Windows whose fingerprint was modelled before (by any node). */
+  hits: number;
+  /** Windows fitted. */
+  misses: number;
+  /** Fits whose what-ifs were replayed before for an alike fitted workload. */
+  predictionHits: number;
+  predictionMisses: number;
+  size: number;
+  /** Worker milliseconds spent fitting, and replaying what-ifs. */
+  fitMs: number;
+  predictMs: number;
+}
+
+/**
+ * The model side of an analysis: the worker pool, each node's newest model (reused while its load
+ * stays within the model's resolution), the fleet's fits by fingerprint and what-ifs by fitted
+ * workload (alike nodes share them), and the work in flight (alike windows waiting at once share
+ * one fit). It knows nothing of Kafka or of which replica owns what; the core hands it windows and
+ * publishes what comes back.
  */
 export class AnalysisRunner {
   private pool: ModelPool | null = null;
-  private readonly cache = new ModelCache();
-  private readonly fitting = new Map<string, Promise<ModelledNode>>();
+  private readonly fits = new LruCache<ModelledNode>();
+  private readonly predictions = new LruCache<Predictions>();
+  private readonly latest = new LruCache<NodeModel>(16_384);
+  /** The newest fit of each node shape: the warm start of an alike node's first fit. */
+  private readonly shapeHints = new LruCache<FitHint>();
+  private readonly fitting = new Map<string, Promise<Calibration>>();
+  private readonly predicting = new Map<string, Promise<Predictions>>();
+  private readonly counts = { reused: 0, hits: 0, misses: 0, fitMs: 0, predictMs: 0 };
 
   constructor(private readonly workers = Math.max(1, availableParallelism() - 1)) {}
 
@@ -29,32 +81,117 @@ export class AnalysisRunner {
   }
 
   /**
-   * The cheap part here, the model from the cache when this window's fingerprint was modelled
-   * before, else from a worker. `urgent`: the node's findings changed, so its fit goes first.
+   * The window's analysis: from the node's own model when its load still fits it, from the fleet's
+   * cache when its fingerprint was modelled before, else fitted on a worker — which it waits for
+   * behind urgent and fresher windows (see `ModelPool`).
    */
   async run(
     window: WindowToModel,
-    hint: FitHint | undefined,
-    urgent: boolean,
+    waiting: WaitingWindow,
   ): Promise<{ result: NodeAnalysisResult; ms: number }> {
-    const start = process.hrtime.bigint();
-    const prepared = prepareAnalysis(window.inventory, window.samples, hint, window.observed);
-    const { key } = prepared.request;
-    let modelled = this.cache.get(key);
-    let fitted = false;
-    if (!modelled) {
-      let fit = this.fitting.get(key);
-      if (!fit) {
-        fitted = true;
-        fit = this.models.model(prepared.request, urgent).finally(() => this.fitting.delete(key));
-        this.fitting.set(key, fit);
-      }
-      modelled = await fit;
-      this.cache.set(key, modelled);
+    const now = () => process.hrtime.bigint();
+    const answer = (start: bigint, result: NodeAnalysisResult) => ({
+      result,
+      ms: Number(now() - start) / 1e6,
+    });
+    const quick = this.fromCache(window);
+    if (quick) {
+      waiting.started();
+      return answer(now(), quick);
     }
-    // "cached": this window ran no fit of its own (the model was cached or another window's fit served).
-    const result = prepared.finish(modelled, !fitted);
-    return { result, ms: Number(process.hrtime.bigint() - start) / 1e6 };
+    const node = window.inventory.node;
+    const lease = await this.models.acquire(() => [
+      waiting.urgent() ? 0 : 2,
+      Date.now() - window.closedAtWallMs < FRESH_MS ? 0 : 1,
+      this.latest.peek(node)?.fittedToMs ?? 0,
+    ]);
+    const start = now();
+    try {
+      waiting.started();
+      // A merged window may have brought a load that a model fits after all.
+      const cached = this.fromCache(window);
+      if (cached) return answer(start, cached);
+      return answer(start, await this.fit(window, lease));
+    } finally {
+      lease.release();
+    }
+  }
+
+  private prepare(window: WindowToModel): PreparedAnalysis {
+    return prepareAnalysis(window.inventory, window.samples, undefined, window.observed);
+  }
+
+  private windowEnd(window: WindowToModel): number {
+    return window.samples[window.samples.length - 1]?.timestampMs ?? window.inventory.timestampMs;
+  }
+
+  /** The analysis without a worker, when the node's own model or the fleet's cache has it. */
+  private fromCache(window: WindowToModel): NodeAnalysisResult | null {
+    const prepared = this.prepare(window);
+    const { request } = prepared;
+    const own = this.latest.peek(window.inventory.node);
+    if (own && modelStillFits(own, request, request.shape)) {
+      this.counts.reused++;
+      return prepared.finish(own.modelled, { cached: true, fittedToMs: own.fittedToMs });
+    }
+    const hit = this.fits.peek(request.key);
+    if (!hit) return null;
+    this.counts.hits++;
+    this.remember(window, request, hit);
+    return prepared.finish(hit, { cached: true });
+  }
+
+  private remember(window: WindowToModel, request: ModelRequest, modelled: ModelledNode): void {
+    this.latest.set(window.inventory.node, {
+      shape: request.shape,
+      modelled,
+      predictionKey: predictionKey(modelled.calibration, request.oversubscribed, request.worst),
+      fittedToMs: this.windowEnd(window),
+    });
+  }
+
+  /** Fits the window on the leased worker (or waits for an alike window's fit), then its what-ifs. */
+  private async fit(window: WindowToModel, lease: Lease): Promise<NodeAnalysisResult> {
+    const prepared = this.prepare(window);
+    const { request } = prepared;
+    const own = this.latest.peek(window.inventory.node);
+    const hint = own?.modelled.calibration.hint ?? this.shapeHints.peek(request.shape);
+    let fitted = false;
+    let calibrating = this.fitting.get(request.key);
+    if (!calibrating) {
+      fitted = true;
+      this.counts.misses++;
+      calibrating = lease
+        .run({ kind: 'calibrate', request: { ...request, hint } })
+        .then((r) => ((this.counts.fitMs += r.ms), r.calibration))
+        .finally(() => this.fitting.delete(request.key));
+      this.fitting.set(request.key, calibrating);
+    }
+    const calibration = await calibrating;
+    this.shapeHints.set(request.shape, calibration.hint);
+    const pkey = predictionKey(calibration, request.oversubscribed, request.worst);
+    let predictions = this.predictions.get(pkey);
+    if (!predictions) {
+      let replaying = this.predicting.get(pkey);
+      if (!replaying) {
+        replaying = lease
+          .run({
+            kind: 'predict',
+            calibration,
+            oversubscribed: request.oversubscribed,
+            worst: request.worst,
+          })
+          .then((r) => ((this.counts.predictMs += r.ms), r.predictions))
+          .finally(() => this.predicting.delete(pkey));
+        this.predicting.set(pkey, replaying);
+      }
+      predictions = await replaying;
+      this.predictions.set(pkey, predictions);
+    }
+    const modelled = { calibration, predictions };
+    this.fits.set(request.key, modelled);
+    this.remember(window, request, modelled);
+    return prepared.finish(modelled, { cached: !fitted });
   }
 
   /** The worker threads that run the models; the cluster planner uses them too. */
@@ -63,8 +200,13 @@ export class AnalysisRunner {
     return this.pool;
   }
 
-  cacheStats(): { hits: number; misses: number; size: number } {
-    return { hits: this.cache.hits, misses: this.cache.misses, size: this.cache.size };
+  stats(): RunnerStats {
+    return {
+      ...this.counts,
+      predictionHits: this.predictions.hits,
+      predictionMisses: this.predictions.misses,
+      size: this.fits.size,
+    };
   }
 
   async close(): Promise<void> {

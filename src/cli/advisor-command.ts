@@ -89,6 +89,7 @@ async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
       slackWebhookUrl: env.SPINWISE_SLACK_WEBHOOK_URL || undefined,
       publicUrl: options.publicUrl,
       analysisWorkers: options.analysisWorkers,
+      spreadEpochs: true,
       kubernetes: kc
         ? {
             kc,

@@ -105,7 +105,7 @@ async function run(file: string, options: ReplayOptions, io: CliIo): Promise<voi
       ready.map(async ([name, rec]) => {
         const samples = [...rec.samples.values()].sort((a, b) => a.seq - b.seq);
         const prepared = prepareAnalysis(rec.inventory!, samples);
-        const a = prepared.finish(await pool.model(prepared.request), false);
+        const a = prepared.finish(await pool.model(prepared.request), { cached: false });
         progress.update(++done);
         return {
           name,

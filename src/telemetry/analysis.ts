@@ -121,6 +121,11 @@ export const nodeAnalysis = z
     pcpus: positiveInt,
     /** Relative error of the fitted model's PLE exit rate against the observed one. */
     residual: finite.nonnegative(),
+    /**
+     * End of the window the model (fit and what-ifs) was fitted to, when earlier than this one's:
+     * the node's load stayed within the model's resolution, so its model was reused, not refitted.
+     */
+    modelFittedToMs: epochMs.optional(),
     vms: z.array(analysisVm),
     findings: z.array(finding),
     whatIfs: z.array(whatIf),

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { prepareAnalysis } from '../../src/advisor/domain/analyze-node';
-import { ModelPool } from '../../src/advisor/model-pool/model-pool';
+import { ModelPool, type Priority } from '../../src/advisor/model-pool/model-pool';
 import { tinyInventory, tinySample } from '../support/tiny-node';
 
-it('a worker takes one job at a time, urgent ones (findings changed) ahead of those waiting', async () => {
+it('a worker goes to the waiting caller that comes first when it frees up, by the priority asked then', async () => {
   const pool = new ModelPool(1);
   try {
     const baseMs = Date.now() - 600_000;
@@ -14,13 +14,44 @@ it('a worker takes one job at a time, urgent ones (findings changed) ahead of th
         Array.from({ length: 6 }, (_, seq) => tinySample(node, seq, baseMs, 4)),
       ).request;
     const done: string[] = [];
-    const job = (name: string, urgent: boolean) =>
-      pool.model(request(name), urgent).then(() => void done.push(name));
-    const jobs = [job('steady-1', false), job('steady-2', false), job('steady-3', false)];
+    const priorities = new Map<string, Priority>();
+    const job = (name: string, priority: Priority) => {
+      priorities.set(name, priority);
+      return pool
+        .acquire(() => priorities.get(name)!)
+        .then(async (lease) => {
+          try {
+            await lease.run({ kind: 'calibrate', request: request(name) });
+            done.push(name);
+          } finally {
+            lease.release();
+          }
+        });
+    };
+    const jobs = [job('steady-1', [2, 5]), job('steady-2', [2, 3]), job('steady-3', [2, 4])];
     assert.equal(pool.queued, 2, 'the first runs, two wait');
-    jobs.push(job('changed', true));
+    jobs.push(job('changed', [0]));
+    // steady-3's findings change while it waits: it is read when the worker frees up, not when queued.
+    priorities.set('steady-3', [1]);
     await Promise.all(jobs);
-    assert.deepEqual(done, ['steady-1', 'changed', 'steady-2', 'steady-3']);
+    assert.deepEqual(done, ['steady-1', 'changed', 'steady-3', 'steady-2']);
+  } finally {
+    await pool.close();
+  }
+});
+
+it("a failing task rejects with the worker's error and leaves the worker to the next caller", async () => {
+  const pool = new ModelPool(1);
+  try {
+    const broken = { kind: 'calibrate', request: { inventory: null } } as never;
+    await assert.rejects(pool.once(broken, [0]), /model worker: /);
+    const baseMs = Date.now() - 600_000;
+    const { request } = prepareAnalysis(
+      tinyInventory('after', 4),
+      Array.from({ length: 6 }, (_, seq) => tinySample('after', seq, baseMs, 4)),
+    );
+    const modelled = await pool.model(request);
+    assert.equal(typeof modelled.calibration.residual, 'number');
   } finally {
     await pool.close();
   }

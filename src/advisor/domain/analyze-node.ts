@@ -8,8 +8,15 @@ import type {
   Severity,
   WhatIf,
 } from '../../telemetry';
-import { calibrate, observe, type FitHint, type VmObservation } from './calibrate';
-import { nodeFingerprint, type ModelledNode } from './model-cache';
+import {
+  calibrate,
+  observe,
+  pleRateOf,
+  type Calibration,
+  type FitHint,
+  type VmObservation,
+} from './calibrate';
+import { nodeFingerprint, nodeShape, type ModelledNode, type Predictions } from './model-cache';
 import { Baseline, predictChange, type Change, type Prediction } from './predict';
 import { vmMetrics } from './vm-metrics';
 import { whatIfCandidates, type WhatIfCandidate } from './what-ifs';
@@ -61,7 +68,10 @@ export type NodeAnalysisResult = NodeAnalysis & { assumptions: string[]; hint: F
 
 /** What the expensive part of an analysis needs: the node and its VMs' observed sums, compact. */
 export interface ModelRequest {
+  /** The fingerprint: alike windows share a model. */
   key: string;
+  /** The node's discrete shape (`nodeShape`): a model is reused only within one. */
+  shape: string;
   inventory: NodeInventory;
   observations: VmObservation[];
   oversubscribed: boolean;
@@ -69,25 +79,44 @@ export interface ModelRequest {
   hint?: FitHint;
 }
 
-/** The expensive part: fits the workload and replays every what-if (seconds of CPU). */
-export function modelNode(req: ModelRequest): ModelledNode {
-  const calibration = calibrate(req.inventory, req.observations, 1, req.hint);
+/** The first expensive part: fits the workload to the window (a fraction of a second to seconds). */
+export function calibrateNode(req: ModelRequest): Calibration {
+  return calibrate(req.inventory, req.observations, 1, req.hint);
+}
+
+/** The second: replays every what-if on the fitted workload, three seeds each (most of the cost). */
+export function predictNode(
+  calibration: Calibration,
+  oversubscribed: boolean,
+  worst: ModelRequest['worst'],
+): Predictions {
   const baseline = new Baseline(calibration.scenario, calibration.model, PREDICTION_SEEDS);
-  return {
-    calibration,
-    predictions: new Map(
-      whatIfCandidates(calibration, req.oversubscribed, req.worst).map((c) => [
-        c.id,
-        predictChange(baseline, c.scenario, c.model),
-      ]),
-    ),
-  };
+  return new Map(
+    whatIfCandidates(calibration, oversubscribed, worst).map((c) => [
+      c.id,
+      predictChange(baseline, c.scenario, c.model),
+    ]),
+  );
+}
+
+/** Both, in one go. */
+export function modelNode(req: ModelRequest): ModelledNode {
+  const calibration = calibrateNode(req);
+  return { calibration, predictions: predictNode(calibration, req.oversubscribed, req.worst) };
+}
+
+/** How this window came by its model. */
+export interface ModelSource {
+  /** It ran no fit of its own: the model was cached, reused, or another window's fit served. */
+  cached: boolean;
+  /** End of the window the model was fitted to, when earlier than this one's (the node's model reused). */
+  fittedToMs?: number;
 }
 
 /** An analysis up to the model: the cheap part, then `finish` with the modelled node. */
 export interface PreparedAnalysis {
   request: ModelRequest;
-  finish(modelled: ModelledNode, cached: boolean): NodeAnalysisResult;
+  finish(modelled: ModelledNode, source: ModelSource): NodeAnalysisResult;
 }
 
 /** vCPUs per pCPU the node's VMs may use, to three decimals. */
@@ -99,7 +128,7 @@ export function oversubscriptionOf(inventory: NodeInventory): number {
 /** Findings, calibration and what-if replay for one node's window of telemetry, in one go (replay). */
 export function analyzeNode(inventory: NodeInventory, samples: readonly NodeSample[]): NodeAnalysisResult {
   const prepared = prepareAnalysis(inventory, samples);
-  return prepared.finish(modelNode(prepared.request), false);
+  return prepared.finish(modelNode(prepared.request), { cached: false });
 }
 
 /** What a window shows without any model: findings, per-VM rates and shares, observed sums. */
@@ -177,6 +206,7 @@ export function prepareAnalysis(
   );
   const request: ModelRequest = {
     key: nodeFingerprint(inventory, observations, worstIndex),
+    shape: nodeShape(inventory, observations, worstIndex),
     inventory,
     observations,
     oversubscribed: oversubscription > 1 && observations.some((o) => o.pleExits > 0),
@@ -185,16 +215,29 @@ export function prepareAnalysis(
   };
   return { request, finish };
 
-  function finish(modelled: ModelledNode, cached: boolean): NodeAnalysisResult {
+  function finish(modelled: ModelledNode, source: ModelSource): NodeAnalysisResult {
     const cal = modelled.calibration;
+    // Against this window's PLE rate: a cached or reused model was fitted to another window's.
+    const observedPle = pleRateOf(observations);
+    const residual =
+      observedPle > 0
+        ? Math.abs(cal.fittedPleRate - observedPle) / observedPle
+        : cal.fittedPleRate > 0
+          ? 1
+          : 0;
 
     const broken: string[] = [];
     if (inventory.ipiVirtualized)
       broken.push('IPI virtualisation hides IPIs from kvm_apic_ipi: IPI rates are underestimated');
     for (const signal of missing) broken.push(`signal "${signal}" is missing on this node`);
-    const baseConfidence = Math.max(0.1, (1 - Math.min(cal.residual, 0.5)) * 0.9 ** broken.length);
+    const baseConfidence = Math.max(0.1, (1 - Math.min(residual, 0.5)) * 0.9 ** broken.length);
     const evidence = [
-      `observed ${Math.round(cal.observedPleRate)} PLE exits per vCPU-second over ${samples.length} samples; the fitted ${cal.model} model gives ${Math.round(cal.fittedPleRate)} (residual ${(cal.residual * 100).toFixed(1)} %)`,
+      `observed ${Math.round(observedPle)} PLE exits per vCPU-second over ${samples.length} samples; the fitted ${cal.model} model gives ${Math.round(cal.fittedPleRate)} (residual ${(residual * 100).toFixed(1)} %)`,
+      ...(source.fittedToMs === undefined
+        ? []
+        : [
+            `model fitted to the window ending ${new Date(source.fittedToMs).toISOString()}: this window's load is within half a fingerprint bin of it`,
+          ]),
       ...cal.assumptions.map((a) => `assumed: ${a}`),
     ];
     const whatIfs: WhatIf[] = [];
@@ -233,14 +276,15 @@ export function prepareAnalysis(
       severity,
       oversubscription,
       pcpus: inventory.pcpus,
-      residual: Math.round(cal.residual * 1e4) / 1e4,
+      residual: Math.round(residual * 1e4) / 1e4,
+      ...(source.fittedToMs === undefined ? {} : { modelFittedToMs: source.fittedToMs }),
       vms: observed.vms.map((vm, i) => ({ ...vm, workload: cal.workloads[i]! })),
       findings,
       whatIfs,
       recommendations,
       assumptions: cal.assumptions,
       hint: cal.hint,
-      cached,
+      cached: source.cached,
     };
   }
 }

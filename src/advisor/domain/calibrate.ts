@@ -17,10 +17,18 @@ export interface VmObservation {
   pinned: number[][];
 }
 
-/** The lock rate and IPI fan-out a fit settled on: the warm start of the next window's fit. */
+/** The lock rate and IPI fan-out a fit settled on, the PLE rate it gave and how close that came: the warm start of the next fit. */
 export interface FitHint {
   lockRate: number;
   targets: number;
+  pleRate: number;
+  residual: number;
+}
+
+interface Fit {
+  rate: number;
+  targets: number;
+  ple: number;
 }
 
 /** What calibration could see and what it had to assume. */
@@ -36,6 +44,8 @@ export interface Calibration {
   workloads: FittedWorkload[];
   hint: FitHint;
   assumptions: string[];
+  /** Model runs the fit took (a warm start needs fewer). */
+  runs: number;
 }
 
 /** Defaults for what telemetry cannot show; each one used is listed in the calibration's assumptions. */
@@ -49,8 +59,15 @@ const IPI_TARGETS = [2, 1, 3] as const;
  * ten replays, about half of a cache miss's CPU time).
  */
 const FIT_TOLERANCE = 0.05;
-/** A warm start that misses the observed rate by more than this falls back to the full search. */
+/**
+ * A warm start that misses the observed rate by more than this falls back to the full search —
+ * unless the fit it started from came no closer (a rate the model cannot reach on this node: the
+ * search would end where the warm start did).
+ */
 const WARM_TOLERANCE = 0.15;
+/** Runs of a warm start: from the hint, then secant steps on the log-log PLE curve. */
+const WARM_STEPS = 4;
+const LOCK_RATES = { min: 10, max: 200_000 } as const;
 
 /**
  * Simulated time per run, scaled so a run costs about the same on any host size: events grow with
@@ -194,8 +211,8 @@ export function nodeScenario(
  * Fits the node's workload so that the model of its current kernel reproduces the observed PLE
  * exit rate: busy share, burst length and IPI rate come straight from the counters; the lock rate,
  * which no counter shows, is found by bisection on a log scale (PLE exits grow with it), for each
- * plausible IPI fan-out. With a hint from the node's previous window the search starts there, in a
- * narrow bracket, and widens only if that misses.
+ * plausible IPI fan-out. With a hint (the node's previous fit, or an alike node's) secant steps
+ * start there, and the full search runs only if they miss.
  */
 export function calibrate(
   inventory: NodeInventory,
@@ -221,13 +238,15 @@ export function calibrate(
       durationNs,
       seed,
     );
+  let runs = 0;
   const rateOf = (lockRate: number, targets: number) => {
+    runs++;
     const r = simulate(scenarioOf(lockRate, targets, fitNs), model, seed);
     return r.totals.pleExits / ((r.vcpus.length * fitNs) / 1e9);
   };
   // Targets only matter when there are IPIs to fan out.
   const anyIpis = vms.some((v) => (v.ipis ?? 0) > 0);
-  const search = (targets: number, lo: number, hi: number, steps: number) => {
+  const search = (targets: number, lo: number, hi: number, steps: number): Fit => {
     let fit = { rate: lo, targets, ple: rateOf(lo, targets) };
     if (observedPleRate <= fit.ple) return fit;
     for (let i = 0; i < steps; i++) {
@@ -242,10 +261,40 @@ export function calibrate(
   };
   const miss = (f: { ple: number }) =>
     observedPleRate > 0 ? Math.abs(f.ple - observedPleRate) / observedPleRate : f.ple > 0 ? 1 : 0;
-  let best = hint ? search(hint.targets, Math.max(10, hint.lockRate / 4), hint.lockRate * 4, 5) : null;
-  if (!best || miss(best) > WARM_TOLERANCE) {
+  /**
+   * From a hint (this node's previous fit, or an alike node's): PLE exits grow with the lock rate
+   * about as a power law, so the first run is at the hint's rate scaled by how far the observed
+   * PLE rate moved from the hint's (in proportion), and each next step solves the line through the
+   * last two runs on log-log axes. A node whose load drifted a little is fitted in one or two runs
+   * instead of the bisection's six to ten; a step is at most ×4, and a curve that is flat or
+   * falling there ends the warm start.
+   */
+  const warm = (h: FitHint): Fit => {
+    const clamp = (r: number) => Math.min(LOCK_RATES.max, Math.max(LOCK_RATES.min, r));
+    const step = (rate: number, ple: number, slope: number) =>
+      clamp(rate * Math.min(4, Math.max(0.25, ple > 0 ? (observedPleRate / ple) ** (1 / slope) : 4)));
+    const first = h.pleRate > 0 && observedPleRate > 0 ? step(h.lockRate, h.pleRate, 1) : clamp(h.lockRate);
+    let prev: Fit | null = null;
+    let fit: Fit = { rate: first, targets: h.targets, ple: rateOf(first, h.targets) };
+    let best = fit;
+    for (let i = 1; i < WARM_STEPS && miss(best) > FIT_TOLERANCE && observedPleRate > 0; i++) {
+      const slope =
+        prev && prev.ple > 0 && fit.ple > 0 && prev.rate !== fit.rate
+          ? Math.log(fit.ple / prev.ple) / Math.log(fit.rate / prev.rate)
+          : 1;
+      if (!(slope > 0.05)) break;
+      const rate = step(fit.rate, fit.ple, slope);
+      if (rate === fit.rate) break;
+      prev = fit;
+      fit = { rate, targets: h.targets, ple: rateOf(rate, h.targets) };
+      if (miss(fit) < miss(best)) best = fit;
+    }
+    return best;
+  };
+  let best = hint ? warm(hint) : null;
+  if (!best || miss(best) > Math.max(WARM_TOLERANCE, hint!.residual + FIT_TOLERANCE)) {
     for (const targets of anyIpis ? IPI_TARGETS : [1]) {
-      const fit = search(targets, 10, 200_000, 9);
+      const fit = search(targets, LOCK_RATES.min, LOCK_RATES.max, 9);
       if (!best || miss(fit) < miss(best)) best = fit;
       if (miss(best) <= FIT_TOLERANCE) break;
     }
@@ -268,7 +317,8 @@ export function calibrate(
     observedPleRate,
     fittedPleRate: best!.ple,
     workloads: vms.map((vm) => workloadOf(vm, lockRate, best!.targets)),
-    hint: { lockRate, targets: best!.targets },
+    hint: { lockRate, targets: best!.targets, pleRate: best!.ple, residual: miss(best!) },
     assumptions,
+    runs,
   };
 }

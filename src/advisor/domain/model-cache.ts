@@ -1,39 +1,33 @@
+import type { Scenario } from '../../sim/scenario';
 import type { Prediction } from './predict';
 import type { Calibration, VmObservation } from './calibrate';
 import { pleRateOf, workloadOf } from './calibrate';
 import type { NodeInventory } from '../../telemetry';
 
+/** Every what-if replayed on a fitted workload, by the candidate's id. */
+export type Predictions = Map<string, Prediction>;
+
 /** A node's fitted model and the predictions of every what-if replayed on it. */
 export interface ModelledNode {
   calibration: Calibration;
-  predictions: Map<string, Prediction>;
+  predictions: Predictions;
 }
 
 /** Bins a positive value on a log scale with `ratio` between bin edges; 0 has a bin of its own. */
 const logBin = (x: number, ratio: number) => (x > 0 ? Math.round(Math.log(x) / Math.log(ratio)) : 'zero');
 
+/** The resolution at which two loads model the same: bin widths of the fingerprint. */
+export const RESOLUTION = { busy: 0.05, ratio: 1.25, pleRatio: 1.1 } as const;
+
 /**
- * What makes two windows model the same: host, kernel (or set model), PLE parameters, each VM's
- * shape, pinning and CPU limit, and its measured load binned (busy share ±2.5 points, burst and
- * IPI rate ±12 %, node PLE rate ±5 %).
- * Within a bin the fit and predictions are reused: a fleet of alike nodes is modelled once per
- * bin, and a steady node once until its load moves.
+ * What of a node is discrete — host, kernel (or set model), PLE parameters, each VM's size,
+ * pinning and CPU limit, and the shape of the VM that spins most — and so never "close enough".
  */
-export function nodeFingerprint(
+export function nodeShape(
   inventory: NodeInventory,
   vms: readonly VmObservation[],
   worst: number | null,
 ): string {
-  const shape = (vm: VmObservation) => {
-    const w = workloadOf(vm, 0, 1);
-    return [
-      vm.vcpus,
-      vm.pinned,
-      Math.round(w.busy * 20),
-      logBin(w.burstUs, 1.25),
-      logBin(w.ipisPerSecond, 1.25),
-    ];
-  };
   return JSON.stringify([
     inventory.kernel,
     inventory.pcpus,
@@ -44,23 +38,84 @@ export function nodeFingerprint(
     inventory.model ?? null,
     inventory.vms.map((v) => v.cpuLimit ?? null),
     // Which of several alike VMs spins most is noise: its shape is what a placement what-if needs.
-    worst === null ? null : shape(vms[worst]!),
-    logBin(pleRateOf(vms), 1.1),
-    vms.map(shape),
+    worst === null ? null : [vms[worst]!.vcpus, vms[worst]!.pinned],
+    vms.map((vm) => [vm.vcpus, vm.pinned]),
   ]);
 }
 
-/** A bounded least-recently-used map of modelled nodes, with hit and miss counts for /metrics. */
-export class ModelCache {
-  private readonly entries = new Map<string, ModelledNode>();
+/**
+ * What makes two windows model the same: the node's shape, and each VM's measured load binned
+ * (busy share ±2.5 points, burst and IPI rate ±12 %, node PLE rate ±5 %).
+ * Within a bin the fit and predictions are reused: a fleet of alike nodes is modelled once per
+ * bin, and a steady node once until its load moves.
+ */
+export function nodeFingerprint(
+  inventory: NodeInventory,
+  vms: readonly VmObservation[],
+  worst: number | null,
+): string {
+  const load = (vm: VmObservation) => {
+    const w = workloadOf(vm, 0, 1);
+    return [
+      Math.round(w.busy / RESOLUTION.busy),
+      logBin(w.burstUs, RESOLUTION.ratio),
+      logBin(w.ipisPerSecond, RESOLUTION.ratio),
+    ];
+  };
+  return JSON.stringify([
+    nodeShape(inventory, vms, worst),
+    logBin(pleRateOf(vms), RESOLUTION.pleRatio),
+    vms.map(load),
+  ]);
+}
+
+/**
+ * What makes two fitted workloads predict the same: the scenario replayed, its VM names aside,
+ * with each VM's busy share, burst, lock and IPI rates binned as the fingerprint bins the load
+ * (the lock rate, which the fingerprint does not carry, ±12 % like the other rates). Nodes whose
+ * fits land in one bin share their what-ifs: the replays are most of a model's cost.
+ */
+export function predictionKey(
+  cal: Calibration,
+  oversubscribed: boolean,
+  worst: { index: number } | null,
+): string {
+  const { host, vms } = cal.scenario;
+  const binned = (vm: Scenario['vms'][number]) => {
+    const w = vm.workload;
+    return {
+      ...vm,
+      name: '',
+      workload: {
+        ...w,
+        busy: Math.round(w.busy / RESOLUTION.busy),
+        burst: logBin(w.burst, RESOLUTION.ratio),
+        locks: { ...w.locks, perSecond: logBin(w.locks.perSecond, RESOLUTION.ratio) },
+        ipis: { ...w.ipis, perSecond: logBin(w.ipis.perSecond, RESOLUTION.ratio) },
+      },
+    };
+  };
+  return JSON.stringify([
+    cal.model,
+    host,
+    cal.scenario.duration,
+    oversubscribed,
+    worst === null ? null : binned(vms[worst.index]!),
+    vms.map(binned),
+  ]);
+}
+
+/** A bounded least-recently-used map, with hit and miss counts for /metrics. */
+export class LruCache<T> {
+  private readonly entries = new Map<string, T>();
   hits = 0;
   misses = 0;
 
-  constructor(readonly capacity = 1024) {}
+  constructor(readonly capacity = 4096) {}
 
-  get(key: string): ModelledNode | undefined {
+  get(key: string): T | undefined {
     const hit = this.entries.get(key);
-    if (!hit) {
+    if (hit === undefined) {
       this.misses++;
       return undefined;
     }
@@ -70,7 +125,13 @@ export class ModelCache {
     return hit;
   }
 
-  set(key: string, value: ModelledNode): void {
+  /** The entry, without counting a hit or a miss or making it recent. */
+  peek(key: string): T | undefined {
+    return this.entries.get(key);
+  }
+
+  set(key: string, value: T): void {
+    this.entries.delete(key);
     this.entries.set(key, value);
     if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value!);
   }

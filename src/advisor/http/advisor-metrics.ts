@@ -5,7 +5,7 @@ export type Metric = [name: string, help: string, type: 'counter' | 'gauge', val
 /** The advisor's own counters and gauges, read at each scrape. */
 export function advisorMetrics(services: AdvisorServices): Metric[] {
   const m = services.core.metrics;
-  const cache = services.core.runner.cacheStats();
+  const models = services.core.runner.stats();
   const metrics: Metric[] = [
     ['spinwise_samples_ingested_total', 'Samples accepted into node windows', 'counter', m.samplesIngested],
     ['spinwise_samples_duplicate_total', 'Samples absorbed as duplicates or late', 'counter', m.duplicates],
@@ -30,8 +30,31 @@ export function advisorMetrics(services: AdvisorServices): Metric[] {
       'counter',
       m.windowsCoalesced,
     ],
-    ['spinwise_model_cache_hits_total', 'Analyses that reused a fitted model', 'counter', cache.hits],
-    ['spinwise_model_cache_misses_total', 'Analyses that fitted a model', 'counter', cache.misses],
+    [
+      'spinwise_model_reused_total',
+      "Analyses on the node's own earlier model (its load within the model's resolution)",
+      'counter',
+      models.reused,
+    ],
+    [
+      'spinwise_model_cache_hits_total',
+      'Analyses on a cached model of the same fingerprint',
+      'counter',
+      models.hits,
+    ],
+    ['spinwise_model_cache_misses_total', 'Analyses that fitted a model', 'counter', models.misses],
+    [
+      'spinwise_prediction_cache_hits_total',
+      'Fits whose what-ifs were replayed before for an alike fitted workload',
+      'counter',
+      models.predictionHits,
+    ],
+    [
+      'spinwise_prediction_cache_misses_total',
+      'Fits whose what-ifs were replayed',
+      'counter',
+      models.predictionMisses,
+    ],
     ['spinwise_alerts_raised_total', 'Alerts raised after hysteresis', 'counter', m.alertsRaised],
     [
       'spinwise_samples_refused_clock_total',

@@ -4,41 +4,60 @@ import type { RecommendationMessage } from '../../telemetry';
 import type { ModelRequest } from '../domain/analyze-node';
 import type { ModelledNode } from '../domain/model-cache';
 import type { PlannerNode, PlannerOptions } from '../planner/plan-moves';
-import { fnv1a } from '../fnv1a';
-import type { ModelJob, ModelReply, ModelTask } from './model-job';
+import type { ModelReply, ModelResult, ModelTask } from './model-job';
 
-interface Pending {
-  resolve: (reply: ModelReply & { ok: true }) => void;
-  reject: (err: Error) => void;
+/** Lower goes first, compared element by element. Read when a worker frees up, not when queued. */
+export type Priority = readonly number[];
+
+const before = (a: Priority, b: Priority) => {
+  for (let i = 0; i < Math.max(a.length, b.length); i++)
+    if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) < (b[i] ?? 0);
+  return false;
+};
+
+type Kind = ModelTask['kind'];
+type TaskOf<K extends Kind> = Extract<ModelTask, { kind: K }>;
+/** A task's result, with the worker's time on it. */
+type ResultOf<K extends Kind> = Extract<ModelResult, { kind: K }> & { ms: number };
+
+/** One worker, held by one caller until released: the tasks it runs go one after the other. */
+export interface Lease {
+  run<K extends Kind>(task: TaskOf<K>): Promise<ResultOf<K>>;
+  release(): void;
+}
+
+interface Waiting {
+  priority: () => Priority;
+  grant: (lease: Lease) => void;
 }
 
 /**
  * The models run on worker threads: a fit and its replays take seconds of CPU, and on the main
- * thread they would stall ingestion, heartbeats to Kafka and the API. Each worker takes one job
- * at a time from its own queue, where urgent jobs (a node whose findings changed, or never
- * modelled) go ahead of the others: when the models cannot keep up, those are predicted first.
+ * thread they would stall ingestion, heartbeats to Kafka and the API. A caller waits for a worker
+ * (`acquire`) and holds it while it runs its tasks. When a worker frees up it goes to the waiting
+ * caller whose priority — asked for then, not when it queued — comes first: a node's priority
+ * changes while it waits (its findings change; a newer window is merged into its waiting one),
+ * and the choice is made on what holds when the work begins.
  */
 export class ModelPool {
   private readonly workers: Worker[];
-  private readonly pending = new Map<number, Pending>();
-  private readonly queues: { job: ModelJob; urgent: boolean }[][];
-  private readonly busy: boolean[];
+  private readonly free: number[];
+  private readonly waiting: Waiting[] = [];
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: ModelReply) => void; reject: (e: Error) => void }
+  >();
   private nextId = 1;
 
   constructor(size: number) {
     if (!(size >= 1)) throw new Error(`analysis workers: expected ≥ 1, got ${size}`);
-    this.queues = Array.from({ length: size }, () => []);
-    this.busy = Array.from({ length: size }, () => false);
-    this.workers = Array.from({ length: size }, (_, w) => {
+    this.free = Array.from({ length: size }, (_, w) => w);
+    this.workers = Array.from({ length: size }, () => {
       const worker = new Worker(join(__dirname, 'model-worker.js'));
       worker.on('message', (reply: ModelReply) => {
-        this.busy[w] = false;
-        this.pump(w);
         const p = this.pending.get(reply.id);
-        if (!p) return;
         this.pending.delete(reply.id);
-        if (!reply.ok) return p.reject(new Error(`model worker: ${reply.error}`));
-        p.resolve(reply);
+        p?.resolve(reply);
       });
       worker.on('error', (err) => {
         for (const p of this.pending.values()) p.reject(err);
@@ -48,44 +67,85 @@ export class ModelPool {
     });
   }
 
-  /** Alike requests (same key) go to the same worker; an urgent one goes behind the urgent ones only. */
-  private run(task: ModelTask, key: string, urgent: boolean): Promise<ModelReply & { ok: true }> {
-    const id = this.nextId++;
-    const w = fnv1a(key) % this.workers.length;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      const queue = this.queues[w]!;
-      const at = urgent ? queue.findIndex((q) => !q.urgent) : -1;
-      const entry = { job: { ...task, id } satisfies ModelJob, urgent };
-      if (at < 0) queue.push(entry);
-      else queue.splice(at, 0, entry);
-      this.pump(w);
+  /** Resolves with a worker when one is free and no waiting caller comes before this one. */
+  acquire(priority: () => Priority): Promise<Lease> {
+    return new Promise((grant) => {
+      this.waiting.push({ priority, grant });
+      this.dispatch();
     });
   }
 
-  private pump(w: number): void {
-    const next = this.busy[w] ? undefined : this.queues[w]!.shift();
-    if (!next) return;
-    this.busy[w] = true;
-    this.workers[w]!.postMessage(next.job);
+  private dispatch(): void {
+    while (this.free.length > 0 && this.waiting.length > 0) {
+      let best = 0;
+      let bestPriority = this.waiting[0]!.priority();
+      for (let i = 1; i < this.waiting.length; i++) {
+        const p = this.waiting[i]!.priority();
+        if (before(p, bestPriority)) [best, bestPriority] = [i, p];
+      }
+      const [chosen] = this.waiting.splice(best, 1);
+      chosen!.grant(this.lease(this.free.shift()!));
+    }
   }
 
-  /** Jobs waiting for a worker (not counting those running). */
+  private lease(w: number): Lease {
+    let released = false;
+    return {
+      run: (task) =>
+        new Promise((resolve, reject) => {
+          if (released) return reject(new Error('model pool: a task on a released worker'));
+          const id = this.nextId++;
+          this.pending.set(id, {
+            resolve: (reply) => {
+              if (!reply.ok) return reject(new Error(`model worker: ${reply.error}`));
+              if (reply.kind !== task.kind)
+                return reject(new Error(`model worker: answered ${reply.kind} to ${task.kind}`));
+              resolve(reply as unknown as ResultOf<typeof task.kind>);
+            },
+            reject,
+          });
+          this.workers[w]!.postMessage({ ...task, id });
+        }),
+      release: () => {
+        if (released) return;
+        released = true;
+        this.free.push(w);
+        this.dispatch();
+      },
+    };
+  }
+
+  /** Callers waiting for a worker (not counting those holding one). */
   get queued(): number {
-    return this.queues.reduce((n, q) => n + q.length, 0);
+    return this.waiting.length;
   }
 
-  /** Fits a node and replays its what-ifs on a worker; nodes of one fingerprint go to one worker. */
-  async model(request: ModelRequest, urgent = false): Promise<ModelledNode> {
-    const reply = await this.run({ kind: 'model', request }, request.key, urgent);
-    if (reply.kind !== 'model') throw new Error('model worker: answered a plan to a model request');
-    return reply.modelled;
+  /** Runs one task on the first free worker, behind waiting callers of a higher priority. */
+  async once<K extends Kind>(task: TaskOf<K>, priority: Priority): Promise<ResultOf<K>> {
+    const lease = await this.acquire(() => priority);
+    try {
+      return await lease.run(task);
+    } finally {
+      lease.release();
+    }
   }
 
+  /** A node's fit and what-ifs in one go, on one worker (the replay command's, without caches). */
+  async model(request: ModelRequest, priority: Priority = [2]): Promise<ModelledNode> {
+    const lease = await this.acquire(() => priority);
+    try {
+      const { calibration } = await lease.run({ kind: 'calibrate', request });
+      const { oversubscribed, worst } = request;
+      const { predictions } = await lease.run({ kind: 'predict', calibration, oversubscribed, worst });
+      return { calibration, predictions };
+    } finally {
+      lease.release();
+    }
+  }
+
+  /** A cluster plan: behind the nodes waiting for a first or changed prediction, ahead of steady ones. */
   async plan(nodes: PlannerNode[], options: PlannerOptions): Promise<RecommendationMessage[]> {
-    const reply = await this.run({ kind: 'plan', nodes, options }, 'cluster planner', false);
-    if (reply.kind !== 'plan') throw new Error('model worker: answered an analysis to a plan');
-    return reply.moves;
+    return (await this.once({ kind: 'plan', nodes, options }, [1])).moves;
   }
 
   async close(): Promise<void> {

@@ -1,18 +1,26 @@
 import { parentPort } from 'node:worker_threads';
-import { modelNode } from '../domain/analyze-node';
+import { calibrateNode, predictNode } from '../domain/analyze-node';
 import { planMoves } from '../planner/plan-moves';
-import type { ModelJob, ModelReply } from './model-job';
+import type { ModelJob, ModelReply, ModelResult } from './model-job';
 
-/** A worker thread that runs the models: fits with their what-ifs, and cluster plans. */
+function perform(job: ModelJob): ModelResult {
+  switch (job.kind) {
+    case 'calibrate':
+      return { kind: 'calibrate', calibration: calibrateNode(job.request) };
+    case 'predict':
+      return { kind: 'predict', predictions: predictNode(job.calibration, job.oversubscribed, job.worst) };
+    case 'plan':
+      return { kind: 'plan', moves: planMoves(job.nodes, job.options) };
+  }
+}
+
+/** A worker thread that runs the models: fits, what-if replays and cluster plans. */
 parentPort!.on('message', (job: ModelJob) => {
   let reply: ModelReply;
   const start = process.hrtime.bigint();
-  const ms = () => Number(process.hrtime.bigint() - start) / 1e6;
   try {
-    reply =
-      job.kind === 'model'
-        ? { id: job.id, ok: true, kind: 'model', modelled: modelNode(job.request), ms: ms() }
-        : { id: job.id, ok: true, kind: 'plan', moves: planMoves(job.nodes, job.options), ms: ms() };
+    const result = perform(job);
+    reply = { id: job.id, ok: true, ms: Number(process.hrtime.bigint() - start) / 1e6, ...result };
   } catch (err) {
     reply = { id: job.id, ok: false, error: (err as Error).stack ?? String(err) };
   }

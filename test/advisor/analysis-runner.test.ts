@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AnalysisRunner } from '../../src/advisor/analysis-runner';
+import { observeWindow } from '../../src/advisor/domain/analyze-node';
+import { calibrate, observe, type Calibration } from '../../src/advisor/domain/calibrate';
+import { predictionKey } from '../../src/advisor/domain/model-cache';
+import type { NodeSample } from '../../src/telemetry';
+import { tinyInventory, tinySample } from '../support/tiny-node';
+
+const BASE_MS = Date.now() - 3_600_000;
+
+/** A minute of the node's samples from `fromSeq`: 900 PLE exits per vCPU and sample × `ple` (its load drifting). */
+function minute(node: string, fromSeq: number, ple: number, vcpus = 4): NodeSample[] {
+  return Array.from({ length: 6 }, (_, i) => {
+    const s = tinySample(node, fromSeq + i, BASE_MS, vcpus);
+    return { ...s, vcpus: s.vcpus.map((v) => ({ ...v, pleExits: Math.round(900 * ple) })) };
+  });
+}
+
+function analyse(runner: AnalysisRunner, samples: NodeSample[], vcpus = 4) {
+  const inventory = tinyInventory(samples[0]!.node, vcpus);
+  const window = {
+    inventory,
+    samples,
+    observed: observeWindow(inventory, samples),
+    closedAtWallMs: Date.now(),
+  };
+  return runner.run(window, { urgent: () => false, started: () => undefined });
+}
+
+describe('analysis runner', () => {
+  it("keeps a node's model while its load stays within half a fingerprint bin of the fit, and fits again beyond", async () => {
+    const runner = new AnalysisRunner(1);
+    runner.start();
+    try {
+      const first = await analyse(runner, minute('drifting', 0, 1));
+      assert.equal(runner.stats().misses, 1);
+      assert.equal(first.result.modelFittedToMs, undefined, 'fitted to its own window');
+
+      // PLE exits up 3 %: within half a bin (±4.9 % for the fingerprint's ×1.1 bins) of the fit.
+      const drifted = await analyse(runner, minute('drifting', 6, 1.03));
+      assert.equal(runner.stats().reused, 1);
+      assert.equal(runner.stats().misses, 1);
+      assert.equal(
+        drifted.result.modelFittedToMs,
+        first.result.windowEndMs,
+        'says which window it was fitted to',
+      );
+      assert.ok(
+        drifted.result.recommendations.every((r) => r.evidence.some((e) => e.includes('model fitted to'))),
+      );
+      assert.equal(drifted.result.model, first.result.model);
+      assert.deepEqual(
+        drifted.result.vms.map((v) => v.workload),
+        first.result.vms.map((v) => v.workload),
+      );
+
+      // Up 12 % from the fit: beyond half a bin, so fitted again, to this window.
+      const moved = await analyse(runner, minute('drifting', 12, 1.12));
+      assert.equal(runner.stats().misses, 2);
+      assert.equal(moved.result.modelFittedToMs, undefined);
+      assert.ok(
+        moved.result.residual <= 0.05,
+        `the refit reproduces the new PLE rate (residual ${moved.result.residual})`,
+      );
+    } finally {
+      await runner.close();
+    }
+  });
+
+  it('a window of a fingerprint modelled before (another node alike) is answered without a worker', async () => {
+    const runner = new AnalysisRunner(1);
+    runner.start();
+    try {
+      await analyse(runner, minute('alike-1', 0, 1));
+      const twin = await analyse(runner, minute('alike-2', 0, 1));
+      assert.equal(runner.stats().hits, 1);
+      assert.equal(runner.stats().misses, 1);
+      assert.equal(twin.result.cached, true);
+      assert.equal(twin.result.node, 'alike-2');
+    } finally {
+      await runner.close();
+    }
+  });
+});
+
+describe('calibration warm start', () => {
+  it("starts from the node's previous fit: fewer model runs, as close a fit", () => {
+    const inventory = tinyInventory('warm', 4);
+    const before = observe(inventory, minute('warm', 0, 1));
+    // The node's PLE exits up 12 %: fitted again, from the previous fit or from nothing.
+    const after = observe(inventory, minute('warm', 6, 1.12));
+    const cold = calibrate(inventory, before);
+    const coldAgain = calibrate(inventory, after);
+    const warm = calibrate(inventory, after, 1, cold.hint);
+    assert.ok(warm.residual <= 0.05, `the warm fit within the fit tolerance (residual ${warm.residual})`);
+    assert.ok(
+      warm.runs < coldAgain.runs,
+      `warm: ${warm.runs} model runs; cold, on the same window: ${coldAgain.runs}`,
+    );
+  });
+});
+
+describe('prediction key', () => {
+  /** A fitted 8-vCPU node on 4 pCPUs (oversubscribed), its lock rate set to `lockRate`. */
+  function fitted(lockRate: number, name = 'vm-a-0'): Calibration {
+    const inventory = tinyInventory('key', 8);
+    const cal = calibrate(inventory, observe(inventory, minute('key', 0, 1, 8)));
+    return {
+      ...cal,
+      scenario: {
+        ...cal.scenario,
+        vms: cal.scenario.vms.map((v) => ({
+          ...v,
+          name,
+          workload: { ...v.workload, locks: { ...v.workload.locks, perSecond: lockRate } },
+        })),
+      },
+    };
+  }
+
+  it('alike fits share their what-ifs: the lock rate binned ±12 %, VM names aside', () => {
+    const key = (c: Calibration) => predictionKey(c, true, { index: 0 });
+    const centre = 1.25 ** 30; // the middle of a bin
+    assert.equal(key(fitted(centre)), key(fitted(centre, 'another-name-0')), 'names never split a bin');
+    assert.equal(key(fitted(centre)), key(fitted(centre * 1.1)), '+10 %: the same bin');
+    assert.notEqual(key(fitted(centre)), key(fitted(centre * 1.3)), '+30 %: another bin');
+    assert.notEqual(
+      predictionKey(fitted(centre), true, { index: 0 }),
+      predictionKey(fitted(centre), false, null),
+    );
+  });
+});
