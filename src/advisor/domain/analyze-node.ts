@@ -102,7 +102,8 @@ export function predictNode(
 /** Both, in one go. */
 export function modelNode(req: ModelRequest): ModelledNode {
   const calibration = calibrateNode(req);
-  return { calibration, predictions: predictNode(calibration, req.oversubscribed, req.worst) };
+  const predictions = predictNode(calibration, req.oversubscribed, req.worst);
+  return { calibration, predictions, scenario: calibration.scenario };
 }
 
 /** How this window came by its model. */
