@@ -79,6 +79,12 @@ export interface NodeSummary {
   owner: string;
   /** How far the newest prediction lags the newest findings (0: up to date; null: none yet). */
   predictionAgeMs: number | null;
+  /**
+   * How much older than the newest findings the window is that the prediction's model was fitted
+   * to: at least `predictionAgeMs`, more when the node kept its model because its load stayed
+   * within the model's resolution (null: none yet).
+   */
+  modelAgeMs: number | null;
 }
 
 /** One node in depth: what `/api/nodes/:name` answers. */
@@ -152,5 +158,9 @@ export function nodeSummary(
     agent,
     owner,
     predictionAgeMs: analysis && observed ? Math.max(0, observed.windowEndMs - analysis.windowEndMs) : null,
+    modelAgeMs:
+      analysis && observed
+        ? Math.max(0, observed.windowEndMs - (analysis.modelFittedToMs ?? analysis.windowEndMs))
+        : null,
   };
 }

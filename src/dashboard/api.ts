@@ -37,6 +37,8 @@ export interface NodeSummary {
   owner: string;
   /** How far the newest prediction lags the newest findings. */
   predictionAgeMs: number | null;
+  /** How much older than the newest findings the window is that the prediction's model was fitted to. */
+  modelAgeMs: number | null;
 }
 
 export interface Change {
@@ -115,6 +117,8 @@ export interface NodeDetail {
     severity: Severity;
     oversubscription: number;
     residual: number;
+    /** Set when the node kept a model fitted to this earlier window (its load within the model's resolution). */
+    modelFittedToMs?: number;
     samples: number;
     windowStartMs: number;
     windowEndMs: number;

@@ -40,6 +40,7 @@ export async function renderNode(view: HTMLElement, name: string, route: Route):
     ${findingsTable(seen?.findings ?? [])}
     <h2>Observed vs predicted: every what-if replayed on the fitted workload</h2>
     ${lagS > 0 ? `<p class="muted" id="prediction-age">predictions from the window ending ${time(a!.windowEndMs)}, ${lagS} s before the newest findings: the models are catching up</p>` : ''}
+    ${a?.modelFittedToMs !== undefined ? `<p class="muted" id="model-age">model fitted to the window ending ${time(a.modelFittedToMs)} and kept since: the load has stayed within its resolution</p>` : ''}
     <table id="what-ifs"><tr><th>kind</th><th>target</th><th>spin time</th><th>PLE exits</th><th>useful time</th></tr>${(
       a?.whatIfs ?? []
     )

@@ -79,6 +79,7 @@ export function syntheticFleet(count: number, seed = 7): NodeSummary[] {
       },
       owner: `spinwise-advisor-${i % 3}`,
       predictionAgeMs: r() < 0.1 ? 60_000 : 0,
+      modelAgeMs: i % 3 === 0 ? 180_000 : 0,
     };
   });
 }
