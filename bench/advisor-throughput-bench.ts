@@ -85,14 +85,13 @@ async function offline(nodes: FleetNode[]): Promise<(string | number)[][]> {
   }
   const total = minutes[minutes.length - 1]!.stats;
   const row = (label: string, from: RunnerStats | null, to: RunnerStats, cpuS: number, n: number) => {
-    const per = (k: 'reused' | 'hits' | 'misses' | 'whatIfsKept' | 'predictionHits' | 'predictionMisses') =>
+    const per = (k: 'reused' | 'hits' | 'misses' | 'predictionHits' | 'predictionMisses') =>
       (to[k] - (from?.[k] ?? 0)) / n;
     return [
       label,
       per('reused'),
       per('hits'),
       per('misses'),
-      per('whatIfsKept'),
       per('predictionHits'),
       per('predictionMisses'),
       total.fitMs / Math.max(1, total.misses) / 1000,
@@ -345,7 +344,6 @@ export async function advisorThroughputBench(): Promise<void> {
       "windows on their node's own model",
       'windows on a cached fingerprint',
       'fits',
-      "fits keeping the node's what-ifs",
       'fits on cached what-ifs',
       'what-if replays',
       'CPU-s per fit',

@@ -8,8 +8,8 @@ import {
   type PreparedAnalysis,
   type WindowObservation,
 } from './domain/analyze-node';
-import { LruCache, predictionKey, type ModelledNode, type Replayed } from './domain/model-cache';
-import { modelStillFits, whatIfsStillHold, type NodeModel } from './domain/model-reuse';
+import { LruCache, predictionKey, type ModelledNode, type Predictions } from './domain/model-cache';
+import { modelStillFits, type NodeModel } from './domain/model-reuse';
 import { ModelPool, type Lease } from './model-pool/model-pool';
 
 /**
@@ -33,10 +33,6 @@ export interface WaitingWindow {
   started(): void;
 }
 
-/** What a node's what-ifs depend on besides its fitted workload. */
-const whatIfContext = (model: string, request: ModelRequest) =>
-  JSON.stringify([model, request.oversubscribed, request.worst?.index ?? null]);
-
 /**
  * A window closed this recently is taken ahead of staler ones of the same urgency: its prediction
  * is published fresh, and the stale one gets a fresher window to model at its node's next close.
@@ -51,8 +47,6 @@ export interface RunnerStats {
   hits: number;
   /** Windows fitted. */
   misses: number;
-  /** Fits that kept their node's what-ifs (the fit moved less than their resolution). */
-  whatIfsKept: number;
   /** Fits whose what-ifs were replayed before for an alike fitted workload. */
   predictionHits: number;
   predictionMisses: number;
@@ -72,13 +66,13 @@ export interface RunnerStats {
 export class AnalysisRunner {
   private pool: ModelPool | null = null;
   private readonly fits = new LruCache<ModelledNode>();
-  private readonly predictions = new LruCache<Replayed>();
+  private readonly predictions = new LruCache<Predictions>();
   private readonly latest = new LruCache<NodeModel>(16_384);
   /** The newest fit of each node shape: the warm start of an alike node's first fit. */
   private readonly shapeHints = new LruCache<FitHint>();
   private readonly fitting = new Map<string, Promise<Calibration>>();
-  private readonly predicting = new Map<string, Promise<Replayed>>();
-  private readonly counts = { reused: 0, hits: 0, misses: 0, whatIfsKept: 0, fitMs: 0, predictMs: 0 };
+  private readonly predicting = new Map<string, Promise<Predictions>>();
+  private readonly counts = { reused: 0, hits: 0, misses: 0, fitMs: 0, predictMs: 0 };
 
   constructor(private readonly workers = Math.max(1, availableParallelism() - 1)) {}
 
@@ -100,10 +94,11 @@ export class AnalysisRunner {
       result,
       ms: Number(now() - start) / 1e6,
     });
+    const begun = now();
     const quick = this.fromCache(window);
     if (quick) {
       waiting.started();
-      return answer(now(), quick);
+      return answer(begun, quick);
     }
     const node = window.inventory.node;
     const lease = await this.models.acquire(() => [
@@ -151,7 +146,6 @@ export class AnalysisRunner {
     this.latest.set(window.inventory.node, {
       shape: request.shape,
       modelled,
-      whatIfContext: whatIfContext(modelled.calibration.model, request),
       fittedToMs: this.windowEnd(window),
     });
   }
@@ -175,31 +169,14 @@ export class AnalysisRunner {
     }
     const calibration = await calibrating;
     this.shapeHints.set(request.shape, calibration.hint);
-    const replayed = await this.whatIfs(calibration, request, own, lease);
-    const modelled = { calibration, ...replayed };
+    const modelled = { calibration, predictions: await this.whatIfs(calibration, request, lease) };
     this.fits.set(request.key, modelled);
     this.remember(window, request, modelled);
     return prepared.finish(modelled, { cached: !fitted });
   }
 
-  /**
-   * The what-ifs of a new fit: the node's own while the fit stays within their resolution, an
-   * alike fit's from the fleet's cache, or replayed on the leased worker.
-   */
-  private async whatIfs(
-    calibration: Calibration,
-    request: ModelRequest,
-    own: NodeModel | undefined,
-    lease: Lease,
-  ): Promise<Replayed> {
-    if (
-      own &&
-      own.whatIfContext === whatIfContext(calibration.model, request) &&
-      whatIfsStillHold(own.modelled.scenario, calibration.scenario)
-    ) {
-      this.counts.whatIfsKept++;
-      return own.modelled;
-    }
+  /** The what-ifs of a new fit: an alike fit's from the fleet's cache, or replayed on the leased worker. */
+  private async whatIfs(calibration: Calibration, request: ModelRequest, lease: Lease): Promise<Predictions> {
     const key = predictionKey(calibration, request.oversubscribed, request.worst);
     const cached = this.predictions.get(key);
     if (cached) return cached;
@@ -208,16 +185,13 @@ export class AnalysisRunner {
       const { oversubscribed, worst } = request;
       replaying = lease
         .run({ kind: 'predict', calibration, oversubscribed, worst })
-        .then((r) => {
-          this.counts.predictMs += r.ms;
-          return { predictions: r.predictions, scenario: calibration.scenario };
-        })
+        .then((r) => ((this.counts.predictMs += r.ms), r.predictions))
         .finally(() => this.predicting.delete(key));
       this.predicting.set(key, replaying);
     }
-    const replayed = await replaying;
-    this.predictions.set(key, replayed);
-    return replayed;
+    const predictions = await replaying;
+    this.predictions.set(key, predictions);
+    return predictions;
   }
 
   /** The worker threads that run the models; the cluster planner uses them too. */

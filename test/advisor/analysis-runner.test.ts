@@ -4,7 +4,6 @@ import { AnalysisRunner } from '../../src/advisor/analysis-runner';
 import { observeWindow } from '../../src/advisor/domain/analyze-node';
 import { calibrate, observe, type Calibration } from '../../src/advisor/domain/calibrate';
 import { predictionKey } from '../../src/advisor/domain/model-cache';
-import { whatIfsStillHold } from '../../src/advisor/domain/model-reuse';
 import type { NodeSample } from '../../src/telemetry';
 import { tinyInventory, tinySample } from '../support/tiny-node';
 
@@ -130,15 +129,5 @@ describe('prediction key', () => {
       predictionKey(fitted(centre), true, { index: 0 }),
       predictionKey(fitted(centre), false, null),
     );
-  });
-
-  it("a node's refit keeps its what-ifs while each rate stays within half a bin of the replayed one", () => {
-    const replayed = fitted(1000).scenario;
-    assert.ok(whatIfsStillHold(replayed, fitted(1100).scenario), '+10 %: within ±11.8 %');
-    assert.ok(whatIfsStillHold(replayed, fitted(900, 'renamed-0').scenario), '−10 %, another name');
-    assert.ok(!whatIfsStillHold(replayed, fitted(1150).scenario), '+15 %: replayed again');
-    const busier = fitted(1000);
-    busier.scenario.vms[0]!.workload.busy += 0.03;
-    assert.ok(!whatIfsStillHold(replayed, busier.scenario), 'busy share up 3 points: beyond ±2.5');
   });
 });

@@ -102,8 +102,7 @@ export function predictNode(
 /** Both, in one go. */
 export function modelNode(req: ModelRequest): ModelledNode {
   const calibration = calibrateNode(req);
-  const predictions = predictNode(calibration, req.oversubscribed, req.worst);
-  return { calibration, predictions, scenario: calibration.scenario };
+  return { calibration, predictions: predictNode(calibration, req.oversubscribed, req.worst) };
 }
 
 /** How this window came by its model. */

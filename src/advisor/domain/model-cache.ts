@@ -7,15 +7,10 @@ import type { NodeInventory } from '../../telemetry';
 /** Every what-if replayed on a fitted workload, by the candidate's id. */
 export type Predictions = Map<string, Prediction>;
 
-/** What-ifs and the fitted workload they were replayed on (this fit's, or an alike one's). */
-export interface Replayed {
-  predictions: Predictions;
-  scenario: Scenario;
-}
-
 /** A node's fitted model and the predictions of every what-if replayed on it (or on an alike fit). */
-export interface ModelledNode extends Replayed {
+export interface ModelledNode {
   calibration: Calibration;
+  predictions: Predictions;
 }
 
 /** Bins a positive value on a log scale with `ratio` between bin edges; 0 has a bin of its own. */

@@ -44,12 +44,6 @@ export function advisorMetrics(services: AdvisorServices): Metric[] {
     ],
     ['spinwise_model_cache_misses_total', 'Analyses that fitted a model', 'counter', models.misses],
     [
-      'spinwise_whatifs_kept_total',
-      "Fits that kept their node's what-ifs (the fitted workload moved less than their resolution)",
-      'counter',
-      models.whatIfsKept,
-    ],
-    [
       'spinwise_prediction_cache_hits_total',
       'Fits whose what-ifs were replayed before for an alike fitted workload',
       'counter',

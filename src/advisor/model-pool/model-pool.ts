@@ -137,7 +137,7 @@ export class ModelPool {
       const { calibration } = await lease.run({ kind: 'calibrate', request });
       const { oversubscribed, worst } = request;
       const { predictions } = await lease.run({ kind: 'predict', calibration, oversubscribed, worst });
-      return { calibration, predictions, scenario: calibration.scenario };
+      return { calibration, predictions };
     } finally {
       lease.release();
     }
