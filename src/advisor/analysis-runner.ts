@@ -95,7 +95,7 @@ export class AnalysisRunner {
       ms: Number(now() - start) / 1e6,
     });
     const begun = now();
-    const quick = this.fromCache(window);
+    const quick = this.fromCache(this.prepare(window));
     if (quick) {
       waiting.started();
       return answer(begun, quick);
@@ -109,52 +109,50 @@ export class AnalysisRunner {
     const start = now();
     try {
       waiting.started();
-      // A merged window may have brought a load that a model fits after all.
-      const cached = this.fromCache(window);
-      if (cached) return answer(start, cached);
-      return answer(start, await this.fit(window, lease));
+      // Prepared again: a window merged in meanwhile may bring a load that a model fits after all.
+      const prepared = this.prepare(window);
+      return answer(start, this.fromCache(prepared) ?? (await this.fit(prepared, lease)));
     } finally {
       lease.release();
     }
   }
 
   private prepare(window: WindowToModel): PreparedAnalysis {
-    return prepareAnalysis(window.inventory, window.samples, undefined, window.observed);
-  }
-
-  private windowEnd(window: WindowToModel): number {
-    return window.samples[window.samples.length - 1]?.timestampMs ?? window.inventory.timestampMs;
+    return prepareAnalysis(window.inventory, window.samples, window.observed);
   }
 
   /** The analysis without a worker, when the node's own model or the fleet's cache has it. */
-  private fromCache(window: WindowToModel): NodeAnalysisResult | null {
-    const prepared = this.prepare(window);
+  private fromCache(prepared: PreparedAnalysis): NodeAnalysisResult | null {
     const { request } = prepared;
-    const own = this.latest.peek(window.inventory.node);
-    if (own && modelStillFits(own, request, request.shape)) {
+    const own = this.latest.peek(request.inventory.node);
+    if (own && modelStillFits(own, request)) {
       this.counts.reused++;
       return prepared.finish(own.modelled, { cached: true, fittedToMs: own.fittedToMs });
     }
     const hit = this.fits.peek(request.key);
     if (!hit) return null;
     this.counts.hits++;
-    this.remember(window, request, hit);
-    return prepared.finish(hit, { cached: true });
+    return this.remember(request, hit, prepared.finish(hit, { cached: true }));
   }
 
-  private remember(window: WindowToModel, request: ModelRequest, modelled: ModelledNode): void {
-    this.latest.set(window.inventory.node, {
+  /** The node's model from here on is `modelled`, fitted to (the load of) the window of `result`. */
+  private remember(
+    request: ModelRequest,
+    modelled: ModelledNode,
+    result: NodeAnalysisResult,
+  ): NodeAnalysisResult {
+    this.latest.set(request.inventory.node, {
       shape: request.shape,
       modelled,
-      fittedToMs: this.windowEnd(window),
+      fittedToMs: result.windowEndMs,
     });
+    return result;
   }
 
   /** Fits the window on the leased worker (or waits for an alike window's fit), then its what-ifs. */
-  private async fit(window: WindowToModel, lease: Lease): Promise<NodeAnalysisResult> {
-    const prepared = this.prepare(window);
+  private async fit(prepared: PreparedAnalysis, lease: Lease): Promise<NodeAnalysisResult> {
     const { request } = prepared;
-    const own = this.latest.peek(window.inventory.node);
+    const own = this.latest.peek(request.inventory.node);
     const hint = own?.modelled.calibration.hint ?? this.shapeHints.peek(request.shape);
     let fitted = false;
     let calibrating = this.fitting.get(request.key);
@@ -171,8 +169,7 @@ export class AnalysisRunner {
     this.shapeHints.set(request.shape, calibration.hint);
     const modelled = { calibration, predictions: await this.whatIfs(calibration, request, lease) };
     this.fits.set(request.key, modelled);
-    this.remember(window, request, modelled);
-    return prepared.finish(modelled, { cached: !fitted });
+    return this.remember(request, modelled, prepared.finish(modelled, { cached: !fitted }));
   }
 
   /** The what-ifs of a new fit: an alike fit's from the fleet's cache, or replayed on the leased worker. */

@@ -64,7 +64,7 @@ function worthIt(c: WhatIfCandidate, p: Prediction): boolean {
   return p.spinNs.change < -0.2 && surelyDown(p.spinNs) && p.usefulNs.change >= -0.01;
 }
 
-export type NodeAnalysisResult = NodeAnalysis & { assumptions: string[]; hint: FitHint; cached: boolean };
+export type NodeAnalysisResult = NodeAnalysis & { assumptions: string[]; cached: boolean };
 
 /** What the expensive part of an analysis needs: the node and its VMs' observed sums, compact. */
 export interface ModelRequest {
@@ -191,7 +191,6 @@ export function observeWindow(inventory: NodeInventory, samples: readonly NodeSa
 export function prepareAnalysis(
   inventory: NodeInventory,
   samples: readonly NodeSample[],
-  hint?: FitHint,
   observed: WindowObservation = observeWindow(inventory, samples),
 ): PreparedAnalysis {
   const { findings, severity, oversubscription, metrics, missing, observations } = observed;
@@ -204,14 +203,14 @@ export function prepareAnalysis(
       spinOf(o.name) > 0 && (w === null || spinOf(o.name) > spinOf(observations[w]!.name)) ? i : w,
     null,
   );
+  const shape = nodeShape(inventory, observations, worstIndex);
   const request: ModelRequest = {
-    key: nodeFingerprint(inventory, observations, worstIndex),
-    shape: nodeShape(inventory, observations, worstIndex),
+    key: nodeFingerprint(shape, observations),
+    shape,
     inventory,
     observations,
     oversubscribed: oversubscription > 1 && observations.some((o) => o.pleExits > 0),
     worst: worstIndex === null ? null : { index: worstIndex, name: observations[worstIndex]!.name },
-    hint,
   };
   return { request, finish };
 
@@ -283,7 +282,6 @@ export function prepareAnalysis(
       whatIfs,
       recommendations,
       assumptions: cal.assumptions,
-      hint: cal.hint,
       cached: source.cached,
     };
   }
@@ -291,6 +289,6 @@ export function prepareAnalysis(
 
 /** The analysis as it goes on the wire: without the calibration's working notes. */
 export function wireAnalysis(result: NodeAnalysisResult): NodeAnalysis {
-  const { assumptions: _a, hint: _h, cached: _c, ...wire } = result;
+  const { assumptions: _a, cached: _c, ...wire } = result;
   return wire;
 }

@@ -44,16 +44,12 @@ export function nodeShape(
 }
 
 /**
- * What makes two windows model the same: the node's shape, and each VM's measured load binned
+ * What makes two windows model the same: the node's shape (`nodeShape`), and each VM's measured load binned
  * (busy share ±2.5 points, burst and IPI rate ±12 %, node PLE rate ±5 %).
  * Within a bin the fit and predictions are reused: a fleet of alike nodes is modelled once per
  * bin, and a steady node once until its load moves.
  */
-export function nodeFingerprint(
-  inventory: NodeInventory,
-  vms: readonly VmObservation[],
-  worst: number | null,
-): string {
+export function nodeFingerprint(shape: string, vms: readonly VmObservation[]): string {
   const load = (vm: VmObservation) => {
     const w = workloadOf(vm, 0, 1);
     return [
@@ -62,11 +58,7 @@ export function nodeFingerprint(
       logBin(w.ipisPerSecond, RESOLUTION.ratio),
     ];
   };
-  return JSON.stringify([
-    nodeShape(inventory, vms, worst),
-    logBin(pleRateOf(vms), RESOLUTION.pleRatio),
-    vms.map(load),
-  ]);
+  return JSON.stringify([shape, logBin(pleRateOf(vms), RESOLUTION.pleRatio), vms.map(load)]);
 }
 
 /**

@@ -22,8 +22,8 @@ const withinRatio = (a: number, b: number, ratio: number) =>
  * node whose load hovers at a bin edge keeps its model instead of refitting at every crossing,
  * and one whose load moved by more than the cache would share a model over is fitted again.
  */
-export function modelStillFits(model: NodeModel, request: ModelRequest, shape: string): boolean {
-  if (shape !== model.shape) return false;
+export function modelStillFits(model: NodeModel, request: ModelRequest): boolean {
+  if (request.shape !== model.shape) return false;
   const cal = model.modelled.calibration;
   if (!withinRatio(pleRateOf(request.observations), cal.observedPleRate, RESOLUTION.pleRatio)) return false;
   return request.observations.every((vm, i) => {
