@@ -6,7 +6,9 @@ import { brokersOf, startServices, stopServices } from '../deploy/dev/services';
 import { KafkaBus } from '../src/adapters/bus/kafka-bus';
 import type { BusProducer } from '../src/adapters/bus/message-bus';
 import { AnalysisRunner, type RunnerStats } from '../src/advisor/analysis-runner';
-import { observeWindow } from '../src/advisor/domain/analyze-node';
+import { observeWindow, wireAnalysis } from '../src/advisor/domain/analyze-node';
+import { windowSample } from '../src/advisor/domain/window-sample';
+import { windowMemory } from './window-memory';
 import { codecs, defaultTopicSpecs, TOPICS } from '../src/telemetry';
 import { diverseFleet, type FleetNode } from './diverse-fleet';
 import { printTable } from './table';
@@ -47,68 +49,100 @@ const OFFLINE_MINUTES = 8;
 const OFFLINE_NODES = Number(process.env.SPINWISE_BENCH_OFFLINE_NODES ?? Math.min(NODES, 200));
 
 /** The window a node's analysis of minute `w` covers: its rolling 5 minutes, as the advisor keeps them. */
-const windowOf = (node: FleetNode, w: number) => {
+const samplesOf = (node: FleetNode, w: number) => {
   const last = (w + 1) * (EPOCH_MS / SAMPLE_EVERY_MS) - 1;
   return Array.from({ length: Math.min(WINDOW_SAMPLES, last + 1) }, (_, i) => {
     const seq = last - Math.min(WINDOW_SAMPLES, last + 1) + 1 + i;
     return node.sample(seq, (seq + 1) * SAMPLE_EVERY_MS);
   });
 };
+const windowOf = (node: FleetNode, w: number) => samplesOf(node, w).map(windowSample);
+
+/** One minute of the fleet through `runner`: the CPU it took, and each node's analysis. */
+async function fleetMinute(runner: AnalysisRunner, nodes: FleetNode[], w: number) {
+  const cpu = process.cpuUsage();
+  const results = await Promise.all(
+    nodes.map(async (node) => {
+      const samples = windowOf(node, w);
+      const observed = observeWindow(node.inventory, samples);
+      const window = { inventory: node.inventory, samples, observed, closedAtWallMs: Date.now() };
+      return (await runner.run(window, { urgent: () => false, started: () => undefined })).result;
+    }),
+  );
+  const used = process.cpuUsage(cpu);
+  return { stats: runner.stats(), cpuS: (used.user + used.system) / 1e6, results };
+}
 
 /**
  * Without a broker: the fleet's windows, minute by minute, through the advisor's own model side
  * (`AnalysisRunner`, one worker) — how many windows kept their node's model, found their
  * fingerprint cached, or were fitted, how many fits found their what-ifs replayed before, what a
  * fit and a replay of a 64-pCPU node cost, and the model CPU per minute that implies per 1,000
- * nodes. The first minute (every model cold) is reported on its own.
+ * nodes. The first minute (every model cold) is reported on its own. Then the minute after a
+ * restart, side by side: a new runner from nothing, and one that takes each node's model over
+ * from its last published analysis (as a replica does from the analyses topic).
  */
 async function offline(nodes: FleetNode[]): Promise<(string | number)[][]> {
   const runner = new AnalysisRunner(1);
   runner.start();
-  const minutes: { stats: RunnerStats; cpuS: number }[] = [];
+  const minutes: Awaited<ReturnType<typeof fleetMinute>>[] = [];
   try {
-    for (let w = 0; w < OFFLINE_MINUTES; w++) {
-      const cpu = process.cpuUsage();
-      await Promise.all(
-        nodes.map((node) => {
-          const samples = windowOf(node, w);
-          const observed = observeWindow(node.inventory, samples);
-          const window = { inventory: node.inventory, samples, observed, closedAtWallMs: Date.now() };
-          return runner.run(window, { urgent: () => false, started: () => undefined });
-        }),
-      );
-      const used = process.cpuUsage(cpu);
-      minutes.push({ stats: runner.stats(), cpuS: (used.user + used.system) / 1e6 });
-    }
+    for (let w = 0; w < OFFLINE_MINUTES; w++) minutes.push(await fleetMinute(runner, nodes, w));
   } finally {
     await runner.close();
   }
-  const total = minutes[minutes.length - 1]!.stats;
+  const published = new Map(
+    minutes[minutes.length - 1]!.results.map((r) => [
+      r.node,
+      codecs.analysis.decode(codecs.analysis.encode(wireAnalysis(r))),
+    ]),
+  );
+  const restart = async (takeOver: boolean) => {
+    const fresh = new AnalysisRunner(1);
+    if (takeOver) fresh.takeOverFrom((node) => published.get(node));
+    fresh.start();
+    try {
+      return await fleetMinute(fresh, nodes, OFFLINE_MINUTES);
+    } finally {
+      await fresh.close();
+    }
+  };
   const row = (label: string, from: RunnerStats | null, to: RunnerStats, cpuS: number, n: number) => {
-    const per = (k: 'reused' | 'hits' | 'misses' | 'predictionHits' | 'predictionMisses') =>
+    const per = (k: 'reused' | 'takenOver' | 'hits' | 'misses' | 'predictionHits' | 'predictionMisses') =>
       (to[k] - (from?.[k] ?? 0)) / n;
     return [
       label,
       per('reused'),
+      per('takenOver'),
       per('hits'),
       per('misses'),
       per('predictionHits'),
       per('predictionMisses'),
-      total.fitMs / Math.max(1, total.misses) / 1000,
-      total.predictMs / Math.max(1, total.predictionMisses) / 1000,
+      to.fitMs / Math.max(1, to.misses) / 1000,
+      to.predictMs / Math.max(1, to.predictionMisses) / 1000,
       cpuS / n,
       (cpuS / n / 60) * (1000 / nodes.length),
     ];
   };
   const later = minutes.slice(1);
+  const cold = await restart(false);
+  const takingOver = await restart(true);
   return [
     row('minute 1 (every model cold)', null, minutes[0]!.stats, minutes[0]!.cpuS, 1),
     row(
       `minutes 2–${OFFLINE_MINUTES}, per minute`,
       minutes[0]!.stats,
-      total,
+      minutes[minutes.length - 1]!.stats,
       later.reduce((a, m) => a + m.cpuS, 0),
       later.length,
+    ),
+    row(`minute ${OFFLINE_MINUTES + 1}, restarted from nothing`, null, cold.stats, cold.cpuS, 1),
+    row(
+      `minute ${OFFLINE_MINUTES + 1}, restarted taking models over`,
+      null,
+      takingOver.stats,
+      takingOver.cpuS,
+      1,
     ),
   ];
 }
@@ -137,8 +171,8 @@ async function startReplicas(
     names.map((name) => [
       name,
       fork(join(__dirname, 'advisor-replica.js'), {
-        // The 5-minute windows of 1,000 64-pCPU nodes hold about 4 GB of samples (see README).
-        execArgv: ['--max-old-space-size=8192'],
+        // The windows of 1,000 64-pCPU nodes take about 0.3 GB (see README); the rest is headroom.
+        execArgv: ['--max-old-space-size=4096'],
         env: {
           ...process.env,
           BROKERS: brokers,
@@ -340,12 +374,25 @@ export async function advisorThroughputBench(): Promise<void> {
     sampleEveryMs: SAMPLE_EVERY_MS,
   });
   // SPINWISE_BENCH_OFFLINE_NODES=0: the live runs only.
-  if (OFFLINE_NODES > 0)
+  if (OFFLINE_NODES > 0) {
     printTable(
-      `advisor models on a diverse fleet, offline: ${OFFLINE_NODES.toLocaleString('en-US')} nodes of 64 pCPUs from ${fleet.pools} pools, ${fleet.kernels} kernels, per-node load × 0.6–1.6 drifting ±20 % an hour; each node's rolling 5-minute window analysed once a minute for ${OFFLINE_MINUTES} minutes through the advisor's model side (one worker)`,
+      `advisor memory per owned node: its full 5-minute window, ${OFFLINE_NODES.toLocaleString('en-US')} nodes of the fleet, heap after a GC`,
+      [
+        'window held as',
+        'nodes',
+        'vCPUs per node (mean)',
+        'samples per window',
+        'MB per node',
+        'GB per 1,000 nodes',
+      ],
+      windowMemory(fleet.nodes.slice(0, OFFLINE_NODES).map((node) => samplesOf(node, OFFLINE_MINUTES))),
+    );
+    printTable(
+      `advisor models on a diverse fleet, offline: ${OFFLINE_NODES.toLocaleString('en-US')} nodes of 64 pCPUs from ${fleet.pools} pools, ${fleet.kernels} kernels, per-node load × 0.6–1.6 drifting ±20 % an hour; each node's rolling 5-minute window analysed once a minute for ${OFFLINE_MINUTES} minutes through the advisor's model side (one worker), then the minute after a restart without and with the models taken over from the analyses`,
       [
         'minutes',
         "windows on their node's own model",
+        'models taken over',
         'windows on a cached fingerprint',
         'fits',
         'fits on cached what-ifs',
@@ -357,6 +404,7 @@ export async function advisorThroughputBench(): Promise<void> {
       ],
       await offline(fleet.nodes.slice(0, OFFLINE_NODES)),
     );
+  }
   const header = [
     'run',
     'every node first predicted after (s)',

@@ -30,6 +30,7 @@ import { AnalysisRunner } from './analysis-runner';
 import { NodeInventories } from './node-inventories';
 import { findingsChanged } from './domain/findings-changed';
 import { NodeWindow } from './domain/node-window';
+import { windowSample, type WindowSample } from './domain/window-sample';
 import { analysisPoints, samplePoints } from './store-points';
 import { GroupSend } from './group-send';
 import { PointBuffer } from './point-buffer';
@@ -138,7 +139,7 @@ interface NodeState {
 /** A window taken at its close: what to analyse, and the samples it newly covers. */
 interface ClosedWindow {
   inventory: NodeInventory;
-  samples: NodeSample[];
+  samples: WindowSample[];
   /** What the window showed, published as findings when it closed. */
   observed: WindowObservation;
   /** Its model work began: a window closing meanwhile is queued after it, not merged into it. */
@@ -461,7 +462,7 @@ export class AdvisorCore {
     if (epoch > s.epoch && s.freshSeqs.length > 0) void this.close(s, sample.node);
     s.epoch = Math.max(s.epoch, epoch);
     s.lastSampleWallMs = Date.now();
-    if (s.window.add(sample) !== 'accepted') {
+    if (s.window.add(windowSample(sample)) !== 'accepted') {
       this.metrics.duplicates++;
       return;
     }
@@ -544,7 +545,7 @@ export class AdvisorCore {
     s: NodeState,
     node: string,
     inventory: NodeInventory,
-    samples: NodeSample[],
+    samples: WindowSample[],
     observed: WindowObservation,
     closedAtWallMs: number,
   ): void {

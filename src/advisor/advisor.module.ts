@@ -96,8 +96,13 @@ export class AdvisorModule {
         },
         {
           provide: FleetView,
-          inject: [MESSAGE_BUS, AdvisorCore],
-          useFactory: (bus: MessageBus, core: AdvisorCore) => new FleetView(bus, core, options.log),
+          inject: [MESSAGE_BUS, AdvisorCore, AnalysisRunner],
+          useFactory: (bus: MessageBus, core: AdvisorCore, runner: AnalysisRunner) => {
+            const fleet = new FleetView(bus, core, options.log);
+            // A node this replica takes over (a handover, a restart) starts from its previous owner's model.
+            runner.takeOverFrom((node) => fleet.newestAnalysis(node));
+            return fleet;
+          },
         },
         {
           provide: ClusterPlanner,

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { NodeInventory, NodeSample } from '../telemetry';
+import type { NodeAnalysis, NodeInventory } from '../telemetry';
 import type { Calibration, FitHint } from './domain/calibrate';
 import {
   prepareAnalysis,
@@ -10,6 +10,8 @@ import {
 } from './domain/analyze-node';
 import { LruCache, predictionKey, type ModelledNode, type Predictions } from './domain/model-cache';
 import { modelStillFits, type NodeModel } from './domain/model-reuse';
+import { takeOverModel } from './domain/model-takeover';
+import type { WindowSample } from './domain/window-sample';
 import { ModelPool, type Lease } from './model-pool/model-pool';
 
 /**
@@ -19,7 +21,7 @@ import { ModelPool, type Lease } from './model-pool/model-pool';
  */
 export interface WindowToModel {
   inventory: NodeInventory;
-  samples: readonly NodeSample[];
+  samples: readonly WindowSample[];
   observed: WindowObservation;
   /** Wall time the newest window merged into it closed. */
   closedAtWallMs: number;
@@ -43,6 +45,8 @@ const FRESH_MS = 20_000;
 export interface RunnerStats {
   /** Windows whose node's own model still fitted. */
   reused: number;
+  /** Nodes whose model this replica took over from their newest published analysis (a handover, a restart). */
+  takenOver: number;
   /** Windows whose fingerprint was modelled before (by any node). */
   hits: number;
   /** Windows fitted. */
@@ -72,12 +76,19 @@ export class AnalysisRunner {
   private readonly shapeHints = new LruCache<FitHint>();
   private readonly fitting = new Map<string, Promise<Calibration>>();
   private readonly predicting = new Map<string, Promise<Predictions>>();
-  private readonly counts = { reused: 0, hits: 0, misses: 0, fitMs: 0, predictMs: 0 };
+  private readonly counts = { reused: 0, takenOver: 0, hits: 0, misses: 0, fitMs: 0, predictMs: 0 };
+  /** A node's newest published analysis (any replica's): the model to take over when there is none here. */
+  private published: (node: string) => NodeAnalysis | undefined = () => undefined;
 
   constructor(private readonly workers = Math.max(1, availableParallelism() - 1)) {}
 
   start(): void {
     this.pool ??= new ModelPool(this.workers);
+  }
+
+  /** Where nodes' newest published analyses are read (the fleet view): see `takeOverModel`. */
+  takeOverFrom(published: (node: string) => NodeAnalysis | undefined): void {
+    this.published = published;
   }
 
   /**
@@ -124,7 +135,7 @@ export class AnalysisRunner {
   /** The analysis without a worker, when the node's own model or the fleet's cache has it. */
   private fromCache(prepared: PreparedAnalysis): NodeAnalysisResult | null {
     const { request } = prepared;
-    const own = this.latest.peek(request.inventory.node);
+    const own = this.latest.peek(request.inventory.node) ?? this.takeOver(request);
     if (own && modelStillFits(own, request)) {
       this.counts.reused++;
       return prepared.finish(own.modelled, { cached: true, fittedToMs: own.fittedToMs });
@@ -133,6 +144,19 @@ export class AnalysisRunner {
     if (!hit) return null;
     this.counts.hits++;
     return this.remember(request, hit, prepared.finish(hit, { cached: true }));
+  }
+
+  /**
+   * The model of the node's newest published analysis, for a node without one here; kept as the
+   * node's model even when this window's load has left it, for its lock rate to start the refit from.
+   */
+  private takeOver(request: ModelRequest): NodeModel | undefined {
+    const analysis = this.published(request.inventory.node);
+    const model = analysis && takeOverModel(analysis, request);
+    if (!model) return undefined;
+    this.counts.takenOver++;
+    this.latest.set(request.inventory.node, model);
+    return model;
   }
 
   /** The node's model from here on is `modelled`, fitted to (the load of) the window of `result`. */

@@ -114,6 +114,11 @@ export class FleetView {
     return [...this.analyses.values()].sort((a, b) => a.node.localeCompare(b.node));
   }
 
+  /** One node's newest analysis, this replica's own or another's. */
+  newestAnalysis(node: string): NodeAnalysis | undefined {
+    return this.analyses.get(node);
+  }
+
   /** Every node's newest findings: the freshest observation, model or not. */
   newestFindings(): NodeFindings[] {
     return [...this.findings.values()].sort((a, b) => a.node.localeCompare(b.node));

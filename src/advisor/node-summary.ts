@@ -1,5 +1,6 @@
-import type { AgentStatus, NodeAnalysis, NodeFindings, NodeInventory, NodeSample } from '../telemetry';
+import type { AgentStatus, NodeAnalysis, NodeFindings, NodeInventory } from '../telemetry';
 import { oversubscriptionOf } from './domain/analyze-node';
+import type { WindowSample } from './domain/window-sample';
 
 /**
  * How a node's agent is doing, as the advisor sees it: when its newest sample arrived, the gaps
@@ -21,7 +22,7 @@ export interface AgentHealth {
 }
 
 /** The agent as the owner's window shows it, for the findings and analyses any replica reads. */
-export function agentStatusOf(newest: NodeSample, gaps: number): AgentStatus {
+export function agentStatusOf(newest: WindowSample, gaps: number): AgentStatus {
   return {
     lastSampleMs: newest.timestampMs,
     intervalMs: newest.intervalMs,
@@ -53,7 +54,7 @@ function healthOf(lastSampleAgeMs: number, status: AgentStatus | null, gaps: num
 /** A node this replica owns: the age is from when its newest sample arrived here. */
 export function agentHealth(
   lastSampleWallMs: number,
-  newest: NodeSample | undefined,
+  newest: WindowSample | undefined,
   gaps: number,
   nowMs: number,
 ): AgentHealth {

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
 import { Command, Option } from 'commander';
 import { prepareAnalysis } from '../advisor/domain/analyze-node';
+import { windowSample } from '../advisor/domain/window-sample';
 import { ModelPool } from '../advisor/model-pool/model-pool';
 import { codecs, type NodeInventory, type NodeSample } from '../telemetry';
 import { CliError, fileError, type CliIo } from './cli-error';
@@ -103,7 +104,7 @@ async function run(file: string, options: ReplayOptions, io: CliIo): Promise<voi
     // Findings are cheap and computed here; the fits and what-ifs run on the pool's threads.
     out = await Promise.all(
       ready.map(async ([name, rec]) => {
-        const samples = [...rec.samples.values()].sort((a, b) => a.seq - b.seq);
+        const samples = [...rec.samples.values()].sort((a, b) => a.seq - b.seq).map(windowSample);
         const prepared = prepareAnalysis(rec.inventory!, samples);
         const a = prepared.finish(await pool.model(prepared.request), { cached: false });
         progress.update(++done);

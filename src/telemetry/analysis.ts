@@ -126,6 +126,20 @@ export const nodeAnalysis = z
      * the node's load stayed within the model's resolution, so its model was reused, not refitted.
      */
     modelFittedToMs: epochMs.optional(),
+    /**
+     * What the model was fitted to, so that the node's next owner (after a handover or a restart)
+     * takes the model over while the load stays within its resolution instead of fitting it
+     * again: the node's shape (its discrete part, hashed) and the PLE rate observed and fitted.
+     * Optional: older senders omit it (their nodes are fitted afresh by a new owner).
+     */
+    fit: z
+      .object({
+        shape: z.number().int().nonnegative(),
+        observedPleRate: finite.nonnegative(),
+        fittedPleRate: finite.nonnegative(),
+      })
+      .strict()
+      .optional(),
     vms: z.array(analysisVm),
     findings: z.array(finding),
     whatIfs: z.array(whatIf),

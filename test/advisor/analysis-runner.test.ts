@@ -1,24 +1,37 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AnalysisRunner } from '../../src/advisor/analysis-runner';
-import { observeWindow } from '../../src/advisor/domain/analyze-node';
+import {
+  modelNode,
+  observeWindow,
+  prepareAnalysis,
+  wireAnalysis,
+} from '../../src/advisor/domain/analyze-node';
+import { takeOverModel } from '../../src/advisor/domain/model-takeover';
+import { codecs } from '../../src/telemetry';
 import { calibrate, observe, type Calibration } from '../../src/advisor/domain/calibrate';
 import { predictionKey } from '../../src/advisor/domain/model-cache';
-import type { NodeSample } from '../../src/telemetry';
+import { windowSample, type WindowSample } from '../../src/advisor/domain/window-sample';
 import { tinyInventory, tinySample } from '../support/tiny-node';
 
 const BASE_MS = Date.now() - 3_600_000;
 
 /** A minute of the node's samples from `fromSeq`: 900 PLE exits per vCPU and sample × `ple` (its load drifting). */
-function minute(node: string, fromSeq: number, ple: number, vcpus = 4): NodeSample[] {
-  return Array.from({ length: 6 }, (_, i) => {
+function minute(
+  node: string,
+  fromSeq: number,
+  ple: number,
+  vcpus = 4,
+): { node: string; samples: WindowSample[] } {
+  const samples = Array.from({ length: 6 }, (_, i) => {
     const s = tinySample(node, fromSeq + i, BASE_MS, vcpus);
-    return { ...s, vcpus: s.vcpus.map((v) => ({ ...v, pleExits: Math.round(900 * ple) })) };
+    return windowSample({ ...s, vcpus: s.vcpus.map((v) => ({ ...v, pleExits: Math.round(900 * ple) })) });
   });
+  return { node, samples };
 }
 
-function analyse(runner: AnalysisRunner, samples: NodeSample[], vcpus = 4) {
-  const inventory = tinyInventory(samples[0]!.node, vcpus);
+function analyse(runner: AnalysisRunner, { node, samples }: ReturnType<typeof minute>, vcpus = 4) {
+  const inventory = tinyInventory(node, vcpus);
   const window = {
     inventory,
     samples,
@@ -87,9 +100,9 @@ describe('analysis runner', () => {
 describe('calibration warm start', () => {
   it("starts from the node's previous fit: fewer model runs, as close a fit", () => {
     const inventory = tinyInventory('warm', 4);
-    const before = observe(inventory, minute('warm', 0, 1));
+    const before = observe(inventory, minute('warm', 0, 1).samples);
     // The node's PLE exits up 12 %: fitted again, from the previous fit or from nothing.
-    const after = observe(inventory, minute('warm', 6, 1.12));
+    const after = observe(inventory, minute('warm', 6, 1.12).samples);
     const cold = calibrate(inventory, before);
     const coldAgain = calibrate(inventory, after);
     const warm = calibrate(inventory, after, 1, cold.hint);
@@ -105,7 +118,7 @@ describe('prediction key', () => {
   /** A fitted 8-vCPU node on 4 pCPUs (oversubscribed), its lock rate set to `lockRate`. */
   function fitted(lockRate: number, name = 'vm-a-0'): Calibration {
     const inventory = tinyInventory('key', 8);
-    const cal = calibrate(inventory, observe(inventory, minute('key', 0, 1, 8)));
+    const cal = calibrate(inventory, observe(inventory, minute('key', 0, 1, 8).samples));
     return {
       ...cal,
       scenario: {
@@ -129,5 +142,65 @@ describe('prediction key', () => {
       predictionKey(fitted(centre), true, { index: 0 }),
       predictionKey(fitted(centre), false, null),
     );
+  });
+});
+
+describe('model takeover', () => {
+  /** A node's first window analysed as its owner would, and the analysis as it went on the topic. */
+  function published(node: string) {
+    const { samples } = minute(node, 0, 1, 8);
+    const inventory = tinyInventory(node, 8);
+    const prepared = prepareAnalysis(inventory, samples);
+    const modelled = modelNode(prepared.request);
+    const analysis = wireAnalysis(prepared.finish(modelled, { cached: false }));
+    return {
+      inventory,
+      prepared,
+      modelled,
+      analysis: codecs.analysis.decode(codecs.analysis.encode(analysis)),
+    };
+  }
+
+  it("rebuilds a node's model from its published analysis: the scenario fitted, the what-ifs replayed, the fit to start from", () => {
+    const { inventory, prepared, modelled, analysis } = published('handed');
+    const taken = takeOverModel(analysis, prepared.request);
+    assert.ok(taken, 'taken over');
+    assert.deepEqual(taken.modelled.calibration.scenario, modelled.calibration.scenario);
+    assert.ok(modelled.predictions.size > 0, 'an oversubscribed node has what-ifs');
+    assert.deepEqual(taken.modelled.predictions, modelled.predictions);
+    assert.deepEqual(taken.modelled.calibration.hint, modelled.calibration.hint);
+    assert.deepEqual(taken.modelled.calibration.assumptions, modelled.calibration.assumptions);
+    assert.equal(taken.fittedToMs, analysis.windowEndMs);
+
+    const upgraded = prepareAnalysis(
+      { ...inventory, kernel: '5.15.0-91-generic' },
+      minute('handed', 6, 1, 8).samples,
+    );
+    assert.equal(takeOverModel(analysis, upgraded.request), null, 'another kernel: another shape and model');
+    const { fit: _fit, ...older } = analysis;
+    assert.equal(takeOverModel(older, prepared.request), null, 'an older sender says nothing of its fit');
+  });
+
+  it("a replica without a model of the node answers its next window from the previous owner's, and fits once the load leaves it", async () => {
+    const { analysis } = published('handed-over');
+    const runner = new AnalysisRunner(1);
+    runner.takeOverFrom((node) => (node === 'handed-over' ? analysis : undefined));
+    runner.start();
+    try {
+      const next = await analyse(runner, minute('handed-over', 6, 1.03, 8), 8);
+      assert.deepEqual(
+        { takenOver: runner.stats().takenOver, reused: runner.stats().reused, misses: runner.stats().misses },
+        { takenOver: 1, reused: 1, misses: 0 },
+      );
+      assert.equal(next.result.modelFittedToMs, analysis.windowEndMs);
+      assert.deepEqual(next.result.whatIfs, analysis.whatIfs);
+
+      const moved = await analyse(runner, minute('handed-over', 12, 1.12, 8), 8);
+      assert.equal(runner.stats().misses, 1, 'fitted once its load left the model');
+      assert.equal(moved.result.modelFittedToMs, undefined);
+      assert.equal(runner.stats().takenOver, 1);
+    } finally {
+      await runner.close();
+    }
   });
 });

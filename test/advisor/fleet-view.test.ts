@@ -90,7 +90,8 @@ it('two advisor replicas on real Kafka each serve the whole fleet: every node, i
     const names = Array.from({ length: 200 }, (_, k) => `fleet-${run}-${k}`);
     const on = (r: AdvisorRuntime) =>
       names.filter((n) => r.core.ownedPartitions().includes(partitionForKey(n, 12))).slice(0, 3);
-    nodes = [...on(a), ...on(b)];
+    const ofA = on(a);
+    nodes = [...ofA, ...on(b)];
     clones = nodes.map((n, i) => cloneAs(recordings[i % 2]!, n));
     await producer.send(
       TOPICS.inventory,
@@ -173,6 +174,24 @@ it('two advisor replicas on real Kafka each serve the whole fleet: every node, i
     runtimes.shift();
     assert.equal((await listed(b)).length, nodes.length);
     for (const n of nodes) assert.equal((await fetch(`${b.url}/api/nodes/${n}`)).status, 200);
+
+    // ... and analyses the nodes it took over starting from the models their previous owner
+    // published, not from nothing.
+    await send(14, 24);
+    type Page = { analysis: { replica?: string } | null };
+    await waitFor(
+      'the survivor analyses the nodes it took over',
+      async () =>
+        (await Promise.all(ofA.map((n) => getJson<Page>(`${b.url}/api/nodes/${n}`)))).every(
+          (p) => p.body.analysis?.replica === b.core.replica,
+        ),
+      60_000,
+    );
+    assert.equal(
+      b.core.runner.stats().takenOver,
+      ofA.length,
+      "each node's model taken over from a's analyses",
+    );
   } finally {
     for (const r of runtimes) await r.stop();
     await producer.close();

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { prepareAnalysis } from '../../src/advisor/domain/analyze-node';
+import { windowSample } from '../../src/advisor/domain/window-sample';
 import { ModelPool, type Priority } from '../../src/advisor/model-pool/model-pool';
 import { tinyInventory, tinySample } from '../support/tiny-node';
 
@@ -11,7 +12,7 @@ it('a worker goes to the waiting caller that comes first when it frees up, by th
     const request = (node: string) =>
       prepareAnalysis(
         tinyInventory(node, 4),
-        Array.from({ length: 6 }, (_, seq) => tinySample(node, seq, baseMs, 4)),
+        Array.from({ length: 6 }, (_, seq) => windowSample(tinySample(node, seq, baseMs, 4))),
       ).request;
     const done: string[] = [];
     const priorities = new Map<string, Priority>();
@@ -48,7 +49,7 @@ it("a failing task rejects with the worker's error and leaves the worker to the 
     const baseMs = Date.now() - 600_000;
     const { request } = prepareAnalysis(
       tinyInventory('after', 4),
-      Array.from({ length: 6 }, (_, seq) => tinySample('after', seq, baseMs, 4)),
+      Array.from({ length: 6 }, (_, seq) => windowSample(tinySample('after', seq, baseMs, 4))),
     );
     const modelled = await pool.model(request);
     assert.equal(typeof modelled.calibration.residual, 'number');

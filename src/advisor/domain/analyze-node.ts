@@ -19,7 +19,9 @@ import {
 import { nodeFingerprint, nodeShape, type ModelledNode, type Predictions } from './model-cache';
 import { Baseline, predictChange, type Change, type Prediction } from './predict';
 import { vmMetrics } from './vm-metrics';
+import { fnv1a } from '../fnv1a';
 import { whatIfCandidates, type WhatIfCandidate } from './what-ifs';
+import { windowSample, type WindowSample } from './window-sample';
 
 /** Thresholds of a finding: warning and critical levels. */
 const THRESHOLDS = {
@@ -127,7 +129,7 @@ export function oversubscriptionOf(inventory: NodeInventory): number {
 
 /** Findings, calibration and what-if replay for one node's window of telemetry, in one go (replay). */
 export function analyzeNode(inventory: NodeInventory, samples: readonly NodeSample[]): NodeAnalysisResult {
-  const prepared = prepareAnalysis(inventory, samples);
+  const prepared = prepareAnalysis(inventory, samples.map(windowSample));
   return prepared.finish(modelNode(prepared.request), { cached: false });
 }
 
@@ -144,7 +146,7 @@ export interface WindowObservation {
 }
 
 /** The observed part of an analysis: milliseconds, so it is published the moment a window closes. */
-export function observeWindow(inventory: NodeInventory, samples: readonly NodeSample[]): WindowObservation {
+export function observeWindow(inventory: NodeInventory, samples: readonly WindowSample[]): WindowObservation {
   // The base PLE window in time: VMX counts cycles, SVM counts PAUSEs (~40 cycles each); 2.5 GHz assumed.
   const pleNs = inventory.ple ? (inventory.ple.window * (inventory.ple.vendor === 'vmx' ? 1 : 40)) / 2.5 : 0;
   const { vms: metrics, missing } = vmMetrics(samples, pleNs);
@@ -190,7 +192,7 @@ export function observeWindow(inventory: NodeInventory, samples: readonly NodeSa
  */
 export function prepareAnalysis(
   inventory: NodeInventory,
-  samples: readonly NodeSample[],
+  samples: readonly WindowSample[],
   observed: WindowObservation = observeWindow(inventory, samples),
 ): PreparedAnalysis {
   const { findings, severity, oversubscription, metrics, missing, observations } = observed;
@@ -277,6 +279,11 @@ export function prepareAnalysis(
       pcpus: inventory.pcpus,
       residual: Math.round(residual * 1e4) / 1e4,
       ...(source.fittedToMs === undefined ? {} : { modelFittedToMs: source.fittedToMs }),
+      fit: {
+        shape: fnv1a(request.shape),
+        observedPleRate: cal.observedPleRate,
+        fittedPleRate: cal.fittedPleRate,
+      },
       vms: observed.vms.map((vm, i) => ({ ...vm, workload: cal.workloads[i]! })),
       findings,
       whatIfs,

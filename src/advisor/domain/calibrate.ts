@@ -1,7 +1,8 @@
 import { modelFor } from '../../sim/models';
 import { parseScenario, type Scenario, type ScenarioInput } from '../../sim/scenario';
 import { simulate } from '../../sim/simulate';
-import type { FittedWorkload, NodeInventory, NodeSample } from '../../telemetry';
+import type { FittedWorkload, NodeInventory } from '../../telemetry';
+import type { WindowSample } from './window-sample';
 
 /** What one VM's counters say over a window (sums), before any model is fitted. */
 export interface VmObservation {
@@ -88,7 +89,7 @@ export function pleRateOf(vms: readonly VmObservation[]): number {
   return vms.reduce((a, v) => a + v.pleExits, 0) / Math.max(vcpuSeconds, 1e-9);
 }
 
-export function observe(inventory: NodeInventory, samples: readonly NodeSample[]): VmObservation[] {
+export function observe(inventory: NodeInventory, samples: readonly WindowSample[]): VmObservation[] {
   return inventory.vms.map((vm) => {
     const obs: VmObservation = {
       name: vm.name,
@@ -103,19 +104,18 @@ export function observe(inventory: NodeInventory, samples: readonly NodeSample[]
     };
     for (const s of samples) {
       obs.coveredNs += s.intervalMs * 1e6;
-      for (const v of s.vcpus) {
-        if (v.vm !== vm.name) continue;
-        obs.runNs += v.runNs ?? 0;
-        obs.waitNs += v.waitNs ?? 0;
-        obs.pleExits += v.pleExits ?? 0;
-        obs.ipis =
-          v.ipisSent === undefined || obs.ipis === null
-            ? null
-            : obs.ipis + v.ipisSent.reduce((a, x) => a + x.count, 0);
+      const v = s.vms.find((x) => x.vm === vm.name);
+      if (!v) {
+        obs.haltExits = null;
+        continue;
       }
-      const stats = s.vms.find((x) => x.vm === vm.name);
+      obs.runNs += v.runNs;
+      obs.waitNs += v.waitNs;
+      obs.pleExits += v.pleExits;
+      if (v.vcpus.length > 0)
+        obs.ipis = obs.ipis === null || v.incomplete.includes('ipis') ? null : obs.ipis + v.ipis;
       obs.haltExits =
-        stats?.haltExits === undefined || obs.haltExits === null ? null : obs.haltExits + stats.haltExits;
+        v.haltExits === undefined || obs.haltExits === null ? null : obs.haltExits + v.haltExits;
     }
     return obs;
   });
@@ -224,17 +224,10 @@ export function calibrate(
   const { fitNs, predictNs } = modelDurationsNs(inventory.pcpus);
   const observedPleRate = pleRateOf(vms);
   const scenarioOf = (lockRate: number, targets: number, durationNs: number) =>
-    nodeScenario(
+    fittedScenario(
       inventory,
-      vms.map((vm, i) => ({
-        name: vm.name,
-        vcpus: vm.vcpus,
-        workload: workloadOf(vm, lockRate, targets),
-        cpus: vm.pinned.every((a) => a.length === 1)
-          ? vm.pinned.map((a) => a[0]!)
-          : inventory.vms[i]!.vcpus[0]?.affinity,
-        cpuLimit: inventory.vms[i]!.cpuLimit,
-      })),
+      vms,
+      vms.map((vm) => workloadOf(vm, lockRate, targets)),
       durationNs,
       seed,
     );
@@ -301,15 +294,6 @@ export function calibrate(
   }
   const lockRate = Math.round(best!.rate);
   const scenario = scenarioOf(lockRate, best!.targets, predictNs);
-  const assumptions = [
-    `user-mode share ${ASSUMED.userShare} of compute (not observable)`,
-    `${ASSUMED.lockCount} locks held ${ASSUMED.holdUs} µs on average; lock rate fitted to PLE exits`,
-    `${best!.targets} receiver(s) per IPI round (fitted with the lock rate)`,
-  ];
-  if (vms.some((v) => v.ipis === null))
-    assumptions.push('no IPI counts (kvm_apic_ipi not traced): IPI rate taken as 0');
-  if (vms.some((v) => v.haltExits === null))
-    assumptions.push('no halt exits (no KVM stats): 5 ms bursts assumed');
   return {
     scenario,
     model,
@@ -318,7 +302,45 @@ export function calibrate(
     fittedPleRate: best!.ple,
     workloads: vms.map((vm) => workloadOf(vm, lockRate, best!.targets)),
     hint: { lockRate, targets: best!.targets, pleRate: best!.ple, residual: miss(best!) },
-    assumptions,
+    assumptions: assumptionsOf(vms, best!.targets),
     runs,
   };
+}
+
+/** The node replayed with these fitted workloads (one per VM, in inventory order). */
+export function fittedScenario(
+  inventory: NodeInventory,
+  vms: readonly VmObservation[],
+  workloads: readonly FittedWorkload[],
+  durationNs: number,
+  seed: number,
+): Scenario {
+  return nodeScenario(
+    inventory,
+    vms.map((vm, i) => ({
+      name: vm.name,
+      vcpus: vm.vcpus,
+      workload: workloads[i]!,
+      cpus: vm.pinned.every((a) => a.length === 1)
+        ? vm.pinned.map((a) => a[0]!)
+        : inventory.vms[i]!.vcpus[0]?.affinity,
+      cpuLimit: inventory.vms[i]!.cpuLimit,
+    })),
+    durationNs,
+    seed,
+  );
+}
+
+/** What a fit takes for granted, listed with every analysis made from it. */
+export function assumptionsOf(vms: readonly VmObservation[], ipiTargets: number): string[] {
+  const assumptions = [
+    `user-mode share ${ASSUMED.userShare} of compute (not observable)`,
+    `${ASSUMED.lockCount} locks held ${ASSUMED.holdUs} µs on average; lock rate fitted to PLE exits`,
+    `${ipiTargets} receiver(s) per IPI round (fitted with the lock rate)`,
+  ];
+  if (vms.some((v) => v.ipis === null))
+    assumptions.push('no IPI counts (kvm_apic_ipi not traced): IPI rate taken as 0');
+  if (vms.some((v) => v.haltExits === null))
+    assumptions.push('no halt exits (no KVM stats): 5 ms bursts assumed');
+  return assumptions;
 }

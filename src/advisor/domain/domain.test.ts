@@ -4,6 +4,7 @@ import type { NodeSample } from '../../telemetry';
 import { Hysteresis } from './hysteresis';
 import { NodeWindow } from './node-window';
 import { vmMetrics } from './vm-metrics';
+import { windowSample } from './window-sample';
 
 function sample(
   seq: number,
@@ -28,24 +29,88 @@ function sample(
 describe('node window', () => {
   it('absorbs duplicates, orders stragglers by seq, counts gaps, evicts by time, refuses the late', () => {
     const w = new NodeWindow('n1', 30_000);
-    assert.equal(w.add(sample(0)), 'accepted');
-    assert.equal(w.add(sample(2)), 'accepted');
+    assert.equal(w.add(windowSample(sample(0))), 'accepted');
+    assert.equal(w.add(windowSample(sample(2))), 'accepted');
     assert.equal(w.gaps, 1);
-    assert.equal(w.add(sample(2)), 'duplicate');
-    assert.equal(w.add(sample(1)), 'accepted', 'an out-of-order straggler');
+    assert.equal(w.add(windowSample(sample(2))), 'duplicate');
+    assert.equal(w.add(windowSample(sample(1))), 'accepted', 'an out-of-order straggler');
     assert.equal(w.gaps, 0, 'it filled the gap');
     assert.deepEqual(
       w.contents().map((s) => s.seq),
       [0, 1, 2],
     );
-    w.add(sample(5));
+    w.add(windowSample(sample(5)));
     assert.deepEqual(
       w.contents().map((s) => s.seq),
       [5],
       'samples 30 s or more older than the newest left the window',
     );
-    assert.equal(w.add(sample(1)), 'late');
+    assert.equal(w.add(windowSample(sample(1))), 'late');
     assert.equal(w.duplicates, 1);
+  });
+});
+
+describe('window sample', () => {
+  it("keeps each VM's counters summed over its vCPUs, and which ones a vCPU did not report", () => {
+    const s = windowSample({
+      ...sample(3, [
+        { vm: 'a', vcpu: 0, tid: 1, runNs: 5, waitNs: 1, pleExits: 7, ipisSent: [{ toVcpu: 1, count: 2 }] },
+        {
+          vm: 'a',
+          vcpu: 1,
+          tid: 2,
+          runNs: 6,
+          waitNs: 2,
+          ipisSent: [
+            { toVcpu: 0, count: 3 },
+            { toVcpu: 2, count: 4 },
+          ],
+        },
+        { vm: 'b', vcpu: 0, tid: 3, runNs: 9, waitNs: 0, pleExits: 1 },
+      ]),
+      vms: [
+        { vm: 'a', pid: 10, haltExits: 11 },
+        { vm: 'c', pid: 12, haltExits: 13, cpuPeriods: 100, cpuThrottledPeriods: 5 },
+      ],
+    });
+    assert.deepEqual(
+      { seq: s.seq, timestampMs: s.timestampMs, intervalMs: s.intervalMs },
+      { seq: 3, timestampMs: 1_030_000, intervalMs: 10_000 },
+    );
+    assert.deepEqual(s.vms, [
+      {
+        vm: 'a',
+        vcpus: [0, 1],
+        runNs: 11,
+        waitNs: 3,
+        pleExits: 7,
+        ipis: 9,
+        incomplete: ['pleExits'],
+        haltExits: 11,
+      },
+      { vm: 'b', vcpus: [0], runNs: 9, waitNs: 0, pleExits: 1, ipis: 0, incomplete: ['ipis'] },
+      {
+        vm: 'c',
+        vcpus: [],
+        runNs: 0,
+        waitNs: 0,
+        pleExits: 0,
+        ipis: 0,
+        incomplete: [],
+        haltExits: 13,
+        cpuPeriods: 100,
+        cpuThrottledPeriods: 5,
+      },
+    ]);
+    const { vms } = vmMetrics([s], 2000);
+    assert.deepEqual(
+      vms.map((m) => [m.vm, m.vcpus, m.pleExitsPerVcpuSecond, m.throttledRatio]),
+      [
+        ['a', 2, null, null],
+        ['b', 1, 0.1, null],
+      ],
+      "a's PLE rate unknown (one vCPU did not report it); c, without vCPUs in the sample, has no metrics",
+    );
   });
 });
 
@@ -60,7 +125,10 @@ describe('per-VM metrics', () => {
       waitNs: 4e9,
     });
     const { vms, missing } = vmMetrics(
-      [sample(0, [vcpu('a', 0, 1000), vcpu('a', 1, 3000)]), sample(1, [vcpu('a', 0, 0), vcpu('a', 1, 4000)])],
+      [
+        sample(0, [vcpu('a', 0, 1000), vcpu('a', 1, 3000)]),
+        sample(1, [vcpu('a', 0, 0), vcpu('a', 1, 4000)]),
+      ].map(windowSample),
       2000,
     );
     assert.deepEqual(missing, []);
@@ -80,7 +148,7 @@ describe('per-VM metrics', () => {
           [{ vm: 'a', vcpu: 0, tid: 1, runNs: 1e9, waitNs: 0 }],
           [{ signal: 'pleExits', reason: 'no tracefs' }],
         ),
-      ],
+      ].map(windowSample),
       2000,
     );
     assert.equal(vms[0]!.pleExitsPerVcpuSecond, null);

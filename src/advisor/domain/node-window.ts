@@ -1,4 +1,4 @@
-import type { NodeSample } from '../../telemetry';
+import type { WindowSample } from './window-sample';
 
 export type Admission = 'accepted' | 'duplicate' | 'late';
 
@@ -8,7 +8,7 @@ export type Admission = 'accepted' | 'duplicate' | 'late';
  * window's oldest is late and refused; missing seqs are counted as gaps, never invented.
  */
 export class NodeWindow {
-  private readonly samples: NodeSample[] = [];
+  private readonly samples: WindowSample[] = [];
   /** Highest seq ever accepted. */
   private highest = -1;
   /** The newest timestamp accepted. */
@@ -22,7 +22,7 @@ export class NodeWindow {
     readonly windowMs: number,
   ) {}
 
-  add(sample: NodeSample): Admission {
+  add(sample: WindowSample): Admission {
     if (this.samples.some((s) => s.seq === sample.seq)) {
       this.duplicates++;
       return 'duplicate';
@@ -62,7 +62,7 @@ export class NodeWindow {
   }
 
   /** The samples now in the window, in seq order. */
-  contents(): readonly NodeSample[] {
+  contents(): readonly WindowSample[] {
     return this.samples;
   }
 

@@ -1,4 +1,5 @@
-import type { NodeSample, SignalName } from '../../telemetry';
+import type { SignalName } from '../../telemetry';
+import type { SummedCounter, WindowSample } from './window-sample';
 
 /** What a window says about one VM; null where the node could not give the signal. */
 export interface VmMetrics {
@@ -21,7 +22,7 @@ export interface VmMetrics {
  * missing signal is reported), never zero.
  */
 export function vmMetrics(
-  samples: readonly NodeSample[],
+  samples: readonly WindowSample[],
   pleWindowNs: number,
 ): { vms: VmMetrics[]; missing: SignalName[] } {
   const missing = new Set<SignalName>();
@@ -29,32 +30,29 @@ export function vmMetrics(
     string,
     { vcpus: Set<number>; ms: number; ple: number | null; run: number | null; wait: number | null }
   >();
-  for (const s of samples) {
-    for (const m of s.missing) missing.add(m.signal);
-    const seen = new Set<string>();
-    for (const v of s.vcpus) {
-      let acc = sums.get(v.vm);
-      if (!acc) sums.set(v.vm, (acc = { vcpus: new Set(), ms: 0, ple: 0, run: 0, wait: 0 }));
-      acc.vcpus.add(v.vcpu);
-      if (!seen.has(v.vm)) {
-        acc.ms += s.intervalMs;
-        seen.add(v.vm);
-      }
-      acc.ple = v.pleExits === undefined || acc.ple === null ? null : acc.ple + v.pleExits;
-      acc.run = v.runNs === undefined || acc.run === null ? null : acc.run + v.runNs;
-      acc.wait = v.waitNs === undefined || acc.wait === null ? null : acc.wait + v.waitNs;
-    }
-  }
   // cpu.stat of the VM's limited cgroup: periods and throttled periods over the window.
   const periods = new Map<string, { periods: number; throttled: number }>();
-  for (const s of samples)
+  for (const s of samples) {
+    for (const m of s.missing) missing.add(m.signal);
     for (const v of s.vms) {
-      if (v.cpuPeriods === undefined || v.cpuThrottledPeriods === undefined) continue;
-      const p = periods.get(v.vm) ?? { periods: 0, throttled: 0 };
-      p.periods += v.cpuPeriods;
-      p.throttled += v.cpuThrottledPeriods;
-      periods.set(v.vm, p);
+      if (v.cpuPeriods !== undefined && v.cpuThrottledPeriods !== undefined) {
+        const p = periods.get(v.vm) ?? { periods: 0, throttled: 0 };
+        p.periods += v.cpuPeriods;
+        p.throttled += v.cpuThrottledPeriods;
+        periods.set(v.vm, p);
+      }
+      if (v.vcpus.length === 0) continue;
+      let acc = sums.get(v.vm);
+      if (!acc) sums.set(v.vm, (acc = { vcpus: new Set(), ms: 0, ple: 0, run: 0, wait: 0 }));
+      for (const vcpu of v.vcpus) acc.vcpus.add(vcpu);
+      acc.ms += s.intervalMs;
+      const sum = (so: number | null, counter: SummedCounter) =>
+        so === null || v.incomplete.includes(counter) ? null : so + v[counter];
+      acc.ple = sum(acc.ple, 'pleExits');
+      acc.run = sum(acc.run, 'runNs');
+      acc.wait = sum(acc.wait, 'waitNs');
     }
+  }
   const vms = [...sums].map(([vm, acc]) => {
     const p = periods.get(vm);
     const vcpuSeconds = (acc.vcpus.size * acc.ms) / 1000;

@@ -37,6 +37,12 @@ export function advisorMetrics(services: AdvisorServices): Metric[] {
       models.reused,
     ],
     [
+      'spinwise_model_taken_over_total',
+      'Nodes whose model was taken over from their newest published analysis (handover, restart)',
+      'counter',
+      models.takenOver,
+    ],
+    [
       'spinwise_model_cache_hits_total',
       'Analyses on a cached model of the same fingerprint',
       'counter',
