@@ -1,12 +1,13 @@
 import { KafkaBus } from '../src/adapters/bus/kafka-bus';
 import type { Point, TimeSeriesStore } from '../src/adapters/store/time-series-store';
 import { AdvisorCore } from '../src/advisor/advisor-core';
+import { FleetView } from '../src/advisor/fleet-view';
 
 /**
  * One advisor replica in a process of its own, for the throughput benchmark: reports each window's
  * findings and analysis to its parent, and every second its queue, partitions and CPU time (the
  * process's, its model workers' included); stops when told. Environment: BROKERS, GROUP, EPOCH_MS,
- * WORKERS, REPORT_IN_FLIGHT, REPLICA, SPREAD_EPOCHS.
+ * WORKERS, REPORT_IN_FLIGHT, REPLICA, SPREAD_EPOCHS, FLEET_VIEW.
  */
 /**
  * The store is not what is measured here (the bus-store bench measures it), and in a cluster it is
@@ -59,6 +60,13 @@ async function main(): Promise<void> {
       }),
   });
   await core.start();
+  // As `spinwise advisor` runs: every node's newest analysis followed, and a node taken over
+  // (the other replica stopped) starts from its previous owner's model.
+  const fleet = env.FLEET_VIEW === '1' ? new FleetView(bus, core) : null;
+  if (fleet) {
+    core.runner.takeOverFrom((node) => fleet.newestAnalysis(node));
+    await fleet.start();
+  }
   process.send!({ type: 'ready' });
   setInterval(() => {
     const cpu = process.cpuUsage();
@@ -80,6 +88,7 @@ async function main(): Promise<void> {
     if (m.type !== 'stop') return;
     void (async () => {
       await core.stop();
+      await fleet?.stop();
       await bus.close();
       process.send!({ type: 'stopped', samples: core.metrics.samplesIngested });
       process.exit(0);

@@ -181,6 +181,7 @@ async function startReplicas(
           WORKERS: '1',
           REPLICA: name,
           SPREAD_EPOCHS: '1',
+          FLEET_VIEW: '1',
         },
       }),
     ]),
@@ -257,8 +258,9 @@ async function live(nodes: FleetNode[], replicas: string[]): Promise<(string | n
     let measuring = false;
     let measureFrom = NaN;
     let lastFirstPredictionAt = NaN;
-    let handoverFrom: { at: number; nodes: Set<string> } | null = null;
+    let handoverFrom: { at: number; nodes: Set<string>; unpredicted: Set<string> } | null = null;
     let handoverMs = NaN;
+    let handoverPredictedMs = NaN;
     const children = await startReplicas(replicas, brokers, (replica, r) => {
       if (r.type === 'stats') {
         stats.set(replica, r);
@@ -276,6 +278,8 @@ async function live(nodes: FleetNode[], replicas: string[]): Promise<(string | n
         }
         if (measuring && at !== undefined) seen.get(replica)!.findingDelays.push(r.atMs - at);
       } else if (r.type === 'analysis') {
+        if (handoverFrom?.unpredicted.delete(r.node) && handoverFrom.unpredicted.size === 0)
+          handoverPredictedMs = Date.now() - handoverFrom.at;
         if (measuring && at !== undefined) seen.get(replica)!.predictionDelays.push(r.atMs - at);
         const prev = lastPrediction.get(r.node);
         if (measuring && prev !== undefined) seen.get(replica)!.gaps.push(r.atMs - prev);
@@ -350,16 +354,27 @@ async function live(nodes: FleetNode[], replicas: string[]): Promise<(string | n
       const [gone, ...rest] = replicas;
       const theirs = new Set(nodes.map((n) => n.inventory.node).filter((n) => owner.get(n) === gone));
       const handedOver = theirs.size;
-      handoverFrom = { at: Date.now(), nodes: theirs };
+      const takenBefore = stats.get(rest[0]!)!.cache.takenOver;
+      handoverFrom = { at: Date.now(), nodes: theirs, unpredicted: new Set(theirs) };
       await stopReplica(children.get(gone!)!);
       children.delete(gone!);
       const deadline = Date.now() + 3 * EPOCH_MS;
-      while (handoverFrom.nodes.size > 0 && Date.now() < deadline) await second();
-      rows.push([
-        `handover: ${gone} stopped; ${rest.join()} published findings for all its ${handedOver} nodes after (s)`,
-        Number.isNaN(handoverMs) ? `> ${(3 * EPOCH_MS) / 1000}` : handoverMs / 1000,
-        ...Array.from({ length: 14 }, () => ''),
-      ]);
+      while (handoverFrom.unpredicted.size > 0 && Date.now() < deadline) await second();
+      const after = (ms: number) => (Number.isNaN(ms) ? `> ${(3 * EPOCH_MS) / 1000}` : ms / 1000);
+      const takenOver = stats.get(rest[0]!)!.cache.takenOver - takenBefore;
+      const blank = Array.from({ length: 14 }, () => '');
+      rows.push(
+        [
+          `handover: ${gone} stopped; ${rest.join()} published findings for all its ${handedOver} nodes after (s)`,
+          after(handoverMs),
+          ...blank,
+        ],
+        [
+          `handover: ${rest.join()} published predictions for all of them after (s), ${takenOver} models taken over`,
+          after(handoverPredictedMs),
+          ...blank,
+        ],
+      );
     }
     await Promise.all([...children.values()].map(stopReplica));
     return rows;
