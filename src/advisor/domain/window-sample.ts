@@ -25,8 +25,9 @@ export interface VmSums {
 /**
  * What a node's window keeps of a sample: per VM, its vCPUs' counters summed — all that findings,
  * fits and the agent's status read — instead of each vCPU's deltas with their per-destination IPI
- * counts. A decoded sample of a 64-pCPU node with about 120 vCPUs takes some 70 kB of heap, its
- * sums a few kB, and the window holds 30 of them for every node the replica owns.
+ * counts. A decoded sample of a 64-pCPU node with about 120 vCPUs takes some 90 kB of heap, its
+ * sums about 10 kB, and the window holds 30 of them for every node the replica owns (the bench's
+ * memory table).
  */
 export interface WindowSample {
   seq: number;
