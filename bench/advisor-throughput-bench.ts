@@ -86,8 +86,11 @@ async function offline(nodes: FleetNode[]): Promise<(string | number)[][]> {
   const runner = new AnalysisRunner(1);
   runner.start();
   const minutes: Awaited<ReturnType<typeof fleetMinute>>[] = [];
+  let continued;
   try {
     for (let w = 0; w < OFFLINE_MINUTES; w++) minutes.push(await fleetMinute(runner, nodes, w));
+    // The same next minute without a restart, to compare the restarts with.
+    continued = await fleetMinute(runner, nodes, OFFLINE_MINUTES);
   } finally {
     await runner.close();
   }
@@ -108,18 +111,17 @@ async function offline(nodes: FleetNode[]): Promise<(string | number)[][]> {
     }
   };
   const row = (label: string, from: RunnerStats | null, to: RunnerStats, cpuS: number, n: number) => {
-    const per = (k: 'reused' | 'takenOver' | 'hits' | 'misses' | 'predictionHits' | 'predictionMisses') =>
-      (to[k] - (from?.[k] ?? 0)) / n;
+    const delta = (k: Exclude<keyof RunnerStats, 'size'>) => to[k] - (from?.[k] ?? 0);
     return [
       label,
-      per('reused'),
-      per('takenOver'),
-      per('hits'),
-      per('misses'),
-      per('predictionHits'),
-      per('predictionMisses'),
-      to.fitMs / Math.max(1, to.misses) / 1000,
-      to.predictMs / Math.max(1, to.predictionMisses) / 1000,
+      delta('reused') / n,
+      delta('takenOver') / n,
+      delta('hits') / n,
+      delta('misses') / n,
+      delta('predictionHits') / n,
+      delta('predictionMisses') / n,
+      delta('fitMs') / Math.max(1, delta('misses')) / 1000,
+      delta('predictMs') / Math.max(1, delta('predictionMisses')) / 1000,
       cpuS / n,
       (cpuS / n / 60) * (1000 / nodes.length),
     ];
@@ -135,6 +137,13 @@ async function offline(nodes: FleetNode[]): Promise<(string | number)[][]> {
       minutes[minutes.length - 1]!.stats,
       later.reduce((a, m) => a + m.cpuS, 0),
       later.length,
+    ),
+    row(
+      `minute ${OFFLINE_MINUTES + 1}, no restart`,
+      minutes[minutes.length - 1]!.stats,
+      continued.stats,
+      continued.cpuS,
+      1,
     ),
     row(`minute ${OFFLINE_MINUTES + 1}, restarted from nothing`, null, cold.stats, cold.cpuS, 1),
     row(
