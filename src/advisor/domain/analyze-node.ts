@@ -12,6 +12,7 @@ import {
   calibrate,
   observe,
   pleRateOf,
+  relativeMiss,
   type Calibration,
   type FitHint,
   type VmObservation,
@@ -220,12 +221,7 @@ export function prepareAnalysis(
     const cal = modelled.calibration;
     // Against this window's PLE rate: a cached or reused model was fitted to another window's.
     const observedPle = pleRateOf(observations);
-    const residual =
-      observedPle > 0
-        ? Math.abs(cal.fittedPleRate - observedPle) / observedPle
-        : cal.fittedPleRate > 0
-          ? 1
-          : 0;
+    const residual = relativeMiss(cal.fittedPleRate, observedPle);
 
     const broken: string[] = [];
     if (inventory.ipiVirtualized)

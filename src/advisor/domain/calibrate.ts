@@ -83,6 +83,12 @@ export function modelDurationsNs(pcpus: number): { fitNs: number; predictNs: num
   };
 }
 
+/** How far a model's PLE rate is from the observed one, relative to it (1 when none was observed but some modelled). */
+export function relativeMiss(fittedPleRate: number, observedPleRate: number): number {
+  if (observedPleRate > 0) return Math.abs(fittedPleRate - observedPleRate) / observedPleRate;
+  return fittedPleRate > 0 ? 1 : 0;
+}
+
 /** PLE exits per vCPU-second over the whole node. */
 export function pleRateOf(vms: readonly VmObservation[]): number {
   const vcpuSeconds = vms.reduce((a, v) => a + (v.vcpus * v.coveredNs) / 1e9, 0);
@@ -252,8 +258,7 @@ export function calibrate(
     }
     return fit;
   };
-  const miss = (f: { ple: number }) =>
-    observedPleRate > 0 ? Math.abs(f.ple - observedPleRate) / observedPleRate : f.ple > 0 ? 1 : 0;
+  const miss = (f: { ple: number }) => relativeMiss(f.ple, observedPleRate);
   /**
    * From a hint (this node's previous fit, or an alike node's): PLE exits grow with the lock rate
    * about as a power law, so the first run is at the hint's rate scaled by how far the observed

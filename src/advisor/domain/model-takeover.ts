@@ -2,7 +2,7 @@ import { modelFor } from '../../sim/models';
 import type { NodeAnalysis } from '../../telemetry';
 import { fnv1a } from '../fnv1a';
 import type { ModelRequest } from './analyze-node';
-import { assumptionsOf, fittedScenario, modelDurationsNs, type Calibration } from './calibrate';
+import { assumptionsOf, fittedScenario, modelDurationsNs, relativeMiss, type Calibration } from './calibrate';
 import type { Predictions } from './model-cache';
 import type { NodeModel } from './model-reuse';
 import { whatIfCandidates } from './what-ifs';
@@ -31,12 +31,7 @@ export function takeOverModel(analysis: NodeAnalysis, request: ModelRequest): No
   )
     return null;
   const workloads = analysis.vms.map((vm) => vm.workload);
-  const miss =
-    fit.observedPleRate > 0
-      ? Math.abs(fit.fittedPleRate - fit.observedPleRate) / fit.observedPleRate
-      : fit.fittedPleRate > 0
-        ? 1
-        : 0;
+  const miss = relativeMiss(fit.fittedPleRate, fit.observedPleRate);
   const { locksPerSecond, ipiTargets } = workloads[0] ?? { locksPerSecond: 0, ipiTargets: 1 };
   const calibration: Calibration = {
     // As `calibrate` builds it, so the what-ifs are the ones that were replayed (seed 1, as fitted).

@@ -38,23 +38,15 @@ export interface WindowSample {
   vms: VmSums[];
 }
 
+/** Shared by every VM whose vCPUs reported every counter (most): no array of its own per sample. */
 const COMPLETE: readonly SummedCounter[] = Object.freeze([]);
 
 export function windowSample(sample: NodeSample): WindowSample {
-  const byVm = new Map<string, VmSums & { lacking: Set<SummedCounter> }>();
+  const byVm = new Map<string, VmSums>();
   const sumsOf = (vm: string) => {
     let sums = byVm.get(vm);
     if (!sums) {
-      sums = {
-        vm,
-        vcpus: [],
-        runNs: 0,
-        waitNs: 0,
-        pleExits: 0,
-        ipis: 0,
-        incomplete: COMPLETE,
-        lacking: new Set(),
-      };
+      sums = { vm, vcpus: [], runNs: 0, waitNs: 0, pleExits: 0, ipis: 0, incomplete: COMPLETE };
       byVm.set(vm, sums);
     }
     return sums;
@@ -63,8 +55,8 @@ export function windowSample(sample: NodeSample): WindowSample {
     const sums = sumsOf(v.vm);
     sums.vcpus.push(v.vcpu);
     const add = (counter: SummedCounter, value: number | undefined) => {
-      if (value === undefined) sums.lacking.add(counter);
-      else sums[counter] += value;
+      if (value !== undefined) sums[counter] += value;
+      else if (!sums.incomplete.includes(counter)) sums.incomplete = [...sums.incomplete, counter];
     };
     add('runNs', v.runNs);
     add('waitNs', v.waitNs);
@@ -86,8 +78,6 @@ export function windowSample(sample: NodeSample): WindowSample {
     intervalMs: sample.intervalMs,
     missing: sample.missing,
     agent: sample.agent,
-    vms: [...byVm.values()].map(({ lacking, ...sums }) =>
-      lacking.size === 0 ? sums : { ...sums, incomplete: [...lacking] },
-    ),
+    vms: [...byVm.values()],
   };
 }
