@@ -1,11 +1,13 @@
 import { codecs, TOPICS, type NodeInventory, type NodeSample } from '../telemetry';
-import { collectHostInfo } from './collectors/host/host-info';
-import { collectKvmDebugfs } from './collectors/kvm-debugfs/kvm-debugfs';
+import { collectHostInfo, type HostInfo } from './collectors/host/host-info';
+import { collectKvmDebugfs, type KvmDebugfsResult } from './collectors/kvm-debugfs/kvm-debugfs';
 import { kubevirtIdentityOfDomain } from './collectors/procfs/proc-formats';
-import { collectQemuProcesses } from './collectors/procfs/qemu-processes';
-import { collectQmpStats } from './collectors/qmp/qmp-stats';
-import { KvmTracefs } from './collectors/tracefs/kvm-triggers';
-import type { HostRoot, Missing } from './host-root';
+import { collectQemuProcesses, readVcpuThread, type QemuProcess } from './collectors/procfs/qemu-processes';
+import { VcpuThreadCache } from './collectors/procfs/vcpu-thread-cache';
+import { collectQmpStats, DEFAULT_QMP, type QmpOptions, type QmpVcpu } from './collectors/qmp/qmp-stats';
+import { KvmTracefs, type TraceCounts } from './collectors/tracefs/kvm-triggers';
+import { errorCode, type HostRoot, type Missing } from './host-root';
+import { MissingReport } from './missing-report';
 import { Sampler, type NodeSnapshot } from './sampler/sampler';
 import type { DiskSpool } from './sinks/disk-spool';
 import type { Sink } from './sinks/sink';
@@ -18,8 +20,8 @@ export interface AgentOptions {
   spool?: DiskSpool;
   /** Wall or simulated clock, ms since the epoch. */
   clock: () => number;
-  /** Where `<domain>.sock` QMP sockets live, for per-vCPU KVM stats (query-stats). */
-  qmpSocketDir?: string;
+  /** How QEMU's monitors are reached (per-vCPU KVM statistics, vCPU threads of unnamed QEMUs). */
+  qmp?: Partial<QmpOptions>;
   /** Signals this deployment cannot give at all (no Kubernetes access). */
   unavailable?: Missing[];
   /** The model the operator set for this node (the inventory's `model`); default: the kernel's. */
@@ -33,18 +35,31 @@ export interface AgentHealthReport {
   lastDeliveredMs: number | null;
   spoolBytes: number;
   droppedSamples: number;
+  /** Why samples were dropped (the spool's disk full, read-only, a message the broker refuses), or null. */
+  dropReason: string | null;
+  spoolQuarantined: number;
   collectErrors: number;
-  triggersReused: number;
+  /** Collectors that failed as a whole (each only cost its own signals). */
+  collectorFailures: number;
+  triggersRemovedAtStart: number;
   missing: NodeSample['missing'];
 }
 
-/** One node's agent: collectors → sampler → sink, every interval. */
+const NO_TRACE: TraceCounts = { errors: 0, missing: [] };
+
+/**
+ * One node's agent: collectors → sampler → sink, every interval. Nothing it reads may stop it
+ * (DESIGN.md, the agent's failure policy): each collector runs on its own, and one that fails
+ * as a whole costs only its signals, reported with the reason.
+ */
 export class Agent {
   private tracefs: KvmTracefs | null = null;
   private readonly sampler: Sampler;
   private lastInventory = '';
-  private readonly threadNames = new Map<string, number | null>();
+  private readonly threads = new VcpuThreadCache();
+  private readonly qmp: QmpOptions;
   collectErrors = 0;
+  collectorFailures = 0;
   samples = 0;
   /** Wall time of the newest sample, and the signals it said were missing. */
   lastSampleWallMs: number | null = null;
@@ -52,6 +67,7 @@ export class Agent {
 
   constructor(private readonly options: AgentOptions) {
     this.sampler = new Sampler(options.node, options.spool?.nextSeq ?? 0);
+    this.qmp = { ...DEFAULT_QMP, ...options.qmp };
   }
 
   /** Installs tracefs triggers and takes the baseline snapshot. */
@@ -72,33 +88,94 @@ export class Agent {
     };
   }
 
+  /** A collector that throws costs its own signals (named in `signals`), never the snapshot. */
+  private async guarded<T>(
+    report: MissingReport,
+    what: string,
+    signals: Missing['signal'][],
+    fallback: T,
+    collect: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await collect();
+    } catch (err) {
+      this.collectorFailures++;
+      for (const signal of signals) report.node(signal, `${what} failed: ${errorCode(err)}`);
+      return fallback;
+    }
+  }
+
   private async snapshot(): Promise<NodeSnapshot> {
     const root = this.options.root;
-    const [vms, trace, kvm, host] = await Promise.all([
-      collectQemuProcesses(root, this.threadNames),
-      this.tracefs!.read(),
-      collectKvmDebugfs(root),
-      collectHostInfo(root),
+    const report = new MissingReport();
+    const noHost: HostInfo = {
+      kernel: 'unknown',
+      scheduler: 'cfs',
+      cpuVendor: 'unknown',
+      pcpus: 1,
+      topology: { sockets: 1, coresPerSocket: 1, threadsPerCore: 1 },
+      ple: null,
+      ipiVirtualized: null,
+      errors: 0,
+      missing: [],
+    };
+    const noKvm: KvmDebugfsResult = { vms: new Map(), errors: 0, problems: new Map(), nodeProblem: null };
+    const [procfs, trace, kvm, host] = await Promise.all([
+      this.guarded(report, 'procfs', ['schedstat', 'contextSwitches'], { vms: [], errors: 0 }, () =>
+        collectQemuProcesses(root, report, this.threads),
+      ),
+      this.guarded(report, 'tracefs', ['pleExits', 'pleWindow', 'ipis'], NO_TRACE, () =>
+        this.tracefs!.read(),
+      ),
+      this.guarded(report, 'debugfs', ['kvmStats'], noKvm, () => collectKvmDebugfs(root)),
+      this.guarded(report, 'host', ['hostInfo'], noHost, () => collectHostInfo(root)),
     ]);
-    const qmp = await collectQmpStats(
-      this.options.qmpSocketDir,
-      vms.vms.map((vm) => vm.name),
+    const qmp = await this.guarded(report, 'qmp', ['qmpStats'], { byVm: new Map(), errors: 0 }, () =>
+      collectQmpStats(root, procfs.vms, this.qmp, report),
     );
-    this.collectErrors += vms.errors + trace.errors + kvm.errors + host.errors + qmp.errors;
-    const missing = [...vms.missing, ...kvm.missing, ...qmp.missing, ...(this.options.unavailable ?? [])];
-    if (vms.vms.length === 0)
-      missing.splice(0, missing.length, ...missing.filter((m) => m.signal !== 'kvmStats'));
+    this.collectErrors += procfs.errors + trace.errors + kvm.errors + host.errors + qmp.errors;
+    await this.findUnnamedVcpus(procfs.vms, qmp.byVm, report);
+    report.merge(this.options.unavailable ?? []);
     const snap: NodeSnapshot = {
       timestampMs: this.options.clock(),
-      vms: vms.vms,
+      vms: procfs.vms,
       trace,
-      kvm: kvm.vms,
-      qmp: qmp.byTid,
+      kvm,
+      qmp: qmp.byVm,
       host,
-      missing,
+      report,
     };
     this.publishInventory(snap);
     return snap;
+  }
+
+  /**
+   * A QEMU started without `-name debug-threads=on` names every thread after itself; its
+   * monitor still says which thread runs which vCPU (query-cpus-fast).
+   */
+  private async findUnnamedVcpus(
+    vms: QemuProcess[],
+    qmp: Map<string, QmpVcpu[]>,
+    report: MissingReport,
+  ): Promise<void> {
+    for (const vm of vms.filter((v) => v.unnamedVcpus)) {
+      const known = qmp.get(vm.key);
+      if (!known) {
+        report.add(
+          'vmIdentity',
+          'vCPU threads unnamed (no -name debug-threads=on) and no QMP to name them',
+          vm.name,
+        );
+        continue;
+      }
+      for (const q of known) {
+        const read = await readVcpuThread(this.options.root, vm.pid, q.tid, q.index, vm.name, report).catch(
+          () => null,
+        );
+        if (read) vm.vcpus.push(read.thread);
+      }
+      vm.vcpus.sort((a, b) => a.index - b.index);
+    }
   }
 
   /** The inventory goes out when it changes (compacted topic: the newest per node is what counts). */
@@ -119,6 +196,7 @@ export class Agent {
       vms: snap.vms.map((vm) => ({
         name: vm.name,
         pid: vm.pid,
+        ...(vm.startTicks !== undefined ? { startTicks: vm.startTicks } : {}),
         vcpus: vm.vcpus.map((v) => ({ index: v.index, tid: v.tid, affinity: v.affinity })),
         // In a virt-launcher pod (cgroup names a pod), the domain name carries namespace and VMI.
         ...(vm.podUid
@@ -155,15 +233,19 @@ export class Agent {
 
   /** What the agent's /metrics and /healthz report. */
   health(): AgentHealthReport {
+    const spool = this.options.spool;
     return {
       node: this.options.node,
       samples: this.samples,
       lastSampleWallMs: this.lastSampleWallMs,
       lastDeliveredMs: this.options.sink.lastDeliveredMs,
-      spoolBytes: this.options.spool?.pendingBytes ?? 0,
-      droppedSamples: this.options.spool?.dropped ?? 0,
+      spoolBytes: spool?.pendingBytes ?? 0,
+      droppedSamples: spool?.dropped ?? 0,
+      dropReason: spool?.dropReason ?? null,
+      spoolQuarantined: spool?.quarantined ?? 0,
       collectErrors: this.collectErrors,
-      triggersReused: this.tracefs?.reused ?? 0,
+      collectorFailures: this.collectorFailures,
+      triggersRemovedAtStart: this.tracefs?.removedAtStart ?? 0,
       missing: this.lastMissing,
     };
   }

@@ -37,10 +37,28 @@ export function agentMetricsText(h: AgentHealthReport): string {
       [`spinwise_agent_collector_errors_total{${node}} ${h.collectErrors}`],
     ),
     metric(
-      'spinwise_agent_hist_triggers_reused',
-      'Hist triggers a previous agent left and this one took over',
+      'spinwise_agent_collector_failures_total',
+      'Collectors that failed as a whole (each cost only its own signals)',
+      'counter',
+      [`spinwise_agent_collector_failures_total{${node}} ${h.collectorFailures}`],
+    ),
+    metric(
+      'spinwise_agent_spool_quarantined_total',
+      'Corrupted spools moved aside (renamed *.corrupt-<ms>) and started afresh',
+      'counter',
+      [`spinwise_agent_spool_quarantined_total{${node}} ${h.spoolQuarantined}`],
+    ),
+    metric(
+      'spinwise_agent_last_drop_reason',
+      'Why samples were last dropped (1, with the reason), none if never',
       'gauge',
-      [`spinwise_agent_hist_triggers_reused{${node}} ${h.triggersReused}`],
+      h.dropReason ? [`spinwise_agent_last_drop_reason{${node},reason="${label(h.dropReason)}"} 1`] : [],
+    ),
+    metric(
+      'spinwise_agent_hist_triggers_removed_at_start',
+      'Hist triggers a previous agent left behind (killed) and this one removed before installing its own',
+      'gauge',
+      [`spinwise_agent_hist_triggers_removed_at_start{${node}} ${h.triggersRemovedAtStart}`],
     ),
     metric(
       'spinwise_agent_signal_missing',
@@ -56,15 +74,24 @@ export function agentMetricsText(h: AgentHealthReport): string {
   ].join('');
 }
 
+/** Connections served at once; more are closed on accept (a scraper needs one, a probe another). */
+export const MAX_CONNECTIONS = 32;
+/** A client that has not sent its request within this is cut off (slowloris). */
+const REQUEST_TIMEOUT_MS = 5_000;
+
 /**
  * `/metrics` and `/healthz` of the node agent. Healthy while it samples: the newest sample is
  * younger than three intervals (or, before the first, the agent started less than that ago).
+ * Bounded: at most MAX_CONNECTIONS at once, each with a few seconds to ask, so thousands of slow
+ * clients cost descriptors they are refused, never the agent (EMFILE is an error event on the
+ * server, logged, not a crash).
  */
 export async function startHealthServer(
   port: number,
   host: string,
   intervalMs: number,
   report: () => AgentHealthReport,
+  onError: (message: string) => void = () => undefined,
 ): Promise<{ port: number; close: () => Promise<void> }> {
   const startedMs = Date.now();
   const server: Server = createServer((req, res) => {
@@ -83,10 +110,19 @@ export async function startHealthServer(
     }
     res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: /metrics, /healthz\n');
   });
+  server.maxConnections = MAX_CONNECTIONS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = REQUEST_TIMEOUT_MS;
+  server.keepAliveTimeout = REQUEST_TIMEOUT_MS;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, resolve);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
+  // After listening, an accept error (EMFILE when descriptors run out) must not end the process.
+  server.on('error', (err: NodeJS.ErrnoException) => onError(`metrics endpoint: ${err.code ?? err.message}`));
   return {
     port: (server.address() as AddressInfo).port,
     close: () =>

@@ -1,5 +1,26 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { SignalName } from '../telemetry';
+
+/**
+ * A file or directory the agent could not read for another reason than its absence: a security
+ * module's EACCES/EPERM (SELinux, AppArmor, lockdown on debugfs), EIO, EINVAL. Collectors catch
+ * it and report the signal missing with `code`; it never reaches the agent's loop.
+ */
+export class Unreadable extends Error {
+  constructor(
+    readonly code: string,
+    readonly path: string,
+  ) {
+    super(`${code} on ${path}`);
+  }
+}
+
+/** Absent, not unreadable: the file or the process it belonged to is gone (or never was). */
+const ABSENT = new Set(['ENOENT', 'ESRCH', 'ENOTDIR']);
+
+const unreadable = (err: unknown, path: string) =>
+  new Unreadable((err as NodeJS.ErrnoException).code ?? 'EIO', path);
 
 /** Reads the host's files under a root (`/`, or `/host` inside a DaemonSet pod, or a simulated tree). */
 export class HostRoot {
@@ -9,37 +30,40 @@ export class HostRoot {
     return join(this.dir, ...parts);
   }
 
-  /** File text, or null when it does not exist; other errors (permissions) are thrown with the path. */
+  /** The path as the host names it, for reasons: `/proc/42/cmdline`, not `/host/proc/42/cmdline`. */
+  hostPath(...parts: string[]): string {
+    return join('/', ...parts);
+  }
+
+  /** File text, or null when it does not exist; any other error is an `Unreadable`. */
   async read(...parts: string[]): Promise<string | null> {
     try {
       return await readFile(this.path(...parts), 'utf8');
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ESRCH' || code === 'ENOTDIR') return null;
-      throw err;
+      if (ABSENT.has((err as NodeJS.ErrnoException).code ?? '')) return null;
+      throw unreadable(err, this.hostPath(...parts));
     }
   }
 
+  /** Directory entries, or [] when it does not exist; any other error is an `Unreadable`. */
   async list(...parts: string[]): Promise<string[]> {
     try {
       return await readdir(this.path(...parts));
-    } catch {
-      return [];
+    } catch (err) {
+      if (ABSENT.has((err as NodeJS.ErrnoException).code ?? '')) return [];
+      throw unreadable(err, this.hostPath(...parts));
     }
   }
 }
 
 /** What a collector could not read, and why: the sample carries it instead of a silent zero. */
 export interface Missing {
-  signal:
-    | 'schedstat'
-    | 'contextSwitches'
-    | 'pleExits'
-    | 'pleWindow'
-    | 'ipis'
-    | 'kvmStats'
-    | 'qmpStats'
-    | 'hostYields'
-    | 'kubevirt';
+  signal: SignalName;
   reason: string;
+}
+
+/** The errno of an `Unreadable`, or the message of anything else a collector met. */
+export function errorCode(err: unknown): string {
+  if (err instanceof Unreadable) return err.code;
+  return (err as NodeJS.ErrnoException).code ?? (err as Error).message ?? String(err);
 }

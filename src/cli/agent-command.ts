@@ -9,7 +9,7 @@ import { DiskSpool } from '../agent/sinks/disk-spool';
 import type { Sink } from '../agent/sinks/sink';
 import { SpoolingBusSink } from '../agent/sinks/spooling-bus-sink';
 import { StdoutSink } from '../agent/sinks/stdout-sink';
-import { defaultTopicSpecs } from '../telemetry';
+import { defaultTopicSpecs, TOPICS } from '../telemetry';
 import type { CliIo } from './cli-error';
 import { kafkaBusFromEnv } from './kafka-from-env';
 import { modelOption } from './model-option';
@@ -31,6 +31,7 @@ interface AgentOptions {
   spoolDir?: string;
   spoolMaxBytes: number;
   qmpSocketDir?: string;
+  qmpTimeout: number;
   metricsPort?: number;
   metricsHost: string;
 }
@@ -69,7 +70,7 @@ export function agentCommand(io: CliIo): Command {
     .addOption(
       new Option(
         '--spool-max-bytes <size>',
-        'the spool’s bound; older samples beyond it are dropped and counted',
+        'the spool’s bound; beyond it the oldest samples are dropped and counted (the newest inventory is kept)',
       )
         .argParser(parseBytes)
         .default(64 * 1024 * 1024, '64Mi'),
@@ -80,8 +81,20 @@ export function agentCommand(io: CliIo): Command {
         'serve /metrics and /healthz on this port (off unless given)',
       ).argParser(parsePort),
     )
-    .option('--metrics-host <address>', 'address of the metrics endpoint', '0.0.0.0')
-    .option('--qmp-socket-dir <dir>', 'directory of QEMU QMP sockets named <domain>.sock (per-vCPU stats)')
+    .option(
+      '--metrics-host <address>',
+      'address of the metrics endpoint (the chart gives the pod IP)',
+      '127.0.0.1',
+    )
+    .option(
+      '--qmp-socket-dir <dir>',
+      'QMP sockets named <domain>.sock, for QEMUs whose command line names none (-qmp unix:PATH is found by itself)',
+    )
+    .addOption(
+      new Option('--qmp-timeout <duration>', 'how long one QEMU monitor may take to answer, e.g. 1s')
+        .argParser(parseDurationMs)
+        .default(1_000, '1s'),
+    )
     .addHelpText(
       'after',
       '\nExamples:\n  spinwise agent --once --interval 1s --stdout\n  spinwise agent --simulate scenarios/paper-four-8vcpu-vms.yaml --interval 1s --speed max --intervals 5 --stdout',
@@ -134,7 +147,9 @@ async function sample(
     if (!options.stdout) io.err('agent: SPINWISE_KAFKA_BROKERS is unset; writing samples to stdout\n');
     sink = new StdoutSink(io.out);
   } else {
-    spool = new DiskSpool(options.spoolDir ?? join('/var/lib/spinwise/spool', node), options.spoolMaxBytes);
+    spool = new DiskSpool(options.spoolDir ?? join('/var/lib/spinwise/spool', node), options.spoolMaxBytes, {
+      keepNewestOf: new Set([TOPICS.inventory]),
+    });
     await bus
       .ensureTopics(defaultTopicSpecs())
       .catch((err: Error) => io.err(`agent: cannot check topics yet: ${err.message}\n`));
@@ -147,15 +162,19 @@ async function sample(
     sink,
     spool,
     clock,
-    qmpSocketDir: options.qmpSocketDir,
+    qmp: { socketDir: options.qmpSocketDir, timeoutMs: options.qmpTimeout },
     model: options.model,
   });
   await agent.start();
   const health =
     options.metricsPort === undefined
       ? null
-      : await startHealthServer(options.metricsPort, options.metricsHost, options.interval, () =>
-          agent.health(),
+      : await startHealthServer(
+          options.metricsPort,
+          options.metricsHost,
+          options.interval,
+          () => agent.health(),
+          (message) => io.err(`agent: ${message}\n`),
         );
   if (health) io.err(`agent: /metrics and /healthz on ${options.metricsHost}:${health.port}\n`);
   try {
@@ -165,7 +184,9 @@ async function sample(
         await sleep(waitMs, undefined, { signal }).catch(() => undefined);
       if (signal.aborted) break;
       if (simulated) await simulated.advance(options.interval * 1e6);
-      await agent.sample();
+      // Collectors never throw; what is left (a sample our own schema refuses: a defect) is
+      // logged and the next interval tries again — an agent that exits measures nothing.
+      await agent.sample().catch((err: Error) => io.err(`agent: sample not sent: ${err.message}\n`));
     }
   } finally {
     await health?.close();

@@ -39,6 +39,11 @@ export const inventoryVm = z
   .object({
     name,
     pid: positiveInt,
+    /**
+     * The QEMU process's start, in clock ticks after the node booted (/proc/<pid>/stat field 22;
+     * USER_HZ, 100 on x86): with the pid it tells a restarted VM from one that kept running.
+     */
+    startTicks: count.optional(),
     vcpus: z.array(inventoryVcpu).max(LIMITS.vmVcpus),
     kubevirt: z
       .object({

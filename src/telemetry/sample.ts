@@ -15,6 +15,9 @@ export const signalName = z.enum([
   'qmpStats', // QEMU query-stats per vCPU
   'hostYields', // /proc/schedstat yld_count
   'kubevirt', // virt-launcher pod → VMI mapping
+  'vmIdentity', // which process a VM is and what it is called: stat, cmdline, names the schema had to change
+  'cpuLimit', // cgroup cpu.max / cpu.stat of a CPU-limited VM
+  'hostInfo', // kernel release, CPUs, KVM module parameters (the inventory's host fields)
 ]);
 export type SignalName = z.infer<typeof signalName>;
 
@@ -40,9 +43,27 @@ export const vcpuDelta = z
     voluntarySwitches: count.optional(),
     pleExits: count.optional(),
     pleWindowGrows: count.optional(),
+    /**
+     * KVM's per-vCPU statistics as QEMU's `query-stats` (QMP, target vcpu, provider kvm) reports
+     * them (include/linux/kvm_host.h struct kvm_vcpu_stat_generic, arch/x86 struct kvm_vcpu_stat):
+     * all VM exits; HLT exits; halts woken; ns halted without polling and ns polled in halts that
+     * ended in a wake-up or not (kvm_vcpu_halt, halt_poll_ns); paravirtual directed yields this
+     * vCPU asked for and those that switched (kvm_sched_yield, from KVM_HC_SCHED_YIELD and
+     * KVM_HC_KICK_CPU, 5.10 stats; PLE's kvm_vcpu_on_spin never counts here); and
+     * host preemptions of the vCPU, marked preempted for the guest (steal time's `preempted`, the
+     * guest's vcpu_is_preempted) or not because the exit was not on an instruction boundary
+     * (kvm_steal_time_set_preempted, 6cd88243c7e0, 5.18). Absent without QMP access.
+     */
+    exits: count.optional(),
     haltExits: count.optional(),
+    haltWakeup: count.optional(),
+    haltWaitNs: count.optional(),
+    haltPollSuccessNs: count.optional(),
+    haltPollFailNs: count.optional(),
     directedYieldAttempted: count.optional(),
     directedYieldSuccessful: count.optional(),
+    preemptionReported: count.optional(),
+    preemptionOther: count.optional(),
     ipisSent: z.array(ipiCount).max(LIMITS.vmVcpus).optional(),
   })
   .strict();

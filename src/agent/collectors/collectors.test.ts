@@ -10,7 +10,9 @@ import { collectKvmDebugfs } from './kvm-debugfs/kvm-debugfs';
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { kubevirtIdentityOfDomain } from './procfs/proc-formats';
-import { collectQemuProcesses, readThreadCounters } from './procfs/qemu-processes';
+import { collectQemuProcesses, readVcpuThread } from './procfs/qemu-processes';
+import { VcpuThreadCache } from './procfs/vcpu-thread-cache';
+import { MissingReport } from '../missing-report';
 import { parseHist } from './tracefs/hist-format';
 import { KvmTracefs } from './tracefs/kvm-triggers';
 
@@ -18,12 +20,21 @@ const data = (collector: string, ...parts: string[]) => testDataDir(join(__dirna
 
 describe('collectors on captured kernel formats', () => {
   it('procfs: QEMU processes, vCPU threads, schedstat and status; malformed files are counted', async () => {
-    const result = await collectQemuProcesses(new HostRoot(data('procfs', 'host')));
+    const report = new MissingReport();
+    const result = await collectQemuProcesses(
+      new HostRoot(data('procfs', 'host')),
+      report,
+      new VcpuThreadCache(),
+    );
     assert.equal(result.errors, 1, 'the garbage schedstat of CPU 1/KVM');
     assert.deepEqual(result.vms, [
       {
         pid: 4242,
+        key: '4242@12222',
+        startTicks: 12222,
         name: 'default_web-1',
+        monitor: null,
+        unnamedVcpus: false,
         podUid: '6b8a1c2e-3f4d-4a5b-9c8d-112233445566',
         vcpus: [
           {
@@ -40,7 +51,9 @@ describe('collectors on captured kernel formats', () => {
         ],
       },
     ]);
-    assert.deepEqual(result.missing, []);
+    assert.deepEqual(report.list(), [
+      { signal: 'schedstat', reason: 'malformed schedstat: default_web-1 CPU 1' },
+    ]);
     assert.deepEqual(kubevirtIdentityOfDomain('default_web-1'), { namespace: 'default', vmi: 'web-1' });
     assert.equal(kubevirtIdentityOfDomain('plain-libvirt-guest'), null);
   });
@@ -83,7 +96,7 @@ describe('collectors on captured kernel formats', () => {
     );
   });
 
-  it('tracefs: takes over the triggers a killed agent left behind instead of adding them twice (EEXIST)', async () => {
+  it('tracefs: removes the triggers a killed agent left behind before installing its own (no EEXIST, no leak)', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'spinwise-tracefs-'));
     const events = join(dir, 'sys', 'kernel', 'tracing', 'events', 'kvm');
     for (const e of ['kvm_exit', 'kvm_ple_window_update', 'kvm_apic_ipi'])
@@ -92,21 +105,24 @@ describe('collectors on captured kernel formats', () => {
     await cp(data('tracefs', 'kvm_exit.trigger'), join(events, 'kvm_exit', 'trigger'));
     const tracefs = new KvmTracefs(new HostRoot(dir), 'vmx');
     await tracefs.start();
-    assert.equal(tracefs.reused, 1);
+    assert.equal(tracefs.removedAtStart, 1);
     const counts = await tracefs.read();
     assert.equal(counts.pleExits?.get(4250), 12045, 'the PLE signal is there, not missing until reboot');
     assert.deepEqual(counts.missing, []);
+    const spec = 'hist:keys=common_pid:vals=hitcount:sort=common_pid:size=8192 if exit_reason==40';
     const leftBehind = await readFile(data('tracefs', 'kvm_exit.trigger'), 'utf8');
     assert.equal(
       await readFile(join(events, 'kvm_exit', 'trigger'), 'utf8'),
-      leftBehind,
-      'nothing written: adding it again would fail with EEXIST',
+      `${leftBehind}!${spec}\n${spec}\n`,
+      'the old one removed first: adding it while present would fail with EEXIST',
     );
-    await tracefs.stop();
+    // A crash: the process's exit handler removes them synchronously.
+    tracefs.removeNow();
     assert.match(
       await readFile(join(events, 'kvm_exit', 'trigger'), 'utf8'),
-      /\n!hist:keys=common_pid.*exit_reason==40\n$/,
+      new RegExp(`\\n!${spec.replace(/[|=]/g, '.')}\\n$`),
     );
+    await tracefs.stop();
   });
 
   it('tracefs: reports every signal missing, with the reason, when there is no tracefs', async () => {
@@ -168,8 +184,14 @@ describe('collectors on captured kernel formats', () => {
   });
 
   it('procfs on this machine’s live /proc: no QEMU is a clean, empty result', async () => {
-    const result = await collectQemuProcesses(new HostRoot('/'));
-    assert.deepEqual(result, { vms: [], errors: 0, missing: [] });
+    const report = new MissingReport();
+    const result = await collectQemuProcesses(new HostRoot('/'), report, new VcpuThreadCache());
+    assert.deepEqual(
+      result.vms.filter((vm) => vm.name !== 'never'),
+      [],
+    );
+    assert.equal(result.errors, 0);
+    assert.deepEqual(report.list(), []);
   });
 
   it('procfs: reads schedstat and status of real threads of a process this test starts', async () => {
@@ -181,15 +203,16 @@ describe('collectors on captured kernel formats', () => {
       await new Promise((r) => setTimeout(r, 400));
       const tids = (await readdir(`/proc/${child.pid}/task`)).map(Number);
       assert.ok(tids.length > 1, 'node runs several threads');
+      const report = new MissingReport();
       for (const tid of tids) {
-        const { counters, errors } = await readThreadCounters(new HostRoot('/'), child.pid!, tid);
-        assert.equal(errors, 0);
-        assert.ok(
-          counters.affinity.length > 0 && counters.timeslices! >= 1 && counters.voluntarySwitches! >= 0,
-        );
+        const read = await readVcpuThread(new HostRoot('/'), child.pid!, tid, 0, 'node', report);
+        assert.equal(read!.errors, 0);
+        const t = read!.thread;
+        assert.ok(t.affinity.length > 0 && t.timeslices! >= 1 && t.voluntarySwitches! >= 0);
       }
-      const main = await readThreadCounters(new HostRoot('/'), child.pid!, child.pid!);
-      assert.ok(main.counters.runNs! > 100_000_000, `the busy main thread ran ${main.counters.runNs} ns`);
+      const main = await readVcpuThread(new HostRoot('/'), child.pid!, child.pid!, 0, 'node', report);
+      assert.ok(main!.thread.runNs! > 100_000_000, `the busy main thread ran ${main!.thread.runNs} ns`);
+      assert.deepEqual(report.list(), []);
     } finally {
       child.kill();
     }

@@ -1,32 +1,79 @@
-import type { Missing } from '../host-root';
 import type { HostInfo } from '../collectors/host/host-info';
-import type { VmKvmStats } from '../collectors/kvm-debugfs/kvm-debugfs';
+import type { KvmDebugfsResult } from '../collectors/kvm-debugfs/kvm-debugfs';
 import type { QemuProcess } from '../collectors/procfs/qemu-processes';
-import type { VcpuKvmStats } from '../collectors/qmp/qmp-stats';
+import type { QmpVcpu } from '../collectors/qmp/qmp-stats';
 import type { TraceCounts } from '../collectors/tracefs/kvm-triggers';
+import type { MissingReport } from '../missing-report';
 import type { NodeSample, VcpuDelta, VmDelta } from '../../telemetry';
+import { counterDelta, type CounterKind } from './counter-delta';
 
 /** Everything the collectors read at one instant: cumulative counters. */
 export interface NodeSnapshot {
   timestampMs: number;
   vms: QemuProcess[];
   trace: TraceCounts;
-  kvm: Map<number, VmKvmStats>;
-  /** Per-vCPU KVM stats from QMP, by thread id. */
-  qmp: Map<number, VcpuKvmStats>;
+  kvm: KvmDebugfsResult;
+  /** Per-vCPU KVM statistics from QMP, by the VM's process identity (`QemuProcess.key`). */
+  qmp: Map<string, QmpVcpu[]>;
   host: HostInfo;
-  /** Signals missing beyond what the collectors listed (no QMP socket, no Kubernetes access). */
-  missing: Missing[];
+  /** Why signals are missing in this snapshot; the sampler adds what its checks find. */
+  report: MissingReport;
 }
 
+type Counters = Record<string, number | undefined>;
+
+/** Per-vCPU counters and how each may change between two readings of the same thread. */
+const VCPU_COUNTERS: Record<string, CounterKind> = {
+  runNs: 'time',
+  waitNs: 'time',
+  timeslices: 'count',
+  voluntarySwitches: 'count',
+  involuntarySwitches: 'count',
+  pleExits: 'resettable',
+  pleWindowGrows: 'resettable',
+  exits: 'count',
+  haltExits: 'count',
+  haltWakeup: 'count',
+  haltWaitNs: 'time',
+  haltPollSuccessNs: 'time',
+  haltPollFailNs: 'time',
+  directedYieldAttempted: 'count',
+  directedYieldSuccessful: 'count',
+  preemptionReported: 'count',
+  preemptionOther: 'count',
+};
+
+/** The signal a counter belongs to, for the reason when its value fails a check. */
+const SIGNAL_OF: Record<string, Parameters<MissingReport['add']>[0]> = {
+  runNs: 'schedstat',
+  waitNs: 'schedstat',
+  timeslices: 'schedstat',
+  voluntarySwitches: 'contextSwitches',
+  involuntarySwitches: 'contextSwitches',
+  pleExits: 'pleExits',
+  pleWindowGrows: 'pleWindow',
+};
+
+const VM_KVM_COUNTERS = [
+  'exits',
+  'haltExits',
+  'haltWakeup',
+  'directedYieldAttempted',
+  'directedYieldSuccessful',
+] as const;
+
 /**
- * Turns cumulative counters into per-interval deltas. A counter that went backwards (a QEMU restart
- * reused the VM name, tracing was reset) never yields a negative delta: the delta counts from the
- * reset and the sample says the series restarted.
+ * Turns cumulative counters into per-interval deltas, only between two readings of the same
+ * thread of the same process (pid and start time: a QEMU that got an old one's pid is new). A
+ * thread's first reading is its baseline; a value that is unreadable, goes backwards or moves
+ * more than the interval allows is left out, becomes the new baseline and is named in the
+ * sample's missing signals — never a cumulative counter sent as one interval's delta. Tracefs
+ * counts that restart (a trigger reinstalled) count from the restart and mark `seriesRestarted`,
+ * as does a VM name that now belongs to another process.
  */
 export class Sampler {
   private previous: NodeSnapshot | null = null;
-  private readonly previousByTid = new Map<number, Record<string, number | undefined>>();
+  private previousByThread = new Map<string, Counters>();
 
   constructor(
     private readonly node: string,
@@ -41,26 +88,18 @@ export class Sampler {
   observe(snap: NodeSnapshot, agent: NodeSample['agent']): NodeSample | null {
     const prev = this.previous;
     this.previous = snap;
+    const elapsedNs = prev ? Math.max(0, snap.timestampMs - prev.timestampMs) * 1e6 : 0;
     let restarted = false;
-    const delta = (cur: number | undefined, before: number | undefined): number | undefined => {
-      if (cur === undefined) return undefined;
-      if (before === undefined) return cur;
-      if (cur < before) {
-        restarted = true;
-        return cur;
-      }
-      return cur - before;
-    };
-    const seen = new Map<number, Record<string, number | undefined>>();
+    const report = snap.report;
+    const byThread = new Map<string, Counters>();
     const vcpus: VcpuDelta[] = [];
-    const missing = new Map<string, string>();
-    for (const m of [...snap.trace.missing, ...snap.host.missing, ...snap.missing])
-      missing.set(m.signal, m.reason);
+    const prevKeys = new Set(prev?.vms.map((v) => v.key));
     for (const vm of snap.vms) {
-      const prevPid = prev?.vms.find((p) => p.name === vm.name)?.pid;
-      if (prevPid !== undefined && prevPid !== vm.pid) restarted = true;
+      const before = prev?.vms.find((p) => p.name === vm.name);
+      if (before && before.key !== vm.key) restarted = true;
+      const qmpByTid = new Map((snap.qmp.get(vm.key) ?? []).map((q) => [q.tid, q.stats]));
       for (const v of vm.vcpus) {
-        const cur: Record<string, number | undefined> = {
+        const cur: Counters = {
           runNs: v.runNs,
           waitNs: v.waitNs,
           timeslices: v.timeslices,
@@ -70,67 +109,69 @@ export class Sampler {
           pleWindowGrows: snap.trace.pleWindowUpdates
             ? (snap.trace.pleWindowUpdates.get(v.tid) ?? 0)
             : undefined,
+          ...qmpByTid.get(v.tid),
         };
-        seen.set(v.tid, cur);
-        const before = this.previousByTid.get(v.tid) ?? {};
+        const key = `${vm.key}/${v.tid}`;
+        const last = this.previousByThread.get(key);
+        byThread.set(key, cur);
+        if (!last) continue; // first reading of this thread: its baseline
         const d: VcpuDelta = { vm: vm.name, vcpu: v.index, tid: v.tid };
-        for (const [key, value] of Object.entries(cur)) {
-          const change = delta(value, before[key]);
-          if (change !== undefined) (d as unknown as Record<string, number>)[key] = change;
+        for (const [counter, kind] of Object.entries(VCPU_COUNTERS)) {
+          const change = counterDelta(kind, cur[counter], last[counter], elapsedNs);
+          if (change.value !== undefined) (d as unknown as Counters)[counter] = change.value;
+          if (change.restarted) restarted = true;
+          if (change.problem)
+            report.add(
+              SIGNAL_OF[counter] ?? 'qmpStats',
+              `${counter} ${change.problem}`,
+              `${vm.name} CPU ${v.index}`,
+            );
         }
-        if (snap.trace.ipis) {
-          // kvm_apic_ipi's dest_id is the destination APIC ID; QEMU numbers a VM's APIC IDs like its vCPUs.
-          const sent = [];
-          for (const [key, total] of snap.trace.ipis) {
-            const [tid, dest] = key.split(':').map(Number) as [number, number];
-            if (tid !== v.tid) continue;
-            const count = delta(total, prev?.trace.ipis?.get(key));
-            if (count) sent.push({ toVcpu: dest, count });
-          }
-          d.ipisSent = sent.sort((a, b) => a.toVcpu - b.toVcpu);
-        }
+        if (snap.trace.ipis) d.ipisSent = ipisOf(v.tid, snap.trace.ipis, prev?.trace.ipis);
         vcpus.push(d);
       }
     }
-    this.previousByTid.clear();
-    for (const [tid, cur] of seen) this.previousByTid.set(tid, cur);
+    this.previousByThread = byThread;
+
     const vms: VmDelta[] = [];
     for (const vm of snap.vms) {
-      const stats = snap.kvm.get(vm.pid);
-      if (!stats && !vm.cpuStat) continue;
       const out: VmDelta = { vm: vm.name, pid: vm.pid };
-      if (stats) {
-        const before = prev?.kvm.get(vm.pid);
-        for (const key of [
-          'exits',
-          'haltExits',
-          'haltWakeup',
-          'directedYieldAttempted',
-          'directedYieldSuccessful',
-        ] as const) {
-          const change = delta(stats[key], before?.[key]);
-          if (change !== undefined) out[key] = change;
+      const known = prevKeys.has(vm.key);
+      const stats = snap.kvm.vms.get(vm.pid);
+      const beforeVm = known ? prev!.vms.find((p) => p.key === vm.key) : undefined;
+      const beforeStats = known ? prev!.kvm.vms.get(vm.pid) : undefined;
+      if (stats && beforeStats)
+        for (const key of VM_KVM_COUNTERS) {
+          const change = counterDelta('count', stats[key], beforeStats[key], elapsedNs);
+          if (change.value !== undefined) out[key] = change.value;
+          else if (change.problem) report.add('kvmStats', `${key} ${change.problem}`, vm.name);
         }
+      if (!stats && !snap.qmp.has(vm.key))
+        report.add(
+          'kvmStats',
+          snap.kvm.problems.get(vm.pid) ?? snap.kvm.nodeProblem ?? 'no debugfs kvm/ entry and no QMP',
+          vm.name,
+        );
+      // The limited cgroup's cpu.stat, against the same cgroup of the same process.
+      const cpu = vm.cpuStat;
+      const cpuBefore = beforeVm?.cpuStat;
+      if (cpu && cpuBefore && cpuBefore.cgroup === cpu.cgroup) {
+        const periods = counterDelta('count', cpu.periods, cpuBefore.periods, elapsedNs);
+        const throttled = counterDelta('count', cpu.throttledPeriods, cpuBefore.throttledPeriods, elapsedNs);
+        const us = counterDelta('time', cpu.throttledUs * 1000, cpuBefore.throttledUs * 1000, elapsedNs);
+        if (periods.value !== undefined && throttled.value !== undefined && us.value !== undefined) {
+          out.cpuPeriods = periods.value;
+          out.cpuThrottledPeriods = throttled.value;
+          out.cpuThrottledUs = Math.round(us.value / 1000);
+        } else report.add('cpuLimit', 'cpu.stat went backwards or jumped', vm.name);
       }
-      // The limited cgroup's cpu.stat, against the same cgroup in the previous snapshot.
-      const before = prev?.vms.find((p) => p.pid === vm.pid)?.cpuStat;
-      if (vm.cpuStat && (!before || before.cgroup === vm.cpuStat.cgroup)) {
-        const periods = delta(vm.cpuStat.periods, before?.periods);
-        const throttled = delta(vm.cpuStat.throttledPeriods, before?.throttledPeriods);
-        const us = delta(vm.cpuStat.throttledUs, before?.throttledUs);
-        if (periods !== undefined && throttled !== undefined && us !== undefined) {
-          out.cpuPeriods = periods;
-          out.cpuThrottledPeriods = throttled;
-          out.cpuThrottledUs = us;
-        }
-      }
-      vms.push(out);
+      if (Object.keys(out).length > 2) vms.push(out);
     }
-    if (snap.vms.length > 0 && snap.kvm.size === 0 && !missing.has('kvmStats'))
-      missing.set('kvmStats', 'no KVM statistics found for the running VMs');
-    const yieldCount = delta(snap.host.yieldCount, prev?.host.yieldCount);
+    report.merge(snap.trace.missing);
+    report.merge(snap.host.missing);
+    const yieldCount = counterDelta('resettable', snap.host.yieldCount, prev?.host.yieldCount, elapsedNs);
     if (!prev) return null;
-    const sample: NodeSample = {
+    return {
       schema: 'spinwise.sample.v1',
       node: this.node,
       seq: this.nextSeq++,
@@ -139,12 +180,26 @@ export class Sampler {
       seriesRestarted: restarted,
       vcpus,
       vms,
-      host: yieldCount === undefined ? {} : { yieldCount },
+      host: yieldCount.value === undefined ? {} : { yieldCount: yieldCount.value },
       agent,
-      missing: [...missing]
-        .map(([signal, reason]) => ({ signal: signal as Missing['signal'], reason }))
-        .sort((a, b) => a.signal.localeCompare(b.signal)),
+      missing: report.list(),
     };
-    return sample;
   }
+}
+
+/** IPIs one vCPU thread sent over the interval, per destination (kvm_apic_ipi's dest_id is the APIC ID; QEMU numbers them like its vCPUs). */
+function ipisOf(
+  tid: number,
+  now: Map<string, number>,
+  before: Map<string, number> | undefined,
+): NonNullable<VcpuDelta['ipisSent']> {
+  const sent = [];
+  for (const [key, total] of now) {
+    const [sender, dest] = key.split(':').map(Number) as [number, number];
+    if (sender !== tid) continue;
+    const last = before?.get(key) ?? 0;
+    const count = total >= last ? total - last : total;
+    if (count) sent.push({ toVcpu: dest, count });
+  }
+  return sent.sort((a, b) => a.toVcpu - b.toVcpu);
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -35,8 +35,8 @@ describe('disk spool', () => {
     const a = new DiskSpool(d, 1 << 20);
     a.append([0, 1, 2, 3].map(msg));
     a.nextSeq = 4;
-    const { sizes } = a.peek(2);
-    a.commit(sizes[0]! + sizes[1]!);
+    a.peek(2);
+    a.commit(2);
     const b = new DiskSpool(d, 1 << 20);
     assert.equal(b.nextSeq, 4);
     assert.deepEqual(
@@ -56,12 +56,122 @@ describe('disk spool', () => {
     );
   });
 
-  it('refuses what does not fit its bound and counts it', () => {
-    const s = new DiskSpool(dir(), 200);
-    const refused = s.append([1, 2, 3, 4, 5, 6].map(msg));
-    assert.ok(refused > 0 && refused < 6, `refused ${refused}`);
-    assert.equal(s.dropped, refused);
-    assert.ok(s.pendingBytes <= 200);
+  it('when full, drops the oldest samples first and keeps the newest inventory; the newest samples always fit', () => {
+    const s = new DiskSpool(dir(), 2_000, { keepNewestOf: new Set(['inv']) });
+    for (let i = 0; i < 60; i++) s.append([msg(i)]);
+    assert.ok(s.pendingBytes <= 2_000, `${s.pendingBytes} bytes pending`);
+    const left = s.peek(100).messages.map((m) => [m.topic, JSON.parse(m.value).seq]);
+    const samples = left.filter(([t]) => t === 'samples').map(([, seq]) => seq as number);
+    assert.deepEqual(
+      samples,
+      [...samples].sort((a, b) => a - b),
+      'in order',
+    );
+    assert.equal(samples[samples.length - 1], 59, 'the newest sample is there');
+    assert.ok(samples[0]! > 1, 'the oldest went');
+    assert.ok(
+      left.some(([t, seq]) => t === 'inv' && seq === 57),
+      'the newest inventory (57) is kept',
+    );
+    assert.equal(s.dropped, 60 - left.length);
+    assert.match(s.dropReason!, /spool full \(2000 bytes\): the oldest samples dropped/);
+  });
+
+  it('a message larger than the bound is dropped with its reason, and nothing else', () => {
+    const s = new DiskSpool(dir(), 1_000);
+    assert.equal(s.append([msg(1), { topic: 'samples', key: 'k', value: 'x'.repeat(2_000) }, msg(2)]), 1);
+    assert.deepEqual(
+      s.peek(10).messages.map((m) => JSON.parse(m.value).seq),
+      [1, 2],
+    );
+    assert.match(s.dropReason!, /a message of 20\d\d bytes is over the spool's bound/);
+  });
+
+  it('drains a line of any size up to its bound (a 6 MiB inventory of 2,000 VMs)', () => {
+    const d = dir();
+    const big = { topic: 'inv', key: 'node-a', value: JSON.stringify({ vms: 'v'.repeat(6 << 20) }) };
+    new DiskSpool(d, 64 << 20).append([msg(1), big, msg(2)]);
+    const s = new DiskSpool(d, 64 << 20);
+    const { messages } = s.peek(10);
+    assert.deepEqual(
+      messages.map((m) => m.value.length),
+      [msg(1).value.length, big.value.length, msg(2).value.length],
+    );
+    s.commit(3);
+    assert.equal(s.pendingBytes, 0);
+  });
+
+  it('a corrupted spool is quarantined (renamed, counted, noticed once) and the sequence never goes back', () => {
+    const cases: [string, (d: string) => void][] = [
+      ['empty state.json', (d) => writeFileSync(join(d, 'state.json'), '')],
+      ['garbage state.json', (d) => writeFileSync(join(d, 'state.json'), '{"head": 12, "nextS')],
+      [
+        'head inside a line',
+        (d) => writeFileSync(join(d, 'state.json'), JSON.stringify({ head: 7, nextSeq: 40 })),
+      ],
+    ];
+    for (const [name, corrupt] of cases) {
+      const d = dir();
+      const a = new DiskSpool(d, 1 << 20);
+      a.append([1, 2, 4].map((i) => ({ ...msg(i), value: JSON.stringify({ seq: i * 10 }) })));
+      a.nextSeq = 41;
+      corrupt(d);
+      const b = new DiskSpool(d, 1 << 20, { now: () => 1_000_000 });
+      assert.equal(b.quarantined, 1, name);
+      assert.equal(b.pendingBytes, 0, `${name}: a fresh spool`);
+      assert.equal(b.nextSeq, 1_000, `${name}: above the old spool's seqs (40) and the clock in seconds`);
+      assert.match(
+        b.notices[0]!,
+        /^spool quarantined \(.+\): renamed \*\.corrupt-1000000; a fresh one starts at seq 1000$/,
+        name,
+      );
+      assert.ok(
+        readdirSync(d).some((f) => f === 'spool.jsonl.corrupt-1000000'),
+        `${name}: kept for an operator`,
+      );
+      const c = new DiskSpool(d, 1 << 20);
+      assert.equal(c.quarantined, 0, `${name}: the fresh spool opens cleanly`);
+      assert.equal(c.nextSeq, 1_000);
+    }
+  });
+
+  it('a line that does not parse is skipped and counted; the rest drains', () => {
+    const d = dir();
+    new DiskSpool(d, 1 << 20).append([msg(1)]);
+    appendFileSync(join(d, 'spool.jsonl'), 'garbage that is not JSON\n');
+    new DiskSpool(d, 1 << 20).append([msg(2)]);
+    const s = new DiskSpool(d, 1 << 20);
+    const first = s.peek(10);
+    assert.deepEqual(
+      first.messages.map((m) => JSON.parse(m.value).seq),
+      [1],
+    );
+    s.commit(1);
+    assert.deepEqual(
+      s.peek(10).messages.map((m) => JSON.parse(m.value).seq),
+      [2],
+    );
+    assert.equal(s.dropped, 1);
+    assert.match(s.dropReason!, /does not parse/);
+  });
+
+  it('keeps its state in a fixed-size file written in place, and compacts into a new generation', () => {
+    const d = dir();
+    const s = new DiskSpool(d, 1 << 20);
+    s.append([1, 2, 3].map(msg));
+    s.nextSeq = 3;
+    assert.equal(readFileSync(join(d, 'state.json')).length, 96);
+    s.peek(3);
+    s.commit(3);
+    assert.equal(s.pendingBytes, 0);
+    assert.ok(!existsSync(join(d, 'spool.jsonl')), 'the sent file is gone');
+    s.append([msg(4)]);
+    const reopened = new DiskSpool(d, 1 << 20);
+    assert.deepEqual(
+      reopened.peek(5).messages.map((m) => JSON.parse(m.value).seq),
+      [4],
+    );
+    assert.equal(reopened.nextSeq, 3);
   });
 
   it('drains in order once the broker is back, one topic run at a time, nothing twice', async () => {

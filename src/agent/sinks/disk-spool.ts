@@ -1,13 +1,15 @@
 import {
   closeSync,
   existsSync,
+  fstatSync,
   fsyncSync,
+  ftruncateSync,
   mkdirSync,
   openSync,
-  readFileSync,
+  readdirSync,
   readSync,
   renameSync,
-  truncateSync,
+  rmSync,
   writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -19,41 +21,95 @@ export interface SpooledMessage {
   value: string;
 }
 
-interface SpoolState {
-  /** Byte offset of the first message not yet acknowledged by the broker. */
-  head: number;
-  /** The next sample sequence number: survives restarts so (node, seq) stays unique. */
-  nextSeq: number;
+export interface SpoolOptions {
+  /**
+   * Topics whose newest message per key is kept when the spool must make room (the inventory: a
+   * compacted topic, where only the newest counts); every other message is dropped oldest first.
+   */
+  keepNewestOf?: ReadonlySet<string>;
+  /** Wall clock for quarantine names and the sequence floor. */
+  now?: () => number;
 }
 
 /**
- * An append-only, fsync'd file of JSON lines plus a small state file (head offset, next seq).
- * Survives an agent restart; bounded in bytes: a message that does not fit is refused and counted,
- * never silently lost. A torn last line (crash mid-write) is cut off on open.
+ * The state file (head offset, next sequence number, which file generation) is written in place
+ * at a fixed size: a rename needs a new inode and block, which a full disk refuses; overwriting
+ * the same bytes of an existing file does not, so the sequence number advances on a full disk.
+ */
+const STATE_BYTES = 96;
+/** When full, free this share of the bound beyond what is needed, so room is made rarely. */
+const ROOM_SLACK = 0.1;
+/** Messages held in memory while the disk refuses writes, at most (the chart's agent has 256 MiB). */
+const MEMORY_MAX_BYTES = 16 << 20;
+/** Quarantined spools kept for an operator to look at; older ones are deleted. */
+const QUARANTINE_KEEP = 2;
+
+interface State {
+  head: number;
+  nextSeq: number;
+  /** The spool file's generation: compaction writes the next one, then switches the state to it. */
+  gen: number;
+}
+
+interface Line {
+  offset: number;
+  bytes: number;
+  /** `topic\0key` of a line whose topic keeps its newest message, else null. */
+  kept: string | null;
+}
+
+const fileOf = (gen: number) => (gen === 0 ? 'spool.jsonl' : `spool.${gen}.jsonl`);
+
+/**
+ * An append-only, fsync'd file of JSON lines plus a small state file. It survives an agent
+ * restart and its disk:
+ * - bounded in bytes: when full, the oldest messages are dropped (samples; the newest inventory
+ *   is kept), counted and the reason kept — never the newest;
+ * - a disk that refuses writes (full, read-only) turns it into a bounded memory queue behind the
+ *   file's messages, and the disk is tried again once that queue has drained;
+ * - a torn last line (crash mid-write) is cut off on open; a state file that does not parse or
+ *   whose head is inside a line quarantines the spool (renamed, counted, noticed once) and a
+ *   fresh one starts with a sequence number above anything the old one held; a line that does
+ *   not parse is skipped and counted;
+ * - lines of any size up to the bound drain (each is read at its own length).
  */
 export class DiskSpool {
-  private readonly file: string;
-  private readonly stateFile: string;
-  private state: SpoolState = { head: 0, nextSeq: 0 };
+  private readonly statePath: string;
+  private readonly options: Required<SpoolOptions>;
+  private state: State = { head: 0, nextSeq: 0, gen: 0 };
   private size = 0;
+  /** The pending lines of the file, oldest first; lines[0] starts at the head. */
+  private lines: Line[] = [];
+  /** Messages the disk refused, after the file's. */
+  private memory: Buffer[] = [];
+  private memoryBytes = 0;
+  /** Messages handed out by `peek` and not yet committed or released. */
+  private inflight = 0;
   dropped = 0;
+  dropReason: string | null = null;
+  quarantined = 0;
+  /** The disk's refusal (errno) while it refuses writes, else null. */
+  diskError: string | null = null;
+  /** What an operator should read once (quarantine, the disk refusing and recovering); the sink logs them. */
+  readonly notices: string[] = [];
 
   constructor(
     readonly dir: string,
     readonly maxBytes: number,
+    options: SpoolOptions = {},
   ) {
-    mkdirSync(dir, { recursive: true });
-    this.file = join(dir, 'spool.jsonl');
-    this.stateFile = join(dir, 'state.json');
-    if (existsSync(this.stateFile))
-      this.state = JSON.parse(readFileSync(this.stateFile, 'utf8')) as SpoolState;
-    if (existsSync(this.file)) {
-      const data = readFileSync(this.file);
-      const end = data.lastIndexOf(0x0a) + 1;
-      if (end < data.length) truncateSync(this.file, end);
-      this.size = end;
+    this.options = { keepNewestOf: options.keepNewestOf ?? new Set(), now: options.now ?? Date.now };
+    this.statePath = join(dir, 'state.json');
+    try {
+      mkdirSync(dir, { recursive: true });
+      this.open();
+    } catch (err) {
+      this.refuseDisk(err);
     }
-    if (this.state.head > this.size) this.state.head = this.size;
+  }
+
+  private get file(): string {
+    return join(this.dir, fileOf(this.state.gen));
   }
 
   get nextSeq(): number {
@@ -65,107 +121,403 @@ export class DiskSpool {
     this.saveState();
   }
 
-  /** Bytes waiting to be sent. */
+  /** Bytes waiting to be sent (file and memory). */
   get pendingBytes(): number {
-    return this.size - this.state.head;
+    return this.size - this.state.head + this.memoryBytes;
   }
 
-  /** Appends what fits and fsyncs; returns how many messages did not fit. */
+  /** Appends every message, making room by dropping the oldest; returns how many were dropped. */
   append(messages: SpooledMessage[]): number {
-    const lines: Buffer[] = [];
-    let refused = 0;
-    let adding = 0;
+    const before = this.dropped;
+    const fresh: Buffer[] = [];
     for (const m of messages) {
       const line = Buffer.from(`${JSON.stringify(m)}\n`);
-      if (this.pendingBytes + adding + line.length > this.maxBytes) {
-        refused++;
-        continue;
-      }
-      lines.push(line);
-      adding += line.length;
+      if (line.length > this.maxBytes)
+        this.drop(1, `a message of ${line.length} bytes is over the spool's bound`);
+      else fresh.push(line);
     }
-    if (lines.length > 0) {
-      const fd = openSync(this.file, 'a');
+    if (fresh.length > 0) {
+      if (this.memory.length === 0) this.writeToFile(fresh);
+      else if (this.inflight <= this.lines.length) {
+        // The disk refused before: try it again with what waits in memory first (order kept).
+        const waiting = this.memory;
+        this.memory = [];
+        this.memoryBytes = 0;
+        this.writeToFile([...waiting, ...fresh]);
+      } else this.toMemory(fresh);
+      this.enforceBound();
+    }
+    return this.dropped - before;
+  }
+
+  /** Up to `max` messages from the head, in order, with the bytes each spans; in flight until committed or released. */
+  peek(max: number): { messages: SpooledMessage[]; sizes: number[] } {
+    const messages: SpooledMessage[] = [];
+    const sizes: number[] = [];
+    const fd = this.lines.length ? openSync(this.file, 'r') : null;
+    try {
+      let i = 0;
+      let m = 0;
+      while (messages.length < max) {
+        const raw =
+          i < this.lines.length
+            ? readRange(fd!, this.lines[i]!.offset, this.lines[i]!.bytes)
+            : this.memory[m];
+        if (!raw) break;
+        const message = parseLine(raw);
+        if (message) {
+          messages.push(message);
+          sizes.push(raw.length);
+        } else if (messages.length === 0) {
+          // A line that does not parse can never be sent: drop it for good and look again.
+          this.removeHead(1);
+          this.drop(1, 'a spool line that does not parse (corrupted on disk)');
+          continue;
+        } else break; // sent first what precedes it; it is dropped when it reaches the head
+        if (i < this.lines.length) i++;
+        else m++;
+      }
+    } finally {
+      if (fd !== null) closeSync(fd);
+    }
+    this.inflight = messages.length;
+    return { messages, sizes };
+  }
+
+  /** The broker acknowledged the first `count` peeked messages. */
+  commit(count: number): void {
+    this.inflight = 0;
+    this.removeHead(count);
+    this.enforceBound();
+  }
+
+  /** The send failed: what was peeked stays first in line. */
+  release(): void {
+    this.inflight = 0;
+    this.enforceBound();
+  }
+
+  /** Counts `count` messages lost and why (also those the broker refuses for good). */
+  drop(count: number, reason: string): void {
+    this.dropped += count;
+    this.dropReason = reason;
+  }
+
+  // ---- opening and quarantine ----
+
+  private open(): void {
+    const state = this.readState();
+    if (state === 'corrupt') return this.quarantine('its state file does not parse');
+    if (state) this.state = state;
+    for (const f of readdirSync(this.dir))
+      if (/^spool(\.\d+)?\.jsonl$/.test(f) && f !== fileOf(this.state.gen))
+        rmSync(join(this.dir, f), { force: true });
+    if (!existsSync(this.file)) {
+      if (this.state.head > 0) return this.quarantine('its file is gone');
+      return;
+    }
+    const fd = openSync(this.file, 'r+');
+    let lines: Line[];
+    try {
+      const length = fstatSync(fd).size;
+      lines = this.scan(fd, length);
+      const end = lines.length ? lines[lines.length - 1]!.offset + lines[lines.length - 1]!.bytes : 0;
+      // A torn last line: a crash mid-write, never acknowledged as spooled.
+      if (end < length) ftruncateSync(fd, end);
+      this.size = end;
+    } finally {
+      closeSync(fd);
+    }
+    if (this.state.head > 0 && !lines.some((l) => l.offset + l.bytes === this.state.head))
+      return this.quarantine('its head offset is not at a line boundary');
+    this.lines = lines.filter((l) => l.offset >= this.state.head);
+  }
+
+  /** The state, null when absent, 'corrupt' when it does not parse (empty, garbage). */
+  private readState(): State | null | 'corrupt' {
+    if (!existsSync(this.statePath)) return null;
+    try {
+      const fd = openSync(this.statePath, 'r');
       try {
-        writeSync(fd, Buffer.concat(lines));
-        fsyncSync(fd);
+        const text = readRange(fd, 0, STATE_BYTES * 2)
+          .toString('utf8')
+          .trim();
+        const s = JSON.parse(text) as Partial<State>;
+        const ok = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+        if (!ok(s.head) || !ok(s.nextSeq)) return 'corrupt';
+        return { head: s.head, nextSeq: s.nextSeq, gen: ok(s.gen) ? s.gen : 0 };
       } finally {
         closeSync(fd);
       }
-      this.size += adding;
-    }
-    this.dropped += refused;
-    return refused;
-  }
-
-  /** Up to `max` messages from the head, in order, with the bytes each spans. */
-  peek(max: number): { messages: SpooledMessage[]; sizes: number[] } {
-    if (this.pendingBytes === 0) return { messages: [], sizes: [] };
-    const fd = openSync(this.file, 'r');
-    try {
-      const length = Math.min(this.pendingBytes, 4 * 1024 * 1024);
-      const buffer = Buffer.alloc(length);
-      const read = readSyncAll(fd, buffer, this.state.head);
-      const text = buffer.subarray(0, read).toString('utf8');
-      const messages: SpooledMessage[] = [];
-      const sizes: number[] = [];
-      let start = 0;
-      while (messages.length < max) {
-        const nl = text.indexOf('\n', start);
-        if (nl < 0) break;
-        const line = text.slice(start, nl);
-        messages.push(JSON.parse(line) as SpooledMessage);
-        sizes.push(Buffer.byteLength(line) + 1);
-        start = nl + 1;
-      }
-      return { messages, sizes };
-    } finally {
-      closeSync(fd);
+    } catch {
+      return 'corrupt';
     }
   }
 
-  /** The broker acknowledged `bytes` from the head; compact once most of the file is sent. */
-  commit(bytes: number): void {
-    this.state.head += bytes;
-    if (this.state.head === this.size || this.state.head > this.maxBytes) this.compact();
-    else this.saveState();
-  }
-
-  private compact(): void {
-    const rest = readFileSync(this.file).subarray(this.state.head);
-    const tmp = `${this.file}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, rest);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+  /**
+   * Moves the spool aside and starts afresh. The sequence number must not go back (the advisor
+   * takes a seq it has seen for a duplicate), so it starts above the highest the old spool holds
+   * and no lower than the wall clock in seconds, which no agent sampling at most once a second
+   * has reached.
+   */
+  private quarantine(why: string): void {
+    const stamp = this.options.now();
+    let highest = -1;
+    for (const f of readdirSync(this.dir)) {
+      if (!/^(spool(\.\d+)?\.jsonl|state\.json)$/.test(f)) continue;
+      if (f !== 'state.json') highest = Math.max(highest, highestSeqIn(join(this.dir, f)));
+      renameSync(join(this.dir, f), join(this.dir, `${f}.corrupt-${stamp}`));
     }
-    renameSync(tmp, this.file);
-    this.size = rest.length;
-    this.state.head = 0;
+    const copies = readdirSync(this.dir)
+      .filter((f) => /\.corrupt-\d+$/.test(f))
+      .sort((a, b) => Number(b.split('-').pop()) - Number(a.split('-').pop()));
+    const stamps = [...new Set(copies.map((f) => f.split('-').pop()))];
+    for (const old of copies.filter((f) => !stamps.slice(0, QUARANTINE_KEEP).includes(f.split('-').pop())))
+      rmSync(join(this.dir, old), { force: true });
+    this.quarantined++;
+    this.size = 0;
+    this.lines = [];
+    this.state = { head: 0, nextSeq: Math.max(highest + 1, Math.floor(stamp / 1000)), gen: 0 };
+    this.notices.push(
+      `spool quarantined (${why}): renamed *.corrupt-${stamp}; a fresh one starts at seq ${this.state.nextSeq}`,
+    );
     this.saveState();
   }
 
-  private saveState(): void {
-    const tmp = `${this.stateFile}.tmp`;
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, JSON.stringify(this.state));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+  /** Line boundaries of the file, read in chunks: memory grows with lines, not bytes. */
+  private scan(fd: number, length: number): Line[] {
+    const lines: Line[] = [];
+    const chunk = Buffer.alloc(1 << 20);
+    let start = 0;
+    for (let pos = 0; pos < length;) {
+      const n = readSync(fd, chunk, 0, Math.min(chunk.length, length - pos), pos);
+      if (n === 0) break;
+      for (let at = 0, nl; (nl = chunk.indexOf(0x0a, at)) >= 0 && nl < n; at = nl + 1) {
+        const end = pos + nl + 1;
+        lines.push({ offset: start, bytes: end - start, kept: null });
+        start = end;
+      }
+      pos += n;
     }
-    renameSync(tmp, this.stateFile);
+    for (const line of lines) line.kept = this.keptKey(readRange(fd, line.offset, Math.min(line.bytes, 512)));
+    return lines;
+  }
+
+  /** `topic\0key` when the line's topic keeps its newest message (JSON.stringify writes topic and key first). */
+  private keptKey(start: Buffer): string | null {
+    const m = /^\{"topic":"([^"\\]*)","key":"((?:[^"\\]|\\.)*)"/.exec(start.toString('utf8'));
+    return m && this.options.keepNewestOf.has(m[1]!) ? `${m[1]}\0${m[2]}` : null;
+  }
+
+  // ---- writing ----
+
+  private writeToFile(fresh: Buffer[]): void {
+    let fd: number | null = null;
+    try {
+      fd = openSync(this.file, 'a');
+      writeAll(fd, Buffer.concat(fresh));
+      fsyncSync(fd);
+    } catch (err) {
+      // Cut what a partial write left; the messages wait in memory instead.
+      if (fd !== null) {
+        try {
+          ftruncateSync(fd, this.size);
+        } catch {
+          // the next open cuts a torn line
+        }
+      }
+      this.refuseDisk(err);
+      this.toMemory(fresh);
+      return;
+    } finally {
+      if (fd !== null) closeSync(fd);
+    }
+    for (const line of fresh) {
+      this.lines.push({ offset: this.size, bytes: line.length, kept: this.keptKey(line.subarray(0, 512)) });
+      this.size += line.length;
+    }
+    if (this.diskError) {
+      this.notices.push(`spool disk takes writes again (it refused with ${this.diskError})`);
+      this.diskError = null;
+    }
+  }
+
+  private refuseDisk(err: unknown): void {
+    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    if (this.diskError !== code)
+      this.notices.push(`spool disk refuses writes (${code}): messages wait in memory`);
+    this.diskError = code;
+  }
+
+  private toMemory(fresh: Buffer[]): void {
+    for (const line of fresh) {
+      this.memory.push(line);
+      this.memoryBytes += line.length;
+    }
+    let dropped = 0;
+    while (this.memoryBytes > MEMORY_MAX_BYTES && this.memory.length > this.inflight + 1) {
+      this.memoryBytes -= this.memory.splice(this.inflight, 1)[0]!.length;
+      dropped++;
+    }
+    if (dropped)
+      this.drop(dropped, `spool disk refuses writes (${this.diskError}) and the memory queue is full`);
+  }
+
+  /** Removes `count` messages from the head: the file's first, then memory's. */
+  private removeHead(count: number): void {
+    for (let i = 0; i < count; i++) {
+      const line = this.lines.shift();
+      if (line) this.state.head = line.offset + line.bytes;
+      else this.memoryBytes -= this.memory.shift()?.length ?? 0;
+    }
+    if (this.state.head === this.size && this.size > 0) this.compact();
+    else if (this.state.head > this.maxBytes) this.compact();
+    this.saveState();
+  }
+
+  /**
+   * Keeps pending bytes within the bound: drops the oldest messages not in flight, except the
+   * newest message of each kept topic and key, which goes back behind the rest.
+   */
+  private enforceBound(): void {
+    if (this.pendingBytes <= this.maxBytes || this.inflight > 0) return;
+    const target = this.maxBytes * (1 - ROOM_SLACK);
+    const newest = new Set<number>();
+    const seen = new Set<string>();
+    for (let i = this.lines.length - 1; i >= 0; i--) {
+      const l = this.lines[i]!;
+      if (l.kept && !seen.has(l.kept)) {
+        seen.add(l.kept);
+        newest.add(l.offset);
+      }
+    }
+    const keepers: Buffer[] = [];
+    let dropped = 0;
+    const fd = this.lines.length ? openSync(this.file, 'r') : null;
+    try {
+      while (this.pendingBytes > target && this.lines.length) {
+        const line = this.lines.shift()!;
+        this.state.head = line.offset + line.bytes;
+        if (newest.has(line.offset)) keepers.push(readRange(fd!, line.offset, line.bytes));
+        else dropped++;
+      }
+    } finally {
+      if (fd !== null) closeSync(fd);
+    }
+    while (this.pendingBytes > target && this.memory.length > 1) {
+      this.memoryBytes -= this.memory.shift()!.length;
+      dropped++;
+    }
+    if (dropped) this.drop(dropped, `spool full (${this.maxBytes} bytes): the oldest samples dropped`);
+    if (keepers.length) this.writeToFile(keepers);
+    if (this.state.head > this.maxBytes || this.state.head === this.size) this.compact();
+    this.saveState();
+  }
+
+  /**
+   * Writes what is pending into the next generation's file and switches the state to it; the
+   * old file goes only after the state says so, so a crash anywhere leaves one consistent pair.
+   * On a disk that refuses, the file just stays longer.
+   */
+  private compact(): void {
+    if (this.inflight > 0 || this.state.head === 0) return;
+    const old = this.file;
+    const gen = this.state.gen + 1;
+    const next = join(this.dir, fileOf(gen));
+    try {
+      const src = openSync(old, 'r');
+      const dst = openSync(next, 'w');
+      try {
+        const chunk = Buffer.alloc(1 << 20);
+        for (let pos = this.state.head; pos < this.size;) {
+          const n = readSync(src, chunk, 0, Math.min(chunk.length, this.size - pos), pos);
+          if (n === 0) break;
+          writeAll(dst, chunk.subarray(0, n));
+          pos += n;
+        }
+        fsyncSync(dst);
+      } finally {
+        closeSync(src);
+        closeSync(dst);
+      }
+    } catch (err) {
+      rmSync(next, { force: true });
+      this.refuseDisk(err);
+      return;
+    }
+    const shift = this.state.head;
+    this.state = { ...this.state, head: 0, gen };
+    if (!this.saveState()) {
+      this.state = { ...this.state, head: shift, gen: gen - 1 };
+      rmSync(next, { force: true });
+      return;
+    }
+    rmSync(old, { force: true });
+    for (const line of this.lines) line.offset -= shift;
+    this.size -= shift;
+  }
+
+  /** Writes the state in place; false (and the disk's refusal noted) when the disk refuses. */
+  private saveState(): boolean {
+    const bytes = Buffer.alloc(STATE_BYTES, ' ');
+    bytes.write(JSON.stringify(this.state), 0, 'utf8');
+    bytes[STATE_BYTES - 1] = 0x0a;
+    let fd: number | null = null;
+    try {
+      fd = openSync(this.statePath, existsSync(this.statePath) ? 'r+' : 'w');
+      writeAll(fd, bytes, 0);
+      fsyncSync(fd);
+      return true;
+    } catch (err) {
+      this.refuseDisk(err);
+      return false;
+    } finally {
+      if (fd !== null) closeSync(fd);
+    }
   }
 }
 
-function readSyncAll(fd: number, buffer: Buffer, position: number): number {
+function parseLine(line: Buffer): SpooledMessage | null {
+  try {
+    const m = JSON.parse(line.toString('utf8')) as Partial<SpooledMessage>;
+    return typeof m.topic === 'string' && typeof m.key === 'string' && typeof m.value === 'string'
+      ? { topic: m.topic, key: m.key, value: m.value }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The highest sample seq a spool file holds (its lines' values are JSON strings: `\"seq\":N`). */
+function highestSeqIn(path: string): number {
+  let highest = -1;
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    for (let pos = 0, n; (n = readSync(fd, chunk, 0, chunk.length, pos)) > 0; pos += n)
+      for (const m of chunk
+        .subarray(0, n)
+        .toString('latin1')
+        .matchAll(/\\"seq\\":(\d+)/g))
+        highest = Math.max(highest, Number(m[1]));
+  } finally {
+    closeSync(fd);
+  }
+  return highest;
+}
+
+function readRange(fd: number, offset: number, bytes: number): Buffer {
+  const buffer = Buffer.alloc(bytes);
   let total = 0;
-  while (total < buffer.length) {
-    const n = readSync(fd, buffer, total, buffer.length - total, position + total);
+  while (total < bytes) {
+    const n = readSync(fd, buffer, total, bytes - total, offset + total);
     if (n === 0) break;
     total += n;
   }
-  return total;
+  return buffer.subarray(0, total);
+}
+
+function writeAll(fd: number, data: Buffer, position?: number): void {
+  for (let done = 0; done < data.length;)
+    done += writeSync(fd, data, done, data.length - done, position === undefined ? null : position + done);
 }

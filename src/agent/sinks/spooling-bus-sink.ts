@@ -6,9 +6,29 @@ import type { OutgoingRecord, Sink } from './sink';
 const BATCH = 500;
 
 /**
+ * Kafka's answers that refuse a message for good (kafkajs carries the protocol error's `type`,
+ * possibly under `cause` or `originalError` when its retrier wrapped it): resending never helps,
+ * and holding the message would block every one behind it.
+ */
+const REFUSED = new Set(['MESSAGE_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE', 'RECORD_LIST_TOO_LARGE']);
+
+function refusal(err: unknown): string | null {
+  for (
+    let e = err as { type?: unknown; cause?: unknown; originalError?: unknown } | undefined, depth = 0;
+    e && depth < 4;
+    depth++
+  ) {
+    if (typeof e.type === 'string' && REFUSED.has(e.type)) return e.type;
+    e = (e.originalError ?? e.cause) as typeof e;
+  }
+  return null;
+}
+
+/**
  * Every record is fsync'd to the disk spool first, then drained to the bus in order; a record
- * leaves the spool only after the broker acknowledged it. While the broker is away the spool
- * grows (bounded); when it returns, the backlog drains before anything newer.
+ * leaves the spool only after the broker acknowledged it, or refused it for good (counted as
+ * dropped with the broker's reason). While the broker is away the spool grows (bounded); when it
+ * returns, the backlog drains before anything newer.
  */
 export class SpoolingBusSink implements Sink {
   private draining: Promise<void> | null = null;
@@ -20,15 +40,21 @@ export class SpoolingBusSink implements Sink {
     private readonly producer: BusProducer,
     readonly spool: DiskSpool,
     private readonly onError: (message: string) => void = () => undefined,
-  ) {}
+  ) {
+    this.report();
+  }
 
   write(records: OutgoingRecord[]): void {
-    const refused = this.spool.append(records);
-    if (refused > 0)
-      this.onError(
-        `spool full (${this.spool.maxBytes} bytes): dropped ${refused} message(s), ${this.spool.dropped} in all`,
-      );
-    this.kick();
+    const dropped = this.spool.append(records);
+    if (dropped > 0)
+      this.onError(`dropped ${dropped} message(s) (${this.spool.dropReason}); ${this.spool.dropped} in all`);
+    this.report();
+    void this.kick();
+  }
+
+  /** What the spool noticed (quarantine, the disk refusing or back), logged once each. */
+  private report(): void {
+    for (const notice of this.spool.notices.splice(0)) this.onError(notice);
   }
 
   /** Starts a drain unless one runs. */
@@ -41,16 +67,35 @@ export class SpoolingBusSink implements Sink {
 
   private async drain(): Promise<void> {
     while (this.spool.pendingBytes > 0) {
-      const { messages, sizes } = this.spool.peek(BATCH);
+      const { messages } = this.spool.peek(BATCH);
+      if (messages.length === 0) break;
       // One send per run of one topic, committed on its own: a failure never resends what was acknowledged.
       let end = 0;
       while (end < messages.length && messages[end]!.topic === messages[0]!.topic) end++;
+      const batch = messages.slice(0, end);
       try {
         await this.producer.send(
-          messages[0]!.topic,
-          messages.slice(0, end).map((m) => ({ key: m.key, value: Buffer.from(m.value) })),
+          batch[0]!.topic,
+          batch.map((m) => ({ key: m.key, value: Buffer.from(m.value) })),
         );
       } catch (err) {
+        const refused = refusal(err);
+        if (refused && batch.length === 1) {
+          // Refused for good: counted, and out of the way of everything behind it.
+          this.spool.commit(1);
+          this.spool.drop(1, `the broker refused a message of ${batch[0]!.value.length} bytes (${refused})`);
+          this.onError(
+            `broker refused a message for good (${refused}); dropped, ${this.spool.dropped} in all`,
+          );
+          continue;
+        }
+        if (refused) {
+          // Find which: send them one at a time.
+          this.spool.release();
+          await this.sendOneByOne();
+          continue;
+        }
+        this.spool.release();
         this.lastError = (err as Error).message;
         this.onError(
           `broker unreachable, ${this.spool.pendingBytes} bytes stay in the spool: ${this.lastError}`,
@@ -58,9 +103,29 @@ export class SpoolingBusSink implements Sink {
         return;
       }
       this.lastError = null;
-      this.spool.commit(sizes.slice(0, end).reduce((a, b) => a + b, 0));
+      this.spool.commit(end);
       this.sent += end;
       this.lastDeliveredMs = Date.now();
+    }
+    this.report();
+  }
+
+  /** After a refused batch: the head message alone, so a refusal names exactly one. */
+  private async sendOneByOne(): Promise<void> {
+    const { messages } = this.spool.peek(1);
+    const m = messages[0];
+    if (!m) return;
+    try {
+      await this.producer.send(m.topic, [{ key: m.key, value: Buffer.from(m.value) }]);
+      this.spool.commit(1);
+      this.sent++;
+      this.lastDeliveredMs = Date.now();
+    } catch (err) {
+      const refused = refusal(err);
+      if (!refused) return this.spool.release();
+      this.spool.commit(1);
+      this.spool.drop(1, `the broker refused a message of ${m.value.length} bytes (${refused})`);
+      this.onError(`broker refused a message for good (${refused}); dropped, ${this.spool.dropped} in all`);
     }
   }
 

@@ -1,5 +1,5 @@
-import type { HostRoot, Missing } from '../../host-root';
-import { parseSchedstatYields } from '../procfs/proc-formats';
+import { errorCode, type HostRoot, type Missing } from '../../host-root';
+import { parseCpuList, parseSchedstatYields } from '../procfs/proc-formats';
 
 export interface PleParams {
   vendor: 'vmx' | 'svm';
@@ -36,10 +36,25 @@ export function schedulerOf(kernel: string): 'cfs' | 'eevdf' {
   return major > 6 || (major === 6 && minor >= 6) ? 'eevdf' : 'cfs';
 }
 
-/** Kernel release, CPU vendor and topology, KVM's PLE parameters, IPI virtualisation and host yields. */
+/**
+ * Kernel release, CPU vendor and topology, KVM's PLE parameters, IPI virtualisation and host
+ * yields. A file it may not read leaves its fields at what it cannot know (kernel "unknown", no
+ * PLE parameters) and says so under `hostInfo`, or `hostYields` for /proc/schedstat.
+ */
 export async function collectHostInfo(root: HostRoot): Promise<HostInfo> {
-  const kernel = (await root.read('proc', 'sys', 'kernel', 'osrelease'))?.trim() ?? 'unknown';
-  const cpuinfo = (await root.read('proc', 'cpuinfo')) ?? '';
+  const denied: string[] = [];
+  let errors = 0;
+  const read = async (...parts: string[]): Promise<string | null> => {
+    try {
+      return await root.read(...parts);
+    } catch (err) {
+      errors++;
+      denied.push(`${errorCode(err)} on ${root.hostPath(...parts)}`);
+      return null;
+    }
+  };
+  const kernel = (await read('proc', 'sys', 'kernel', 'osrelease'))?.trim() || 'unknown';
+  const cpuinfo = (await read('proc', 'cpuinfo')) ?? '';
   const processors = cpuinfo.split(/\n\s*\n/).filter((b) => /^processor\s*:/m.test(b));
   const field = (block: string, name: string) =>
     new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(block)?.[1]?.trim();
@@ -52,7 +67,11 @@ export async function collectHostInfo(root: HostRoot): Promise<HostInfo> {
         (b) => `${field(b, 'physical id') ?? '0'}/${field(b, 'core id') ?? field(b, 'processor')}`,
       ),
     ).size || 1;
-  const pcpus = Math.max(processors.length, 1);
+  // Without cpuinfo (a denial), the online CPU list still counts them.
+  const online = processors.length
+    ? null
+    : parseCpuList((await read('sys', 'devices', 'system', 'cpu', 'online')) ?? '');
+  const pcpus = Math.max(processors.length || (online?.length ?? 0), 1);
   const info: HostInfo = {
     kernel,
     scheduler: schedulerOf(kernel),
@@ -68,8 +87,8 @@ export async function collectHostInfo(root: HostRoot): Promise<HostInfo> {
     errors: 0,
     missing: [],
   };
-  const intel = (name: string) => root.read('sys', 'module', 'kvm_intel', 'parameters', name);
-  const amd = (name: string) => root.read('sys', 'module', 'kvm_amd', 'parameters', name);
+  const intel = (name: string) => read('sys', 'module', 'kvm_intel', 'parameters', name);
+  const amd = (name: string) => read('sys', 'module', 'kvm_amd', 'parameters', name);
   const gap = num(await intel('ple_gap'));
   if (gap !== null) {
     info.ple = {
@@ -99,18 +118,27 @@ export async function collectHostInfo(root: HostRoot): Promise<HostInfo> {
       info.ipiVirtualized = bool(await amd('avic'));
     }
   }
-  const schedstat = await root.read('proc', 'schedstat');
+  const deniedBefore = denied.length;
+  const schedstat = await read('proc', 'schedstat');
   const yields = schedstat === null ? null : parseSchedstatYields(schedstat);
   if (yields) info.yieldCount = yields.yieldCount;
   else {
-    if (schedstat !== null) info.errors++;
+    if (schedstat !== null) errors++;
     info.missing.push({
       signal: 'hostYields',
       reason:
-        schedstat === null
-          ? '/proc/schedstat absent (CONFIG_SCHEDSTATS off)'
-          : '/proc/schedstat in an unknown format',
+        denied.length > deniedBefore
+          ? denied.pop()!
+          : schedstat === null
+            ? '/proc/schedstat absent (CONFIG_SCHEDSTATS off)'
+            : '/proc/schedstat in an unknown format',
     });
   }
+  if (denied.length)
+    info.missing.push({
+      signal: 'hostInfo',
+      reason: `${denied.slice(0, 2).join('; ')}${denied.length > 2 ? ` and ${denied.length - 2} more` : ''}`,
+    });
+  info.errors = errors;
   return info;
 }

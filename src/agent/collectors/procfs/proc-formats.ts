@@ -1,10 +1,41 @@
 /** Parsers for /proc files in the exact formats the kernel prints. Each returns null on a malformed input. */
 
+/**
+ * A kernel counter as decimal text, or null when it is not one JavaScript holds exactly: the
+ * kernel prints u64s, and a value past 2^53 (a corrupted read, a u64 that wrapped to 2^64−1) would
+ * become a delta no schema accepts. 2^53 ns is 104 days of one thread's run time; a thread that
+ * ran longer reports the signal missing rather than a rounded number.
+ */
+export function counterValue(text: string): number | null {
+  if (!/^\d{1,16}$/.test(text)) return null;
+  const value = Number(text);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
 /** /proc/<pid>/task/<tid>/schedstat: "<run ns> <run-queue wait ns> <timeslices>\n" (kernel/sched/stats.c). */
 export function parseSchedstat(text: string): { runNs: number; waitNs: number; timeslices: number } | null {
   const m = /^(\d+) (\d+) (\d+)\s*$/.exec(text);
   if (!m) return null;
-  return { runNs: Number(m[1]), waitNs: Number(m[2]), timeslices: Number(m[3]) };
+  const [runNs, waitNs, timeslices] = [m[1]!, m[2]!, m[3]!].map(counterValue);
+  if (runNs === null || waitNs === null || timeslices === null) return null;
+  return { runNs: runNs!, waitNs: waitNs!, timeslices: timeslices! };
+}
+
+/**
+ * The start time of a process or thread, in clock ticks since boot: field 22 of /proc/<pid>/stat
+ * (fs/proc/array.c do_task_stat). The comm in field 2 may hold spaces and parentheses, so fields
+ * are counted from the last ')'. With the pid it identifies a process: a pid the kernel hands to a
+ * new QEMU gets another start time.
+ */
+export function startTicksOfStat(text: string): number | null {
+  const close = text.lastIndexOf(')');
+  if (close < 0) return null;
+  // After ")": field 3 (state) is the first; field 22 is the 20th.
+  const fields = text
+    .slice(close + 1)
+    .trim()
+    .split(/\s+/);
+  return fields.length >= 20 ? counterValue(fields[19]!) : null;
 }
 
 /** The fields spinwise needs from /proc/<pid>/task/<tid>/status (fs/proc/array.c). */
@@ -13,13 +44,16 @@ export function parseStatus(
 ): { affinity: number[]; voluntarySwitches: number; involuntarySwitches: number } | null {
   const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(text)?.[1]?.trim();
   const list = field('Cpus_allowed_list');
-  const vol = field('voluntary_ctxt_switches');
-  const invol = field('nonvoluntary_ctxt_switches');
-  if (list === undefined || !/^\d+$/.test(vol ?? '') || !/^\d+$/.test(invol ?? '')) return null;
+  const vol = counterValue(field('voluntary_ctxt_switches') ?? '');
+  const invol = counterValue(field('nonvoluntary_ctxt_switches') ?? '');
+  if (list === undefined || vol === null || invol === null) return null;
   const affinity = parseCpuList(list);
   if (!affinity) return null;
-  return { affinity, voluntarySwitches: Number(vol), involuntarySwitches: Number(invol) };
+  return { affinity, voluntarySwitches: vol, involuntarySwitches: invol };
 }
+
+/** Linux's x86 NR_CPUS maximum: a CPU list naming a higher CPU is malformed, not a bigger machine. */
+const MAX_CPUS = 8_192;
 
 /** "0-3,8,10-11" → [0,1,2,3,8,10,11]; null if malformed. */
 export function parseCpuList(text: string): number[] | null {
@@ -27,6 +61,7 @@ export function parseCpuList(text: string): number[] | null {
   const out: number[] = [];
   for (const part of text.trim().split(',')) {
     const [a, b] = part.split('-').map(Number) as [number, number | undefined];
+    if ((b ?? a) >= MAX_CPUS || (b ?? a) < a) return null;
     for (let c = a; c <= (b ?? a); c++) out.push(c);
   }
   return out;
@@ -36,16 +71,6 @@ export function parseCpuList(text: string): number[] | null {
 export function vcpuIndexOfComm(comm: string): number | null {
   const m = /^CPU (\d+)\/KVM$/.exec(comm.trim());
   return m ? Number(m[1]) : null;
-}
-
-/** The libvirt domain name from QEMU's NUL-separated command line: `-name guest=<name>,…` or `-name <name>`. */
-export function domainNameOfCmdline(cmdline: string): string | null {
-  const args = cmdline.split('\0');
-  const at = args.indexOf('-name');
-  const value = at >= 0 ? args[at + 1] : undefined;
-  if (!value) return null;
-  const guest = /(?:^|,)guest=([^,]+)/.exec(value);
-  return guest ? guest[1]! : value.split(',')[0]!;
 }
 
 /** The Kubernetes pod UID in /proc/<pid>/cgroup (v2 systemd slices use "_" for "-"; v1 cgroupfs uses "pod<uid>"). */
@@ -62,10 +87,12 @@ export function parseSchedstatYields(text: string): { yieldCount: number; cpus: 
   for (const line of text.split('\n')) {
     const m = /^cpu\d+ (\d+)( \d+){8}\s*$/.exec(line);
     if (!m) continue;
-    yieldCount += Number(m[1]);
+    const count = counterValue(m[1]!);
+    if (count === null) return null;
+    yieldCount += count;
     cpus++;
   }
-  return cpus > 0 ? { yieldCount, cpus } : null;
+  return cpus > 0 && Number.isSafeInteger(yieldCount) ? { yieldCount, cpus } : null;
 }
 
 /** KubeVirt names the libvirt domain `<namespace>_<vmi>` inside a virt-launcher pod. */

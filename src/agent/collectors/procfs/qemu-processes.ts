@@ -1,12 +1,16 @@
-import type { HostRoot, Missing } from '../../host-root';
+import { errorCode, Unreadable, type HostRoot } from '../../host-root';
+import type { MissingReport } from '../../missing-report';
 import { limitedCpuStat, type CgroupCpuStat } from './cgroup-cpu';
 import {
-  domainNameOfCmdline,
   parseSchedstat,
   parseStatus,
   podUidOfCgroup,
+  startTicksOfStat,
   vcpuIndexOfComm,
 } from './proc-formats';
+import { parseQemuCmdline, type QmpMonitor } from './qemu-cmdline';
+import type { VcpuThreadCache } from './vcpu-thread-cache';
+import { disambiguate, wireSafeName } from './vm-names';
 
 export interface VcpuThread {
   index: number;
@@ -22,91 +26,200 @@ export interface VcpuThread {
 
 export interface QemuProcess {
   pid: number;
-  /** The libvirt domain name (KubeVirt: `<namespace>_<vmi>`), or `qemu-<pid>`. */
+  /** Start time in clock ticks since boot (/proc/<pid>/stat): with the pid, which process this is. */
+  startTicks?: number;
+  /** The process's identity across snapshots: `<pid>@<startTicks>`. */
+  key: string;
+  /** The libvirt domain name (KubeVirt: `<namespace>_<vmi>`), or `qemu-<pid>`; unique on the node. */
   name: string;
   podUid?: string;
   /** The CPU-limited cgroup it runs under and its cpu.stat, if it has a limit. */
   cpuStat?: CgroupCpuStat;
   vcpus: VcpuThread[];
+  /** The QMP monitor its command line names. */
+  monitor: QmpMonitor | null;
+  /** Started without `-name debug-threads=on`: its vCPU threads can only be found through QMP. */
+  unnamedVcpus: boolean;
 }
 
 export interface ProcfsResult {
   vms: QemuProcess[];
-  /** Malformed files seen (counted, never thrown). */
+  /** Unreadable or malformed files met (counted; the reasons went to the report). */
   errors: number;
-  missing: Missing[];
 }
 
 const QEMU_COMM = /^(qemu-system-|qemu-kvm)/;
 
 /**
  * QEMU processes and their vCPU threads from /proc: `comm` names the process and each
- * `task/<tid>/comm` "CPU <n>/KVM" names a vCPU; schedstat and status give its counters.
+ * `task/<tid>/comm` "CPU <n>/KVM" names a vCPU; schedstat and status give its counters. Every
+ * file may be gone (the process exited), unreadable (a security module) or malformed; each case
+ * costs only what it concerns and says so in `report`.
  */
 export async function collectQemuProcesses(
   root: HostRoot,
-  known?: Map<string, number | null>,
+  report: MissingReport,
+  cache: VcpuThreadCache,
 ): Promise<ProcfsResult> {
-  const result: ProcfsResult = { vms: [], errors: 0, missing: [] };
-  let schedstatMissing = false;
-  for (const entry of await root.list('proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const comm = await root.read('proc', entry, 'comm');
-    if (!comm || !QEMU_COMM.test(comm.trim())) continue;
-    const pid = Number(entry);
-    const cmdline = (await root.read('proc', entry, 'cmdline')) ?? '';
-    const cgroup = (await root.read('proc', entry, 'cgroup')) ?? '';
-    const vm: QemuProcess = { pid, name: domainNameOfCmdline(cmdline) ?? `qemu-${pid}`, vcpus: [] };
-    const podUid = podUidOfCgroup(cgroup);
-    if (podUid) vm.podUid = podUid;
-    const cpuStat = await limitedCpuStat(root, cgroup);
-    if (cpuStat) vm.cpuStat = cpuStat;
-    for (const task of await root.list('proc', entry, 'task')) {
-      // A thread keeps its name for life: `known` (pid/tid → vCPU index or null) spares re-reading it.
-      const key = `${entry}/${task}`;
-      let index = known?.get(key);
-      if (index === undefined) {
-        index = vcpuIndexOfComm((await root.read('proc', entry, 'task', task, 'comm')) ?? '');
-        known?.set(key, index);
+  const result: ProcfsResult = { vms: [], errors: 0 };
+  try {
+    for (const entry of await root.list('proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const vm = await readProcess(root, Number(entry), report, cache, result);
+        if (vm) result.vms.push(vm);
+      } catch (err) {
+        // Only the identity files come here: whether a process is QEMU, and which one.
+        result.errors++;
+        report.add('vmIdentity', `${errorCode(err)} reading process files`, `pid ${entry}`);
       }
-      if (index === null) continue;
-      const {
-        counters,
-        errors,
-        schedstatMissing: absent,
-      } = await readThreadCounters(root, pid, Number(task));
-      const vcpu: VcpuThread = { index, tid: Number(task), ...counters };
-      result.errors += errors;
-      if (absent) schedstatMissing = true;
-      vm.vcpus.push(vcpu);
     }
-    vm.vcpus.sort((a, b) => a.index - b.index);
-    result.vms.push(vm);
+  } finally {
+    cache.endSnapshot();
   }
+  for (const vm of disambiguate(result.vms))
+    report.add('vmIdentity', 'name shared by several QEMU processes, suffixed with @pid', vm.name);
   result.vms.sort((a, b) => a.pid - b.pid);
-  if (schedstatMissing)
-    result.missing.push({
-      signal: 'schedstat',
-      reason: 'schedstat files absent (kernel built without CONFIG_SCHED_INFO or sched_info off)',
-    });
   return result;
 }
 
-/** schedstat and status of one thread (any process's: tests read live ones). */
-export async function readThreadCounters(
+/** One process: null when it is not QEMU or is exiting. */
+async function readProcess(
+  root: HostRoot,
+  pid: number,
+  report: MissingReport,
+  cache: VcpuThreadCache,
+  result: ProcfsResult,
+): Promise<QemuProcess | null> {
+  const comm = await root.read('proc', String(pid), 'comm');
+  if (comm === null || !QEMU_COMM.test(comm.trim())) return null;
+  const stat = await readOrReport(root, report, 'vmIdentity', `qemu-${pid}`, 'proc', String(pid), 'stat');
+  // An exiting process has an empty command line (and no stat once reaped): not a VM any more.
+  const cmdline = await readOrReport(
+    root,
+    report,
+    'vmIdentity',
+    `qemu-${pid}`,
+    'proc',
+    String(pid),
+    'cmdline',
+  );
+  if (stat === null || cmdline === null || cmdline === '') return null;
+  const parsed = parseQemuCmdline(cmdline ?? '');
+  const startTicks = stat === undefined ? null : startTicksOfStat(stat);
+  if (stat !== undefined && startTicks === null) {
+    result.errors++;
+    report.add('vmIdentity', 'malformed stat, pid reuse undetectable', `qemu-${pid}`);
+  }
+  const safe = wireSafeName(parsed.name ?? `qemu-${pid}`);
+  if (safe.changed) report.add('vmIdentity', safe.changed, safe.name);
+  const vm: QemuProcess = {
+    pid,
+    key: `${pid}@${startTicks ?? '?'}`,
+    name: safe.name,
+    vcpus: [],
+    monitor: parsed.monitor,
+    unnamedVcpus: false,
+    ...(startTicks !== null ? { startTicks } : {}),
+  };
+  const cgroup = await readOrReport(root, report, 'kubevirt', vm.name, 'proc', String(pid), 'cgroup');
+  const podUid = podUidOfCgroup(cgroup ?? '');
+  if (podUid) vm.podUid = podUid;
+  try {
+    const cpuStat = cgroup ? await limitedCpuStat(root, cgroup) : null;
+    if (cpuStat) vm.cpuStat = cpuStat;
+  } catch (err) {
+    result.errors++;
+    report.add('kvmStats', `${errorCode(err)} reading cpu.max/cpu.stat`, vm.name);
+  }
+  let tasks: string[] = [];
+  try {
+    tasks = await root.list('proc', String(pid), 'task');
+  } catch (err) {
+    result.errors++;
+    report.add('schedstat', `${errorCode(err)} listing threads`, vm.name);
+  }
+  for (const task of tasks) {
+    const tid = Number(task);
+    const key = `${vm.key}/${tid}`;
+    let index = cache.get(key);
+    if (index === undefined) {
+      try {
+        const threadComm = await root.read('proc', String(pid), 'task', task, 'comm');
+        if (threadComm === null) continue; // the thread exited
+        index = vcpuIndexOfComm(threadComm);
+        cache.set(key, index);
+      } catch (err) {
+        result.errors++;
+        report.add('schedstat', `${errorCode(err)} on a thread's comm`, `${vm.name} tid ${tid}`);
+        continue;
+      }
+    }
+    if (index === null) continue;
+    const vcpu = await readVcpuThread(root, pid, tid, index, vm.name, report);
+    if (!vcpu) continue;
+    vm.vcpus.push(vcpu.thread);
+    result.errors += vcpu.errors;
+  }
+  vm.vcpus.sort((a, b) => a.index - b.index);
+  vm.unnamedVcpus = vm.vcpus.length === 0 && !parsed.debugThreads;
+  return vm;
+}
+
+/** Text, null when absent, undefined when unreadable (reported under `signal` for `subject`). */
+async function readOrReport(
+  root: HostRoot,
+  report: MissingReport,
+  signal: Parameters<MissingReport['add']>[0],
+  subject: string,
+  ...parts: string[]
+): Promise<string | null | undefined> {
+  try {
+    return await root.read(...parts);
+  } catch (err) {
+    if (!(err instanceof Unreadable)) throw err;
+    report.add(signal, `${err.code} on ${parts[parts.length - 1]}`, subject);
+    return undefined;
+  }
+}
+
+/**
+ * schedstat and status of one vCPU thread (also for threads QMP named): null when the thread is
+ * gone. A file unreadable or malformed leaves its counters out and says why under its signal.
+ */
+export async function readVcpuThread(
   root: HostRoot,
   pid: number,
   tid: number,
-): Promise<{ counters: Omit<VcpuThread, 'index' | 'tid'>; errors: number; schedstatMissing: boolean }> {
-  const counters: Omit<VcpuThread, 'index' | 'tid'> = { affinity: [] };
+  index: number,
+  vmName: string,
+  report: MissingReport,
+): Promise<{ thread: VcpuThread; errors: number } | null> {
+  const thread: VcpuThread = { index, tid, affinity: [] };
+  const label = `${vmName} CPU ${index}`;
   let errors = 0;
-  const schedstat = await root.read('proc', String(pid), 'task', String(tid), 'schedstat');
-  const parsed = schedstat === null ? null : parseSchedstat(schedstat);
-  if (parsed) Object.assign(counters, parsed);
-  else if (schedstat !== null) errors++;
-  const status = await root.read('proc', String(pid), 'task', String(tid), 'status');
-  const parsedStatus = status === null ? null : parseStatus(status);
-  if (parsedStatus) Object.assign(counters, parsedStatus);
-  else if (status !== null) errors++;
-  return { counters, errors, schedstatMissing: schedstat === null };
+  const dir = ['proc', String(pid), 'task', String(tid)];
+  const schedstat = await readOrReport(root, report, 'schedstat', label, ...dir, 'schedstat');
+  const status = await readOrReport(root, report, 'contextSwitches', label, ...dir, 'status');
+  if (schedstat === null && status === null) return null;
+  if (schedstat === undefined || status === undefined) errors++;
+  if (schedstat === null)
+    report.node('schedstat', 'schedstat files absent (kernel built without CONFIG_SCHED_INFO)');
+  else if (schedstat !== undefined) {
+    const parsed = parseSchedstat(schedstat);
+    if (parsed) Object.assign(thread, parsed);
+    else {
+      errors++;
+      report.add('schedstat', 'malformed schedstat', label);
+    }
+  }
+  if (typeof status === 'string') {
+    const parsed = parseStatus(status);
+    if (parsed) Object.assign(thread, parsed);
+    else {
+      errors++;
+      report.add('contextSwitches', 'malformed status', label);
+    }
+  }
+  return { thread, errors };
 }

@@ -1,110 +1,160 @@
-import { connect } from 'node:net';
-import { join } from 'node:path';
-import type { Missing } from '../../host-root';
+import { basename, join } from 'node:path';
+import { z } from 'zod';
+import type { HostRoot } from '../../host-root';
+import type { MissingReport } from '../../missing-report';
+import type { QemuProcess } from '../procfs/qemu-processes';
+import { QmpError, QmpFailure, qmpSession, type QmpLimits } from './qmp-session';
 
-/** Per-vCPU KVM statistics from QEMU's `query-stats` (QEMU ≥ 7.1), keyed by vCPU thread id. */
-export interface VcpuKvmStats {
-  haltExits?: number;
-  directedYieldAttempted?: number;
-  directedYieldSuccessful?: number;
+/**
+ * KVM's per-vCPU statistics the samples carry (the sample schema documents each), by their names
+ * in the kernel's binary stats as `query-stats` reports them (QEMU ≥ 7.1).
+ */
+export const VCPU_STATS = {
+  exits: 'exits',
+  haltExits: 'halt_exits',
+  haltWakeup: 'halt_wakeup',
+  haltWaitNs: 'halt_wait_ns',
+  haltPollSuccessNs: 'halt_poll_success_ns',
+  haltPollFailNs: 'halt_poll_fail_ns',
+  directedYieldAttempted: 'directed_yield_attempted',
+  directedYieldSuccessful: 'directed_yield_successful',
+  preemptionReported: 'preemption_reported',
+  preemptionOther: 'preemption_other',
+} as const;
+
+export type VcpuKvmStats = Partial<Record<keyof typeof VCPU_STATS, number>>;
+
+/** One vCPU as its QEMU reports it: index, host thread, cumulative KVM statistics. */
+export interface QmpVcpu {
+  index: number;
+  tid: number;
+  stats: VcpuKvmStats;
 }
 
-const STATS: [keyof VcpuKvmStats, string][] = [
-  ['haltExits', 'halt_exits'],
-  ['directedYieldAttempted', 'directed_yield_attempted'],
-  ['directedYieldSuccessful', 'directed_yield_successful'],
+export interface QmpOptions extends QmpLimits {
+  /** `<dir>/<domain>.sock`, for monitors the command line does not name (a chart-mounted directory). */
+  socketDir?: string;
+  /** Sessions open at once: enough that hung monitors do not add up, few enough to spare descriptors. */
+  concurrency: number;
+}
+
+export const DEFAULT_QMP: QmpOptions = { timeoutMs: 1_000, maxAnswerBytes: 4 << 20, concurrency: 32 };
+
+const cpusAnswer = z.array(
+  z.object({
+    'cpu-index': z.number().int().nonnegative(),
+    'thread-id': z.number().int().positive(),
+    'qom-path': z.string(),
+  }),
+);
+const statsAnswer = z.array(
+  z.object({ 'qom-path': z.string(), stats: z.array(z.object({ name: z.string(), value: z.unknown() })) }),
+);
+
+const STAT_KEYS = Object.entries(VCPU_STATS) as [keyof typeof VCPU_STATS, string][];
+
+/** The commands of one session: vCPU threads, then only the statistics the samples carry. */
+const COMMANDS = [
+  { execute: 'query-cpus-fast' },
+  {
+    execute: 'query-stats',
+    arguments: { target: 'vcpu', providers: [{ provider: 'kvm', names: Object.values(VCPU_STATS) }] },
+  },
 ];
 
-/** One QMP session: greeting, capabilities negotiation, then commands; asynchronous events are skipped. */
-async function qmp(socket: string, commands: object[], timeoutMs: number): Promise<unknown[]> {
-  return new Promise((resolve, reject) => {
-    const conn = connect(socket);
-    const replies: unknown[] = [];
-    let buffer = '';
-    let greeted = false;
-    const queue = [{ execute: 'qmp_capabilities' }, ...commands];
-    const fail = (err: Error) => {
-      conn.destroy();
-      reject(err);
-    };
-    const timer = setTimeout(() => fail(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    conn.setEncoding('utf8');
-    conn.on('error', fail);
-    conn.on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl).trim();
-        buffer = buffer.slice(nl + 1);
-        if (!line) continue;
-        const msg = JSON.parse(line) as {
-          QMP?: unknown;
-          event?: string;
-          return?: unknown;
-          error?: { desc: string };
-        };
-        if (msg.event) continue;
-        if (msg.error) return fail(new Error(`QMP error: ${msg.error.desc}`));
-        if (msg.QMP) greeted = true;
-        else if (greeted) replies.push(msg.return);
-        const sent = replies.length + (greeted ? 1 : 0);
-        if (sent > queue.length) {
-          clearTimeout(timer);
-          conn.end();
-          return resolve(replies.slice(1));
-        }
-        conn.write(`${JSON.stringify(queue[sent - 1])}\n`);
-      }
-    });
-  });
+/**
+ * Where a VM's monitor is: the socket its command line names (under the host root), else
+ * `<socketDir>/<name>.sock`; null with the reason when there is none the agent may use. A name
+ * is only a file name if it stays one: "../x" or "a/b" never reaches a socket outside the directory.
+ */
+export function monitorSocket(
+  root: HostRoot,
+  vm: QemuProcess,
+  socketDir: string | undefined,
+): { path: string } | { reason: string } {
+  if (vm.monitor?.path && !vm.monitor.heldByLibvirt) return { path: root.path(vm.monitor.path) };
+  if (socketDir) {
+    const file = `${vm.name}.sock`;
+    if (basename(file) !== file || vm.name === '.' || vm.name === '..' || vm.name.includes('\0'))
+      return { reason: 'name unusable as a socket file name' };
+    return { path: join(socketDir, file) };
+  }
+  if (vm.monitor?.heldByLibvirt) return { reason: 'monitor held by libvirt (use the libvirt path)' };
+  return { reason: 'no QMP monitor on the command line (-qmp unix:PATH) and no --qmp-socket-dir' };
 }
 
-/** Reads every VM's QMP socket `<dir>/<domain>.sock`; a VM without one is reported, not guessed. */
+/**
+ * The vCPUs and statistics one monitor reports; a malformed answer is a failure, a bad value is
+ * left out, and a QEMU without `query-stats` (before 7.1) still names its vCPU threads.
+ */
+async function queryVm(
+  path: string,
+  options: QmpOptions,
+): Promise<{ vcpus: QmpVcpu[]; badValues: number; statsRefused: string | null }> {
+  const [cpus, stats] = await qmpSession(path, COMMANDS, options);
+  if (cpus instanceof QmpError) throw new QmpFailure(`query-cpus-fast refused: ${cpus.desc}`);
+  const parsedCpus = cpusAnswer.safeParse(cpus);
+  if (!parsedCpus.success) throw new QmpFailure('malformed query-cpus-fast answer');
+  const statsRefused = stats instanceof QmpError ? stats.desc : null;
+  const parsedStats = statsAnswer.safeParse(statsRefused ? [] : stats);
+  if (!parsedStats.success) throw new QmpFailure('malformed query-stats answer');
+  const byPath = new Map(parsedStats.data.map((e) => [e['qom-path'], e.stats]));
+  let badValues = 0;
+  const vcpus = parsedCpus.data.map((cpu) => {
+    const out: QmpVcpu = { index: cpu['cpu-index'], tid: cpu['thread-id'], stats: {} };
+    const given = new Map((byPath.get(cpu['qom-path']) ?? []).map((s) => [s.name, s.value]));
+    for (const [key, name] of STAT_KEYS) {
+      const value = given.get(name);
+      if (value === undefined) continue;
+      if (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0) out.stats[key] = value;
+      else badValues++;
+    }
+    return out;
+  });
+  return { vcpus, badValues, statsRefused };
+}
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/**
+ * Every VM's vCPUs and KVM statistics through its QMP monitor, sessions in parallel, each bounded
+ * in time and size. A VM whose monitor cannot be used is reported under `qmpStats` and costs
+ * only its own statistics. Keyed by the VM's process identity.
+ */
 export async function collectQmpStats(
-  dir: string | undefined,
-  vmNames: string[],
-  timeoutMs = 2000,
-): Promise<{ byTid: Map<number, VcpuKvmStats>; errors: number; missing: Missing[] }> {
-  const byTid = new Map<number, VcpuKvmStats>();
-  if (!dir)
-    return {
-      byTid,
-      errors: 0,
-      missing: [{ signal: 'qmpStats', reason: 'no QMP socket directory configured (--qmp-socket-dir)' }],
-    };
-  const failed: string[] = [];
+  root: HostRoot,
+  vms: QemuProcess[],
+  options: QmpOptions,
+  report: MissingReport,
+): Promise<{ byVm: Map<string, QmpVcpu[]>; errors: number }> {
+  const byVm = new Map<string, QmpVcpu[]>();
   let errors = 0;
-  for (const name of vmNames) {
+  await eachLimited(vms, options.concurrency, async (vm) => {
+    const socket = monitorSocket(root, vm, options.socketDir);
+    if ('reason' in socket) {
+      report.add('qmpStats', socket.reason, vm.name);
+      return;
+    }
     try {
-      const [cpus, stats] = (await qmp(
-        join(dir, `${name}.sock`),
-        [
-          { execute: 'query-cpus-fast' },
-          { execute: 'query-stats', arguments: { target: 'vcpu', providers: [{ provider: 'kvm' }] } },
-        ],
-        timeoutMs,
-      )) as [
-        { 'qom-path': string; 'thread-id': number }[],
-        { 'qom-path': string; stats: { name: string; value: number }[] }[],
-      ];
-      const tidOfPath = new Map(cpus.map((c) => [c['qom-path'], c['thread-id']]));
-      for (const entry of stats) {
-        const tid = tidOfPath.get(entry['qom-path']);
-        if (tid === undefined) continue;
-        const out: VcpuKvmStats = byTid.get(tid) ?? {};
-        for (const [key, stat] of STATS) {
-          const value = entry.stats.find((s) => s.name === stat)?.value;
-          if (typeof value === 'number') out[key] = value;
-        }
-        byTid.set(tid, out);
+      const { vcpus, badValues, statsRefused } = await queryVm(socket.path, options);
+      byVm.set(vm.key, vcpus);
+      if (statsRefused) report.add('qmpStats', `query-stats refused (QEMU before 7.1?)`, vm.name);
+      if (badValues > 0) {
+        errors++;
+        report.add('qmpStats', 'statistics that are not counters left out', vm.name);
       }
     } catch (err) {
       errors++;
-      failed.push(`${name}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      const reason = err instanceof QmpFailure ? err.message : ((err as Error).message ?? String(err));
+      report.add('qmpStats', reason, vm.name);
     }
-  }
-  const missing: Missing[] = failed.length
-    ? [{ signal: 'qmpStats', reason: `QMP unavailable for ${failed.join('; ')}` }]
-    : [];
-  return { byTid, errors, missing };
+  });
+  return { byVm, errors };
 }

@@ -1,3 +1,5 @@
+import { counterValue } from '../procfs/proc-formats';
+
 /**
  * Parser for a tracefs `hist` file (kernel/trace/trace_events_hist.c), e.g.
  *   { common_pid:       4243 } hitcount:        340
@@ -24,11 +26,13 @@ export function parseHist(text: string): { entries: HistEntry[]; errors: number 
     let ok = true;
     for (const part of m[1]!.split(',')) {
       const kv = /^\s*([a-z_]+):\s+(\d+)\s*$/.exec(part);
-      if (!kv) ok = false;
-      else keys[kv[1]!] = Number(kv[2]);
+      const value = kv ? counterValue(kv[2]!) : null;
+      if (value === null) ok = false;
+      else keys[kv![1]!] = value;
     }
-    if (!ok) errors++;
-    else entries.push({ keys, hitcount: Number(m[2]) });
+    const hitcount = counterValue(m[2]!);
+    if (!ok || hitcount === null) errors++;
+    else entries.push({ keys, hitcount });
   }
   return { entries, errors };
 }

@@ -1,5 +1,6 @@
+import { appendFileSync } from 'node:fs';
 import { appendFile, access } from 'node:fs/promises';
-import type { HostRoot, Missing } from '../../host-root';
+import { errorCode, type HostRoot, type Missing } from '../../host-root';
 import { parseHist } from './hist-format';
 
 /** PAUSE exit reasons: VMX EXIT_REASON_PAUSE_INSTRUCTION = 40, SVM_EXIT_PAUSE = 0x77. */
@@ -58,14 +59,20 @@ export function triggersInEffect(text: string): string[] {
 
 /**
  * Installs the hist triggers on start and removes exactly those on stop (a '!'-prefixed copy of
- * each trigger written to the same file), leaving any trigger someone else installed alone.
+ * each trigger written to the same file), leaving any trigger someone else installed alone. A
+ * trigger is kernel state that outlives the agent: an agent that was OOM-killed or SIGKILLed
+ * leaves its triggers counting (and the kernel refuses the same trigger twice, EEXIST), so start
+ * removes the ones a previous agent left before installing its own, and every way out of the
+ * process — stop, a signal, an uncaught error — removes them (`removeNow`, synchronous, for the
+ * process's 'exit').
  */
 export class KvmTracefs {
   private readonly installed: Trigger[] = [];
   private readonly failed = new Map<string, string>();
   private dir: string | null = null;
-  /** Triggers a previous agent left installed and this one took over. */
-  reused = 0;
+  /** Triggers a previous agent left installed and this one removed before installing its own. */
+  removedAtStart = 0;
+  private readonly onExit = () => this.removeNow();
 
   constructor(
     private readonly root: HostRoot,
@@ -82,6 +89,7 @@ export class KvmTracefs {
         // try the next mount point
       }
     }
+    process.once('exit', this.onExit);
     for (const [signal, trigger] of Object.entries(kvmTriggers(this.vendor))) {
       if (!this.dir) {
         this.failed.set(
@@ -90,24 +98,24 @@ export class KvmTracefs {
         );
         continue;
       }
+      const file = this.root.path(this.dir, 'events', trigger.event, 'trigger');
       try {
-        // An agent that was OOM-killed or SIGKILLed could not remove its triggers, and the kernel
-        // refuses the same trigger twice (EEXIST): take over the one left behind instead.
         const present = await this.root.read(this.dir, 'events', trigger.event, 'trigger');
-        if (triggersInEffect(present ?? '').includes(trigger.spec)) this.reused++;
-        else
-          await appendFile(this.root.path(this.dir, 'events', trigger.event, 'trigger'), `${trigger.spec}\n`);
+        if (triggersInEffect(present ?? '').includes(trigger.spec)) {
+          await appendFile(file, `!${trigger.spec}\n`);
+          this.removedAtStart++;
+        }
+        await appendFile(file, `${trigger.spec}\n`);
         this.installed.push(trigger);
       } catch (err) {
-        this.failed.set(
-          signal,
-          `cannot install hist trigger on ${trigger.event}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-        );
+        // EINVAL: a kernel without CONFIG_HIST_TRIGGERS; EACCES/EROFS: tracefs not writable here.
+        this.failed.set(signal, `cannot install hist trigger on ${trigger.event}: ${errorCode(err)}`);
       }
     }
   }
 
   async stop(): Promise<void> {
+    process.off('exit', this.onExit);
     while (this.installed.length > 0) {
       const trigger = this.installed.pop()!;
       await appendFile(
@@ -117,12 +125,34 @@ export class KvmTracefs {
     }
   }
 
+  /** The same as `stop`, synchronously: all a process's 'exit' handler may do. */
+  removeNow(): void {
+    while (this.installed.length > 0) {
+      const trigger = this.installed.pop()!;
+      try {
+        appendFileSync(this.root.path(this.dir!, 'events', trigger.event, 'trigger'), `!${trigger.spec}\n`);
+      } catch {
+        // Nothing more can be done on the way out; the next agent removes it at its start.
+      }
+    }
+  }
+
   async read(): Promise<TraceCounts> {
     const out: TraceCounts = { errors: 0, missing: [] };
     for (const [signal, reason] of this.failed)
       out.missing.push({ signal: signal as Missing['signal'], reason });
     for (const trigger of this.installed) {
-      const text = await this.root.read(this.dir!, 'events', trigger.event, 'hist');
+      let text: string | null;
+      try {
+        text = await this.root.read(this.dir!, 'events', trigger.event, 'hist');
+      } catch (err) {
+        out.errors++;
+        out.missing.push({
+          signal: SIGNAL_OF[trigger.event]!,
+          reason: `${errorCode(err)} reading ${trigger.event}/hist`,
+        });
+        continue;
+      }
       const { entries, errors } = parseHist(text ?? '');
       out.errors += errors;
       if (trigger.event === 'kvm/kvm_apic_ipi') {
@@ -136,3 +166,9 @@ export class KvmTracefs {
     return out;
   }
 }
+
+const SIGNAL_OF: Record<string, Missing['signal']> = {
+  'kvm/kvm_exit': 'pleExits',
+  'kvm/kvm_ple_window_update': 'pleWindow',
+  'kvm/kvm_apic_ipi': 'ipis',
+};
