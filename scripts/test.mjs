@@ -41,6 +41,7 @@ const needs = (part) => files.some((f) => f.includes(part));
 const toolEnv = {};
 if (needs('dashboard')) toolEnv.SPINWISE_CHROMIUM = tools.ensureChromium();
 if (needs('chart')) toolEnv.SPINWISE_HELM = tools.ensureHelm();
+if (needs('qemu')) toolEnv.SPINWISE_QEMU = tools.ensureQemu();
 for (const [name, path] of Object.entries(toolEnv)) process.stderr.write(`${name}=${path}\n`);
 
 const services = await import('../dist/deploy/dev/services.js');

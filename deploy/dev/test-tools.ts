@@ -40,3 +40,18 @@ export function ensureHelm(): string {
   if (built.status !== 0 || !existsSync(gobin)) throw new Error(`go install helm ${HELM_VERSION} failed`);
   return gobin;
 }
+
+/**
+ * Debian's QEMU for the agent's real-guest tests, installed with apt-get when missing (the
+ * package's firmware, seabios, comes with it; the GUI and tools it recommends are not needed).
+ */
+export function ensureQemu(): string {
+  const known = process.env.SPINWISE_QEMU ?? onPath('qemu-system-x86_64');
+  if (known && existsSync(known)) return known;
+  process.stderr.write('installing Debian package qemu-system-x86 (apt-get) for the agent tests\n');
+  execSync(
+    'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-x86',
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  return execFileSync('sh', ['-c', 'command -v qemu-system-x86_64']).toString().trim();
+}
