@@ -59,7 +59,7 @@ describe(`agent on real QEMU guests (${accelerator()})`, () => {
   it('finds the guests and their vCPU threads, and samples schedstat deltas and QMP statistics per vCPU', async () => {
     const named = await guest({ dir, name: 'named', vcpus: 2 });
     const unnamed = await guest({ dir, name: 'unnamed', vcpus: 2, debugThreads: false });
-    const noMonitor = await guest({ dir, name: 'no-monitor', vcpus: 1, qmp: false });
+    await guest({ dir, name: 'no-monitor', vcpus: 1, qmp: false });
     const { agent, inventory } = realAgent();
     await agent.start();
     await qmp(named, 'system_reset'); // the firmware runs again: CPU 0 busy
@@ -154,7 +154,7 @@ describe(`agent on real QEMU guests (${accelerator()})`, () => {
   it('hostile, silent and stale monitors, and a name that would leave the socket directory, cost only their own VM', async () => {
     const socketDir = join(dir, 'sockets');
     execFileSync('mkdir', ['-p', socketDir]);
-    const good = await guest({ dir, name: 'good', vcpus: 1 });
+    await guest({ dir, name: 'good', vcpus: 1 });
     const hostile: QmpBehaviour[] = ['malformed', 'null', 'endless', 'silent', 'close'];
     const servers = [];
     for (const behaviour of hostile) {
