@@ -191,5 +191,6 @@ async function sample(
   } finally {
     await health?.close();
     await agent.stop();
+    await simulated?.close();
   }
 }

@@ -88,7 +88,7 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     stop: async () => {
       stopped = true;
       await loop;
-      for (const { agent } of agents) await agent.stop();
+      for (const { agent, sim } of agents) await agent.stop().finally(() => sim.close());
       await runtime.stop();
       await bus.close();
       for (const d of dirs) rmSync(d, { recursive: true, force: true });

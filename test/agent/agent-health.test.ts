@@ -48,10 +48,10 @@ it('the agent serves /metrics and /healthz: samples, last send, spool, missing s
     );
     assert.match(text, /# TYPE spinwise_agent_spool_bytes gauge/);
     assert.match(text, /spinwise_agent_last_send_timestamp_seconds\{node="kvm-health"\} \d+(\.\d+)?\n/);
-    assert.match(
-      text,
-      /spinwise_agent_signal_missing\{node="kvm-health",signal="qmpStats",reason="no QMP socket directory configured \(--qmp-socket-dir\)"\} 1/,
-    );
+    // The simulated node gives every signal (its VMs' QMP monitors answer from the model).
+    assert.match(text, /# TYPE spinwise_agent_signal_missing gauge\n(?!spinwise_agent_signal_missing\{)/);
+    assert.match(text, /spinwise_agent_collector_failures_total\{node="kvm-health"\} 0\n/);
+    assert.match(text, /# TYPE spinwise_agent_spool_quarantined_total counter/);
     const health = await fetch(`${base}/healthz`);
     assert.equal(health.status, 200);
     const body = (await health.json()) as { status: string; samples: number; lastSampleAgeMs: number };

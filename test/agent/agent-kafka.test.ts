@@ -14,33 +14,12 @@ import { DiskSpool } from '../../src/agent/sinks/disk-spool';
 import { SpoolingBusSink } from '../../src/agent/sinks/spooling-bus-sink';
 import { main } from '../../src/cli/main';
 import { parseScenarioYaml } from '../../src/sim/scenario';
-import { codecs, defaultTopicSpecs, TOPICS, type NodeSample } from '../../src/telemetry';
+import { defaultTopicSpecs } from '../../src/telemetry';
 import { servicesStateFile, testBrokers } from '../support/services';
+import { samplesOf } from '../support/kafka-samples';
 import { sleep, waitFor } from '../support/wait';
 
 const scenarioFile = join(__dirname, '..', '..', '..', 'scenarios', 'paper-four-8vcpu-vms.yaml');
-
-/** Every sample of `node` on spinwise.samples.v1, in the order the topic holds them. */
-async function samplesOf(bus: KafkaBus, node: string, atLeast: number): Promise<NodeSample[]> {
-  const got: NodeSample[] = [];
-  const consumer = bus.consumer({
-    groupId: `check-${randomUUID()}`,
-    topics: [TOPICS.samples],
-    fromBeginning: true,
-  });
-  await consumer.start(async (m) => {
-    if (m.key === node) got.push(codecs.sample.decode(m.value));
-  });
-  await waitFor(
-    `${atLeast} samples of ${node}`,
-    () => got.length >= atLeast,
-    60_000,
-    () => got.length,
-  );
-  await sleep(1_000); // a duplicate would arrive here
-  await consumer.stop();
-  return got;
-}
 
 describe('agent → real Kafka', () => {
   it('a 30 s broker outage mid-run: every sample arrives exactly once per (node, seq), in order', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent } from '../../src/agent/agent';
-import { startTestQmpServer, type QmpBehaviour } from '../../src/agent/collectors/qmp/test-qmp-server';
+import { startQmpServer, type QmpBehaviour } from '../../src/agent/simulated-node/qmp-server';
 import { HostRoot } from '../../src/agent/host-root';
 import type { OutgoingRecord } from '../../src/agent/sinks/sink';
 import { codecs, TOPICS, type NodeInventory, type NodeSample } from '../../src/telemetry';
@@ -159,7 +159,7 @@ describe(`agent on real QEMU guests (${accelerator()})`, () => {
     const servers = [];
     for (const behaviour of hostile) {
       await guest({ dir, name: behaviour, vcpus: 1, qmp: false, paused: true });
-      servers.push(await startTestQmpServer(join(socketDir, `${behaviour}.sock`), behaviour));
+      servers.push(await startQmpServer(join(socketDir, `${behaviour}.sock`), behaviour));
     }
     // A stale socket: its QEMU was SIGKILLed and the file stayed; the guest now runs without one.
     const gone = await startGuest({ dir: socketDir, name: 'stale', vcpus: 1 });

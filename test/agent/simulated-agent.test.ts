@@ -83,7 +83,9 @@ describe('agent on a simulated node', () => {
   it('reports samples it had to drop when the spool is full', async () => {
     const node = new SimulatedNode(paper(), mkdtempSync(join(tmpdir(), 'spinwise-sim-')), 'ple-kvm');
     await node.init();
-    const spool = new DiskSpool(mkdtempSync(join(tmpdir(), 'spinwise-spool-')), 40_000);
+    const spool = new DiskSpool(mkdtempSync(join(tmpdir(), 'spinwise-spool-')), 40_000, {
+      keepNewestOf: new Set([TOPICS.inventory]),
+    });
     const down = { send: async () => Promise.reject(new Error('broker down')), close: async () => undefined };
     const errors: string[] = [];
     const agent = new Agent({
@@ -103,14 +105,24 @@ describe('agent on a simulated node', () => {
     assert.ok(spool.pendingBytes <= 40_000);
     const reported = samples[samples.length - 1]!.agent.droppedSamples;
     assert.ok(
-      reported >= spool.dropped - 1 && reported <= spool.dropped,
+      reported > 0 && reported <= spool.dropped,
       `last sample reports ${reported} of ${spool.dropped} drops`,
+    );
+    const kept = spool.peek(100).messages.filter((m) => m.topic === TOPICS.samples);
+    assert.equal(JSON.parse(kept.at(-1)!.value).seq, 5, 'the oldest are dropped, never the newest');
+    assert.ok(
+      spool.peek(100).messages.some((m) => m.topic === TOPICS.inventory),
+      'the inventory is kept',
     );
     assert.ok(
       samples.some((s) => s.agent.droppedSamples > 0),
       'later samples report the drops',
     );
-    assert.ok(errors.some((e) => /spool full \(40000 bytes\): dropped 1 message/.test(e)));
+    assert.ok(
+      errors.some((e) =>
+        /dropped \d+ message\(s\) \(spool full \(40000 bytes\): the oldest samples dropped\)/.test(e),
+      ),
+    );
     await agent.stop().catch(() => undefined);
   });
 });

@@ -158,11 +158,12 @@ export class Sampler {
       if (cpu && cpuBefore && cpuBefore.cgroup === cpu.cgroup) {
         const periods = counterDelta('count', cpu.periods, cpuBefore.periods, elapsedNs);
         const throttled = counterDelta('count', cpu.throttledPeriods, cpuBefore.throttledPeriods, elapsedNs);
-        const us = counterDelta('time', cpu.throttledUs * 1000, cpuBefore.throttledUs * 1000, elapsedNs);
+        // throttled_usec sums every CPU's throttled time: it may exceed the wall time, so a count.
+        const us = counterDelta('count', cpu.throttledUs, cpuBefore.throttledUs, elapsedNs);
         if (periods.value !== undefined && throttled.value !== undefined && us.value !== undefined) {
           out.cpuPeriods = periods.value;
           out.cpuThrottledPeriods = throttled.value;
-          out.cpuThrottledUs = Math.round(us.value / 1000);
+          out.cpuThrottledUs = us.value;
         } else report.add('cpuLimit', 'cpu.stat went backwards or jumped', vm.name);
       }
       if (Object.keys(out).length > 2) vms.push(out);

@@ -23,8 +23,8 @@ export async function recordSimulatedNode(
   options: { intervals: number; intervalNs: number; startMs?: number },
 ): Promise<RecordedNode> {
   const dir = mkdtempSync(join(tmpdir(), 'spinwise-record-'));
+  const sim = new SimulatedNode(scenario, dir);
   try {
-    const sim = new SimulatedNode(scenario, dir);
     await sim.init();
     const records: OutgoingRecord[] = [];
     const agent = new Agent({
@@ -52,6 +52,7 @@ export async function recordSimulatedNode(
       samples: records.filter((r) => r.topic === TOPICS.samples).map((r) => codecs.sample.decode(r.value)),
     };
   } finally {
+    await sim.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import type { HostModel } from '../../sim/host/host-model';
 import type { Scenario } from '../../sim/scenario';
 import { buildHost, pleConfigOf, resolveModel } from '../../sim/simulate';
+import { VCPU_STATS } from '../collectors/qmp/qmp-stats';
 import { kvmTriggers, triggersInEffect } from '../collectors/tracefs/kvm-triggers';
+import { startQmpServer } from './qmp-server';
 
 /** Cumulative counters of one simulated vCPU thread, as the renderer writes them. */
 export interface SimulatedVcpuCounters {
@@ -34,6 +36,7 @@ export class SimulatedNode {
   readonly modelName: string;
   private readonly active = new Map<string, Map<string, number>>();
   private previous = new Map<string, number>();
+  private readonly monitors: (() => Promise<void>)[] = [];
 
   constructor(
     readonly scenario: Scenario,
@@ -104,7 +107,22 @@ export class SimulatedNode {
     for (const [i, vm] of this.host.vms.entries()) {
       const pid = pidOf(i);
       await this.put(`proc/${pid}/comm`, 'qemu-system-x86\n');
-      await this.put(`proc/${pid}/cmdline`, `qemu-system-x86_64\0-name\0guest=${vm.name},debug-threads=on\0`);
+      // fs/proc/array.c: field 22 is the start time in ticks after boot (the process's identity with its pid).
+      await this.put(
+        `proc/${pid}/stat`,
+        `${pid} (qemu-system-x86) S 1 ${pid} ${pid} 0 -1 138412480 0 0 0 0 0 0 0 0 20 0 ${vm.vcpus.length + 2} 0 ${100 + i} 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n`,
+      );
+      // Each VM's QMP monitor answers from the model, at the path its command line names.
+      const monitor = `/run/spinwise-sim/qmp-${i}.sock`;
+      await mkdir(join(this.dir, 'run', 'spinwise-sim'), { recursive: true });
+      const server = await startQmpServer(join(this.dir, monitor), 'qemu', (c) =>
+        this.qmpReply(i, c.execute),
+      );
+      this.monitors.push(server.close);
+      await this.put(
+        `proc/${pid}/cmdline`,
+        `qemu-system-x86_64\0-name\0guest=${vm.name},debug-threads=on\0-qmp\0unix:${monitor},server=on,wait=off\0`,
+      );
       await this.put(`proc/${pid}/cgroup`, `0::/${scopeOf(i, vm.name)}/libvirt/emulator\n`);
       // libvirt's <cputune> quota (KubeVirt: the pod's CPU limit) sits on the machine scope.
       if (vm.bw)
@@ -117,6 +135,40 @@ export class SimulatedNode {
         await this.put(`proc/${pid}/task/${tidOf(i, v.index)}/comm`, `CPU ${v.index}/KVM\n`);
     }
     await this.render();
+  }
+
+  /**
+   * What VM `vm`'s monitor answers: its vCPU threads (query-cpus-fast) and the KVM statistics
+   * the model keeps per vCPU (query-stats): exits (PLE and HLT, as the debugfs sum), HLT exits,
+   * PV directed yields.
+   */
+  private qmpReply(vm: number, execute: string): unknown {
+    const vcpus = this.host.vcpus.filter((v) => v.vm === vm);
+    const path = (index: number) => `/machine/unattached/device[${index}]`;
+    if (execute === 'query-cpus-fast')
+      return vcpus.map((v) => ({
+        'cpu-index': v.index,
+        'thread-id': tidOf(vm, v.index),
+        'qom-path': path(v.index),
+        target: 'x86_64',
+      }));
+    if (execute === 'query-stats')
+      return vcpus.map((v) => ({
+        provider: 'kvm',
+        'qom-path': path(v.index),
+        stats: [
+          { name: VCPU_STATS.exits, value: v.pleExits + v.haltExits },
+          { name: VCPU_STATS.haltExits, value: v.haltExits },
+          { name: VCPU_STATS.directedYieldAttempted, value: v.pvYieldAttempted },
+          { name: VCPU_STATS.directedYieldSuccessful, value: v.pvYieldSuccessful },
+        ],
+      }));
+    return {};
+  }
+
+  /** Stops the VMs' monitors. */
+  async close(): Promise<void> {
+    await Promise.all(this.monitors.splice(0).map((close) => close()));
   }
 
   /** Runs the model `ns` further and rewrites every counter file. */

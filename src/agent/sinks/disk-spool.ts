@@ -121,6 +121,11 @@ export class DiskSpool {
     this.saveState();
   }
 
+  /** Messages waiting in memory because the disk refused them: lost if the agent stops before the broker takes them. */
+  get heldInMemory(): number {
+    return this.memory.length;
+  }
+
   /** Bytes waiting to be sent (file and memory). */
   get pendingBytes(): number {
     return this.size - this.state.head + this.memoryBytes;

@@ -135,6 +135,17 @@ export class SpoolingBusSink implements Sink {
 
   async close(): Promise<void> {
     await this.draining;
+    const held = this.spool.heldInMemory;
+    if (held > 0) {
+      this.spool.drop(
+        held,
+        `stopped with messages held in memory (the disk refused them: ${this.spool.diskError})`,
+      );
+      this.onError(
+        `${held} message(s) held in memory are lost at stop: the spool's disk refused them (${this.spool.diskError})`,
+      );
+    }
+    this.report();
     await this.producer.close();
   }
 }

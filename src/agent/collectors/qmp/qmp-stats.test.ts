@@ -9,7 +9,7 @@ import { testDataDir } from '../../test-data-dir';
 import { parseQemuCmdline } from '../procfs/qemu-cmdline';
 import type { QemuProcess } from '../procfs/qemu-processes';
 import { collectQmpStats, DEFAULT_QMP, monitorSocket, VCPU_STATS } from './qmp-stats';
-import { startTestQmpServer, type QmpBehaviour } from './test-qmp-server';
+import { startQmpServer, type QmpBehaviour } from '../../simulated-node/qmp-server';
 
 const answer = (file: string) =>
   (JSON.parse(readFileSync(testDataDir(__dirname, file), 'utf8')) as { return: unknown }).return;
@@ -28,7 +28,7 @@ const vm = (name: string, pid: number, socket?: string): QemuProcess => ({
 describe('QMP statistics', () => {
   it('reads per-vCPU KVM stats through query-stats, asking only for the statistics samples carry', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'spinwise-qmp-'));
-    const qemu = await startTestQmpServer(join(dir, 'default_web-1.sock'), 'qemu', qemuReply);
+    const qemu = await startQmpServer(join(dir, 'default_web-1.sock'), 'qemu', qemuReply);
     try {
       const report = new MissingReport();
       const result = await collectQmpStats(
@@ -82,11 +82,10 @@ describe('QMP statistics', () => {
       'old-qemu',
     ];
     const servers = await Promise.all(
-      behaviours.map((b) => startTestQmpServer(join(dir, `${b}.sock`), b, qemuReply)),
+      behaviours.map((b) => startQmpServer(join(dir, `${b}.sock`), b, qemuReply)),
     );
     // Four more silent monitors: one after another they would take 5 × the timeout.
-    for (let i = 0; i < 4; i++)
-      servers.push(await startTestQmpServer(join(dir, `silent-${i}.sock`), 'silent'));
+    for (let i = 0; i < 4; i++) servers.push(await startQmpServer(join(dir, `silent-${i}.sock`), 'silent'));
     const names = [...behaviours, 'silent-0', 'silent-1', 'silent-2', 'silent-3'];
     try {
       const report = new MissingReport();

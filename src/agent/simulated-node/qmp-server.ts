@@ -11,10 +11,11 @@ const GREETING =
   '{"QMP": {"version": {"qemu": {"micro": 0, "minor": 2, "major": 7}, "package": ""}, "capabilities": ["oob"]}}\r\n';
 
 /**
- * A QMP server on a UNIX socket for tests, speaking as QEMU does (CRLF line ends, an event
- * between replies) or misbehaving as `behaviour` says. `commands` records what clients asked.
+ * A QMP server on a UNIX socket, speaking as QEMU does (CRLF line ends, an event between
+ * replies) — the simulated node's monitors — or misbehaving as `behaviour` says, for tests.
+ * `commands` records what clients asked. It never keeps the process alive by itself.
  */
-export async function startTestQmpServer(
+export async function startQmpServer(
   socket: string,
   behaviour: QmpBehaviour,
   reply: (command: { execute: string; arguments?: unknown }) => unknown = () => ({}),
@@ -26,6 +27,7 @@ export async function startTestQmpServer(
   const commands: { execute: string; arguments?: unknown }[] = [];
   const clients = new Set<Socket>();
   const server = createServer((conn) => {
+    conn.unref();
     clients.add(conn);
     conn.on('close', () => clients.delete(conn));
     conn.on('error', () => undefined);
@@ -64,6 +66,7 @@ export async function startTestQmpServer(
     });
   });
   await new Promise<void>((resolve) => server.listen(socket, resolve));
+  server.unref();
   return {
     server,
     commands,
