@@ -97,6 +97,8 @@ export interface AnalysedVm {
   pleExitsPerVcpuSecond: number | null;
   spinShare: number | null;
   waitShare: number | null;
+  /** Share of PV directed yields that switched (KVM statistics); absent from older advisors. */
+  directedYieldSuccess?: number | null;
 }
 
 export interface NodeDetail {

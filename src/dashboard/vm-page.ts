@@ -52,7 +52,8 @@ export async function renderVm(
     <h2 id="title">${esc(vmName)}${kv?.vmi ? ` <small>VMI ${esc(kv.namespace ?? '')}/${esc(kv.vmi)}</small>` : ''}</h2>
     <p>on <a href="${link.node(nodeName)}">${esc(nodeName)}</a> · QEMU pid ${vm.pid} · ${vm.vcpus.length} vCPUs ·
       PLE exits ${m?.pleExitsPerVcpuSecond != null ? findingValue('ple-rate', m.pleExitsPerVcpuSecond) : '–'} ·
-      spin ${share(m?.spinShare ?? null)} of run time · run-queue wait ${share(m?.waitShare ?? null)}</p>
+      spin ${share(m?.spinShare ?? null)} of run time · run-queue wait ${share(m?.waitShare ?? null)} ·
+      PV directed yields switching <span id="yield-success">${share(m?.directedYieldSuccess ?? null)}</span></p>
     <h2>Move it</h2>
     ${hint}
     <h2>vCPUs</h2>

@@ -64,6 +64,12 @@ export const observedVm = z
     waitShare: finite.min(0).max(1).nullable(),
     /** Share of CFS periods in which its cgroup was throttled (cpu.max); null without a limit. Optional: older senders omit it. */
     throttledRatio: finite.min(0).max(1).nullable().optional(),
+    /**
+     * Share of the VM's PV directed yields (kvm_sched_yield) that switched to their target, from
+     * KVM's statistics (QMP per vCPU, or debugfs per VM); null without them or without attempts.
+     * Optional: older senders omit it.
+     */
+    directedYieldSuccess: finite.min(0).max(1).nullable().optional(),
   })
   .strict();
 export type ObservedVm = z.infer<typeof observedVm>;

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { NodeSample } from '../../telemetry';
+import type { NodeInventory, NodeSample } from '../../telemetry';
+import { observeWindow } from './analyze-node';
 import { Hysteresis } from './hysteresis';
 import { NodeWindow } from './node-window';
 import { vmMetrics } from './vm-metrics';
@@ -111,6 +112,83 @@ describe('window sample', () => {
       ],
       "a's PLE rate unknown (one vCPU did not report it); c, without vCPUs in the sample, has no metrics",
     );
+  });
+});
+
+describe('KVM statistics per vCPU (QMP)', () => {
+  it('sums a VM’s directed yields and halt exits over its vCPUs when every vCPU gave them; the VM’s debugfs sums come first', () => {
+    const v = (vm: string, vcpu: number, attempted?: number, successful?: number) => ({
+      vm,
+      vcpu,
+      tid: 100 + vcpu,
+      runNs: 5e9,
+      waitNs: 1e9,
+      pleExits: 0,
+      ipisSent: [],
+      haltExits: 3,
+      ...(attempted === undefined
+        ? {}
+        : { directedYieldAttempted: attempted, directedYieldSuccessful: successful }),
+    });
+    const s = windowSample({
+      ...sample(1, [
+        v('qmp', 0, 300, 30),
+        v('qmp', 1, 200, 20),
+        v('partial', 0, 50, 50),
+        v('partial', 1),
+        v('both', 0, 9, 9),
+      ]),
+      vms: [{ vm: 'both', pid: 7, directedYieldAttempted: 1000, directedYieldSuccessful: 700 }],
+    });
+    const of = (name: string) => s.vms.find((x) => x.vm === name)!;
+    assert.deepEqual(
+      [of('qmp').directedYieldAttempted, of('qmp').directedYieldSuccessful, of('qmp').haltExits],
+      [500, 50, 6],
+    );
+    assert.equal(
+      of('partial').directedYieldAttempted,
+      undefined,
+      'one vCPU lacked them: unknown, not a partial sum',
+    );
+    assert.equal(of('both').directedYieldAttempted, 1000);
+
+    const { vms } = vmMetrics(
+      [s, windowSample({ ...sample(2, [v('qmp', 0, 100, 50), v('qmp', 1, 100, 50)]) })],
+      2000,
+    );
+    const qmp = vms.find((m) => m.vm === 'qmp')!;
+    assert.equal(qmp.directedYieldSuccess, 150 / 700);
+    assert.equal(qmp.directedYieldsPerVcpuSecond, 700 / 40);
+    assert.equal(vms.find((m) => m.vm === 'partial')!.directedYieldSuccess, null);
+
+    // 700 attempts in 40 vCPU-seconds (17.5/s), 79 % failed: a warning; the wire carries the success share.
+    const inventory: NodeInventory = {
+      schema: 'spinwise.inventory.v1',
+      node: 'n1',
+      timestampMs: 0,
+      kernel: '6.8.0',
+      scheduler: 'eevdf',
+      cpuVendor: 'intel',
+      pcpus: 2,
+      topology: { sockets: 1, coresPerSocket: 2, threadsPerCore: 1 },
+      ple: null,
+      ipiVirtualized: null,
+      vms: ['qmp', 'partial', 'both'].map((name, i) => ({
+        name,
+        pid: 10 + i,
+        vcpus: [0, 1].map((index) => ({ index, tid: 100 + index, affinity: [0, 1] })),
+      })),
+    };
+    const observed = observeWindow(inventory, [
+      s,
+      windowSample({ ...sample(2, [v('qmp', 0, 100, 50), v('qmp', 1, 100, 50)]) }),
+    ]);
+    const ineffective = observed.findings.filter((f) => f.kind === 'yield-ineffective');
+    assert.deepEqual(
+      ineffective.map((f) => [f.vm, f.severity, f.message]),
+      [['qmp', 'warning', 'qmp: 78.6 % of PV directed yields failed']],
+    );
+    assert.equal(observed.vms.find((x) => x.name === 'qmp')!.directedYieldSuccess, 0.2143);
   });
 });
 

@@ -15,6 +15,10 @@ export interface VmMetrics {
   runNs: number | null;
   /** Share of CFS periods its cgroup was throttled in (cpu.stat); null without a CPU limit. */
   throttledRatio: number | null;
+  /** PV directed yields (kvm_sched_yield) asked for per vCPU-second; null where the node has no KVM statistics. */
+  directedYieldsPerVcpuSecond: number | null;
+  /** Share of them that switched to the target; null without statistics or attempts. */
+  directedYieldSuccess: number | null;
 }
 
 /**
@@ -32,9 +36,22 @@ export function vmMetrics(
   >();
   // cpu.stat of the VM's limited cgroup: periods and throttled periods over the window.
   const periods = new Map<string, { periods: number; throttled: number }>();
+  // PV directed yields over the window; null once a sample lacked them.
+  const yields = new Map<string, { attempted: number; successful: number } | null>();
   for (const s of samples) {
     for (const m of s.missing) missing.add(m.signal);
     for (const v of s.vms) {
+      const y = yields.get(v.vm);
+      if (y !== null)
+        yields.set(
+          v.vm,
+          v.directedYieldAttempted === undefined || v.directedYieldSuccessful === undefined
+            ? null
+            : {
+                attempted: (y?.attempted ?? 0) + v.directedYieldAttempted,
+                successful: (y?.successful ?? 0) + v.directedYieldSuccessful,
+              },
+        );
       if (v.cpuPeriods !== undefined && v.cpuThrottledPeriods !== undefined) {
         const p = periods.get(v.vm) ?? { periods: 0, throttled: 0 };
         p.periods += v.cpuPeriods;
@@ -56,6 +73,7 @@ export function vmMetrics(
   const vms = [...sums].map(([vm, acc]) => {
     const p = periods.get(vm);
     const vcpuSeconds = (acc.vcpus.size * acc.ms) / 1000;
+    const y = yields.get(vm) ?? null;
     const total = acc.run !== null && acc.wait !== null ? acc.run + acc.wait : null;
     return {
       vm,
@@ -67,6 +85,8 @@ export function vmMetrics(
         acc.ple === null || !acc.run ? null : Math.min(1, (acc.ple * pleWindowNs) / acc.run),
       runNs: acc.run,
       throttledRatio: p && p.periods > 0 ? Math.min(1, p.throttled / p.periods) : null,
+      directedYieldsPerVcpuSecond: y && vcpuSeconds > 0 ? y.attempted / vcpuSeconds : null,
+      directedYieldSuccess: y && y.attempted > 0 ? Math.min(1, y.successful / y.attempted) : null,
     };
   });
   return { vms: vms.sort((a, b) => a.vm.localeCompare(b.vm)), missing: [...missing].sort() };

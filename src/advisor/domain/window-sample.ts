@@ -16,8 +16,11 @@ export interface VmSums {
   ipis: number;
   /** Counters some reported vCPU lacked: a metric built on one of them is unknown, not zero. */
   incomplete: readonly SummedCounter[];
-  /** The VM's own statistics, when the sample had them. */
+  /** The VM's own statistics, when the sample had them (debugfs, or every vCPU's QMP statistics summed). */
   haltExits?: number;
+  /** PV directed yields asked for and those that switched (kvm_sched_yield). */
+  directedYieldAttempted?: number;
+  directedYieldSuccessful?: number;
   cpuPeriods?: number;
   cpuThrottledPeriods?: number;
 }
@@ -38,6 +41,10 @@ export interface WindowSample {
   vms: VmSums[];
 }
 
+/** KVM's statistics a window keeps per VM, from the VM's debugfs sums or its vCPUs' QMP statistics. */
+const KVM_COUNTERS = ['haltExits', 'directedYieldAttempted', 'directedYieldSuccessful'] as const;
+type KvmCounter = (typeof KVM_COUNTERS)[number];
+
 /** Shared by every VM whose vCPUs reported every counter (most): no array of its own per sample. */
 const COMPLETE: readonly SummedCounter[] = Object.freeze([]);
 
@@ -51,9 +58,18 @@ export function windowSample(sample: NodeSample): WindowSample {
     }
     return sums;
   };
+  // Per-vCPU KVM statistics (QMP query-stats) summed per VM; null once one vCPU lacked them.
+  const kvmOfVcpus = new Map<string, Record<KvmCounter, number | null>>();
   for (const v of sample.vcpus) {
     const sums = sumsOf(v.vm);
     sums.vcpus.push(v.vcpu);
+    let kvm = kvmOfVcpus.get(v.vm);
+    if (!kvm)
+      kvmOfVcpus.set(v.vm, (kvm = { haltExits: 0, directedYieldAttempted: 0, directedYieldSuccessful: 0 }));
+    for (const key of KVM_COUNTERS) {
+      const value = v[key];
+      kvm[key] = kvm[key] === null || value === undefined ? null : kvm[key] + value;
+    }
     const add = (counter: SummedCounter, value: number | undefined) => {
       if (value !== undefined) sums[counter] += value;
       else if (!sums.incomplete.includes(counter)) sums.incomplete = [...sums.incomplete, counter];
@@ -66,9 +82,12 @@ export function windowSample(sample: NodeSample): WindowSample {
       v.ipisSent?.reduce((a, x) => a + x.count, 0),
     );
   }
+  for (const [vm, kvm] of kvmOfVcpus)
+    for (const key of KVM_COUNTERS) if (kvm[key] !== null) sumsOf(vm)[key] = kvm[key]!;
+  // The VM's own debugfs sums, where the node gives them, count every vCPU: they come first.
   for (const stats of sample.vms) {
     const sums = sumsOf(stats.vm);
-    if (stats.haltExits !== undefined) sums.haltExits = stats.haltExits;
+    for (const key of KVM_COUNTERS) if (stats[key] !== undefined) sums[key] = stats[key];
     if (stats.cpuPeriods !== undefined) sums.cpuPeriods = stats.cpuPeriods;
     if (stats.cpuThrottledPeriods !== undefined) sums.cpuThrottledPeriods = stats.cpuThrottledPeriods;
   }
