@@ -4,9 +4,9 @@ import type { Sink } from '../src/agent/sinks/sink';
 
 /**
  * The agent alone, in its own process, against a prepared host root: `node agent-probe.js DIR N
- * INTERVAL_MS` takes N samples and prints its CPU per sample and peak RSS as JSON.
+ * INTERVAL_MS [--no-qmp]` takes N samples and prints its CPU per sample and peak RSS as JSON.
  */
-async function probe(dir: string, samples: number, intervalMs: number): Promise<void> {
+async function probe(dir: string, samples: number, intervalMs: number, qmp: boolean): Promise<void> {
   let bytes = 0;
   const sink: Sink = {
     write: (r) => void (bytes += r.reduce((a, x) => a + x.value.length, 0)),
@@ -14,7 +14,13 @@ async function probe(dir: string, samples: number, intervalMs: number): Promise<
     close: async () => {},
     lastDeliveredMs: null,
   };
-  const agent = new Agent({ node: 'bench', root: new HostRoot(dir), sink, clock: Date.now });
+  const agent = new Agent({
+    node: 'bench',
+    root: new HostRoot(dir),
+    sink,
+    clock: Date.now,
+    ...(qmp ? {} : { qmp: false }),
+  });
   await agent.start();
   for (let i = 0; i < 3; i++) await agent.sample(); // warm-up: JIT and caches, not measured
   const cpuBefore = process.cpuUsage();
@@ -40,7 +46,12 @@ async function probe(dir: string, samples: number, intervalMs: number): Promise<
   );
 }
 
-probe(process.argv[2]!, Number(process.argv[3] ?? 5), Number(process.argv[4] ?? 1000)).catch((err: Error) => {
+probe(
+  process.argv[2]!,
+  Number(process.argv[3] ?? 5),
+  Number(process.argv[4] ?? 1000),
+  !process.argv.includes('--no-qmp'),
+).catch((err: Error) => {
   process.stderr.write(`${err.stack}\n`);
   process.exitCode = 1;
 });

@@ -2,8 +2,13 @@ import { codecs, TOPICS, type NodeInventory, type NodeSample } from '../telemetr
 import { collectHostInfo, type HostInfo } from './collectors/host/host-info';
 import { collectKvmDebugfs, type KvmDebugfsResult } from './collectors/kvm-debugfs/kvm-debugfs';
 import { kubevirtIdentityOfDomain } from './collectors/procfs/proc-formats';
-import { collectQemuProcesses, readVcpuThread, type QemuProcess } from './collectors/procfs/qemu-processes';
-import { VcpuThreadCache } from './collectors/procfs/vcpu-thread-cache';
+import {
+  collectQemuProcesses,
+  ProcfsCache,
+  readVcpuThread,
+  type QemuProcess,
+} from './collectors/procfs/qemu-processes';
+
 import { collectQmpStats, DEFAULT_QMP, type QmpOptions, type QmpVcpu } from './collectors/qmp/qmp-stats';
 import { KvmTracefs, type TraceCounts } from './collectors/tracefs/kvm-triggers';
 import { errorCode, type HostRoot, type Missing } from './host-root';
@@ -20,8 +25,8 @@ export interface AgentOptions {
   spool?: DiskSpool;
   /** Wall or simulated clock, ms since the epoch. */
   clock: () => number;
-  /** How QEMU's monitors are reached (per-vCPU KVM statistics, vCPU threads of unnamed QEMUs). */
-  qmp?: Partial<QmpOptions>;
+  /** How QEMU's monitors are reached (per-vCPU KVM statistics, vCPU threads of unnamed QEMUs); false: never. */
+  qmp?: Partial<QmpOptions> | false;
   /** Signals this deployment cannot give at all (no Kubernetes access). */
   unavailable?: Missing[];
   /** The model the operator set for this node (the inventory's `model`); default: the kernel's. */
@@ -56,8 +61,8 @@ export class Agent {
   private tracefs: KvmTracefs | null = null;
   private readonly sampler: Sampler;
   private lastInventory = '';
-  private readonly threads = new VcpuThreadCache();
-  private readonly qmp: QmpOptions;
+  private readonly threads = new ProcfsCache();
+  private readonly qmp: QmpOptions | null;
   collectErrors = 0;
   collectorFailures = 0;
   samples = 0;
@@ -67,7 +72,7 @@ export class Agent {
 
   constructor(private readonly options: AgentOptions) {
     this.sampler = new Sampler(options.node, options.spool?.nextSeq ?? 0);
-    this.qmp = { ...DEFAULT_QMP, ...options.qmp };
+    this.qmp = options.qmp === false ? null : { ...DEFAULT_QMP, ...options.qmp };
   }
 
   /** Installs tracefs triggers and takes the baseline snapshot. */
@@ -130,9 +135,13 @@ export class Agent {
       this.guarded(report, 'debugfs', ['kvmStats'], noKvm, () => collectKvmDebugfs(root)),
       this.guarded(report, 'host', ['hostInfo'], noHost, () => collectHostInfo(root)),
     ]);
-    const qmp = await this.guarded(report, 'qmp', ['qmpStats'], { byVm: new Map(), errors: 0 }, () =>
-      collectQmpStats(root, procfs.vms, this.qmp, report),
-    );
+    const qmpOptions = this.qmp;
+    const qmp = qmpOptions
+      ? await this.guarded(report, 'qmp', ['qmpStats'], { byVm: new Map(), errors: 0 }, () =>
+          collectQmpStats(root, procfs.vms, qmpOptions, report),
+        )
+      : { byVm: new Map<string, QmpVcpu[]>(), errors: 0 };
+    if (!qmpOptions && procfs.vms.length > 0) report.node('qmpStats', 'QMP turned off (--no-qmp)');
     this.collectErrors += procfs.errors + trace.errors + kvm.errors + host.errors + qmp.errors;
     await this.findUnnamedVcpus(procfs.vms, qmp.byVm, report);
     report.merge(this.options.unavailable ?? []);

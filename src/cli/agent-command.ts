@@ -32,6 +32,7 @@ interface AgentOptions {
   spoolMaxBytes: number;
   qmpSocketDir?: string;
   qmpTimeout: number;
+  qmp: boolean;
   metricsPort?: number;
   metricsHost: string;
 }
@@ -90,6 +91,7 @@ export function agentCommand(io: CliIo): Command {
       '--qmp-socket-dir <dir>',
       'QMP sockets named <domain>.sock, for QEMUs whose command line names none (-qmp unix:PATH is found by itself)',
     )
+    .option('--no-qmp', 'never connect to QEMU monitors (per-vCPU KVM statistics are then missing)')
     .addOption(
       new Option('--qmp-timeout <duration>', 'how long one QEMU monitor may take to answer, e.g. 1s')
         .argParser(parseDurationMs)
@@ -162,7 +164,7 @@ async function sample(
     sink,
     spool,
     clock,
-    qmp: { socketDir: options.qmpSocketDir, timeoutMs: options.qmpTimeout },
+    qmp: options.qmp && { socketDir: options.qmpSocketDir, timeoutMs: options.qmpTimeout },
     model: options.model,
   });
   await agent.start();

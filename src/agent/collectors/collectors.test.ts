@@ -10,8 +10,8 @@ import { collectKvmDebugfs } from './kvm-debugfs/kvm-debugfs';
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
 import { kubevirtIdentityOfDomain } from './procfs/proc-formats';
-import { collectQemuProcesses, readVcpuThread } from './procfs/qemu-processes';
-import { VcpuThreadCache } from './procfs/vcpu-thread-cache';
+import { collectQemuProcesses, ProcfsCache, readVcpuThread } from './procfs/qemu-processes';
+
 import { MissingReport } from '../missing-report';
 import { parseHist } from './tracefs/hist-format';
 import { KvmTracefs } from './tracefs/kvm-triggers';
@@ -24,7 +24,7 @@ describe('collectors on captured kernel formats', () => {
     const result = await collectQemuProcesses(
       new HostRoot(data('procfs', 'host')),
       report,
-      new VcpuThreadCache(),
+      new ProcfsCache(),
     );
     assert.equal(result.errors, 1, 'the garbage schedstat of CPU 1/KVM');
     assert.deepEqual(result.vms, [
@@ -183,9 +183,21 @@ describe('collectors on captured kernel formats', () => {
     });
   });
 
+  it('procfs cache: 100 rounds of thread churn leave only the threads seen last', () => {
+    const cache = new ProcfsCache();
+    for (let round = 0; round < 100; round++) {
+      for (let t = 0; t < 50; t++) cache.threads.set(`4242@${round}/${t}`, t % 2 ? t : null);
+      cache.threads.get(`4242@${round - 1}/3`); // one thread of the previous round lives on
+      cache.endSnapshot();
+    }
+    assert.equal(cache.threads.size, 51);
+    assert.equal(cache.threads.get('4242@98/3'), 3);
+    assert.equal(cache.threads.get('4242@0/3'), undefined);
+  });
+
   it('procfs on this machine’s live /proc: no QEMU is a clean, empty result', async () => {
     const report = new MissingReport();
-    const result = await collectQemuProcesses(new HostRoot('/'), report, new VcpuThreadCache());
+    const result = await collectQemuProcesses(new HostRoot('/'), report, new ProcfsCache());
     assert.deepEqual(
       result.vms.filter((vm) => vm.name !== 'never'),
       [],

@@ -8,8 +8,8 @@ import {
   startTicksOfStat,
   vcpuIndexOfComm,
 } from './proc-formats';
-import { parseQemuCmdline, type QmpMonitor } from './qemu-cmdline';
-import type { VcpuThreadCache } from './vcpu-thread-cache';
+import { parseQemuCmdline, type QemuCmdline, type QmpMonitor } from './qemu-cmdline';
+import { SnapshotCache } from './snapshot-cache';
 import { disambiguate, wireSafeName } from './vm-names';
 
 export interface VcpuThread {
@@ -50,6 +50,19 @@ export interface ProcfsResult {
 
 const QEMU_COMM = /^(qemu-system-|qemu-kvm)/;
 
+/** What procfs says once in a process's life, kept between snapshots (see SnapshotCache). */
+export class ProcfsCache {
+  /** `<pid>@<start>/<tid>` → vCPU index, or null for another thread. */
+  readonly threads = new SnapshotCache<number | null>();
+  /** `<pid>@<start>` → its parsed command line. */
+  readonly cmdlines = new SnapshotCache<QemuCmdline>();
+
+  endSnapshot(): void {
+    this.threads.endSnapshot();
+    this.cmdlines.endSnapshot();
+  }
+}
+
 /**
  * QEMU processes and their vCPU threads from /proc: `comm` names the process and each
  * `task/<tid>/comm` "CPU <n>/KVM" names a vCPU; schedstat and status give its counters. Every
@@ -59,7 +72,7 @@ const QEMU_COMM = /^(qemu-system-|qemu-kvm)/;
 export async function collectQemuProcesses(
   root: HostRoot,
   report: MissingReport,
-  cache: VcpuThreadCache,
+  cache: ProcfsCache,
 ): Promise<ProcfsResult> {
   const result: ProcfsResult = { vms: [], errors: 0 };
   try {
@@ -88,41 +101,65 @@ async function readProcess(
   root: HostRoot,
   pid: number,
   report: MissingReport,
-  cache: VcpuThreadCache,
+  cache: ProcfsCache,
   result: ProcfsResult,
 ): Promise<QemuProcess | null> {
   const comm = await root.read('proc', String(pid), 'comm');
   if (comm === null || !QEMU_COMM.test(comm.trim())) return null;
-  const stat = await readOrReport(root, report, 'vmIdentity', `qemu-${pid}`, 'proc', String(pid), 'stat');
-  // An exiting process has an empty command line (and no stat once reaped): not a VM any more.
-  const cmdline = await readOrReport(
-    root,
+  const subject = `qemu-${pid}`;
+  const stat = await readOrReport(
+    root.read.bind(root),
     report,
     'vmIdentity',
-    `qemu-${pid}`,
+    subject,
     'proc',
     String(pid),
-    'cmdline',
+    'stat',
   );
-  if (stat === null || cmdline === null || cmdline === '') return null;
-  const parsed = parseQemuCmdline(cmdline ?? '');
+  if (stat === null) return null; // reaped since it was listed
   const startTicks = stat === undefined ? null : startTicksOfStat(stat);
   if (stat !== undefined && startTicks === null) {
     result.errors++;
-    report.add('vmIdentity', 'malformed stat, pid reuse undetectable', `qemu-${pid}`);
+    report.add('vmIdentity', 'malformed stat, pid reuse undetectable', subject);
+  }
+  const key = `${pid}@${startTicks ?? '?'}`;
+  let parsed = cache.cmdlines.get(key);
+  if (!parsed) {
+    const cmdline = await readOrReport(
+      root.readMayBlock.bind(root),
+      report,
+      'vmIdentity',
+      subject,
+      'proc',
+      String(pid),
+      'cmdline',
+    );
+    // An exiting process shows an empty command line: not a VM any more.
+    if (cmdline === null || cmdline === '') return null;
+    parsed = parseQemuCmdline(cmdline ?? '');
+    // A denied read is tried again next time; what was read stays for the process's life.
+    if (cmdline !== undefined && startTicks !== null) cache.cmdlines.set(key, parsed);
   }
   const safe = wireSafeName(parsed.name ?? `qemu-${pid}`);
   if (safe.changed) report.add('vmIdentity', safe.changed, safe.name);
   const vm: QemuProcess = {
     pid,
-    key: `${pid}@${startTicks ?? '?'}`,
+    key,
     name: safe.name,
     vcpus: [],
     monitor: parsed.monitor,
     unnamedVcpus: false,
     ...(startTicks !== null ? { startTicks } : {}),
   };
-  const cgroup = await readOrReport(root, report, 'kubevirt', vm.name, 'proc', String(pid), 'cgroup');
+  const cgroup = await readOrReport(
+    root.read.bind(root),
+    report,
+    'kubevirt',
+    vm.name,
+    'proc',
+    String(pid),
+    'cgroup',
+  );
   const podUid = podUidOfCgroup(cgroup ?? '');
   if (podUid) vm.podUid = podUid;
   try {
@@ -142,13 +179,13 @@ async function readProcess(
   for (const task of tasks) {
     const tid = Number(task);
     const key = `${vm.key}/${tid}`;
-    let index = cache.get(key);
+    let index = cache.threads.get(key);
     if (index === undefined) {
       try {
         const threadComm = await root.read('proc', String(pid), 'task', task, 'comm');
         if (threadComm === null) continue; // the thread exited
         index = vcpuIndexOfComm(threadComm);
-        cache.set(key, index);
+        cache.threads.set(key, index);
       } catch (err) {
         result.errors++;
         report.add('schedstat', `${errorCode(err)} on a thread's comm`, `${vm.name} tid ${tid}`);
@@ -168,14 +205,14 @@ async function readProcess(
 
 /** Text, null when absent, undefined when unreadable (reported under `signal` for `subject`). */
 async function readOrReport(
-  root: HostRoot,
+  read: HostRoot['read'],
   report: MissingReport,
   signal: Parameters<MissingReport['add']>[0],
   subject: string,
   ...parts: string[]
 ): Promise<string | null | undefined> {
   try {
-    return await root.read(...parts);
+    return await read(...parts);
   } catch (err) {
     if (!(err instanceof Unreadable)) throw err;
     report.add(signal, `${err.code} on ${parts[parts.length - 1]}`, subject);
@@ -199,8 +236,9 @@ export async function readVcpuThread(
   const label = `${vmName} CPU ${index}`;
   let errors = 0;
   const dir = ['proc', String(pid), 'task', String(tid)];
-  const schedstat = await readOrReport(root, report, 'schedstat', label, ...dir, 'schedstat');
-  const status = await readOrReport(root, report, 'contextSwitches', label, ...dir, 'status');
+  const read = root.read.bind(root);
+  const schedstat = await readOrReport(read, report, 'schedstat', label, ...dir, 'schedstat');
+  const status = await readOrReport(read, report, 'contextSwitches', label, ...dir, 'status');
   if (schedstat === null && status === null) return null;
   if (schedstat === undefined || status === undefined) errors++;
   if (schedstat === null)
