@@ -1,6 +1,7 @@
 import { advisorBench } from './advisor-bench';
 import { advisorThroughputBench } from './advisor-throughput-bench';
 import { agentBench } from './agent-bench';
+import { agentSoak } from './agent-soak';
 import { busStoreBench } from './bus-store-bench';
 import { simBench } from './sim-bench';
 import { output, tables } from './table';
@@ -15,12 +16,15 @@ const BENCHES: Record<string, () => Promise<void>> = {
   advisor: advisorBench,
   'advisor-throughput': advisorThroughputBench,
   'bus-store': busStoreBench,
+  'agent-soak': agentSoak,
 };
+/** Run only when named: minutes long, needs root and QEMU/KVM. */
+const OPT_IN = new Set(['agent-soak']);
 
 async function run(args: string[]): Promise<void> {
   output.json = args.includes('--json');
   const names = args.filter((a) => a !== '--json');
-  const chosen = names.length ? names : Object.keys(BENCHES);
+  const chosen = names.length ? names : Object.keys(BENCHES).filter((n) => !OPT_IN.has(n));
   const results: Record<string, typeof tables> = {};
   for (const name of chosen) {
     const bench = BENCHES[name];

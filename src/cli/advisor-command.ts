@@ -1,11 +1,6 @@
 import { Command, Option } from 'commander';
-import { EmbeddedBus } from '../adapters/bus/embedded-bus';
 import type { MessageBus } from '../adapters/bus/message-bus';
-import { EmbeddedStore } from '../adapters/store/embedded-store';
-import { InfluxStore } from '../adapters/store/influx-store';
 import type { TimeSeriesStore } from '../adapters/store/time-series-store';
-import { startAdvisorRuntime } from '../advisor/advisor-runtime';
-import { loadKubeConfig } from '../adapters/kubernetes/kube-config';
 import { CliError, type CliIo } from './cli-error';
 import { kafkaBusFromEnv } from './kafka-from-env';
 import { logFromEnv } from './log-from-env';
@@ -57,6 +52,16 @@ export function advisorCommand(io: CliIo): Command {
 }
 
 async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
+  // Loaded when the advisor runs, not when `spinwise` starts: the agent, one on every node, never
+  // loads NestJS, the Kubernetes client or the InfluxDB client (its RSS: 150 MB with them).
+  const [{ EmbeddedBus }, { EmbeddedStore }, { InfluxStore }, { startAdvisorRuntime }, { loadKubeConfig }] =
+    await Promise.all([
+      import('../adapters/bus/embedded-bus'),
+      import('../adapters/store/embedded-store'),
+      import('../adapters/store/influx-store'),
+      import('../advisor/advisor-runtime'),
+      import('../adapters/kubernetes/kube-config'),
+    ]);
   if (options.publicUrl !== undefined && !/^https?:\/\//.test(options.publicUrl))
     throw new CliError(
       `--public-url: expected an http(s) URL, e.g. https://spinwise.example.com, got "${options.publicUrl}"`,

@@ -1,5 +1,4 @@
 import { Command, Option } from 'commander';
-import { startDemo } from '../demo/demo';
 import type { CliIo } from './cli-error';
 import { integerIn, parsePort } from './options';
 import { untilSignal } from './until-signal';
@@ -29,6 +28,8 @@ export function demoCommand(io: CliIo): Command {
 }
 
 async function run(options: DemoOptions, io: CliIo): Promise<void> {
+  // Loaded when the demo runs (it starts the advisor): `spinwise` itself stays small for the agent.
+  const { startDemo } = await import('../demo/demo');
   const demo = await startDemo({
     port: options.port,
     host: options.host,

@@ -9,7 +9,7 @@ import { startQmpServer, type QmpBehaviour } from '../../src/agent/simulated-nod
 import { HostRoot } from '../../src/agent/host-root';
 import type { OutgoingRecord } from '../../src/agent/sinks/sink';
 import { codecs, TOPICS, type NodeInventory, type NodeSample } from '../../src/telemetry';
-import { accelerator, qemuVersion, qmp, startGuest, type Guest } from '../support/qemu-guest';
+import { accelerator, qemuVersion, qmp, startGuest, type Guest } from '../../deploy/dev/qemu-guest';
 import { sleep } from '../support/wait';
 
 /** An agent over this machine's real / that keeps what it sends. */

@@ -2,7 +2,8 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { waitFor } from './wait';
+
+/** QEMU/KVM guests for the agent's tests and soak run: real vCPU threads, real KVM statistics. */
 
 /** The QEMU the suite installed (scripts/test.mjs), or the one on PATH. */
 export const qemuBinary = (): string => process.env.SPINWISE_QEMU ?? 'qemu-system-x86_64';
@@ -40,6 +41,12 @@ export interface Guest {
   /** vCPU index → thread id, from /proc (debug-threads) or QMP. */
   vcpuTids: number[];
   stop(): Promise<void>;
+}
+
+/** Polls `done` every 25 ms until it holds; fails naming `what` after `timeoutMs`. */
+async function pollUntil(what: string, done: () => boolean, timeoutMs: number): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !done(); await new Promise((r) => setTimeout(r, 25)))
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
 const running = new Set<ChildProcess>();
@@ -93,7 +100,7 @@ export async function startGuest(options: GuestOptions): Promise<Guest> {
         .sort((a, b) => a[0] - b[0])
         .map(([, tid]) => tid);
     let vcpuTids: number[] = [];
-    await waitFor(
+    await pollUntil(
       `guest ${options.name}'s ${vcpus} vCPU threads`,
       () => {
         if (child.exitCode !== null) throw new Error(`qemu exited: ${stderr}`);
