@@ -30,7 +30,7 @@ interface Run {
 
 /**
  * The agent's soak run (issue 23): real QEMU/KVM guests — one with its own monitor, one whose
- * monitor is an endless line, one whose monitor never answers — a spool on a 512 KiB tmpfs, a
+ * monitor is an endless line, one whose monitor never answers — a spool on a 48 KiB tmpfs, a
  * real broker that goes away for a while, and the agent SIGKILLed and restarted
  * (SPINWISE_SOAK_KILLS, default 5) over SPINWISE_SOAK_MINUTES (default 10). Prints each run's
  * memory and how it ended, and checks every sample that reached the broker: seqs in order,
@@ -50,7 +50,7 @@ export async function agentSoak(): Promise<void> {
   const servers: { close: () => Promise<void> }[] = [];
   let mounted = false;
   try {
-    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=512k', 'tmpfs', spoolDir], {
+    const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=48k', 'tmpfs', spoolDir], {
       encoding: 'utf8',
     });
     if (mount.status !== 0) throw new Error(`a tmpfs for the spool needs root: ${mount.stderr}`);
@@ -144,7 +144,7 @@ export async function agentSoak(): Promise<void> {
       seen.add(seqs[i]!);
     }
     printTable(
-      `agent soak: ${minutes} min on 3 real guests (${qemuVersion()}), monitors good / endless line / silent, spool on a 512 KiB tmpfs, the broker away for part of run 2, SIGKILLed ${kills} times`,
+      `agent soak: ${minutes} min on 3 real guests (${qemuVersion()}), monitors good / endless line / silent, spool on a 48 KiB tmpfs, the broker away for part of run 2, SIGKILLed ${kills} times`,
       ['run', 'seconds', 'RSS MB at start', 'RSS MB at end', 'RSS MB max', 'ended'],
       runs.map((r) => [r.run, r.seconds, r.rssStartMb, r.rssEndMb, r.rssMaxMb, r.ended]),
     );

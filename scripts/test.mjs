@@ -42,6 +42,11 @@ const toolEnv = {};
 if (needs('dashboard')) toolEnv.SPINWISE_CHROMIUM = tools.ensureChromium();
 if (needs('chart')) toolEnv.SPINWISE_HELM = tools.ensureHelm();
 if (needs('qemu')) toolEnv.SPINWISE_QEMU = tools.ensureQemu();
+if (needs('libvirt')) {
+  const libvirt = tools.ensureLibvirt();
+  toolEnv.SPINWISE_LIBVIRTD = libvirt.libvirtd;
+  toolEnv.SPINWISE_VIRSH = libvirt.virsh;
+}
 for (const [name, path] of Object.entries(toolEnv)) process.stderr.write(`${name}=${path}\n`);
 
 const services = await import('../dist/deploy/dev/services.js');

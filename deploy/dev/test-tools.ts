@@ -1,5 +1,5 @@
 import { execFileSync, execSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -54,4 +54,38 @@ export function ensureQemu(): string {
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
   return execFileSync('sh', ['-c', 'command -v qemu-system-x86_64']).toString().trim();
+}
+
+/** The configuration a test libvirtd runs QEMU with: as root, no security driver, no cgroups, logs to files. */
+const TEST_QEMU_CONF = `# written by spinwise's tests (deploy/dev/test-tools.ts): libvirtd as a plain process
+user = "root"
+group = "root"
+swtpm_user = "root"
+swtpm_group = "root"
+stdio_handler = "file"
+security_driver = "none"
+cgroup_controllers = [ ]
+`;
+
+/**
+ * Debian's libvirt daemon and virsh for the agent's libvirt test, installed with apt-get when
+ * missing, with what Debian's libvirt-daemon-system would otherwise set up: the `libvirt-qemu`
+ * user (the QEMU driver resolves it at start even when told to run QEMU as root) and a
+ * qemu.conf for a daemon run as a plain process (none is written over an existing one).
+ * Returns the libvirtd and virsh paths.
+ */
+export function ensureLibvirt(): { libvirtd: string; virsh: string } {
+  if (!onPath('libvirtd') || !onPath('virsh')) {
+    process.stderr.write(
+      'installing Debian packages libvirt-daemon, libvirt-clients (apt-get) for the agent tests\n',
+    );
+    execSync(
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients',
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+  }
+  if (spawnSync('getent', ['passwd', 'libvirt-qemu']).status !== 0)
+    execFileSync('useradd', ['-r', '-M', '-s', '/usr/sbin/nologin', 'libvirt-qemu']);
+  if (!existsSync('/etc/libvirt/qemu.conf')) writeFileSync('/etc/libvirt/qemu.conf', TEST_QEMU_CONF);
+  return { libvirtd: onPath('libvirtd') ?? '/usr/sbin/libvirtd', virsh: onPath('virsh') ?? '/usr/bin/virsh' };
 }

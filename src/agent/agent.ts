@@ -10,7 +10,14 @@ import {
 } from './collectors/procfs/qemu-processes';
 
 import { collectQmpStats, DEFAULT_QMP, type QmpOptions, type QmpVcpu } from './collectors/qmp/qmp-stats';
-import { KvmTracefs, type TraceCounts } from './collectors/tracefs/kvm-triggers';
+import { EventInstances } from './collectors/tracefs/event-instances';
+import { KvmTracefs, PAUSE_EXIT_REASON, type TraceCounts } from './collectors/tracefs/kvm-triggers';
+import {
+  collectLibvirtStats,
+  DEFAULT_LIBVIRT,
+  virshOnPath,
+  type LibvirtOptions,
+} from './collectors/libvirt/libvirt-stats';
 import { errorCode, type HostRoot, type Missing } from './host-root';
 import { MissingReport } from './missing-report';
 import { Sampler, type NodeSnapshot } from './sampler/sampler';
@@ -27,6 +34,8 @@ export interface AgentOptions {
   clock: () => number;
   /** How QEMU's monitors are reached (per-vCPU KVM statistics, vCPU threads of unnamed QEMUs); false: never. */
   qmp?: Partial<QmpOptions> | false;
+  /** How libvirt is asked for the statistics of VMs whose monitor it holds; false: never. Default: virsh on PATH. */
+  libvirt?: Partial<LibvirtOptions> | false;
   /** Signals this deployment cannot give at all (no Kubernetes access). */
   unavailable?: Missing[];
   /** The model the operator set for this node (the inventory's `model`); default: the kernel's. */
@@ -59,10 +68,14 @@ const NO_TRACE: TraceCounts = { errors: 0, missing: [] };
  */
 export class Agent {
   private tracefs: KvmTracefs | null = null;
+  /** PLE exits per VM through tracefs instances, where hist triggers are not available. */
+  private pleInstances: EventInstances | null = null;
+  private pleInstancesReason: string | null = null;
   private readonly sampler: Sampler;
   private lastInventory = '';
   private readonly threads = new ProcfsCache();
   private readonly qmp: QmpOptions | null;
+  private readonly libvirt: LibvirtOptions | null;
   collectErrors = 0;
   collectorFailures = 0;
   samples = 0;
@@ -73,16 +86,29 @@ export class Agent {
   constructor(private readonly options: AgentOptions) {
     this.sampler = new Sampler(options.node, options.spool?.nextSeq ?? 0);
     this.qmp = options.qmp === false ? null : { ...DEFAULT_QMP, ...options.qmp };
+    this.libvirt =
+      options.libvirt === false ? null : { ...DEFAULT_LIBVIRT, virsh: virshOnPath(), ...options.libvirt };
   }
 
   /** Installs tracefs triggers and takes the baseline snapshot. */
   async start(): Promise<void> {
     const host = await collectHostInfo(this.options.root);
-    this.tracefs = new KvmTracefs(
-      this.options.root,
-      host.ple?.vendor ?? (host.cpuVendor === 'amd' ? 'svm' : 'vmx'),
-    );
+    const vendor = host.ple?.vendor ?? (host.cpuVendor === 'amd' ? 'svm' : 'vmx');
+    this.tracefs = new KvmTracefs(this.options.root, vendor);
     await this.tracefs.start();
+    const noHist = this.tracefs.failure('pleExits');
+    if (noHist?.endsWith('EINVAL')) {
+      // A kernel without CONFIG_HIST_TRIGGERS refuses the trigger: count PAUSE exits per VM instead.
+      this.pleInstances = new EventInstances(this.options.root, {
+        event: 'kvm/kvm_exit',
+        filter: `exit_reason == ${PAUSE_EXIT_REASON[vendor]}`,
+      });
+      const failed = this.pleInstances.start();
+      this.pleInstancesReason = failed
+        ? `${noHist}; ${failed}`
+        : `per VM only, counted through tracefs instances (${noHist})`;
+      if (failed) this.pleInstances = null;
+    }
     this.sampler.observe(await this.snapshot(), this.agentStats());
   }
 
@@ -136,13 +162,28 @@ export class Agent {
       this.guarded(report, 'host', ['hostInfo'], noHost, () => collectHostInfo(root)),
     ]);
     const qmpOptions = this.qmp;
-    const qmp = qmpOptions
-      ? await this.guarded(report, 'qmp', ['qmpStats'], { byVm: new Map(), errors: 0 }, () =>
-          collectQmpStats(root, procfs.vms, qmpOptions, report),
-        )
-      : { byVm: new Map<string, QmpVcpu[]>(), errors: 0 };
-    if (!qmpOptions && procfs.vms.length > 0) report.node('qmpStats', 'QMP turned off (--no-qmp)');
-    this.collectErrors += procfs.errors + trace.errors + kvm.errors + host.errors + qmp.errors;
+    const none = () => ({ byVm: new Map<string, QmpVcpu[]>(), errors: 0 });
+    const held = procfs.vms.filter((vm) => vm.monitor?.heldByLibvirt);
+    const libvirtOptions = this.libvirt;
+    const [qmp, libvirt] = await Promise.all([
+      qmpOptions
+        ? this.guarded(report, 'qmp', ['qmpStats'], none(), () =>
+            collectQmpStats(root, procfs.vms, qmpOptions, report),
+          )
+        : none(),
+      held.length && libvirtOptions
+        ? this.guarded(report, 'libvirt', ['qmpStats'], none(), () =>
+            collectLibvirtStats(root, held, libvirtOptions, report),
+          )
+        : none(),
+    ]);
+    if (!qmpOptions && procfs.vms.length > held.length) report.node('qmpStats', 'QMP turned off (--no-qmp)');
+    for (const vm of libvirtOptions ? [] : held)
+      report.add('qmpStats', 'monitor held by libvirt, and libvirt turned off (--no-libvirt)', vm.name);
+    for (const [key, vcpus] of libvirt.byVm) qmp.byVm.set(key, vcpus);
+    this.collectErrors +=
+      procfs.errors + trace.errors + kvm.errors + host.errors + qmp.errors + libvirt.errors;
+    const plePerVm = this.countPleExitsPerVm(procfs.vms, trace, report);
     await this.findUnnamedVcpus(procfs.vms, qmp.byVm, report);
     report.merge(this.options.unavailable ?? []);
     const snap: NodeSnapshot = {
@@ -151,11 +192,30 @@ export class Agent {
       trace,
       kvm,
       qmp: qmp.byVm,
+      plePerVm,
       host,
       report,
     };
     this.publishInventory(snap);
     return snap;
+  }
+
+  /** PLE exits per VM through tracefs instances (no hist triggers); its reason replaces the trigger's. */
+  private countPleExitsPerVm(
+    vms: QemuProcess[],
+    trace: TraceCounts,
+    report: MissingReport,
+  ): Map<string, number> {
+    if (!this.pleInstancesReason) return new Map();
+    trace.missing = trace.missing.filter((m) => m.signal !== 'pleExits');
+    report.node('pleExits', this.pleInstancesReason);
+    if (!this.pleInstances) return new Map();
+    const { counts, problems } = this.pleInstances.read(
+      new Map(vms.filter((vm) => vm.vcpus.length).map((vm) => [vm.key, vm.vcpus.map((v) => v.tid)])),
+    );
+    for (const [key, problem] of problems)
+      report.add('pleExits', problem, vms.find((vm) => vm.key === key)?.name ?? key);
+    return counts;
   }
 
   /**
@@ -262,6 +322,7 @@ export class Agent {
   /** Removes exactly the triggers it installed and flushes the sink. */
   async stop(): Promise<void> {
     await this.tracefs?.stop();
+    this.pleInstances?.stop();
     await this.options.sink.flush();
     await this.options.sink.close();
   }

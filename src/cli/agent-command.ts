@@ -33,6 +33,7 @@ interface AgentOptions {
   qmpSocketDir?: string;
   qmpTimeout: number;
   qmp: boolean;
+  libvirt: boolean;
   metricsPort?: number;
   metricsHost: string;
 }
@@ -92,6 +93,10 @@ export function agentCommand(io: CliIo): Command {
       'QMP sockets named <domain>.sock, for QEMUs whose command line names none (-qmp unix:PATH is found by itself)',
     )
     .option('--no-qmp', 'never connect to QEMU monitors (per-vCPU KVM statistics are then missing)')
+    .option(
+      '--no-libvirt',
+      'never ask libvirt (virsh domstats) for the statistics of VMs whose monitor libvirt holds',
+    )
     .addOption(
       new Option('--qmp-timeout <duration>', 'how long one QEMU monitor may take to answer, e.g. 1s')
         .argParser(parseDurationMs)
@@ -165,6 +170,7 @@ async function sample(
     spool,
     clock,
     qmp: options.qmp && { socketDir: options.qmpSocketDir, timeoutMs: options.qmpTimeout },
+    ...(options.libvirt ? {} : { libvirt: false as const }),
     model: options.model,
   });
   await agent.start();

@@ -87,6 +87,11 @@ export const vmDelta = z
     cpuPeriods: count.optional(),
     cpuThrottledPeriods: count.optional(),
     cpuThrottledUs: count.optional(),
+    /**
+     * PLE exits of the VM's vCPUs together, where the node counts them per VM (tracefs instances
+     * on a kernel without hist triggers) rather than per vCPU thread.
+     */
+    pleExits: count.optional(),
   })
   .strict();
 export type VmDelta = z.infer<typeof vmDelta>;

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Agent } from '../../src/agent/agent';
+import { EventInstances } from '../../src/agent/collectors/tracefs/event-instances';
 import { startQmpServer, type QmpBehaviour } from '../../src/agent/simulated-node/qmp-server';
 import { HostRoot } from '../../src/agent/host-root';
 import type { OutgoingRecord } from '../../src/agent/sinks/sink';
@@ -193,6 +194,58 @@ describe(`agent on real QEMU guests (${accelerator()})`, () => {
         assert.equal(vcpusOf(sample, name).length, 1, `${name} is still sampled (schedstat)`);
     } finally {
       await Promise.all(servers.map((s) => s.close()));
+    }
+  });
+
+  it('counting through a tracefs instance matches KVM’s own counter, event for event; PLE exits per VM where hist triggers fail', async () => {
+    const mounted = existsSync('/sys/kernel/tracing/instances');
+    if (!mounted) execFileSync('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing']);
+    try {
+      // This kernel runs guests without VMX (no PAUSE exits to count), but emulates their
+      // firmware: kvm_emulate_insn fires where KVM counts insn_emulation. The guest is paused
+      // before each reading, so both counts cover exactly the same instructions.
+      const g = await guest({ dir, name: 'counted', vcpus: 1, paused: true });
+      const emulated = async () => {
+        const stats = (await qmp(g, 'query-stats', {
+          target: 'vcpu',
+          providers: [{ provider: 'kvm', names: ['insn_emulation'] }],
+        })) as { stats: { value: number }[] }[];
+        return stats.reduce((a, v) => a + v.stats[0]!.value, 0);
+      };
+      const instances = new EventInstances(new HostRoot('/'), { event: 'kvm/kvm_emulate_insn' });
+      assert.equal(instances.start(), null);
+      const group = new Map([['counted', g.vcpuTids]]);
+      const before = { ring: instances.read(group).counts.get('counted')!, kvm: await emulated() };
+      await qmp(g, 'cont');
+      await sleep(1_000);
+      await qmp(g, 'stop');
+      const after = { ring: instances.read(group).counts.get('counted')!, kvm: await emulated() };
+      instances.stop();
+      const kvm = after.kvm - before.kvm;
+      const ring = after.ring - before.ring;
+      process.stderr.write(`agent-qemu: ${ring} events counted in the ring buffers, ${kvm} by KVM\n`);
+      assert.ok(kvm > 1_000, `the firmware ran: ${kvm} emulated instructions`);
+      assert.equal(ring, kvm);
+      assert.ok(
+        !readdirSync('/sys/kernel/tracing/instances').some((d) => d.startsWith('spinwise-')),
+        'instances removed',
+      );
+
+      // The agent on this kernel: hist triggers answer EINVAL, so PAUSE exits are counted per VM.
+      await qmp(g, 'cont');
+      const { agent } = realAgent();
+      await agent.start();
+      await sleep(300);
+      const sample = await agent.sample();
+      await agent.stop();
+      assert.match(
+        reasonOf(sample, 'pleExits'),
+        /^per VM only, counted through tracefs instances \(cannot install hist trigger on kvm\/kvm_exit: EINVAL\)/,
+      );
+      assert.equal(sample.vms.find((v) => v.vm === 'counted')?.pleExits, 0, 'no PAUSE exits without VMX');
+      assert.ok(!readdirSync('/sys/kernel/tracing/instances').some((d) => d.startsWith('spinwise-')));
+    } finally {
+      if (!mounted) execFileSync('umount', ['/sys/kernel/tracing']);
     }
   });
 

@@ -88,6 +88,12 @@ export function windowSample(sample: NodeSample): WindowSample {
   for (const stats of sample.vms) {
     const sums = sumsOf(stats.vm);
     for (const key of KVM_COUNTERS) if (stats[key] !== undefined) sums[key] = stats[key];
+    // PLE exits the node could count only per VM (no hist triggers): the VM's sum is known.
+    if (stats.pleExits !== undefined && sums.incomplete.includes('pleExits')) {
+      sums.pleExits = stats.pleExits;
+      sums.incomplete = sums.incomplete.filter((c) => c !== 'pleExits');
+      if (sums.incomplete.length === 0) sums.incomplete = COMPLETE;
+    }
     if (stats.cpuPeriods !== undefined) sums.cpuPeriods = stats.cpuPeriods;
     if (stats.cpuThrottledPeriods !== undefined) sums.cpuThrottledPeriods = stats.cpuThrottledPeriods;
   }

@@ -15,6 +15,7 @@ import { collectQemuProcesses, ProcfsCache, readVcpuThread } from './procfs/qemu
 import { MissingReport } from '../missing-report';
 import { parseHist } from './tracefs/hist-format';
 import { KvmTracefs } from './tracefs/kvm-triggers';
+import { eventsWritten } from './tracefs/event-instances';
 
 const data = (collector: string, ...parts: string[]) => testDataDir(join(__dirname, collector), ...parts);
 
@@ -123,6 +124,12 @@ describe('collectors on captured kernel formats', () => {
       new RegExp(`\\n!${spec.replace(/[|=]/g, '.')}\\n$`),
     );
     await tracefs.stop();
+  });
+
+  it('tracefs instances: the events a ring buffer took are entries + overrun + dropped + read (per_cpu/cpuN/stats)', async () => {
+    // Captured on Linux 6.18 from an instance counting a real guest's kvm_emulate_insn.
+    assert.equal(eventsWritten(await readFile(data('tracefs', 'per_cpu_stats'), 'utf8')), 181 + 3964188);
+    assert.equal(eventsWritten('entries: 3\noverrun: x\n'), null);
   });
 
   it('tracefs: reports every signal missing, with the reason, when there is no tracefs', async () => {

@@ -13,8 +13,10 @@ export interface NodeSnapshot {
   vms: QemuProcess[];
   trace: TraceCounts;
   kvm: KvmDebugfsResult;
-  /** Per-vCPU KVM statistics from QMP, by the VM's process identity (`QemuProcess.key`). */
+  /** Per-vCPU KVM statistics from QMP or libvirt, by the VM's process identity (`QemuProcess.key`). */
   qmp: Map<string, QmpVcpu[]>;
+  /** Cumulative PLE exits per VM (tracefs instances, where hist triggers are missing), by identity. */
+  plePerVm: Map<string, number>;
   host: HostInfo;
   /** Why signals are missing in this snapshot; the sampler adds what its checks find. */
   report: MissingReport;
@@ -146,6 +148,14 @@ export class Sampler {
           if (change.value !== undefined) out[key] = change.value;
           else if (change.problem) report.add('kvmStats', `${key} ${change.problem}`, vm.name);
         }
+      const ple = counterDelta(
+        'count',
+        snap.plePerVm.get(vm.key),
+        known ? prev!.plePerVm.get(vm.key) : undefined,
+        elapsedNs,
+      );
+      if (ple.value !== undefined && snap.plePerVm.has(vm.key) && prev?.plePerVm.has(vm.key))
+        out.pleExits = ple.value;
       if (!stats && !snap.qmp.has(vm.key))
         report.add(
           'kvmStats',

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostModel } from '../../sim/host/host-model';
 import type { Scenario } from '../../sim/scenario';
@@ -107,6 +107,8 @@ export class SimulatedNode {
     for (const [i, vm] of this.host.vms.entries()) {
       const pid = pidOf(i);
       await this.put(`proc/${pid}/comm`, 'qemu-system-x86\n');
+      // The process's root, as the kernel's magic link gives it: this tree.
+      await symlink('../..', join(this.dir, 'proc', String(pid), 'root'));
       // fs/proc/array.c: field 22 is the start time in ticks after boot (the process's identity with its pid).
       await this.put(
         `proc/${pid}/stat`,

@@ -16,9 +16,10 @@ const answer = (file: string) =>
 const qemuReply = (command: { execute: string }) =>
   command.execute === 'query-cpus-fast' ? answer('query-cpus-fast.json') : answer('query-stats.json');
 
-const vm = (name: string, pid: number, socket?: string): QemuProcess => ({
-  pid,
-  key: `${pid}@1`,
+/** A QEMU as procfs found it; `id` makes its identity. It runs in this process (whose root is /). */
+const vm = (name: string, id: number, socket?: string): QemuProcess => ({
+  pid: process.pid,
+  key: `${id}@1`,
   name,
   vcpus: [],
   monitor: socket ? { path: socket, heldByLibvirt: false } : null,
@@ -128,12 +129,13 @@ describe('QMP statistics', () => {
     const root = new HostRoot('/host');
     const withQmp = (args: string[]): QemuProcess => ({
       ...vm('vm', 5),
+      pid: 5,
       monitor: parseQemuCmdline(['qemu-system-x86_64', ...args].join('\0')).monitor,
     });
     assert.deepEqual(
       monitorSocket(root, withQmp(['-qmp', 'unix:/run/q/vm.sock,server=on,wait=off']), undefined),
       {
-        path: '/host/run/q/vm.sock',
+        path: '/host/proc/5/root/run/q/vm.sock',
       },
     );
     assert.deepEqual(
@@ -147,7 +149,7 @@ describe('QMP statistics', () => {
         ]),
         undefined,
       ),
-      { path: '/host/run/a,b.sock' },
+      { path: '/host/proc/5/root/run/a,b.sock' },
     );
     const libvirt = withQmp([
       '-chardev',
@@ -155,9 +157,7 @@ describe('QMP statistics', () => {
       '-mon',
       'chardev=charmonitor,id=monitor,mode=control',
     ]);
-    assert.deepEqual(monitorSocket(root, libvirt, undefined), {
-      reason: 'monitor held by libvirt (use the libvirt path)',
-    });
+    assert.deepEqual(libvirt.monitor, { path: null, heldByLibvirt: true }, 'left to the libvirt path');
     assert.deepEqual(monitorSocket(root, { ...vm('../etc/x', 6) }, '/qmp'), {
       reason: 'name unusable as a socket file name',
     });

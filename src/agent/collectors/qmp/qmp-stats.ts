@@ -63,23 +63,25 @@ const COMMANDS = [
 ];
 
 /**
- * Where a VM's monitor is: the socket its command line names (under the host root), else
- * `<socketDir>/<name>.sock`; null with the reason when there is none the agent may use. A name
- * is only a file name if it stays one: "../x" or "a/b" never reaches a socket outside the directory.
+ * Where a VM's monitor is: the socket its command line names, reached through
+ * /proc/<pid>/root — the QEMU's own view of the file system, so a QEMU in a container or with a
+ * private /tmp is reached from a pod that mounts only the host's /proc — else
+ * `<socketDir>/<name>.sock`; the reason when there is none the agent may use. A name is only a
+ * file name if it stays one: "../x" or "a/b" never reaches a socket outside the directory.
  */
 export function monitorSocket(
   root: HostRoot,
   vm: QemuProcess,
   socketDir: string | undefined,
 ): { path: string } | { reason: string } {
-  if (vm.monitor?.path && !vm.monitor.heldByLibvirt) return { path: root.path(vm.monitor.path) };
+  if (vm.monitor?.path && !vm.monitor.heldByLibvirt)
+    return { path: root.path('proc', String(vm.pid), 'root', vm.monitor.path) };
   if (socketDir) {
     const file = `${vm.name}.sock`;
     if (basename(file) !== file || vm.name === '.' || vm.name === '..' || vm.name.includes('\0'))
       return { reason: 'name unusable as a socket file name' };
     return { path: join(socketDir, file) };
   }
-  if (vm.monitor?.heldByLibvirt) return { reason: 'monitor held by libvirt (use the libvirt path)' };
   return { reason: 'no QMP monitor on the command line (-qmp unix:PATH) and no --qmp-socket-dir' };
 }
 
@@ -126,7 +128,8 @@ async function eachLimited<T>(items: T[], limit: number, work: (item: T) => Prom
 /**
  * Every VM's vCPUs and KVM statistics through its QMP monitor, sessions in parallel, each bounded
  * in time and size. A VM whose monitor cannot be used is reported under `qmpStats` and costs
- * only its own statistics. Keyed by the VM's process identity.
+ * only its own statistics. Keyed by the VM's process identity. VMs whose monitor libvirt holds
+ * are left to the libvirt path: QEMU would accept a second client and never greet it.
  */
 export async function collectQmpStats(
   root: HostRoot,
@@ -136,25 +139,29 @@ export async function collectQmpStats(
 ): Promise<{ byVm: Map<string, QmpVcpu[]>; errors: number }> {
   const byVm = new Map<string, QmpVcpu[]>();
   let errors = 0;
-  await eachLimited(vms, options.concurrency, async (vm) => {
-    const socket = monitorSocket(root, vm, options.socketDir);
-    if ('reason' in socket) {
-      report.add('qmpStats', socket.reason, vm.name);
-      return;
-    }
-    try {
-      const { vcpus, badValues, statsRefused } = await queryVm(socket.path, options);
-      byVm.set(vm.key, vcpus);
-      if (statsRefused) report.add('qmpStats', `query-stats refused (QEMU before 7.1?)`, vm.name);
-      if (badValues > 0) {
-        errors++;
-        report.add('qmpStats', 'statistics that are not counters left out', vm.name);
+  await eachLimited(
+    vms.filter((vm) => !vm.monitor?.heldByLibvirt),
+    options.concurrency,
+    async (vm) => {
+      const socket = monitorSocket(root, vm, options.socketDir);
+      if ('reason' in socket) {
+        report.add('qmpStats', socket.reason, vm.name);
+        return;
       }
-    } catch (err) {
-      errors++;
-      const reason = err instanceof QmpFailure ? err.message : ((err as Error).message ?? String(err));
-      report.add('qmpStats', reason, vm.name);
-    }
-  });
+      try {
+        const { vcpus, badValues, statsRefused } = await queryVm(socket.path, options);
+        byVm.set(vm.key, vcpus);
+        if (statsRefused) report.add('qmpStats', `query-stats refused (QEMU before 7.1?)`, vm.name);
+        if (badValues > 0) {
+          errors++;
+          report.add('qmpStats', 'statistics that are not counters left out', vm.name);
+        }
+      } catch (err) {
+        errors++;
+        const reason = err instanceof QmpFailure ? err.message : ((err as Error).message ?? String(err));
+        report.add('qmpStats', reason, vm.name);
+      }
+    },
+  );
   return { byVm, errors };
 }

@@ -114,6 +114,11 @@ export class KvmTracefs {
     }
   }
 
+  /** Why a signal's trigger could not be installed, or null when it was. */
+  failure(signal: 'pleExits' | 'pleWindow' | 'ipis'): string | null {
+    return this.failed.get(signal) ?? null;
+  }
+
   async stop(): Promise<void> {
     process.off('exit', this.onExit);
     while (this.installed.length > 0) {
