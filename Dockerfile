@@ -9,6 +9,9 @@ COPY deploy/dev deploy/dev
 RUN npm ci --no-audit --no-fund && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
+# virsh: the agent asks libvirt (libvirt hosts, KubeVirt's virt-launcher) for the KVM statistics
+# of VMs whose QMP monitor libvirt holds (`virsh domstats --vcpu`, read-only socket).
+RUN apt-get update && apt-get install -y --no-install-recommends libvirt-clients && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
