@@ -136,13 +136,15 @@ describe('Helm chart charts/spinwise (real helm)', () => {
     assert.deepEqual(c.livenessProbe.httpGet, { path: '/healthz', port: 'metrics' });
     assert.deepEqual(c.readinessProbe.httpGet, { path: '/healthz', port: 'metrics' });
     assert.ok(c.args.includes('--metrics-host=$(POD_IP)'), 'the endpoint listens on the pod IP only');
-    assert.deepEqual(
-      c.env.find((e: { name: string }) => e.name === 'POD_IP').valueFrom,
-      { fieldRef: { fieldPath: 'status.podIP' } },
-    );
+    assert.deepEqual(c.env.find((e: { name: string }) => e.name === 'POD_IP').valueFrom, {
+      fieldRef: { fieldPath: 'status.podIP' },
+    });
     const withQmp = podTemplate(render('agent.qmp.enabled=true', 'agent.qmp.socketDir=/run/qmp'), 'DaemonSet')
       .spec.containers[0];
-    assert.deepEqual(withQmp.securityContext.capabilities, { drop: ['ALL'], add: ['DAC_OVERRIDE', 'SYS_PTRACE'] });
+    assert.deepEqual(withQmp.securityContext.capabilities, {
+      drop: ['ALL'],
+      add: ['DAC_OVERRIDE', 'SYS_PTRACE'],
+    });
     assert.ok(withQmp.args.includes('--qmp-socket-dir=/host/qmp'));
     assert.ok(
       withQmp.volumeMounts.some(
