@@ -4,6 +4,7 @@ import { agentBench } from './agent-bench';
 import { agentSoak } from './agent-soak';
 import { busStoreBench } from './bus-store-bench';
 import { simBench } from './sim-bench';
+import { validationBench } from './validation-bench';
 import { output, tables } from './table';
 
 /**
@@ -17,6 +18,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'advisor-throughput': advisorThroughputBench,
   'bus-store': busStoreBench,
   'agent-soak': agentSoak,
+  validation: validationBench,
 };
 /** Run only when named: minutes long, needs root and QEMU/KVM. */
 const OPT_IN = new Set(['agent-soak']);

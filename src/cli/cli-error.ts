@@ -6,6 +6,14 @@ export class CliError extends Error {
   }
 }
 
+/** A command that ran and reported its outcome, ending with a status other than 0 (validate: a case missed). */
+export class ExitStatus extends Error {
+  constructor(readonly status: number) {
+    super(`exit status ${status}`);
+    this.name = 'ExitStatus';
+  }
+}
+
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { ScenarioError } from '../sim/scenario';
 import { ValidationError } from '../telemetry';
-import { CliError, processIo, type CliIo } from './cli-error';
+import { CliError, ExitStatus, processIo, type CliIo } from './cli-error';
 import { advisorCommand } from './advisor-command';
 import { agentCommand } from './agent-command';
 import { compareCommand } from './compare-command';
@@ -10,6 +10,7 @@ import { modelsCommand } from './models-command';
 import { replayCommand } from './replay-command';
 import { roundtripCommand } from './roundtrip-command';
 import { simulateCommand } from './simulate-command';
+import { validateCommand } from './validate-command';
 import { VERSION } from './version';
 
 const ENVIRONMENT = `
@@ -61,6 +62,7 @@ function program(io: CliIo): Command {
     agentCommand,
     advisorCommand,
     roundtripCommand,
+    validateCommand,
   ])
     root.addCommand(mannered(make(io), io).addHelpText('after', ENVIRONMENT));
   return root;
@@ -86,6 +88,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       // Help and version end the run as successes; every other parse error was printed as one line.
       return err.exitCode === 0 ? 0 : 2;
     }
+    if (err instanceof ExitStatus) return err.status;
     if (isUsersToFix(err)) {
       io.err(`spinwise ${argv[0]}: ${(err as Error).message.replace(/\s*\n\s*/g, ' ')}\n`);
       return 2;

@@ -57,10 +57,10 @@ export async function startDemo(options: DemoOptions): Promise<Demo> {
     nodeNames.push(node);
     const dir = mkdtempSync(join(tmpdir(), 'spinwise-demo-'));
     dirs.push(dir);
-    const sim = new SimulatedNode(
-      parseScenarioYaml(readFileSync(join(SCENARIO_DIR, `${name}.yaml`), 'utf8'), name),
-      dir,
-    );
+    const scenario = parseScenarioYaml(readFileSync(join(SCENARIO_DIR, `${name}.yaml`), 'utf8'), name);
+    // The paper node's QEMUs run without a QMP monitor, as many plain-QEMU hosts do: the demo
+    // shows a signal a node cannot give, and why.
+    const sim = new SimulatedNode(scenario, dir, undefined, scenario.seed, { monitors: i !== 0 });
     await sim.init();
     const agent = new Agent({
       node,

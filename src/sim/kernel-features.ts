@@ -9,6 +9,7 @@
  * they are reported, so an operator sees what the prediction leaves out.
  */
 export type FeatureId =
+  | 'ready-boost'
   | 'eevdf'
   | 'pi-boost'
   | 'on-spin-single-loop'
@@ -40,6 +41,16 @@ export interface KernelFeature {
 }
 
 export const KERNEL_FEATURES: readonly KernelFeature[] = [
+  {
+    id: 'ready-boost',
+    title: 'vcpu->ready: vCPUs woken or receiving interrupts are directed-yield candidates',
+    mainline: [5, 3],
+    commit: 'd73eb57b80b9 KVM: Boost vCPUs that are delivering interrupts',
+    effect:
+      'kvm_vcpu_wake_up sets ready, and kvm_vcpu_on_spin takes ready vCPUs where it took only preempted ones: an IPI receiver just woken can be boosted',
+    stable: [],
+    modelled: true,
+  },
   {
     id: 'pi-boost',
     title: 'boost user-mode candidates delivering interrupts',

@@ -32,7 +32,7 @@ describe('kernel release → model, by the features the release carries', () => 
 
   it('says why: each feature with its commit and backport, and the assumptions made', () => {
     const { reasons, features } = modelForKernel('6.12.13');
-    assert.deepEqual(features, ['pi-boost', 'eevdf', 'delay-dequeue', 'pick-buddy']);
+    assert.deepEqual(features, ['ready-boost', 'pi-boost', 'eevdf', 'delay-dequeue', 'pick-buddy']);
     assert.ok(reasons.some((r) => /^pick-buddy \(2a77e4be12cb\): backported to 6\.12\.13/.test(r)));
     assert.ok(reasons.some((r) => /^delay-dequeue \(152e11f6df29, not modelled\)/.test(r)));
     assert.ok(reasons.some((r) => /yield-forfeit: .*6\.12\.y backport.*not applied/.test(r)));
@@ -49,7 +49,14 @@ describe('kernel release → model, by the features the release carries', () => 
 
   it('composes a stock model with modelled features by name, and refuses unknown ones', () => {
     const m = modelByName('stock-6.14+yield-forfeit');
-    assert.deepEqual(m.features, ['pi-boost', 'eevdf', 'on-spin-single-loop', 'pick-buddy', 'yield-forfeit']);
+    assert.deepEqual(m.features, [
+      'ready-boost',
+      'pi-boost',
+      'eevdf',
+      'on-spin-single-loop',
+      'pick-buddy',
+      'yield-forfeit',
+    ]);
     assert.equal(m.directedYield().name, 'kvm-6.13', 'the last_boosted_vcpu bug stays');
     assert.throws(() => modelByName('stock-6.14+delay-dequeue'), /unknown model/, 'not modelled');
     assert.throws(() => modelByName('ple-kvm+yield-forfeit'), /unknown model/);

@@ -59,13 +59,13 @@ export const MODELS: readonly ModelDefinition[] = [
     'stock-5.6',
     [5, 6],
     'Linux 5.6: CFS buddies with the wakeup_gran test; stock kvm_vcpu_on_spin (the paper’s base)',
-    [],
+    ['ready-boost'],
   ),
   {
     name: 'ple-kvm',
     description: 'Linux 5.6 with the VEE 2021 patches: debooster in yield_to_task_fair and strict boost',
     since: [5, 6],
-    features: [],
+    features: ['ready-boost'],
     scheduler: (p) => new CfsWithDebooster(p),
     directedYield: () => new StrictBoostOnSpin(),
   },
@@ -73,37 +73,38 @@ export const MODELS: readonly ModelDefinition[] = [
     'stock-5.13',
     [5, 13],
     'Linux 5.13–6.5: CFS; user-mode candidates boosted when a posted interrupt is pending',
-    ['pi-boost'],
+    ['ready-boost', 'pi-boost'],
   ),
   stock(
     'stock-6.6',
     [6, 6],
     'Linux 6.6–6.12.12: EEVDF, yield_to’s next buddy ignored; 5.13 candidate selection',
-    ['pi-boost', 'eevdf'],
+    ['ready-boost', 'pi-boost', 'eevdf'],
   ),
   stock(
     'stock-6.12',
     [6, 12],
     'Linux 6.12.13+ (LTS): EEVDF with PICK_BUDDY backported; two-pass on_spin of 5.13',
-    ['pi-boost', 'eevdf', 'pick-buddy'],
+    ['ready-boost', 'pi-boost', 'eevdf', 'pick-buddy'],
   ),
   stock(
     'stock-6.13',
     [6, 13],
     'Linux 6.13.0–6.13.1: EEVDF without buddy; single-loop on_spin with the last_boosted_vcpu bug',
-    ['pi-boost', 'eevdf', 'on-spin-single-loop'],
+    ['ready-boost', 'pi-boost', 'eevdf', 'on-spin-single-loop'],
   ),
   stock(
     'stock-6.14',
     [6, 14],
     'Linux 6.13.2–6.14: EEVDF PICK_BUDDY (eligible buddy runs first); last_boosted_vcpu bug',
-    ['pi-boost', 'eevdf', 'on-spin-single-loop', 'pick-buddy'],
+    ['ready-boost', 'pi-boost', 'eevdf', 'on-spin-single-loop', 'pick-buddy'],
   ),
   stock(
     'stock-6.19',
     [6, 19],
     'Linux 6.19 (and 6.18.3+): EEVDF yield forfeits vruntime; round-robin of on_spin fixed',
     [
+      'ready-boost',
       'pi-boost',
       'eevdf',
       'on-spin-single-loop',
@@ -133,6 +134,33 @@ export function modelByName(name: string): ModelDefinition {
     );
   const features = [...new Set([...base.features, ...(extras as FeatureId[])])];
   return stock(name, base.since, `${base.description}; with ${extras.join(', ')}`, features);
+}
+
+/** Features a model consults as it runs (not how it is composed): any model may gain or lose them. */
+const RUNTIME_FEATURES: ReadonlySet<FeatureId> = new Set(['ready-boost']);
+
+/**
+ * A model with modelled features added or removed (a validation case's "ready boost off"): a
+ * stock model is composed again from its new feature set; another model (ple-kvm) may only gain
+ * or lose features it consults as it runs. The name says what changed: `stock-5.6-ready-boost`.
+ */
+export function modelWithFeatures(
+  base: ModelDefinition,
+  add: readonly FeatureId[],
+  remove: readonly FeatureId[],
+): ModelDefinition {
+  for (const f of [...add, ...remove])
+    if (!MODELLED.has(f)) throw new Error(`feature "${f}" is not modelled (spinwise models lists them)`);
+  const features = [...new Set([...base.features, ...add])].filter((f) => !remove.includes(f));
+  const name = `${base.name}${add.map((f) => `+${f}`).join('')}${remove.map((f) => `-${f}`).join('')}`;
+  const description = `${base.description}${add.length ? `; with ${add.join(', ')}` : ''}${remove.length ? `; without ${remove.join(', ')}` : ''}`;
+  if (STOCK.includes(base)) return stock(name, base.since, description, features);
+  const composing = [...add, ...remove].filter((f) => !RUNTIME_FEATURES.has(f));
+  if (composing.length)
+    throw new Error(
+      `${base.name} is not a stock model: only ${[...RUNTIME_FEATURES].join(', ')} can be added or removed, not ${composing.join(', ')}`,
+    );
+  return { ...base, name, description, features };
 }
 
 /** Whether `name` names a model (for validating options and scenario files). */

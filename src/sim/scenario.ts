@@ -28,7 +28,7 @@ const cpuList = z
     return [...out].sort((x, y) => x - y);
   });
 
-const workload = z
+export const workloadSchema = z
   .object({
     /** Share of time a vCPU has work; the rest it halts (idle). */
     busy: z.number().min(0.01).max(1).default(1),
@@ -106,7 +106,7 @@ const vm = z
       })
       .strict()
       .optional(),
-    workload: workload.default({}),
+    workload: workloadSchema.default({}),
   })
   .strict();
 
@@ -207,25 +207,27 @@ export class ScenarioError extends Error {
   }
 }
 
-function pathOf(path: (string | number)[]): string {
+export function pathOf(path: (string | number)[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(root)';
+}
+
+/** Each problem of a failed parse as one line that names its key and what was expected. */
+export function describeIssues(issues: z.ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys')
+      return `${issue.path.length ? `${pathOf(issue.path)}: ` : ''}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    if (issue.code === 'invalid_type')
+      return `${pathOf(issue.path)}: expected ${issue.expected}, got ${issue.received}`;
+    if (issue.code === 'too_small') return `${pathOf(issue.path)}: expected ≥ ${issue.minimum}`;
+    if (issue.code === 'too_big') return `${pathOf(issue.path)}: expected ≤ ${issue.maximum}`;
+    return `${pathOf(issue.path)}: expected ${issue.message}`;
+  });
 }
 
 export function parseScenario(input: unknown, source = 'scenario'): Scenario {
   const result = scenarioSchema.safeParse(input);
   if (result.success) return result.data;
-  throw new ScenarioError(
-    source,
-    result.error.issues.map((issue) => {
-      if (issue.code === 'unrecognized_keys')
-        return `${issue.path.length ? `${pathOf(issue.path)}: ` : ''}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-      if (issue.code === 'invalid_type')
-        return `${pathOf(issue.path)}: expected ${issue.expected}, got ${issue.received}`;
-      if (issue.code === 'too_small') return `${pathOf(issue.path)}: expected ≥ ${issue.minimum}`;
-      if (issue.code === 'too_big') return `${pathOf(issue.path)}: expected ≤ ${issue.maximum}`;
-      return `${pathOf(issue.path)}: expected ${issue.message}`;
-    }),
-  );
+  throw new ScenarioError(source, describeIssues(result.error.issues));
 }
 
 export function parseScenarioYaml(text: string, source = 'scenario'): Scenario {

@@ -44,6 +44,7 @@ export function buildHost(scenario: Scenario, model: ModelDefinition, seed: numb
     model.directedYield(),
     pleConfigOf(scenario),
     new Rng(seed),
+    new Set(model.features),
   );
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,7 +140,14 @@ describe('the agent on hosts that do not cooperate', () => {
     const { agent, sample, inventory } = fakeHostAgent(root);
     await agent.start();
 
-    writeFileSync(join(root, 'proc/6400/cmdline'), ''); // exiting: the kernel shows an empty command line
+    // Exiting: the kernel shows an empty command line, a zombie state and no address space.
+    writeFileSync(join(root, 'proc/6400/cmdline'), '');
+    writeFileSync(
+      join(root, 'proc/6400/stat'),
+      readFileSync(join(root, 'proc/6400/stat'), 'utf8')
+        .replace(') S ', ') Z ')
+        .replace(/ 7400 680398848 /, ' 7400 0 '),
+    );
     writeFileSync(cpu0, '1234 garbage\n');
     const first = await sample();
     const names = inventory()

@@ -148,7 +148,11 @@ describe('ops dashboard in headless Chromium against spinwise demo', () => {
     assert.ok((await page.locator('#what-ifs tr').count()) > 1, 'what-ifs listed');
     const health = await page.locator('#agent-health').innerText();
     assert.match(health, /last sample \d+ (ms|s) ago/);
-    assert.match(health, /qmpStats\s+no QMP socket directory configured/, 'a missing signal with its reason');
+    assert.match(
+      health,
+      /qmpStats\s+no QMP monitor on the command line \(-qmp unix:PATH\) and no --qmp-socket-dir: vm-0, vm-1, vm-2 and 1 more/,
+      'a missing signal with its reason',
+    );
     const values = await page.locator('#findings td.num').allInnerTexts();
     assert.ok(values.length > 0);
     for (const v of values) assert.match(v, /^[\d,.]+ (%|exits\/vCPU·s)$/, `formatted with its unit: "${v}"`);

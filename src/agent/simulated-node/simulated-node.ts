@@ -43,6 +43,8 @@ export class SimulatedNode {
     readonly dir: string,
     modelName?: string,
     seed = scenario.seed,
+    /** QEMU started with a QMP monitor per VM (default), or without one (`-qmp` not given). */
+    private readonly options: { monitors?: boolean } = {},
   ) {
     const model = resolveModel(scenario, modelName);
     this.modelName = model.name;
@@ -112,18 +114,21 @@ export class SimulatedNode {
       // fs/proc/array.c: field 22 is the start time in ticks after boot (the process's identity with its pid).
       await this.put(
         `proc/${pid}/stat`,
-        `${pid} (qemu-system-x86) S 1 ${pid} ${pid} 0 -1 138412480 0 0 0 0 0 0 0 0 20 0 ${vm.vcpus.length + 2} 0 ${100 + i} 0 0 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n`,
+        `${pid} (qemu-system-x86) S 1 ${pid} ${pid} 0 -1 138412480 0 0 0 0 0 0 0 0 20 0 ${vm.vcpus.length + 2} 0 ${100 + i} 680398848 8102 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0\n`,
       );
       // Each VM's QMP monitor answers from the model, at the path its command line names.
       const monitor = `/run/spinwise-sim/qmp-${i}.sock`;
-      await mkdir(join(this.dir, 'run', 'spinwise-sim'), { recursive: true });
-      const server = await startQmpServer(join(this.dir, monitor), 'qemu', (c) =>
-        this.qmpReply(i, c.execute),
-      );
-      this.monitors.push(server.close);
+      if (this.options.monitors !== false) {
+        await mkdir(join(this.dir, 'run', 'spinwise-sim'), { recursive: true });
+        const server = await startQmpServer(join(this.dir, monitor), 'qemu', (c) =>
+          this.qmpReply(i, c.execute),
+        );
+        this.monitors.push(server.close);
+      }
+      const qmp = this.options.monitors === false ? '' : `-qmp\0unix:${monitor},server=on,wait=off\0`;
       await this.put(
         `proc/${pid}/cmdline`,
-        `qemu-system-x86_64\0-name\0guest=${vm.name},debug-threads=on\0-qmp\0unix:${monitor},server=on,wait=off\0`,
+        `qemu-system-x86_64\0-name\0guest=${vm.name},debug-threads=on\0${qmp}`,
       );
       await this.put(`proc/${pid}/cgroup`, `0::/${scopeOf(i, vm.name)}/libvirt/emulator\n`);
       // libvirt's <cputune> quota (KubeVirt: the pod's CPU limit) sits on the machine scope.

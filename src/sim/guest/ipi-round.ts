@@ -1,3 +1,4 @@
+import { markWoken } from '../kvm/vcpu-wake';
 import type { HostModel, VmState } from '../host/host-model';
 import { ThreadState } from '../host/thread';
 import { Activity, type Vcpu } from '../kvm/vcpu';
@@ -87,7 +88,7 @@ export function deliver(h: HostModel, r: Vcpu): boolean {
     (r.activity === Activity.Halted || r.activity === Activity.PvHalted || r.activity === Activity.MutexWait)
   ) {
     r.halted = false;
-    r.ready = true; // kvm_vcpu_kick → kvm_vcpu_wake_up
+    markWoken(h, r); // kvm_vcpu_kick → kvm_vcpu_wake_up
     return true;
   }
   return false;

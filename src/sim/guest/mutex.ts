@@ -1,3 +1,4 @@
+import { markWoken } from '../kvm/vcpu-wake';
 import { HostEvent } from '../host/host-event';
 import type { HostModel } from '../host/host-model';
 import { ThreadState } from '../host/thread';
@@ -103,7 +104,7 @@ export function wakeMutexWaiter(h: HostModel, sleeper: Vcpu): void {
     h.wakeFromPoll(sleeper);
     tryMutex(h, sleeper);
   } else if (sleeper.thread.state === ThreadState.Sleeping) {
-    sleeper.ready = true; // kvm_vcpu_kick → kvm_vcpu_wake_up
+    markWoken(h, sleeper); // kvm_vcpu_kick → kvm_vcpu_wake_up
     h.wakeThread(sleeper.thread, EnqueueKind.Wakeup);
   }
 }

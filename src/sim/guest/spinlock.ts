@@ -1,3 +1,4 @@
+import { markWoken } from '../kvm/vcpu-wake';
 import { kvmSchedYield } from '../kvm/sched-yield';
 import type { HostModel } from '../host/host-model';
 import { ThreadState } from '../host/thread';
@@ -80,7 +81,7 @@ export function kick(h: HostModel, from: Vcpu, to: Vcpu): void {
     h.continueGuest(to);
   } else {
     to.pvUnhalted = true;
-    to.ready = true;
+    markWoken(h, to); // kvm_pv_kick_cpu_op → kvm_vcpu_kick → kvm_vcpu_wake_up
     h.wakeThread(to.thread, EnqueueKind.Wakeup);
   }
   kvmSchedYield(h, from, to);

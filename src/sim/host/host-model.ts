@@ -1,3 +1,5 @@
+import { markWoken } from '../kvm/vcpu-wake';
+import type { FeatureId } from '../kernel-features';
 import { EventQueue } from '../core/event-queue';
 import type { Rng } from '../core/rng';
 import * as guest from '../guest/activity';
@@ -91,6 +93,8 @@ export class HostModel implements SpinHost {
     readonly kvm: DirectedYieldPolicy,
     readonly ple: PleConfig,
     readonly rng: Rng,
+    /** The kernel features the model reproduces that mechanisms consult (ready-boost). */
+    readonly features: ReadonlySet<FeatureId>,
   ) {
     const pcpus = scenario.host.pcpus;
     this.rqs = Array.from({ length: pcpus }, (_, i) => new RunQueue(i));
@@ -243,7 +247,7 @@ export class HostModel implements SpinHost {
             guest.continueGuest(this, v);
           } else if (v.thread.state === ThreadState.Sleeping) {
             v.halted = false;
-            v.ready = true; // kvm_vcpu_wake_up(): a vCPU woken from halt is `ready` (the overboost trap)
+            markWoken(this, v); // kvm_vcpu_wake_up(): a vCPU woken from halt is `ready` (the overboost trap)
             coreSched.wakeThread(this, v.thread, EnqueueKind.Wakeup);
           }
           break;

@@ -22,20 +22,25 @@ export function parseSchedstat(text: string): { runNs: number; waitNs: number; t
 }
 
 /**
- * The start time of a process or thread, in clock ticks since boot: field 22 of /proc/<pid>/stat
- * (fs/proc/array.c do_task_stat). The comm in field 2 may hold spaces and parentheses, so fields
- * are counted from the last ')'. With the pid it identifies a process: a pid the kernel hands to a
- * new QEMU gets another start time.
+ * What /proc/<pid>/stat says of a process's identity and life (fs/proc/array.c do_task_stat):
+ * its start time in clock ticks since boot (field 22) — with the pid, which process this is: a
+ * pid the kernel hands to a new QEMU gets another start time — and whether it is exiting: a
+ * zombie or dead state (field 3), or no address space left (vsize, field 23, is 0 once exit_mm
+ * released it). The comm in field 2 may hold spaces and parentheses, so fields are counted from
+ * the last ')'.
  */
-export function startTicksOfStat(text: string): number | null {
+export function parseProcStat(text: string): { startTicks: number; exiting: boolean } | null {
   const close = text.lastIndexOf(')');
   if (close < 0) return null;
-  // After ")": field 3 (state) is the first; field 22 is the 20th.
+  // After ")": field 3 (state) is the first, field 22 the 20th, field 23 the 21st.
   const fields = text
     .slice(close + 1)
     .trim()
     .split(/\s+/);
-  return fields.length >= 20 ? counterValue(fields[19]!) : null;
+  const startTicks = fields.length >= 21 ? counterValue(fields[19]!) : null;
+  const vsize = fields.length >= 21 ? counterValue(fields[20]!) : null;
+  if (startTicks === null || vsize === null) return null;
+  return { startTicks, exiting: fields[0] === 'Z' || fields[0] === 'X' || vsize === 0 };
 }
 
 /** The fields spinwise needs from /proc/<pid>/task/<tid>/status (fs/proc/array.c). */

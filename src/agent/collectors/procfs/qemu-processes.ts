@@ -1,13 +1,7 @@
 import { errorCode, Unreadable, type HostRoot } from '../../host-root';
 import type { MissingReport } from '../../missing-report';
 import { limitedCpuStat, type CgroupCpuStat } from './cgroup-cpu';
-import {
-  parseSchedstat,
-  parseStatus,
-  podUidOfCgroup,
-  startTicksOfStat,
-  vcpuIndexOfComm,
-} from './proc-formats';
+import { parseSchedstat, parseStatus, podUidOfCgroup, parseProcStat, vcpuIndexOfComm } from './proc-formats';
 import { parseQemuCmdline, type QemuCmdline, type QmpMonitor } from './qemu-cmdline';
 import { SnapshotCache } from './snapshot-cache';
 import { disambiguate, wireSafeName } from './vm-names';
@@ -117,7 +111,10 @@ async function readProcess(
     'stat',
   );
   if (stat === null) return null; // reaped since it was listed
-  const startTicks = stat === undefined ? null : startTicksOfStat(stat);
+  const life = stat === undefined ? null : parseProcStat(stat);
+  // Exiting (a zombie, or its memory already released): not a VM any more, whatever was cached.
+  if (life?.exiting) return null;
+  const startTicks = life?.startTicks ?? null;
   if (stat !== undefined && startTicks === null) {
     result.errors++;
     report.add('vmIdentity', 'malformed stat, pid reuse undetectable', subject);
