@@ -35,10 +35,17 @@ const caseVm = z
       ctx.addIssue({ code: 'custom', path: ['vcpus'], message: 'a number of vCPUs' });
   });
 
-const published = z.union([
-  z.object({ baseline: z.number().positive(), treatment: z.number().positive() }).strict(),
-  z.object({ change: z.number().finite() }).strict(),
-]);
+const published = z
+  .object({
+    baseline: z.number().positive().optional(),
+    treatment: z.number().positive().optional(),
+    change: z.number().finite().optional(),
+  })
+  .strict()
+  .refine(
+    (p) => (p.change === undefined) === (p.baseline !== undefined && p.treatment !== undefined),
+    'either { baseline, treatment } or { change }',
+  );
 
 export const caseSchema = z
   .object({
@@ -97,8 +104,9 @@ function merge(
 
 /** The published change as a fraction of the metric (for a time, its throughput: base/treatment − 1). */
 export function publishedChangeOf(p: CaseInput['published'], lowerIsBetter: boolean): number {
-  if ('change' in p) return lowerIsBetter ? 1 / (1 + p.change) - 1 : p.change;
-  return lowerIsBetter ? p.baseline / p.treatment - 1 : p.treatment / p.baseline - 1;
+  if (p.change !== undefined) return lowerIsBetter ? 1 / (1 + p.change) - 1 : p.change;
+  const [base, treated] = [p.baseline!, p.treatment!];
+  return lowerIsBetter ? base / treated - 1 : treated / base - 1;
 }
 
 /** Reads and checks one case file; every problem names the file and the key. */

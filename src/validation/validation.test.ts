@@ -64,6 +64,10 @@ describe('validation cases', () => {
       [GOOD.replace('remove: [ready-boost]', 'remove: [turbo]'), /baseline\.features\.remove\[0\]: expected/],
       [GOOD.replace('pcpus: 8', 'pcpus: 0'), /baseline: host\.pcpus: expected ≥ 1/],
       [`${GOOD}measure: { vms: [other] }\n`, /measure\.vms\[0\]: "other" is not a VM of the case/],
+      [
+        GOOD.replace('{ baseline: 100, treatment: 150 }', '{ baseline: 100 }'),
+        /published: expected either \{ baseline, treatment \} or \{ change \}/,
+      ],
     ];
     for (const [text, expected] of cases) {
       const file = caseFile(text);
