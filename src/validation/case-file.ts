@@ -1,11 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { FeatureId } from '../sim/kernel-features';
 import { KERNEL_FEATURES } from '../sim/kernel-features';
 import { modelByName, modelForKernel, modelWithFeatures, type ModelDefinition } from '../sim/models';
 import { describeIssues, parseScenario, ScenarioError, type Scenario } from '../sim/scenario';
 import { resolveWorkload, workloadRef, type WorkloadFile } from './workload-library';
+import { readYamlDocument } from './yaml-document';
 
 const featureId = z.enum(KERNEL_FEATURES.map((f) => f.id) as [FeatureId, ...FeatureId[]]);
 
@@ -111,13 +110,7 @@ export function publishedChangeOf(p: CaseInput['published'], lowerIsBetter: bool
 
 /** Reads and checks one case file; every problem names the file and the key. */
 export function readCase(file: string, library: ReadonlyMap<string, WorkloadFile>): ValidationCase {
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new ScenarioError(file, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
-  }
-  const parsed = caseSchema.safeParse(doc);
+  const parsed = caseSchema.safeParse(readYamlDocument(file));
   if (!parsed.success) throw new ScenarioError(file, describeIssues(parsed.error.issues));
   const input = parsed.data;
   const problems: string[] = [];

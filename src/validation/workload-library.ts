@@ -1,8 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { describeIssues, ScenarioError, workloadSchema } from '../sim/scenario';
+import { readYamlDocument } from './yaml-document';
 
 /**
  * One benchmark as the models run it: what it does in the guest (from its own source or
@@ -45,13 +45,7 @@ export function loadWorkloads(dir: string): Map<string, WorkloadFile> {
     .filter((f) => f.endsWith('.yaml'))
     .sort()) {
     const source = join(dir, file);
-    let doc: unknown;
-    try {
-      doc = parseYaml(readFileSync(source, 'utf8'));
-    } catch (err) {
-      throw new ScenarioError(source, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
-    }
-    const parsed = workloadFile.safeParse(doc);
+    const parsed = workloadFile.safeParse(readYamlDocument(source));
     if (!parsed.success) throw new ScenarioError(source, describeIssues(parsed.error.issues));
     const checked = workloadSchema.safeParse(parsed.data.workload);
     if (!checked.success)

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { Agent } from '../../src/agent/agent';
 import { HostRoot } from '../../src/agent/host-root';
-import type { OutgoingRecord } from '../../src/agent/sinks/sink';
-import { codecs, TOPICS, type NodeInventory, type NodeSample } from '../../src/telemetry';
+import type { NodeSample } from '../../src/telemetry';
+import { recordingSink } from '../support/recording-sink';
 import { tidOf, writeFakeHost, writeFakeQemu, type FakeQemu } from '../support/fake-host';
 import { sleep, waitFor } from '../support/wait';
 
@@ -18,30 +18,24 @@ const reasonOf = (sample: NodeSample, signal: string) =>
 
 /** The agent in-process over a fake host root, on a clock the test moves. */
 function fakeHostAgent(root: string) {
-  const records: OutgoingRecord[] = [];
+  const { sink, inventory, lastSample } = recordingSink();
   let now = 1_700_000_000_000;
   const agent = new Agent({
     node: 'fake-host',
     root: new HostRoot(root),
-    sink: {
-      write: (r) => void records.push(...r),
-      flush: async () => {},
-      close: async () => {},
-      lastDeliveredMs: null,
-    },
+    sink,
     clock: () => now,
     qmp: { timeoutMs: 300 },
   });
   return {
     agent,
-    /** Advances the clock by a second and samples; the sample was encoded (so validated) to be sent. */
+    /** Advances the clock by a second and samples; the sample as it was sent (encoded, so validated). */
     sample: async () => {
       now += 1_000;
-      const sample = await agent.sample();
-      return codecs.sample.decode(records.filter((r) => r.topic === TOPICS.samples).at(-1)!.value) && sample;
+      await agent.sample();
+      return lastSample();
     },
-    inventory: (): NodeInventory =>
-      codecs.inventory.decode(records.filter((r) => r.topic === TOPICS.inventory).at(-1)!.value),
+    inventory,
   };
 }
 

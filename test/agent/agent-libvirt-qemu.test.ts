@@ -8,7 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import { qemuBinary, qemuVersion } from '../../deploy/dev/qemu-guest';
 import { Agent } from '../../src/agent/agent';
 import { HostRoot } from '../../src/agent/host-root';
-import { codecs, TOPICS, type NodeInventory } from '../../src/telemetry';
+import { recordingSink } from '../support/recording-sink';
 import { sleep, waitFor } from '../support/wait';
 
 const virsh = () => process.env.SPINWISE_VIRSH ?? 'virsh';
@@ -62,16 +62,11 @@ describe('agent on a libvirt host: the monitor is libvirt’s, the statistics co
   });
 
   const run = async (libvirt: boolean) => {
-    const records: { topic: string; value: string }[] = [];
+    const { sink, inventory } = recordingSink();
     const agent = new Agent({
       node: 'libvirt-host',
       root: new HostRoot('/'),
-      sink: {
-        write: (r) => void records.push(...r),
-        flush: async () => {},
-        close: async () => {},
-        lastDeliveredMs: null,
-      },
+      sink,
       clock: Date.now,
       ...(libvirt ? {} : { libvirt: false as const }),
     });
@@ -79,10 +74,7 @@ describe('agent on a libvirt host: the monitor is libvirt’s, the statistics co
     await sleep(1_000);
     const sample = await agent.sample();
     await agent.stop();
-    const inventory = codecs.inventory.decode(
-      records.filter((r) => r.topic === TOPICS.inventory).at(-1)!.value,
-    ) as NodeInventory;
-    return { sample, inventory };
+    return { sample, inventory: inventory() };
   };
 
   it('reads per-vCPU KVM statistics through virsh domstats, never opening the monitor libvirt holds', async () => {

@@ -8,28 +8,21 @@ import { Agent } from '../../src/agent/agent';
 import { EventInstances } from '../../src/agent/collectors/tracefs/event-instances';
 import { startQmpServer, type QmpBehaviour } from '../../src/agent/simulated-node/qmp-server';
 import { HostRoot } from '../../src/agent/host-root';
-import type { OutgoingRecord } from '../../src/agent/sinks/sink';
-import { codecs, TOPICS, type NodeInventory, type NodeSample } from '../../src/telemetry';
+import type { NodeSample } from '../../src/telemetry';
+import { recordingSink } from '../support/recording-sink';
 import { accelerator, qemuVersion, qmp, startGuest, type Guest } from '../../deploy/dev/qemu-guest';
 import { sleep } from '../support/wait';
 
 /** An agent over this machine's real / that keeps what it sends. */
 function realAgent(options: { socketDir?: string; timeoutMs?: number } = {}) {
-  const records: OutgoingRecord[] = [];
+  const { sink, records, inventory } = recordingSink();
   const agent = new Agent({
     node: 'qemu-test',
     root: new HostRoot('/'),
-    sink: {
-      write: (r) => void records.push(...r),
-      flush: async () => {},
-      close: async () => {},
-      lastDeliveredMs: null,
-    },
+    sink,
     clock: Date.now,
     qmp: { socketDir: options.socketDir, timeoutMs: options.timeoutMs ?? 1_000 },
   });
-  const inventory = (): NodeInventory =>
-    codecs.inventory.decode(records.filter((r) => r.topic === TOPICS.inventory).at(-1)!.value);
   return { agent, records, inventory };
 }
 
