@@ -8,7 +8,6 @@ import {
   readVcpuThread,
   type QemuProcess,
 } from './collectors/procfs/qemu-processes';
-
 import { collectQmpStats, DEFAULT_QMP, type QmpOptions, type QmpVcpu } from './collectors/qmp/qmp-stats';
 import { EventInstances } from './collectors/tracefs/event-instances';
 import { KvmTracefs, PAUSE_EXIT_REASON, type TraceCounts } from './collectors/tracefs/kvm-triggers';
@@ -59,7 +58,20 @@ export interface AgentHealthReport {
   missing: NodeSample['missing'];
 }
 
+/** What a collector that failed as a whole gives: nothing (its signals say why). */
 const NO_TRACE: TraceCounts = { errors: 0, missing: [] };
+const NO_KVM: KvmDebugfsResult = { vms: new Map(), errors: 0, problems: new Map(), nodeProblem: null };
+const NO_HOST: HostInfo = {
+  kernel: 'unknown',
+  scheduler: 'cfs',
+  cpuVendor: 'unknown',
+  pcpus: 1,
+  topology: { sockets: 1, coresPerSocket: 1, threadsPerCore: 1 },
+  ple: null,
+  ipiVirtualized: null,
+  errors: 0,
+  missing: [],
+};
 
 /**
  * One node's agent: collectors → sampler → sink, every interval. Nothing it reads may stop it
@@ -70,10 +82,9 @@ export class Agent {
   private tracefs: KvmTracefs | null = null;
   /** PLE exits per VM through tracefs instances, where hist triggers are not available. */
   private pleInstances: EventInstances | null = null;
-  private pleInstancesReason: string | null = null;
   private readonly sampler: Sampler;
   private lastInventory = '';
-  private readonly threads = new ProcfsCache();
+  private readonly procfsCache = new ProcfsCache();
   private readonly qmp: QmpOptions | null;
   private readonly libvirt: LibvirtOptions | null;
   collectErrors = 0;
@@ -99,15 +110,16 @@ export class Agent {
     const noHist = this.tracefs.failure('pleExits');
     if (noHist?.endsWith('EINVAL')) {
       // A kernel without CONFIG_HIST_TRIGGERS refuses the trigger: count PAUSE exits per VM instead.
-      this.pleInstances = new EventInstances(this.options.root, {
+      const instances = new EventInstances(this.options.root, {
         event: 'kvm/kvm_exit',
         filter: `exit_reason == ${PAUSE_EXIT_REASON[vendor]}`,
       });
-      const failed = this.pleInstances.start();
-      this.pleInstancesReason = failed
-        ? `${noHist}; ${failed}`
-        : `per VM only, counted through tracefs instances (${noHist})`;
-      if (failed) this.pleInstances = null;
+      const failed = instances.start();
+      if (!failed) this.pleInstances = instances;
+      this.tracefs.explainFailure(
+        'pleExits',
+        failed ? `${noHist}; ${failed}` : `per VM only, counted through tracefs instances (${noHist})`,
+      );
     }
     this.sampler.observe(await this.snapshot(), this.agentStats());
   }
@@ -139,27 +151,15 @@ export class Agent {
   private async snapshot(): Promise<NodeSnapshot> {
     const root = this.options.root;
     const report = new MissingReport();
-    const noHost: HostInfo = {
-      kernel: 'unknown',
-      scheduler: 'cfs',
-      cpuVendor: 'unknown',
-      pcpus: 1,
-      topology: { sockets: 1, coresPerSocket: 1, threadsPerCore: 1 },
-      ple: null,
-      ipiVirtualized: null,
-      errors: 0,
-      missing: [],
-    };
-    const noKvm: KvmDebugfsResult = { vms: new Map(), errors: 0, problems: new Map(), nodeProblem: null };
     const [procfs, trace, kvm, host] = await Promise.all([
       this.guarded(report, 'procfs', ['schedstat', 'contextSwitches'], { vms: [], errors: 0 }, () =>
-        collectQemuProcesses(root, report, this.threads),
+        collectQemuProcesses(root, report, this.procfsCache),
       ),
       this.guarded(report, 'tracefs', ['pleExits', 'pleWindow', 'ipis'], NO_TRACE, () =>
         this.tracefs!.read(),
       ),
-      this.guarded(report, 'debugfs', ['kvmStats'], noKvm, () => collectKvmDebugfs(root)),
-      this.guarded(report, 'host', ['hostInfo'], noHost, () => collectHostInfo(root)),
+      this.guarded(report, 'debugfs', ['kvmStats'], NO_KVM, () => collectKvmDebugfs(root)),
+      this.guarded(report, 'host', ['hostInfo'], NO_HOST, () => collectHostInfo(root)),
     ]);
     const qmpOptions = this.qmp;
     const none = () => ({ byVm: new Map<string, QmpVcpu[]>(), errors: 0 });
@@ -183,7 +183,7 @@ export class Agent {
     for (const [key, vcpus] of libvirt.byVm) qmp.byVm.set(key, vcpus);
     this.collectErrors +=
       procfs.errors + trace.errors + kvm.errors + host.errors + qmp.errors + libvirt.errors;
-    const plePerVm = this.countPleExitsPerVm(procfs.vms, trace, report);
+    const plePerVm = this.countPleExitsPerVm(procfs.vms, report);
     await this.findUnnamedVcpus(procfs.vms, qmp.byVm, report);
     report.merge(this.options.unavailable ?? []);
     const snap: NodeSnapshot = {
@@ -200,15 +200,8 @@ export class Agent {
     return snap;
   }
 
-  /** PLE exits per VM through tracefs instances (no hist triggers); its reason replaces the trigger's. */
-  private countPleExitsPerVm(
-    vms: QemuProcess[],
-    trace: TraceCounts,
-    report: MissingReport,
-  ): Map<string, number> {
-    if (!this.pleInstancesReason) return new Map();
-    trace.missing = trace.missing.filter((m) => m.signal !== 'pleExits');
-    report.node('pleExits', this.pleInstancesReason);
+  /** PLE exits per VM through tracefs instances, where the kernel has no hist triggers. */
+  private countPleExitsPerVm(vms: QemuProcess[], report: MissingReport): Map<string, number> {
     if (!this.pleInstances) return new Map();
     const { counts, problems } = this.pleInstances.read(
       new Map(vms.filter((vm) => vm.vcpus.length).map((vm) => [vm.key, vm.vcpus.map((v) => v.tid)])),

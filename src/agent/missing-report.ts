@@ -37,10 +37,6 @@ export class MissingReport {
     for (const m of missing) this.node(m.signal, m.reason);
   }
 
-  has(signal: SignalName): boolean {
-    return this.problems.has(signal);
-  }
-
   /** One entry per signal, sorted, each reason at most MAX_REASON_CHARS. */
   list(): Missing[] {
     return [...this.problems]

@@ -95,9 +95,12 @@ export class Sampler {
     const report = snap.report;
     const byThread = new Map<string, Counters>();
     const vcpus: VcpuDelta[] = [];
-    const prevKeys = new Set(prev?.vms.map((v) => v.key));
+    // The previous snapshot's VMs by identity and by name, and IPIs by sender: looked up, not searched.
+    const prevByKey = new Map(prev?.vms.map((v) => [v.key, v]));
+    const prevByName = new Map(prev?.vms.map((v) => [v.name, v]));
+    const ipisBySender = snap.trace.ipis ? bySender(snap.trace.ipis) : null;
     for (const vm of snap.vms) {
-      const before = prev?.vms.find((p) => p.name === vm.name);
+      const before = prevByName.get(vm.name);
       if (before && before.key !== vm.key) restarted = true;
       const qmpByTid = new Map((snap.qmp.get(vm.key) ?? []).map((q) => [q.tid, q.stats]));
       for (const v of vm.vcpus) {
@@ -129,7 +132,7 @@ export class Sampler {
               `${vm.name} CPU ${v.index}`,
             );
         }
-        if (snap.trace.ipis) d.ipisSent = ipisOf(v.tid, snap.trace.ipis, prev?.trace.ipis);
+        if (ipisBySender) d.ipisSent = ipisOf(ipisBySender.get(v.tid) ?? [], prev?.trace.ipis);
         vcpus.push(d);
       }
     }
@@ -138,24 +141,22 @@ export class Sampler {
     const vms: VmDelta[] = [];
     for (const vm of snap.vms) {
       const out: VmDelta = { vm: vm.name, pid: vm.pid };
-      const known = prevKeys.has(vm.key);
+      const beforeVm = prevByKey.get(vm.key);
       const stats = snap.kvm.vms.get(vm.pid);
-      const beforeVm = known ? prev!.vms.find((p) => p.key === vm.key) : undefined;
-      const beforeStats = known ? prev!.kvm.vms.get(vm.pid) : undefined;
+      const beforeStats = beforeVm ? prev!.kvm.vms.get(vm.pid) : undefined;
       if (stats && beforeStats)
         for (const key of VM_KVM_COUNTERS) {
           const change = counterDelta('count', stats[key], beforeStats[key], elapsedNs);
           if (change.value !== undefined) out[key] = change.value;
           else if (change.problem) report.add('kvmStats', `${key} ${change.problem}`, vm.name);
         }
-      const ple = counterDelta(
-        'count',
-        snap.plePerVm.get(vm.key),
-        known ? prev!.plePerVm.get(vm.key) : undefined,
-        elapsedNs,
-      );
-      if (ple.value !== undefined && snap.plePerVm.has(vm.key) && prev?.plePerVm.has(vm.key))
-        out.pleExits = ple.value;
+      // PLE exits the node counts only per VM (tracefs instances), between two readings of this VM.
+      const ple = snap.plePerVm.get(vm.key);
+      const plePrev = beforeVm ? prev!.plePerVm.get(vm.key) : undefined;
+      if (ple !== undefined && plePrev !== undefined) {
+        const change = counterDelta('count', ple, plePrev, elapsedNs);
+        if (change.value !== undefined) out.pleExits = change.value;
+      }
       if (!stats && !snap.qmp.has(vm.key))
         report.add(
           'kvmStats',
@@ -198,19 +199,28 @@ export class Sampler {
   }
 }
 
+/** Cumulative IPI counts ("senderTid:destApicId" → count) grouped by sender thread. */
+function bySender(ipis: Map<string, number>): Map<number, [key: string, dest: number, total: number][]> {
+  const out = new Map<number, [string, number, number][]>();
+  for (const [key, total] of ipis) {
+    const [sender, dest] = key.split(':').map(Number) as [number, number];
+    let list = out.get(sender);
+    if (!list) out.set(sender, (list = []));
+    list.push([key, dest, total]);
+  }
+  return out;
+}
+
 /** IPIs one vCPU thread sent over the interval, per destination (kvm_apic_ipi's dest_id is the APIC ID; QEMU numbers them like its vCPUs). */
 function ipisOf(
-  tid: number,
-  now: Map<string, number>,
+  sent: [key: string, dest: number, total: number][],
   before: Map<string, number> | undefined,
 ): NonNullable<VcpuDelta['ipisSent']> {
-  const sent = [];
-  for (const [key, total] of now) {
-    const [sender, dest] = key.split(':').map(Number) as [number, number];
-    if (sender !== tid) continue;
+  const out = [];
+  for (const [key, dest, total] of sent) {
     const last = before?.get(key) ?? 0;
     const count = total >= last ? total - last : total;
-    if (count) sent.push({ toVcpu: dest, count });
+    if (count) out.push({ toVcpu: dest, count });
   }
-  return sent.sort((a, b) => a.toVcpu - b.toVcpu);
+  return out.sort((a, b) => a.toVcpu - b.toVcpu);
 }

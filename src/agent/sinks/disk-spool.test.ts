@@ -195,4 +195,29 @@ describe('disk spool', () => {
     );
     assert.equal(spool.pendingBytes, 0);
   });
+
+  it('a message the broker refuses for good is dropped with its reason; the rest goes on, in order', async () => {
+    const sent: number[] = [];
+    const refusing = {
+      send: async (_topic: string, messages: { value: Buffer }[]) => {
+        if (messages.some((m) => m.value.length > 1000))
+          throw Object.assign(new Error('The request included a message larger than the max message size'), {
+            type: 'MESSAGE_TOO_LARGE',
+          });
+        for (const m of messages) sent.push(JSON.parse(m.value.toString()).seq);
+      },
+      close: async () => undefined,
+    };
+    const spool = new DiskSpool(dir(), 1 << 20);
+    const errors: string[] = [];
+    const sink = new SpoolingBusSink(refusing, spool, (e) => errors.push(e));
+    const big = { topic: 'samples', key: 'node-a', value: JSON.stringify({ seq: 2, pad: 'x'.repeat(2000) }) };
+    sink.write([msg(1), big, msg(4), msg(5)]);
+    await sink.flush();
+    assert.deepEqual(sent, [1, 4, 5]);
+    assert.equal(spool.pendingBytes, 0);
+    assert.equal(spool.dropped, 1);
+    assert.match(spool.dropReason!, /the broker refused a message of \d+ bytes \(MESSAGE_TOO_LARGE\)/);
+    assert.match(errors.join('\n'), /broker refused a message for good \(MESSAGE_TOO_LARGE\)/);
+  });
 });

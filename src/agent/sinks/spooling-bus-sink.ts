@@ -66,8 +66,10 @@ export class SpoolingBusSink implements Sink {
   }
 
   private async drain(): Promise<void> {
+    // After a refused batch, one message at a time until the refused one is found and dropped.
+    let batchSize = BATCH;
     while (this.spool.pendingBytes > 0) {
-      const { messages } = this.spool.peek(BATCH);
+      const { messages } = this.spool.peek(batchSize);
       if (messages.length === 0) break;
       // One send per run of one topic, committed on its own: a failure never resends what was acknowledged.
       let end = 0;
@@ -80,19 +82,19 @@ export class SpoolingBusSink implements Sink {
         );
       } catch (err) {
         const refused = refusal(err);
-        if (refused && batch.length === 1) {
+        if (refused && batch.length > 1) {
+          this.spool.release();
+          batchSize = 1;
+          continue;
+        }
+        if (refused) {
           // Refused for good: counted, and out of the way of everything behind it.
           this.spool.commit(1);
           this.spool.drop(1, `the broker refused a message of ${batch[0]!.value.length} bytes (${refused})`);
           this.onError(
             `broker refused a message for good (${refused}); dropped, ${this.spool.dropped} in all`,
           );
-          continue;
-        }
-        if (refused) {
-          // Find which: send them one at a time.
-          this.spool.release();
-          await this.sendOneByOne();
+          batchSize = BATCH;
           continue;
         }
         this.spool.release();
@@ -108,25 +110,6 @@ export class SpoolingBusSink implements Sink {
       this.lastDeliveredMs = Date.now();
     }
     this.report();
-  }
-
-  /** After a refused batch: the head message alone, so a refusal names exactly one. */
-  private async sendOneByOne(): Promise<void> {
-    const { messages } = this.spool.peek(1);
-    const m = messages[0];
-    if (!m) return;
-    try {
-      await this.producer.send(m.topic, [{ key: m.key, value: Buffer.from(m.value) }]);
-      this.spool.commit(1);
-      this.sent++;
-      this.lastDeliveredMs = Date.now();
-    } catch (err) {
-      const refused = refusal(err);
-      if (!refused) return this.spool.release();
-      this.spool.commit(1);
-      this.spool.drop(1, `the broker refused a message of ${m.value.length} bytes (${refused})`);
-      this.onError(`broker refused a message for good (${refused}); dropped, ${this.spool.dropped} in all`);
-    }
   }
 
   async flush(): Promise<void> {

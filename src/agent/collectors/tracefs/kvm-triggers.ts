@@ -119,6 +119,11 @@ export class KvmTracefs {
     return this.failed.get(signal) ?? null;
   }
 
+  /** A signal whose trigger failed is partly given another way: its missing reason says how. */
+  explainFailure(signal: 'pleExits' | 'pleWindow' | 'ipis', reason: string): void {
+    if (this.failed.has(signal)) this.failed.set(signal, reason);
+  }
+
   async stop(): Promise<void> {
     process.off('exit', this.onExit);
     while (this.installed.length > 0) {
