@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { KERNEL_FEATURES } from '../sim/kernel-features';
+import { KERNEL_FEATURES, type KernelFeature } from '../sim/kernel-features';
 import { MODELS, modelForKernel } from '../sim/models';
 import type { CliIo } from './cli-error';
 import { textTable } from './text-table';
@@ -45,7 +45,7 @@ function list(options: ModelsOptions, io: CliIo): void {
   const features = KERNEL_FEATURES.map((f) => ({
     id: f.id,
     title: f.title,
-    mainline: f.mainline.join('.'),
+    mainline: mainlineOf(f),
     stable: f.stable.map((b) => `${b.series.join('.')}.${b.from}`),
     commit: f.commit,
     modelled: f.modelled,
@@ -74,4 +74,12 @@ function list(options: ModelsOptions, io: CliIo): void {
     ),
   );
   io.out('\nA release maps to the model with its features: spinwise models --kernel RELEASE\n');
+}
+
+/** Where a feature stands upstream: its release, the guest's releases, or a series not merged. */
+function mainlineOf(f: KernelFeature): string {
+  if (!f.mainline) return 'patch, not merged';
+  const since = f.mainline.join('.');
+  const range = f.reverted ? `${since}, reverted ${f.reverted.join('.')}` : since;
+  return f.side === 'guest' ? `guest ${range}` : range;
 }

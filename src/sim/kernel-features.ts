@@ -10,6 +10,9 @@
  */
 export type FeatureId =
   | 'ready-boost'
+  | 'queue-head-boost'
+  | 'pv-wait-early'
+  | 'semantics-aware'
   | 'eevdf'
   | 'pi-boost'
   | 'on-spin-single-loop'
@@ -30,8 +33,15 @@ export interface StableBackport {
 export interface KernelFeature {
   id: FeatureId;
   title: string;
-  /** The mainline release that first has it. */
-  mainline: [number, number];
+  /** The mainline release that first has it; null for a patch series not merged. */
+  mainline: [number, number] | null;
+  /** The mainline release that reverted it, if any. */
+  reverted?: [number, number];
+  /**
+   * Whose kernel carries it: the host's (placed by `uname -r`), or the guest's (pvqspinlock
+   * lives in the guest: a case or a what-if sets it, a host release never implies it).
+   */
+  side: 'host' | 'guest';
   /** Upstream commit (12 hex digits) and subject, or `unread: …` when the commit was not read here. */
   commit: string;
   /** What it changes for a spinning vCPU. */
@@ -45,6 +55,7 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     id: 'ready-boost',
     title: 'vcpu->ready: vCPUs woken or receiving interrupts are directed-yield candidates',
     mainline: [5, 3],
+    side: 'host',
     commit: 'd73eb57b80b9 KVM: Boost vCPUs that are delivering interrupts',
     effect:
       'kvm_vcpu_wake_up sets ready, and kvm_vcpu_on_spin takes ready vCPUs where it took only preempted ones: an IPI receiver just woken can be boosted',
@@ -52,9 +63,46 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     modelled: true,
   },
   {
+    id: 'queue-head-boost',
+    title: 'the unlocker yields to the PV-spinlock waiter it kicks',
+    mainline: [5, 3],
+    side: 'host',
+    commit: '266e85a5ec91 KVM: X86: Boost queue head vCPU to mitigate lock waiter preemption',
+    effect:
+      'KVM_HC_KICK_CPU calls kvm_sched_yield(a1) after kvm_pv_kick_cpu_op, and kvm_sched_yield yields only to a `ready` target: the kicked queue head (woken, so ready) runs in the unlocker’s place',
+    stable: [],
+    modelled: true,
+  },
+  {
+    id: 'pv-wait-early',
+    title: 'guest pvqspinlock: a queued waiter halts early when its predecessor’s vCPU is preempted',
+    mainline: [4, 11],
+    reverted: [5, 4],
+    side: 'guest',
+    commit:
+      '75437bb304b2 locking/pvqspinlock: Don’t wait if vCPU is preempted (reverted by 89340d0935c9, Cc stable)',
+    effect:
+      'pv_wait_early() checks its predecessor every 256 spins (PV_PREV_CHECK_MASK) and, when the predecessor’s vCPU is preempted (steal-time flag), halts in pv_wait instead of spinning 2^15 times; the revert keeps only “predecessor not running” (halted)',
+    stable: [],
+    modelled: true,
+  },
+  {
+    id: 'semantics-aware',
+    title: 'sched/kvm semantics-aware vCPU scheduling, v1 (vCPU debooster + IPI-aware directed yield)',
+    mainline: null,
+    side: 'host',
+    commit:
+      'patch series, not merged: "[PATCH 00/10] sched/kvm: Semantics-aware vCPU scheduling for oversubscribed KVM", Wanpeng Li, 2025-11-10, <20251110033232.12538-1-kernellwp@gmail.com>',
+    effect:
+      'yield_to_task_fair pushes the yielder’s vruntime by a bounded penalty when both share a runqueue (rate-limited to one per 6 ms per CPU); kvm_vcpu_on_spin boosts first the receiver of the spinner’s last unicast IPI, then candidates with a posted interrupt or preempted in kernel mode, then (second round) any preempted vCPU; includes the last_boosted_vcpu fix',
+    stable: [],
+    modelled: true,
+  },
+  {
     id: 'pi-boost',
     title: 'boost user-mode candidates delivering interrupts',
     mainline: [5, 13],
+    side: 'host',
     commit: '52acd22faa1a KVM: Boost vCPU candidate in user mode which is delivering interrupt',
     effect:
       'kvm_vcpu_on_spin no longer skips a vCPU preempted in user mode when a posted interrupt is pending for it (APICv only)',
@@ -65,6 +113,7 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     id: 'eevdf',
     title: 'EEVDF replaces CFS',
     mainline: [6, 6],
+    side: 'host',
     commit: '147f3efaa241 sched/fair: Implement an EEVDF-like scheduling policy',
     effect:
       'pick by eligibility and virtual deadline; the next buddy yield_to sets is ignored unless NEXT_BUDDY (off)',
@@ -75,6 +124,7 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     id: 'delay-dequeue',
     title: 'DELAY_DEQUEUE / DELAY_ZERO',
     mainline: [6, 12],
+    side: 'host',
     commit: '152e11f6df29 sched/fair: Implement delayed dequeue',
     effect: 'an ineligible task that blocks stays queued (sched_delayed) until picked or woken',
     stable: [],
@@ -84,6 +134,7 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     id: 'on-spin-single-loop',
     title: 'kvm_vcpu_on_spin in one loop (stores the loop offset as last_boosted_vcpu)',
     mainline: [6, 13],
+    side: 'host',
     commit: '7e513617da71 KVM: Rework core loop of kvm_vcpu_on_spin() to use a single for-loop',
     effect:
       'one pass from last_boosted_vcpu + 1, wrapping; last_boosted_vcpu = i (the offset), not idx, so the round-robin drifts',
@@ -94,6 +145,7 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     id: 'pick-buddy',
     title: 'PICK_BUDDY: EEVDF runs an eligible next buddy first',
     mainline: [6, 14],
+    side: 'host',
     commit: '2a77e4be12cb sched/fair: Untangle NEXT_BUDDY and pick_next_task()',
     effect: "yield_to's next buddy is honoured again when it is eligible",
     stable: [
@@ -114,6 +166,7 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     id: 'base-slice-0.70',
     title: 'EEVDF base slice 0.70 ms (was 0.75 ms), times 1 + ilog2(min(CPUs, 8))',
     mainline: [6, 15],
+    side: 'host',
     commit: '2ae891b82695 sched: Reduce the default slice to avoid tasks getting an extra tick',
     effect:
       'shorter requests: deadlines come 7 % sooner, so the yielder and the boosted vCPU trade places faster',
@@ -124,6 +177,7 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     id: 'slice-protection',
     title: 'protect_slice() with vprot',
     mainline: [6, 17],
+    side: 'host',
     commit: 'unread: the commit adding set_protect_slice()/protect_slice() with se->vprot',
     effect: 'pushing the deadline on yield no longer ends run-to-parity protection',
     stable: [],
@@ -133,6 +187,7 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     id: 'yield-forfeit',
     title: 'yield forfeits vruntime (eligible yielders only)',
     mainline: [6, 19],
+    side: 'host',
     commit: '79104becf42b sched/fair: Forfeit vruntime on yield',
     effect: "an eligible yielder's vruntime jumps to its deadline; an ineligible one keeps both",
     stable: [
@@ -154,6 +209,7 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     id: 'last-boosted-fix',
     title: 'last_boosted_vcpu stores the vCPU index again',
     mainline: [6, 19],
+    side: 'host',
     commit: '32bd348be3fa KVM: Fix last_boosted_vcpu index assignment bug',
     effect: 'the round-robin of kvm_vcpu_on_spin follows the last boost again',
     stable: [
@@ -239,6 +295,7 @@ export function featuresOf(release: string): KernelFeatures | null {
       `${release}: distribution suffix "${r.suffix}" ignored; read as upstream ${version}.${r.patch}`,
     );
   for (const f of KERNEL_FEATURES) {
+    if (f.side === 'guest' || !f.mainline) continue;
     const hash = /^[0-9a-f]{12}\b/.exec(f.commit)?.[0] ?? 'commit not read';
     const tag = `${f.id} (${hash}${f.modelled ? '' : ', not modelled'})`;
     if (atLeast(r, f.mainline)) {

@@ -32,7 +32,16 @@ describe('kernel release → model, by the features the release carries', () => 
 
   it('says why: each feature with its commit and backport, and the assumptions made', () => {
     const { reasons, features } = modelForKernel('6.12.13');
-    assert.deepEqual(features, ['ready-boost', 'pi-boost', 'eevdf', 'delay-dequeue', 'pick-buddy']);
+    assert.deepEqual(features, [
+      'ready-boost',
+      'queue-head-boost',
+      'pi-boost',
+      'eevdf',
+      'delay-dequeue',
+      'pick-buddy',
+    ]);
+    assert.ok(!features.includes('pv-wait-early'), 'a guest feature is never read from the host release');
+    assert.ok(!features.includes('semantics-aware'), 'a series not merged is in no release');
     assert.ok(reasons.some((r) => /^pick-buddy \(2a77e4be12cb\): backported to 6\.12\.13/.test(r)));
     assert.ok(reasons.some((r) => /^delay-dequeue \(152e11f6df29, not modelled\)/.test(r)));
     assert.ok(reasons.some((r) => /yield-forfeit: .*6\.12\.y backport.*not applied/.test(r)));
@@ -51,6 +60,7 @@ describe('kernel release → model, by the features the release carries', () => 
     const m = modelByName('stock-6.14+yield-forfeit');
     assert.deepEqual(m.features, [
       'ready-boost',
+      'queue-head-boost',
       'pi-boost',
       'eevdf',
       'on-spin-single-loop',
@@ -60,6 +70,13 @@ describe('kernel release → model, by the features the release carries', () => 
     assert.equal(m.directedYield().name, 'kvm-6.13', 'the last_boosted_vcpu bug stays');
     assert.throws(() => modelByName('stock-6.14+delay-dequeue'), /unknown model/, 'not modelled');
     assert.throws(() => modelByName('ple-kvm+yield-forfeit'), /unknown model/);
+  });
+
+  it('adds the semantics-aware series to an EEVDF model only, with its own on_spin', () => {
+    const m = modelByName('stock-6.14+base-slice-0.70+semantics-aware');
+    assert.equal(m.directedYield().name, 'kvm-semantics-aware-v1');
+    assert.equal(modelByName('stock-6.14').directedYield().name, 'kvm-6.13');
+    assert.throws(() => modelByName('stock-5.6+semantics-aware').scheduler(4), /EEVDF kernels/);
   });
 
   it('an operator’s model for a node wins over its kernel’s; an unknown one is ignored and said so', () => {

@@ -2,12 +2,14 @@ import { featuresOf, KERNEL_FEATURES, type FeatureId } from './kernel-features';
 import type { DirectedYieldPolicy } from './kvm/directed-yield';
 import { StockOnSpin56 } from './kvm/stock-5-6';
 import { StockOnSpin513 } from './kvm/stock-5-13';
+import { IpiAwareOnSpin } from './kvm/ipi-aware';
 import { StockOnSpin613, StockOnSpin619 } from './kvm/stock-6-13';
 import { StrictBoostOnSpin } from './kvm/strict-boost';
 import { CfsScheduler } from './sched/cfs';
 import { CfsWithDebooster } from './sched/cfs-debooster';
 import { EevdfScheduler } from './sched/eevdf';
 import { withPickBuddy, type EevdfClass } from './sched/eevdf-pick-buddy';
+import { withVcpuDebooster } from './sched/eevdf-vcpu-debooster';
 import { withYieldForfeit } from './sched/eevdf-yield-forfeit';
 import type { HostScheduler } from './sched/host-scheduler';
 
@@ -27,9 +29,14 @@ const MODELLED = new Set(KERNEL_FEATURES.filter((f) => f.modelled).map((f) => f.
 
 /** The host scheduler a set of features makes: CFS before EEVDF, then EEVDF's rules as they came. */
 function schedulerOf(features: ReadonlySet<FeatureId>): (pcpus: number) => HostScheduler {
-  if (!features.has('eevdf')) return (p) => new CfsScheduler(p);
+  if (!features.has('eevdf')) {
+    if (features.has('semantics-aware'))
+      throw new Error('semantics-aware is a patch series for EEVDF kernels (6.6 and later), not for CFS');
+    return (p) => new CfsScheduler(p);
+  }
   let cls: EevdfClass = EevdfScheduler;
   if (features.has('pick-buddy')) cls = withPickBuddy(cls);
+  if (features.has('semantics-aware')) cls = withVcpuDebooster(cls);
   if (features.has('yield-forfeit')) cls = withYieldForfeit(cls);
   const Scheduler = cls;
   const baseSlice = features.has('base-slice-0.70') ? 700_000 : 750_000;
@@ -38,6 +45,7 @@ function schedulerOf(features: ReadonlySet<FeatureId>): (pcpus: number) => HostS
 
 /** The kvm_vcpu_on_spin() a set of features makes. */
 function onSpinOf(features: ReadonlySet<FeatureId>): () => DirectedYieldPolicy {
+  if (features.has('semantics-aware')) return () => new IpiAwareOnSpin();
   if (features.has('on-spin-single-loop'))
     return features.has('last-boosted-fix') ? () => new StockOnSpin619() : () => new StockOnSpin613();
   return features.has('pi-boost') ? () => new StockOnSpin513() : () => new StockOnSpin56();
@@ -59,13 +67,13 @@ export const MODELS: readonly ModelDefinition[] = [
     'stock-5.6',
     [5, 6],
     'Linux 5.6: CFS buddies with the wakeup_gran test; stock kvm_vcpu_on_spin (the paper’s base)',
-    ['ready-boost'],
+    ['ready-boost', 'queue-head-boost'],
   ),
   {
     name: 'ple-kvm',
     description: 'Linux 5.6 with the VEE 2021 patches: debooster in yield_to_task_fair and strict boost',
     since: [5, 6],
-    features: ['ready-boost'],
+    features: ['ready-boost', 'queue-head-boost'],
     scheduler: (p) => new CfsWithDebooster(p),
     directedYield: () => new StrictBoostOnSpin(),
   },
@@ -73,31 +81,31 @@ export const MODELS: readonly ModelDefinition[] = [
     'stock-5.13',
     [5, 13],
     'Linux 5.13–6.5: CFS; user-mode candidates boosted when a posted interrupt is pending',
-    ['ready-boost', 'pi-boost'],
+    ['ready-boost', 'queue-head-boost', 'pi-boost'],
   ),
   stock(
     'stock-6.6',
     [6, 6],
     'Linux 6.6–6.12.12: EEVDF, yield_to’s next buddy ignored; 5.13 candidate selection',
-    ['ready-boost', 'pi-boost', 'eevdf'],
+    ['ready-boost', 'queue-head-boost', 'pi-boost', 'eevdf'],
   ),
   stock(
     'stock-6.12',
     [6, 12],
     'Linux 6.12.13+ (LTS): EEVDF with PICK_BUDDY backported; two-pass on_spin of 5.13',
-    ['ready-boost', 'pi-boost', 'eevdf', 'pick-buddy'],
+    ['ready-boost', 'queue-head-boost', 'pi-boost', 'eevdf', 'pick-buddy'],
   ),
   stock(
     'stock-6.13',
     [6, 13],
     'Linux 6.13.0–6.13.1: EEVDF without buddy; single-loop on_spin with the last_boosted_vcpu bug',
-    ['ready-boost', 'pi-boost', 'eevdf', 'on-spin-single-loop'],
+    ['ready-boost', 'queue-head-boost', 'pi-boost', 'eevdf', 'on-spin-single-loop'],
   ),
   stock(
     'stock-6.14',
     [6, 14],
     'Linux 6.13.2–6.14: EEVDF PICK_BUDDY (eligible buddy runs first); last_boosted_vcpu bug',
-    ['ready-boost', 'pi-boost', 'eevdf', 'on-spin-single-loop', 'pick-buddy'],
+    ['ready-boost', 'queue-head-boost', 'pi-boost', 'eevdf', 'on-spin-single-loop', 'pick-buddy'],
   ),
   stock(
     'stock-6.19',
@@ -105,6 +113,7 @@ export const MODELS: readonly ModelDefinition[] = [
     'Linux 6.19 (and 6.18.3+): EEVDF yield forfeits vruntime; round-robin of on_spin fixed',
     [
       'ready-boost',
+      'queue-head-boost',
       'pi-boost',
       'eevdf',
       'on-spin-single-loop',
@@ -137,7 +146,7 @@ export function modelByName(name: string): ModelDefinition {
 }
 
 /** Features a model consults as it runs (not how it is composed): any model may gain or lose them. */
-const RUNTIME_FEATURES: ReadonlySet<FeatureId> = new Set(['ready-boost']);
+const RUNTIME_FEATURES: ReadonlySet<FeatureId> = new Set(['ready-boost', 'queue-head-boost', 'pv-wait-early']);
 
 /**
  * A model with modelled features added or removed (a validation case's "ready boost off"): a

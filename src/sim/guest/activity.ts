@@ -76,7 +76,7 @@ export function continueGuest(h: HostModel, v: Vcpu): void {
       break;
     case Activity.PvHalted:
       // Kicked (or interrupted): pv_wait returns and the waiter spins again.
-      setActivity(h, v, Activity.SpinLock, h.pvSpinNs(), false);
+      setActivity(h, v, Activity.SpinLock, h.pvSpinNs(v), false);
       continueGuest(h, v);
       break;
   }
@@ -115,6 +115,8 @@ export function guestStep(h: HostModel, v: Vcpu): void {
         setActivity(h, v, v.savedActivity, v.savedRemainingNs, v.savedUserMode);
         continueGuest(h, v);
       }
+      // The handler's EOI: a trapped APIC write unless APICv virtualises it (no exit for an edge IPI).
+      h.kvm.onEoi(h, v, !h.postedInterrupts);
       h.handlerDone(sender);
       break;
     }

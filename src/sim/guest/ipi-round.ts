@@ -56,7 +56,9 @@ export function startRound(h: HostModel, v: Vcpu): void {
     }
     v.roundPending++;
     v.ipisSent[r.index]!++;
-    if (traps) h.kvm.onIpi(v, r);
+    // One ICR write per round (x2APIC cluster mode, a Linux guest's default): unicast only when
+    // the round has a single receiver.
+    if (traps) h.kvm.onIpi(h, v, r, k === 1);
     r.handlerQueue.push(v.id);
     if (deliver(h, r)) wake.push(r);
     if (pv.schedYield && r.preempted && (!yieldTo || r.index < yieldTo.index)) yieldTo = r;

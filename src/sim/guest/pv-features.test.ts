@@ -68,9 +68,9 @@ describe('IPI paths: what the strict boost can see', () => {
       directedYield: () => {
         const policy = new StrictBoostOnSpin();
         const onIpi = policy.onIpi.bind(policy);
-        policy.onIpi = (sender, receiver) => {
+        policy.onIpi = (host, sender, receiver, unicast) => {
           marked++;
-          onIpi(sender, receiver);
+          onIpi(host, sender, receiver, unicast);
         };
         return policy;
       },

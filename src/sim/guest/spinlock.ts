@@ -8,7 +8,23 @@ import { EnqueueKind } from '../sched/host-scheduler';
 /** PV spinlock: SPIN_THRESHOLD = 2^15 PAUSE iterations before pv_wait halts. */
 const PV_SPIN_ITERATIONS = 1 << 15;
 
-export function pvSpinNs(h: HostModel): number {
+/**
+ * How long a PV waiter spins before pv_wait() halts it: 2^15 PAUSEs, or none when pv_wait_early()
+ * says so. pv_wait_node() (kernel/locking/qspinlock_paravirt.h) checks its predecessor in the
+ * queue at the first spin and every 256 (PV_PREV_CHECK_MASK): since cd0272fab785 (4.5) a
+ * predecessor that is not running (halted in pv_wait) sends the waiter to pv_wait at once;
+ * 75437bb304b2 added "or its vCPU is preempted" (vcpu_is_preempted, steal time), which
+ * 89340d0935c9 (5.4, Cc stable) reverted — the guest feature `pv-wait-early`. The queue head
+ * (waiters[0], which the unlocker hands the lock) always spins its full budget. The model checks
+ * when the waiter starts or resumes spinning, not every 256 spins.
+ */
+export function pvSpinNs(h: HostModel, v: Vcpu): number {
+  const waiters = h.vms[v.vm]!.lockWaiters[v.lock]!;
+  const at = waiters.indexOf(v.id);
+  if (at > 0) {
+    const prev = h.vcpus[waiters[at - 1]!]!;
+    if (prev.activity === Activity.PvHalted || (prev.preempted && h.features.has('pv-wait-early'))) return 0;
+  }
   return Math.round((PV_SPIN_ITERATIONS * h.scenario.host.cpu.pauseCycles) / h.scenario.host.cpu.ghz);
 }
 
@@ -20,7 +36,7 @@ export function startLock(h: HostModel, v: Vcpu): void {
     return;
   }
   vm.lockWaiters[v.lock]!.push(v.id);
-  h.setActivity(v, Activity.SpinLock, vm.work.pvSpinlocks ? pvSpinNs(h) : 0, false);
+  h.setActivity(v, Activity.SpinLock, vm.work.pvSpinlocks ? pvSpinNs(h, v) : 0, false);
   h.armSpin(v);
 }
 
@@ -72,7 +88,10 @@ export function spinningInGuest(h: HostModel, v: Vcpu): boolean {
   return v.activity === Activity.SpinLock && v.thread.state === ThreadState.Running && !v.inExit;
 }
 
-/** KVM_HC_KICK_CPU: wake the halted waiter (kvm_pv_kick_cpu_op), then kvm_sched_yield() to it. */
+/**
+ * KVM_HC_KICK_CPU: wake the halted waiter (kvm_pv_kick_cpu_op), then, since 266e85a5ec91 (5.3,
+ * `queue-head-boost`), kvm_sched_yield() to it.
+ */
 export function kick(h: HostModel, from: Vcpu, to: Vcpu): void {
   to.halted = false;
   if (to.polling) {
@@ -84,5 +103,5 @@ export function kick(h: HostModel, from: Vcpu, to: Vcpu): void {
     markWoken(h, to); // kvm_pv_kick_cpu_op → kvm_vcpu_kick → kvm_vcpu_wake_up
     h.wakeThread(to.thread, EnqueueKind.Wakeup);
   }
-  kvmSchedYield(h, from, to);
+  if (h.features.has('queue-head-boost')) kvmSchedYield(h, from, to);
 }

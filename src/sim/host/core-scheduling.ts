@@ -165,7 +165,7 @@ export function directedYield(h: HostModel, me: Vcpu, target: Vcpu): YieldResult
   if (t.state !== ThreadState.Runnable) return YieldResult.NotNow;
   updateCurr(h, rq);
   if (prq !== rq) updateCurr(h, prq);
-  if (!h.sched.yieldToTask(rq, s, prq, t)) return YieldResult.NotNow;
+  if (!h.sched.yieldToTask(rq, s, prq, t, h.now)) return YieldResult.NotNow;
   h.yieldCount[rq.cpu]!++;
   h.boosted[prq.cpu] = t;
   h.boostedBy[prq.cpu] = me;

@@ -93,7 +93,7 @@ export class HostModel implements SpinHost {
     readonly kvm: DirectedYieldPolicy,
     readonly ple: PleConfig,
     readonly rng: Rng,
-    /** The kernel features the model reproduces that mechanisms consult (ready-boost). */
+    /** The kernel features the model reproduces that mechanisms consult (ready-boost, queue-head-boost, pv-wait-early). */
     readonly features: ReadonlySet<FeatureId>,
   ) {
     const pcpus = scenario.host.pcpus;
@@ -417,8 +417,8 @@ export class HostModel implements SpinHost {
     guest.nextSegment(this, v);
   }
 
-  pvSpinNs(): number {
-    return spinlock.pvSpinNs(this);
+  pvSpinNs(v: Vcpu): number {
+    return spinlock.pvSpinNs(this, v);
   }
 
   startLock(v: Vcpu): void {

@@ -21,14 +21,21 @@ export interface SpinHost {
   skipped(spinner: Vcpu, candidate: Vcpu): void;
   /** Whether the APIC posts interrupts (APICv on VMX; never on SVM). */
   readonly postedInterrupts: boolean;
+  /** The host clock (ktime), ns. */
+  readonly now: number;
 }
 
 /** A kvm_vcpu_on_spin() variant: whom a spinning vCPU boosts. One file per kernel era or patch. */
 export interface DirectedYieldPolicy {
   readonly name: string;
   onSpin(host: SpinHost, me: Vcpu, yieldToKernelMode: boolean): void;
-  /** An IPI from `sender` to `receiver` (strict boost tracks senders of scheduled-out receivers). */
-  onIpi(sender: Vcpu, receiver: Vcpu): void;
+  /**
+   * A trapped IPI from `sender` to `receiver` (strict boost tracks senders of scheduled-out
+   * receivers); `unicast` when the ICR write had that single destination.
+   */
+  onIpi(host: SpinHost, sender: Vcpu, receiver: Vcpu, unicast: boolean): void;
+  /** `receiver` wrote EOI after an IPI handler; `trapped` when the write exits (no APICv). */
+  onEoi(host: SpinHost, receiver: Vcpu, trapped: boolean): void;
 }
 
 /** kvm_vcpu_eligible_for_directed_yield(): a spinning vCPU is eligible every other time it is checked. */

@@ -4,6 +4,7 @@ import { Thread } from '../host/thread';
 import type { HostModel } from '../host/host-model';
 import { eligibleForDirectedYield, leaveSpinLoop, type SpinHost } from './directed-yield';
 import { VMX_DEFAULTS, type PleConfig } from './ple';
+import { IpiAwareOnSpin } from './ipi-aware';
 import { kvmSchedIn, kvmSchedOut } from './preempt-notifiers';
 import { StockOnSpin56 } from './stock-5-6';
 import { StockOnSpin513 } from './stock-5-13';
@@ -37,6 +38,7 @@ function vm(n: number, answer: number | ((target: number) => number) = 1, posted
     },
     skipped: () => undefined,
     postedInterrupts: posted,
+    now: 0,
   };
   return { vcpus, calls, host, last: () => last, setLast: (i: number) => (last = i) };
 }
@@ -94,7 +96,7 @@ describe('kvm_vcpu_on_spin candidate selection', () => {
     const receiver = patched.vcpus[1]!;
     preempt(receiver, false);
     const policy = new StrictBoostOnSpin();
-    policy.onIpi(patched.vcpus[0]!, receiver);
+    policy.onIpi(patched.host, patched.vcpus[0]!, receiver, true);
     assert.equal(receiver.ipiReceived[0], 1, 'IPI to a scheduled-out vCPU sets the sender bit');
     policy.onSpin(patched.host, patched.vcpus[0]!, true);
     assert.deepEqual(patched.calls, [1]);
@@ -205,5 +207,36 @@ describe('kvm_vcpu_on_spin candidate selection', () => {
       policy.onSpin(host, vcpus[1]!, true);
       assert.equal(last(), expected, policy.name);
     }
+  });
+
+  it('semantics-aware v1: the pending unicast IPI receiver first, woken vCPUs no longer, user-mode ones in round 2', () => {
+    const policy = new IpiAwareOnSpin();
+    // A woken receiver of the spinner's unicast IPI is boosted; a woken stranger is not.
+    const ipi = vm(3);
+    wokenFromHalt(ipi.vcpus[1]!);
+    wokenFromHalt(ipi.vcpus[2]!);
+    policy.onIpi(ipi.host, ipi.vcpus[0]!, ipi.vcpus[2]!, true);
+    policy.onSpin(ipi.host, ipi.vcpus[0]!, true);
+    assert.deepEqual(ipi.calls, [2]);
+    // A multicast is not tracked: nothing to prefer, and woken vCPUs are not candidates.
+    const multi = vm(3);
+    wokenFromHalt(multi.vcpus[1]!);
+    policy.onIpi(multi.host, multi.vcpus[0]!, multi.vcpus[1]!, false);
+    policy.onSpin(multi.host, multi.vcpus[0]!, true);
+    assert.deepEqual(multi.calls, []);
+    // A trapped EOI by the receiver ends the sender's wait; an APICv EOI (no exit) does not.
+    const eoi = vm(2);
+    wokenFromHalt(eoi.vcpus[1]!);
+    policy.onIpi(eoi.host, eoi.vcpus[0]!, eoi.vcpus[1]!, true);
+    policy.onEoi(eoi.host, eoi.vcpus[1]!, false);
+    assert.equal(eoi.vcpus[0]!.ipiPending, true);
+    policy.onEoi(eoi.host, eoi.vcpus[1]!, true);
+    assert.equal(eoi.vcpus[0]!.ipiPending, false);
+    // Round 1 skips a vCPU preempted in user mode; round 2 (relaxed) boosts it.
+    const user = vm(2);
+    preempt(user.vcpus[1]!, false);
+    policy.onSpin(user.host, user.vcpus[0]!, true);
+    assert.deepEqual(user.calls, [1]);
+    assert.equal(user.last(), 1, 'the index, as patch 6 fixes it');
   });
 });

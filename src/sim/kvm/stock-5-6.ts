@@ -62,5 +62,7 @@ export class StockOnSpin56 implements DirectedYieldPolicy {
     leaveSpinLoop(me);
   }
 
-  onIpi(_sender: Vcpu, _receiver: Vcpu): void {}
+  onIpi(_host: SpinHost, _sender: Vcpu, _receiver: Vcpu, _unicast: boolean): void {}
+
+  onEoi(_host: SpinHost, _receiver: Vcpu, _trapped: boolean): void {}
 }

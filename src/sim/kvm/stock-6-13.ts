@@ -35,6 +35,6 @@ export class StockOnSpin613 extends StockOnSpin513 {
 
 /** Linux 6.19: last_boosted_vcpu stores the vCPU index again. */
 export class StockOnSpin619 extends StockOnSpin613 {
-  override readonly name = 'kvm-6.19';
+  override readonly name: string = 'kvm-6.19';
   protected override readonly storesLoopOffset = false;
 }

@@ -34,7 +34,7 @@ export class StrictBoostOnSpin extends StockOnSpin56 {
    * mark_ipi_receiver() in kvm_apic_send_ipi() (arch/x86/kvm/lapic.c): an IPI whose ICR write
    * trapped sets the sender's bit on a scheduled-out receiver.
    */
-  override onIpi(sender: Vcpu, receiver: Vcpu): void {
+  override onIpi(_host: SpinHost, sender: Vcpu, receiver: Vcpu, _unicast: boolean): void {
     if (receiver.scheduledOut) receiver.ipiReceived[sender.index] = 1;
   }
 }

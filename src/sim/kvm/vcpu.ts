@@ -63,6 +63,15 @@ export class Vcpu {
   scheduledOut = true;
   /** The paper's strict boost: bit i = vCPU i of the VM sent an IPI while this one was scheduled out. */
   readonly ipiReceived: Uint8Array;
+  /**
+   * The semantics-aware series' per-vCPU ipi_context (v1 "[PATCH 07/10]"): the receiver of this
+   * vCPU's last unicast IPI (−1: none), whether its response is pending, and when it was sent.
+   */
+  lastIpiReceiver = -1;
+  ipiPending = false;
+  ipiSentNs = 0;
+  /** The sender of the last unicast IPI this vCPU received (−1: none). */
+  lastIpiSender = -1;
   pleWindow = 0;
   /** When the armed PLE window expires (an earlier arming's event is stale). */
   pleDueNs = -1;

@@ -53,7 +53,7 @@ describe('CFS 5.6 pick_next_entity', () => {
 
   it('yield_to sets the next buddy on the target runqueue and the yielder as skip buddy', () => {
     const { rq, t } = rqWith(5, 6, 7);
-    assert.equal(cfs.yieldToTask(rq, t[0]!, rq, t[2]!), true);
+    assert.equal(cfs.yieldToTask(rq, t[0]!, rq, t[2]!, 0), true);
     assert.equal(rq.next, t[2]);
     assert.equal(rq.skip, t[0]);
     assert.equal(cfs.pick(rq), t[2]);
@@ -64,21 +64,21 @@ describe('CFS 5.6 pick_next_entity', () => {
     // Spinner at 5 ms, target 7 ms ahead. Stock CFS ignores the buddy and, the second entity being
     // too far behind, runs the spinner again; with the debooster the spinner sits at 12 − 4 = 8 ms.
     const stock = rqWith(5, 12);
-    cfs.yieldToTask(stock.rq, stock.t[0]!, stock.rq, stock.t[1]!);
+    cfs.yieldToTask(stock.rq, stock.t[0]!, stock.rq, stock.t[1]!, 0);
     assert.equal(cfs.pick(stock.rq), stock.t[0], 'stock: the spinner spins again');
     const { rq, t } = rqWith(5, 12);
-    deboost.yieldToTask(rq, t[0]!, rq, t[1]!);
+    deboost.yieldToTask(rq, t[0]!, rq, t[1]!, 0);
     assert.equal(t[0]!.vruntime, 12e6 - 4e6, 'spinner moved to 8 ms');
     assert.equal(deboost.pick(rq), t[1], 'the target is now within wakeup_gran of the leftmost');
     const within = rqWith(5, 6, 8);
-    deboost.yieldToTask(within.rq, within.t[0]!, within.rq, within.t[2]!);
+    deboost.yieldToTask(within.rq, within.t[0]!, within.rq, within.t[2]!, 0);
     assert.equal(within.t[0]!.vruntime, 5e6, 'target only 3 ms ahead: the spinner is left alone');
     const other = new RunQueue(1);
     const remote = new Thread(9, 9, [1]);
     remote.vruntime = 30e6;
     other.add(remote);
     const same = rqWith(5, 6);
-    deboost.yieldToTask(same.rq, same.t[0]!, other, remote);
+    deboost.yieldToTask(same.rq, same.t[0]!, other, remote, 0);
     assert.equal(same.t[0]!.vruntime, 5e6, 'different runqueues: no debooster');
   });
 

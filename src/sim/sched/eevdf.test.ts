@@ -4,6 +4,7 @@ import { RunQueue } from '../host/runqueue';
 import { Thread } from '../host/thread';
 import { EevdfScheduler } from './eevdf';
 import { withPickBuddy } from './eevdf-pick-buddy';
+import { withVcpuDebooster } from './eevdf-vcpu-debooster';
 import { withYieldForfeit } from './eevdf-yield-forfeit';
 
 const EevdfPickBuddyScheduler = withPickBuddy(EevdfScheduler);
@@ -117,5 +118,65 @@ describe('EEVDF yield_task_fair', () => {
   it('6.19 forfeits an eligible yielder’s vruntime to its deadline; an ineligible one keeps both', () => {
     assert.deepEqual(yieldOf(new EevdfYieldForfeitScheduler(8), 0), [6, 6 + slice]);
     assert.deepEqual(yieldOf(new EevdfYieldForfeitScheduler(8), 1), [10, 12]);
+  });
+});
+
+describe('semantics-aware v1: the vCPU debooster in yield_to_task_fair', () => {
+  const Deboost = withVcpuDebooster(EevdfPickBuddyScheduler);
+  const gran = new Deboost(8).sliceNs;
+
+  it('penalises the yielder by gran + 1.1 × need, capped at 6 × gran for two queued tasks', () => {
+    const e = new Deboost(8);
+    // Target 1 ms ahead: 3 + 1.1 = 4.1 ms, under the cap of 18 ms.
+    const { rq, t } = rqWith([
+      [4, 6],
+      [5, 8],
+    ]);
+    e.yieldToTask(rq, t[0]!, rq, t[1]!, 10_000_000);
+    assert.equal(rq.next, t[1], 'the buddy stays: the penalty sustains it');
+    assert.equal(t[0]!.vruntime, 4e6 + gran + 1.1e6);
+    assert.equal(t[0]!.deadline, t[0]!.vruntime + gran + gran, 'deadline = vruntime + slice, then the yield’s slice');
+    // Far behind: capped at 6 × gran.
+    const far = rqWith([
+      [0, 1],
+      [100, 101],
+    ]);
+    new Deboost(8).yieldToTask(far.rq, far.t[0]!, far.rq, far.t[1]!, 10_000_000);
+    assert.equal(far.t[0]!.vruntime, 6 * gran);
+  });
+
+  it('applies once per 6 ms per CPU (every call refreshes the limit), and only on the yielder’s runqueue', () => {
+    const e = new Deboost(8);
+    const { rq, t } = rqWith([
+      [4, 6],
+      [5, 8],
+    ]);
+    e.yieldToTask(rq, t[0]!, rq, t[1]!, 10_000_000);
+    const after = t[0]!.vruntime;
+    e.yieldToTask(rq, t[0]!, rq, t[1]!, 15_000_000);
+    e.yieldToTask(rq, t[0]!, rq, t[1]!, 20_000_000);
+    assert.equal(t[0]!.vruntime, after, '5 ms after the previous call each time: limited');
+    e.yieldToTask(rq, t[0]!, rq, t[1]!, 27_000_000);
+    assert.ok(t[0]!.vruntime > after, '7 ms after the previous call: applied');
+    const other = rqWith([[4, 6]]);
+    const remote = new Thread(9, 9, [1]);
+    remote.vruntime = 5e6;
+    const away = new RunQueue(1);
+    away.add(remote);
+    e.yieldToTask(other.rq, other.t[0]!, away, remote, 100_000_000);
+    assert.equal(other.t[0]!.vruntime, 4e6, 'target on another CPU: buddy only');
+    assert.equal(away.next, remote);
+  });
+
+  it('never reaches its reverse-pair debounce: the same CPU’s 6 ms limiter stops B → A within 600 µs first', () => {
+    const e = new Deboost(8);
+    const { rq, t } = rqWith([
+      [4, 6],
+      [5, 8],
+    ]);
+    e.yieldToTask(rq, t[0]!, rq, t[1]!, 10_000_000);
+    const b = t[1]!.vruntime;
+    e.yieldToTask(rq, t[1]!, rq, t[0]!, 10_300_000);
+    assert.equal(t[1]!.vruntime, b);
   });
 });

@@ -43,8 +43,7 @@ export class EevdfScheduler implements HostScheduler {
 
   charge(rq: RunQueue, t: Thread, deltaNs: number): boolean {
     t.vruntime += vtime(deltaNs, t);
-    const min = this.minOf(rq);
-    if (min > rq.minVruntime) rq.minVruntime = min;
+    this.updateMinVruntime(rq);
     // update_deadline(): a used-up slice earns a new deadline and a reschedule if others wait.
     if (t.vruntime < t.deadline) return false;
     t.deadline = t.vruntime + vtime(this.sliceNs, t);
@@ -55,10 +54,11 @@ export class EevdfScheduler implements HostScheduler {
     return false;
   }
 
-  private minOf(rq: RunQueue): number {
+  /** update_min_vruntime(): the floor follows the smallest vruntime up, never down. */
+  protected updateMinVruntime(rq: RunQueue): void {
     let min = Infinity;
     for (const t of rq.threads) if (t.vruntime < min) min = t.vruntime;
-    return min;
+    if (min > rq.minVruntime) rq.minVruntime = min;
   }
 
   /** place_entity(): keep the saved lag (inflated for the load it joins); initial tasks get half a slice. */
@@ -138,9 +138,20 @@ export class EevdfScheduler implements HostScheduler {
     t.deadline += vtime(this.sliceNs, t);
   }
 
-  yieldToTask(spinnerRq: RunQueue, spinner: Thread, targetRq: RunQueue, target: Thread): boolean {
+  /** yield_to_task_fair(): set_next_buddy(), then the yielder's yield_task_fair(). */
+  yieldToTask(spinnerRq: RunQueue, spinner: Thread, targetRq: RunQueue, target: Thread, nowNs: number): boolean {
     targetRq.next = target;
+    this.afterNextBuddy(spinnerRq, spinner, targetRq, target, nowNs);
     this.yieldTask(spinnerRq, spinner);
     return true;
   }
+
+  /** Hook for patches to yield_to_task_fair() after set_next_buddy(); stock EEVDF does nothing here. */
+  protected afterNextBuddy(
+    _spinnerRq: RunQueue,
+    _spinner: Thread,
+    _targetRq: RunQueue,
+    _target: Thread,
+    _nowNs: number,
+  ): void {}
 }

@@ -61,7 +61,7 @@ describe('per-VM cgroups (CONFIG_FAIR_GROUP_SCHED)', () => {
     rq.curr = threads[0]!;
     groups.picked(rq, threads[0]!);
     // The spinner (0) yields to its sibling (1); VM 1's thread (2) competes at the root.
-    groups.yieldToTask(rq, threads[0]!, rq, threads[1]!);
+    groups.yieldToTask(rq, threads[0]!, rq, threads[1]!, 0);
     const levels = groups as unknown as {
       roots: RunQueue[];
       groups: { child: RunQueue[]; entity: Thread[] }[];

@@ -180,7 +180,7 @@ export class GroupScheduler implements HostScheduler {
    * yield_to_task_fair(): set_next_buddy() marks the target at every level, then the spinner
    * yields on its own cfs_rq (the class's hook — the debooster — sees the two tasks' cfs_rqs).
    */
-  yieldToTask(spinnerRq: RunQueue, spinner: Thread, targetRq: RunQueue, target: Thread): boolean {
+  yieldToTask(spinnerRq: RunQueue, spinner: Thread, targetRq: RunQueue, target: Thread, nowNs: number): boolean {
     this.mirrorCurr(spinnerRq);
     this.mirrorCurr(targetRq);
     const ok = this.inner.yieldToTask(
@@ -188,6 +188,7 @@ export class GroupScheduler implements HostScheduler {
       spinner,
       this.own(target, targetRq.cpu),
       target,
+      nowNs,
     );
     if (!ok) return false;
     if (this.groupOf[target.id]! >= 0) this.roots[targetRq.cpu]!.next = this.top(target, targetRq.cpu);

@@ -33,8 +33,8 @@ export interface HostScheduler {
   wakeupPreempts(rq: RunQueue, woken: Thread): boolean;
   /** yield_task_fair(). */
   yieldTask(rq: RunQueue, t: Thread): void;
-  /** yield_to_task_fair(): false when the target cannot be boosted. */
-  yieldToTask(spinnerRq: RunQueue, spinner: Thread, targetRq: RunQueue, target: Thread): boolean;
+  /** yield_to_task_fair() at `nowNs` (rq->clock): false when the target cannot be boosted. */
+  yieldToTask(spinnerRq: RunQueue, spinner: Thread, targetRq: RunQueue, target: Thread, nowNs: number): boolean;
 }
 
 /**
