@@ -74,6 +74,10 @@ function list(options: ModelsOptions, io: CliIo): void {
     ),
   );
   io.out('\nA release maps to the model with its features: spinwise models --kernel RELEASE\n');
+  io.out(
+    'A stock model plus modelled features is a model too — what a patch series would do on a node:\n' +
+      '  spinwise simulate SCENARIO --model stock-6.14+base-slice-0.70+semantics-aware\n',
+  );
 }
 
 /** Where a feature stands upstream: its release, the guest's releases, or a series not merged. */

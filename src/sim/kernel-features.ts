@@ -170,7 +170,13 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     commit: '2ae891b82695 sched: Reduce the default slice to avoid tasks getting an extra tick',
     effect:
       'shorter requests: deadlines come 7 % sooner, so the yielder and the boosted vCPU trade places faster',
-    stable: [],
+    stable: [
+      {
+        series: [6, 12],
+        from: 31,
+        evidence: 'stable review "[PATCH 6.12 378/626]", 2025-05-27, the 6.12.31 series',
+      },
+    ],
     modelled: true,
   },
   {
@@ -191,6 +197,17 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     commit: '79104becf42b sched/fair: Forfeit vruntime on yield',
     effect: "an eligible yielder's vruntime jumps to its deadline; an ineligible one keeps both",
     stable: [
+      {
+        series: [6, 6],
+        from: 120,
+        evidence:
+          'the 6.6.120 release (2026-01-11), as issue 19 reads its announcement; the 6.6.y posting of 2026-01-02 is "[PATCH 6.6.y 1/3]"',
+      },
+      {
+        series: [6, 12],
+        from: 63,
+        evidence: 'stable review "[PATCH 6.12 029/354]", 2025-12-16, the 6.12.63 series',
+      },
       {
         series: [6, 17],
         from: 13,
@@ -226,19 +243,9 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
 /** Backports posted to stable whose first point release could not be read here: reported, not applied. */
 export const UNPLACED_BACKPORTS: readonly { feature: FeatureId; series: [number, number]; note: string }[] = [
   {
-    feature: 'yield-forfeit',
-    series: [6, 12],
-    note: 'a 6.12.y backport of 79104becf42b is reported; its first point release is not verified',
-  },
-  {
     feature: 'base-slice-0.70',
     series: [6, 6],
     note: '"[PATCH 6.6 239/444] sched: Reduce the default slice…" was in the 6.6 review of 2025-06-02; its point release is not verified',
-  },
-  {
-    feature: 'yield-forfeit',
-    series: [6, 6],
-    note: '"[PATCH 6.6.y 1/3] sched/fair: Forfeit vruntime on yield" was posted 2026-01-02; its first point release is not verified',
   },
 ];
 

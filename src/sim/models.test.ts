@@ -15,6 +15,11 @@ describe('kernel release → model, by the features the release carries', () => 
       ['6.12.12', 'stock-6.6'],
       ['6.12.13', 'stock-6.12'],
       ['6.12.13-200.fc41.x86_64', 'stock-6.12'],
+      // The 0.70 ms base slice reached 6.12.y at 6.12.31, yield forfeit at 6.12.63 and 6.6.y at 6.6.120.
+      ['6.12.31', 'stock-6.12+base-slice-0.70'],
+      ['6.12.63', 'stock-6.12+base-slice-0.70+yield-forfeit'],
+      ['6.6.119', 'stock-6.6'],
+      ['6.6.120', 'stock-6.6+yield-forfeit'],
       ['6.13.1', 'stock-6.13'],
       ['6.13.2', 'stock-6.14'],
       ['6.14.5', 'stock-6.14'],
@@ -44,7 +49,11 @@ describe('kernel release → model, by the features the release carries', () => 
     assert.ok(!features.includes('semantics-aware'), 'a series not merged is in no release');
     assert.ok(reasons.some((r) => /^pick-buddy \(2a77e4be12cb\): backported to 6\.12\.13/.test(r)));
     assert.ok(reasons.some((r) => /^delay-dequeue \(152e11f6df29, not modelled\)/.test(r)));
-    assert.ok(reasons.some((r) => /yield-forfeit: .*6\.12\.y backport.*not applied/.test(r)));
+    assert.ok(
+      reasons.some((r) =>
+        /^yield-forfeit \(79104becf42b\): not in 6\.12\.13; backported from 6\.12\.63/.test(r),
+      ),
+    );
     const rhel = modelForKernel('5.14.0-427.el9');
     assert.equal(rhel.model.name, 'stock-5.13');
     assert.match(rhel.reasons[0]!, /distribution kernel .* mapped by its base 5\.14.*assumption/);

@@ -146,7 +146,11 @@ export function modelByName(name: string): ModelDefinition {
 }
 
 /** Features a model consults as it runs (not how it is composed): any model may gain or lose them. */
-const RUNTIME_FEATURES: ReadonlySet<FeatureId> = new Set(['ready-boost', 'queue-head-boost', 'pv-wait-early']);
+const RUNTIME_FEATURES: ReadonlySet<FeatureId> = new Set([
+  'ready-boost',
+  'queue-head-boost',
+  'pv-wait-early',
+]);
 
 /**
  * A model with modelled features added or removed (a validation case's "ready boost off"): a
@@ -163,7 +167,8 @@ export function modelWithFeatures(
   const features = [...new Set([...base.features, ...add])].filter((f) => !remove.includes(f));
   const name = `${base.name}${add.map((f) => `+${f}`).join('')}${remove.map((f) => `-${f}`).join('')}`;
   const description = `${base.description}${add.length ? `; with ${add.join(', ')}` : ''}${remove.length ? `; without ${remove.join(', ')}` : ''}`;
-  if (STOCK.includes(base)) return stock(name, base.since, description, features);
+  // A stock model, named or composed (`stock-6.14+base-slice-0.70`, a kernel's), is composed again.
+  if (base.name.startsWith('stock-')) return stock(name, base.since, description, features);
   const composing = [...add, ...remove].filter((f) => !RUNTIME_FEATURES.has(f));
   if (composing.length)
     throw new Error(

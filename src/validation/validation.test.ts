@@ -81,11 +81,20 @@ describe('validation cases', () => {
 
   it('features are added to and removed from a model; a non-stock model only loses or gains runtime ones', () => {
     const without = modelWithFeatures(modelByName('stock-6.6'), [], ['ready-boost']);
-    assert.deepEqual(without.features, ['pi-boost', 'eevdf']);
+    assert.deepEqual(without.features, ['queue-head-boost', 'pi-boost', 'eevdf']);
     const added = modelWithFeatures(modelByName('stock-5.6'), ['pi-boost'], []);
     assert.equal(added.directedYield().name, modelByName('stock-5.13').directedYield().name);
     assert.equal(modelWithFeatures(modelByName('ple-kvm'), [], ['ready-boost']).name, 'ple-kvm-ready-boost');
-    assert.throws(() => modelWithFeatures(modelByName('ple-kvm'), ['eevdf'], []), /only ready-boost/);
+    assert.throws(
+      () => modelWithFeatures(modelByName('ple-kvm'), ['eevdf'], []),
+      /only ready-boost, queue-head-boost, pv-wait-early/,
+    );
+    const guest = modelWithFeatures(modelByName('ple-kvm'), ['pv-wait-early'], ['queue-head-boost']);
+    assert.deepEqual(guest.features, ['ready-boost', 'pv-wait-early']);
+    // A kernel's composed model gains the series: the debooster and the IPI-aware on_spin.
+    const series = modelWithFeatures(modelByName('stock-6.14+base-slice-0.70'), ['semantics-aware'], []);
+    assert.equal(series.name, 'stock-6.14+base-slice-0.70+semantics-aware');
+    assert.equal(series.directedYield().name, 'kvm-semantics-aware-v1');
     assert.throws(() => modelWithFeatures(modelByName('stock-5.6'), ['delay-dequeue'], []), /not modelled/);
   });
 
@@ -111,7 +120,7 @@ describe('validation cases', () => {
   it('every case and workload in the repository reads cleanly', async () => {
     const { caseFiles } = await import('./validate');
     const files = caseFiles([]);
-    assert.ok(files.length >= 9, `${files.length} cases`);
+    assert.ok(files.length >= 14, `${files.length} cases`);
     for (const file of files) readCase(file, library);
     assert.deepEqual(
       [...library.keys()],

@@ -110,10 +110,13 @@ describe('spinwise models', () => {
     assert.equal(code, 0);
     const doc = JSON.parse(out) as {
       models: { name: string }[];
-      features: { id: string; stable: string[] }[];
+      features: { id: string; stable: string[]; mainline: string }[];
     };
     assert.ok(doc.models.some((m) => m.name === 'stock-6.12'));
     assert.deepEqual(doc.features.find((f) => f.id === 'pick-buddy')!.stable, ['6.12.13', '6.13.2']);
+    const mainline = (id: string) => doc.features.find((f) => f.id === id)!.mainline;
+    assert.equal(mainline('semantics-aware'), 'patch, not merged');
+    assert.equal(mainline('pv-wait-early'), 'guest 4.11, reverted 5.4');
   });
 
   it('--kernel places one release: model, features and reasons', async () => {

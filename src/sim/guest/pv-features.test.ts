@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { StrictBoostOnSpin } from '../kvm/strict-boost';
-import { modelByName } from '../models';
+import type { FeatureId } from '../kernel-features';
+import { modelByName, modelWithFeatures } from '../models';
 import { parseScenario, ScenarioError, type ScenarioInput } from '../scenario';
-import { buildHost, simulate } from '../simulate';
+import { buildHost, simulate, summarize } from '../simulate';
 
 type Workload = NonNullable<NonNullable<ScenarioInput['vms'][number]['workload']>>;
 
@@ -119,5 +120,35 @@ describe('guest mutexes with optimistic spinning', () => {
     );
     assert.ok(hinted.pleExits < blind.pleExits, `PLE exits ${blind.pleExits} → ${hinted.pleExits}`);
     assert.ok(hinted.haltedNs > blind.haltedNs, 'waiters sleep (their vCPUs halt) instead');
+  });
+});
+
+describe('PV spinlocks: the kick and the early wait', () => {
+  /** VMs at 2:1 with long PV spinlock sections (so waiters outlast 2^15 spins and halt), under stock-5.6 with `features` added or removed. */
+  const locky = (add: FeatureId[], remove: FeatureId[]) => {
+    const scenario = parseScenario(
+      node({
+        ipis: { perSecond: 0 },
+        locks: { count: 1, perSecond: 2000, hold: '300us' },
+        pvSpinlocks: true,
+      }),
+    );
+    const model = modelWithFeatures(modelByName('stock-5.6'), add, remove);
+    const host = buildHost(scenario, model, scenario.seed);
+    host.run(scenario.duration);
+    return summarize(host, model, scenario.seed).vcpus;
+  };
+  const sum = (vcpus: ReturnType<typeof locky>, k: 'pvYieldAttempted' | 'haltExits') =>
+    vcpus.reduce((a, v) => a + v[k], 0);
+
+  it('queue-head-boost (266e85a5ec91): the unlocker yields to the queue head it kicked; without it, never', () => {
+    assert.ok(sum(locky([], []), 'pvYieldAttempted') > 100);
+    assert.equal(sum(locky([], ['queue-head-boost']), 'pvYieldAttempted'), 0);
+  });
+
+  it('pv-wait-early (75437bb304b2): waiters behind a preempted vCPU halt at once, so more halts', () => {
+    const reverted = sum(locky([], []), 'haltExits');
+    const early = sum(locky(['pv-wait-early'], []), 'haltExits');
+    assert.ok(early > reverted * 1.2, `halts ${reverted} → ${early}`);
   });
 });

@@ -1,4 +1,10 @@
-import { dyRunnable, eligibleForDirectedYield, leaveSpinLoop, YieldResult, type SpinHost } from './directed-yield';
+import {
+  dyRunnable,
+  eligibleForDirectedYield,
+  leaveSpinLoop,
+  YieldResult,
+  type SpinHost,
+} from './directed-yield';
 import { StockOnSpin619 } from './stock-6-13';
 import type { Vcpu } from './vcpu';
 
@@ -55,8 +61,7 @@ export class IpiAwareOnSpin extends StockOnSpin619 {
     if (v === me) return false;
     if (!v.ready) return this.reject(host, me, v);
     if (v.halted && !dyRunnable(v)) return this.reject(host, me, v);
-    const good =
-      round === 1 ? this.goodCandidate(host, me, v, yieldToKernelMode) : v.preempted;
+    const good = round === 1 ? this.goodCandidate(host, me, v, yieldToKernelMode) : v.preempted;
     if (!good) return this.reject(host, me, v);
     if (!eligibleForDirectedYield(v)) return this.reject(host, me, v);
     return true;

@@ -143,7 +143,13 @@ export class CfsScheduler implements HostScheduler {
   }
 
   /** yield_to_task_fair(): the target becomes the next buddy on its runqueue, then the spinner yields. */
-  yieldToTask(spinnerRq: RunQueue, spinner: Thread, targetRq: RunQueue, target: Thread, _nowNs: number): boolean {
+  yieldToTask(
+    spinnerRq: RunQueue,
+    spinner: Thread,
+    targetRq: RunQueue,
+    target: Thread,
+    _nowNs: number,
+  ): boolean {
     targetRq.next = target;
     this.afterNextBuddy(spinnerRq, spinner, targetRq, target);
     this.yieldTask(spinnerRq, spinner);

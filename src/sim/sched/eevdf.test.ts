@@ -135,7 +135,11 @@ describe('semantics-aware v1: the vCPU debooster in yield_to_task_fair', () => {
     e.yieldToTask(rq, t[0]!, rq, t[1]!, 10_000_000);
     assert.equal(rq.next, t[1], 'the buddy stays: the penalty sustains it');
     assert.equal(t[0]!.vruntime, 4e6 + gran + 1.1e6);
-    assert.equal(t[0]!.deadline, t[0]!.vruntime + gran + gran, 'deadline = vruntime + slice, then the yield’s slice');
+    assert.equal(
+      t[0]!.deadline,
+      t[0]!.vruntime + gran + gran,
+      'deadline = vruntime + slice, then the yield’s slice',
+    );
     // Far behind: capped at 6 × gran.
     const far = rqWith([
       [0, 1],

@@ -139,7 +139,13 @@ export class EevdfScheduler implements HostScheduler {
   }
 
   /** yield_to_task_fair(): set_next_buddy(), then the yielder's yield_task_fair(). */
-  yieldToTask(spinnerRq: RunQueue, spinner: Thread, targetRq: RunQueue, target: Thread, nowNs: number): boolean {
+  yieldToTask(
+    spinnerRq: RunQueue,
+    spinner: Thread,
+    targetRq: RunQueue,
+    target: Thread,
+    nowNs: number,
+  ): boolean {
     targetRq.next = target;
     this.afterNextBuddy(spinnerRq, spinner, targetRq, target, nowNs);
     this.yieldTask(spinnerRq, spinner);

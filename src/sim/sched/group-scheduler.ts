@@ -180,7 +180,13 @@ export class GroupScheduler implements HostScheduler {
    * yield_to_task_fair(): set_next_buddy() marks the target at every level, then the spinner
    * yields on its own cfs_rq (the class's hook — the debooster — sees the two tasks' cfs_rqs).
    */
-  yieldToTask(spinnerRq: RunQueue, spinner: Thread, targetRq: RunQueue, target: Thread, nowNs: number): boolean {
+  yieldToTask(
+    spinnerRq: RunQueue,
+    spinner: Thread,
+    targetRq: RunQueue,
+    target: Thread,
+    nowNs: number,
+  ): boolean {
     this.mirrorCurr(spinnerRq);
     this.mirrorCurr(targetRq);
     const ok = this.inner.yieldToTask(

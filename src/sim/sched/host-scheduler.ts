@@ -34,7 +34,13 @@ export interface HostScheduler {
   /** yield_task_fair(). */
   yieldTask(rq: RunQueue, t: Thread): void;
   /** yield_to_task_fair() at `nowNs` (rq->clock): false when the target cannot be boosted. */
-  yieldToTask(spinnerRq: RunQueue, spinner: Thread, targetRq: RunQueue, target: Thread, nowNs: number): boolean;
+  yieldToTask(
+    spinnerRq: RunQueue,
+    spinner: Thread,
+    targetRq: RunQueue,
+    target: Thread,
+    nowNs: number,
+  ): boolean;
 }
 
 /**
