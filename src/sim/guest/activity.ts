@@ -108,6 +108,9 @@ export function guestStep(h: HostModel, v: Vcpu): void {
     }
     case Activity.Handler: {
       const sender = h.vcpus[v.handlerQueue.shift()!]!;
+      // The handler's EOI, before the vCPU goes on: a trapped APIC write unless APICv virtualises
+      // it (an edge IPI's EOI does not exit).
+      h.kvm.onEoi(h, v, !h.postedInterrupts);
       if (v.handlerQueue.length > 0) {
         setActivity(h, v, Activity.Handler, h.handlerNs(v), false);
         pushGuest(h, v);
@@ -115,8 +118,6 @@ export function guestStep(h: HostModel, v: Vcpu): void {
         setActivity(h, v, v.savedActivity, v.savedRemainingNs, v.savedUserMode);
         continueGuest(h, v);
       }
-      // The handler's EOI: a trapped APIC write unless APICv virtualises it (no exit for an edge IPI).
-      h.kvm.onEoi(h, v, !h.postedInterrupts);
       h.handlerDone(sender);
       break;
     }
