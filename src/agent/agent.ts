@@ -265,6 +265,7 @@ export class Agent {
           ? { kubevirt: { podUid: vm.podUid, ...(kubevirtIdentityOfDomain(vm.name) ?? {}) } }
           : {}),
         ...(vm.cpuStat ? { cpuLimit: { quotaUs: vm.cpuStat.quotaUs, periodUs: vm.cpuStat.periodUs } } : {}),
+        ...(vm.pv ? { pv: vm.pv } : {}),
       })),
     };
     const fingerprint = JSON.stringify({ ...inventory, timestampMs: 0 });

@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 import { KERNEL_FEATURES, type KernelFeature } from '../sim/kernel-features';
+import { loadCatalogue } from '../sim/kernel-catalogue';
 import { MODELS, modelForKernel } from '../sim/models';
 import type { CliIo } from './cli-error';
 import { textTable } from './text-table';
 
 interface ModelsOptions {
   kernel?: string;
+  catalogue: boolean;
   json: boolean;
 }
 
@@ -14,14 +16,17 @@ export function modelsCommand(io: CliIo): Command {
   return new Command('models')
     .description('list the models and the kernel features they reproduce, or place one kernel release')
     .option('--kernel <release>', 'a `uname -r` string: print its model, its features and why')
+    .option('--catalogue', 'the kernels an operator can install (scenarios/kernels.yaml), each placed', false)
     .option('--json', 'print one JSON document instead of tables', false)
     .addHelpText(
       'after',
-      '\nExamples:\n  spinwise models\n  spinwise models --kernel 6.12.13-200.fc41.x86_64\n  spinwise models --kernel 5.14.0-427.el9.x86_64 --json',
+      '\nExamples:\n  spinwise models\n  spinwise models --kernel 6.12.13-200.fc41.x86_64\n  spinwise models --kernel 5.14.0-427.el9.x86_64 --json\n  spinwise models --catalogue',
     )
-    .action((options: ModelsOptions) =>
-      options.kernel ? place(options.kernel, options, io) : list(options, io),
-    );
+    .action((options: ModelsOptions) => {
+      if (options.kernel) place(options.kernel, options, io);
+      else if (options.catalogue) catalogue(options, io);
+      else list(options, io);
+    });
 }
 
 function place(kernel: string, options: ModelsOptions, io: CliIo): void {
@@ -33,6 +38,22 @@ function place(kernel: string, options: ModelsOptions, io: CliIo): void {
   }
   io.out(`${kernel}: ${match.model.name}\n${match.reason}\n\n`);
   for (const reason of match.reasons) io.out(`  - ${reason}\n`);
+}
+
+function catalogue(options: ModelsOptions, io: CliIo): void {
+  const cat = loadCatalogue();
+  if (options.json) {
+    io.out(`${JSON.stringify(cat)}\n`);
+    return;
+  }
+  io.out(`Kernels an operator can install, as of ${cat.date} (scenarios/kernels.yaml):\n\n`);
+  io.out(
+    textTable(
+      ['kernel', 'release', 'model', 'placed by', 'install'],
+      cat.kernels.map((k) => [k.title, k.release, k.model, k.assumed ? 'assumption' : 'version', k.install]),
+    ),
+  );
+  io.out('\nWhy each is placed where it is: spinwise models --kernel RELEASE; evidence: --json\n');
 }
 
 function list(options: ModelsOptions, io: CliIo): void {

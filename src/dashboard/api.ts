@@ -55,11 +55,15 @@ export interface Effect {
 
 export interface Recommendation {
   node: string;
-  kind: 'kernel' | 'ple' | 'placement' | 'move';
+  kind: 'kernel' | 'ple' | 'placement' | 'move' | 'vm-setting';
   summary: string;
   target: string;
   predicted: { pleExits: Change; usefulNs: Change; spinNs?: Change };
   confidence: number;
+  /** What acting disrupts, and the gain per disruption the advisor orders by. */
+  disruption?: 'none' | 'live-migration' | 'vm-restart' | 'module-reload' | 'reboot';
+  priority?: number;
+  apply?: { on: 'kubevirt' | 'libvirt' | 'qemu' | 'host'; how: string }[];
   brokenAssumptions: string[];
   evidence: string[];
   vm?: string;
@@ -126,7 +130,14 @@ export interface NodeDetail {
     windowEndMs: number;
     vms: AnalysedVm[];
     findings: Finding[];
-    whatIfs: { kind: string; target: string; pleExits: Change; usefulNs: Change; spinNs: Change }[];
+    whatIfs: {
+      kind: string;
+      target: string;
+      summary?: string;
+      pleExits: Change;
+      usefulNs: Change;
+      spinNs: Change;
+    }[];
     recommendations: Omit<Recommendation, 'node'>[];
   } | null;
   /** The newest window's findings (out as it closed); the analysis may be older. */

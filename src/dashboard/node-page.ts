@@ -46,7 +46,7 @@ export async function renderNode(view: HTMLElement, name: string, route: Route):
     )
       .map(
         (w) =>
-          `<tr><td>${esc(w.kind)}</td><td>${esc(w.target)}</td>${changeCell(w.spinNs, true)}${changeCell(w.pleExits, true)}${changeCell(w.usefulNs, false)}</tr>`,
+          `<tr><td>${esc(w.kind)}</td><td title="${esc(w.summary ?? '')}">${esc(w.target)}</td>${changeCell(w.spinNs, true)}${changeCell(w.pleExits, true)}${changeCell(w.usefulNs, false)}</tr>`,
       )
       .join('')}</table>
     <h2>Recommendations</h2>

@@ -20,7 +20,13 @@ function effectsTable(effects: Effect[]): string {
 }
 
 export const RECS_HEAD =
-  '<tr><th>node</th><th>kind</th><th>what (open for evidence)</th><th title="the objective">spin time</th><th>PLE exits</th><th>useful time</th><th>confidence</th></tr>';
+  '<tr><th>node</th><th>kind</th><th>what (open for how and evidence)</th><th>disrupts</th><th title="the objective">spin time</th><th>PLE exits</th><th>useful time</th><th>confidence</th></tr>';
+
+/** How to apply it, one line per platform (KubeVirt first, as the advisor lists it). */
+function applyList(r: Recommendation): string {
+  if (!r.apply?.length) return '';
+  return `<dl class="apply">${r.apply.map((a) => `<dt>${esc(a.on)}</dt><dd>${esc(a.how)}</dd>`).join('')}</dl>`;
+}
 
 /**
  * Recommendations with the objective (spin time) first, then PLE exits and useful time; a move
@@ -32,21 +38,24 @@ export function recommendationRows(recs: Recommendation[]): string {
       const spin: Change | undefined = r.predicted.spinNs;
       return `<tr class="recommendation" data-node="${esc(r.node)}" data-kind="${esc(r.kind)}">
         <td><a href="${link.node(r.node)}">${esc(r.node)}</a>${r.toNode ? ` → <a href="${link.node(r.toNode)}">${esc(r.toNode)}</a>` : ''}</td><td>${esc(r.kind)}</td>
-        <td><details><summary>${esc(r.summary)}</summary>${r.effects?.length ? effectsTable(r.effects) + whyStillWorthIt(r) : ''}<ul>${r.evidence
+        <td><details><summary>${esc(r.summary)}</summary>${applyList(r)}${r.effects?.length ? effectsTable(r.effects) + whyStillWorthIt(r) : ''}<ul>${r.evidence
           .map((e) => `<li>${esc(e)}</li>`)
           .join('')}</ul>${
           r.brokenAssumptions.length
             ? `<p class="muted">breaks: ${r.brokenAssumptions.map(esc).join('; ')}</p>`
             : ''
-        }</details></td>
+        }</details></td><td class="disruption">${esc(r.disruption ?? '–')}</td>
         ${changeCell(spin, true)}${changeCell(r.predicted.pleExits, true)}${changeCell(r.predicted.usefulNs, false)}
         <td class="num">${r.confidence.toFixed(2)}</td></tr>`;
     })
     .join('');
 }
 
-/** Best first: the largest predicted cut in spin time (PLE exits where spin is not predicted). */
+/**
+ * Best first: the advisor's gain per disruption (cheapest action first), then the largest predicted
+ * cut in spin time (PLE exits where spin is not predicted).
+ */
 export function byGain(a: Recommendation, b: Recommendation): number {
   const key = (r: Recommendation) => r.predicted.spinNs?.change ?? r.predicted.pleExits.change;
-  return key(a) - key(b);
+  return (b.priority ?? 0) - (a.priority ?? 0) || key(a) - key(b);
 }

@@ -83,6 +83,8 @@ export const whatIf = z
   .object({
     kind: recommendationKind,
     target: z.string().min(1).max(500),
+    /** What it is, in an operator's words ("install linux-generic-hwe-24.04 …"). */
+    summary: z.string().min(1).max(2000).optional(),
     pleExits: predictedChange,
     usefulNs: predictedChange,
     spinNs: predictedChange,

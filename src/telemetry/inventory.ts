@@ -55,6 +55,14 @@ export const inventoryVm = z
       .optional(),
     /** cpu.max of the nearest CPU-limited cgroup above QEMU (KubeVirt: the pod's CPU limit); absent: no limit. */
     cpuLimit: z.object({ quotaUs: positiveInt, periodUs: positiveInt }).strict().optional(),
+    /**
+     * The KVM paravirtual features the guest is offered, read from QEMU's `-cpu` (`host` offers
+     * every one the host supports; another CPU model only those named); absent when unknown.
+     */
+    pv: z
+      .object({ tlbFlush: z.boolean(), schedYield: z.boolean(), ipi: z.boolean(), spinlocks: z.boolean() })
+      .strict()
+      .optional(),
   })
   .strict();
 export type InventoryVm = z.infer<typeof inventoryVm>;

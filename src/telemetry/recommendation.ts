@@ -1,8 +1,22 @@
 import { z } from 'zod';
 import { epochMs, finite, name, nodeName, predictedChange } from './primitives';
 
-export const recommendationKind = z.enum(['kernel', 'ple', 'placement', 'move']);
+export const recommendationKind = z.enum(['kernel', 'ple', 'placement', 'move', 'vm-setting']);
 export type RecommendationKind = z.infer<typeof recommendationKind>;
+
+/**
+ * What acting on a recommendation disrupts, cheapest first: nothing running (a live change), one
+ * VM moved (live migration), one VM restarted (a CPU feature is fixed at QEMU start), every VM off
+ * the node (a KVM module reload), the node rebooted (a kernel).
+ */
+export const disruption = z.enum(['none', 'live-migration', 'vm-restart', 'module-reload', 'reboot']);
+export type Disruption = z.infer<typeof disruption>;
+
+/** How to apply it on one platform. */
+export const applyStep = z
+  .object({ on: z.enum(['kubevirt', 'libvirt', 'qemu', 'host']), how: z.string().min(1).max(1000) })
+  .strict();
+export type ApplyStep = z.infer<typeof applyStep>;
 
 /** One thing to change on a node, with the model's predicted effect and what it rests on. */
 export const recommendation = z
@@ -21,6 +35,12 @@ export const recommendation = z
       .strict(),
     /** 0..1: lowered for every model assumption this node breaks. */
     confidence: finite.min(0).max(1),
+    /** What acting on it disrupts (absent from analyses made before it was reported). */
+    disruption: disruption.optional(),
+    /** Predicted gain per disruption: the order in which a node's recommendations are listed. */
+    priority: finite.optional(),
+    /** How to apply it, per platform. */
+    apply: z.array(applyStep).max(8).optional(),
     brokenAssumptions: z.array(z.string().max(500)),
     evidence: z.array(z.string().max(1000)),
   })

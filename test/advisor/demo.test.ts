@@ -44,8 +44,39 @@ it('spinwise demo: simulated nodes reach the advisor, and the API shows nodes, f
       node: string;
       kind: string;
       target: string;
+      summary: string;
+      priority?: number;
+      disruption?: string;
+      apply?: { on: string; how: string }[];
     }[];
     assert.ok(recs.some((r) => r.node === 'demo-paper-1' && r.kind === 'kernel' && r.target === 'ple-kvm'));
+    // The demo's QEMUs run a named CPU model without PV extras: a VM setting, with how to apply it on KubeVirt.
+    const setting = recs.find((r) => r.kind === 'vm-setting');
+    assert.ok(setting, 'some node gets a VM-setting recommendation');
+    assert.equal(setting.disruption, 'vm-restart');
+    assert.match(
+      setting.apply!.find((a) => a.on === 'kubevirt')!.how,
+      /spec\.domain\.cpu\.model: host-passthrough/,
+    );
+    // Each node's recommendations come cheapest first (gain per disruption).
+    for (const name of Object.keys(byName)) {
+      const mine = recs.filter((r) => r.node === name && r.kind !== 'move').map((r) => r.priority!);
+      assert.deepEqual(
+        mine,
+        [...mine].sort((a, b) => b - a),
+        name,
+      );
+    }
+    // The Ubuntu node (6.8.0-45-generic) is offered kernels an Ubuntu user can install; patches say what they are.
+    const ubuntu = JSON.parse((await get(`${demo.url}/api/nodes/demo-mixed-2`)).body) as {
+      analysis: { whatIfs: { kind: string; summary?: string }[] };
+    };
+    const kernels = ubuntu.analysis.whatIfs.filter((w) => w.kind === 'kernel').map((w) => w.summary!);
+    assert.ok(
+      kernels.some((k) => /^install linux-generic-hwe-24\.04/.test(k)),
+      kernels.join(' | '),
+    );
+    for (const k of kernels) assert.match(k, /^install |^patch, not in any released kernel/);
     assert.ok(
       !recs.some((r) => r.node === 'demo-undercommitted-3' && r.kind === 'kernel'),
       'an undercommitted node gets no kernel recommendation',

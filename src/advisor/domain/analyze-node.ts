@@ -21,6 +21,7 @@ import { nodeFingerprint, nodeShape, type ModelledNode, type Predictions } from 
 import { Baseline, predictChange, type Change, type Prediction } from './predict';
 import { vmMetrics } from './vm-metrics';
 import { fnv1a } from '../fnv1a';
+import { priorityOf } from './priority';
 import { whatIfCandidates, type WhatIfCandidate } from './what-ifs';
 import { windowSample, type WindowSample } from './window-sample';
 
@@ -257,10 +258,11 @@ export function prepareAnalysis(
     ];
     const whatIfs: WhatIf[] = [];
     const recommendations: Recommendation[] = [];
-    for (const c of whatIfCandidates(cal, request.oversubscribed, request.worst)) {
+    const names = observations.map((o) => o.name);
+    for (const c of whatIfCandidates(cal, request.oversubscribed, request.worst, names)) {
       const p = modelled.predictions.get(c.id);
       if (!p) continue;
-      whatIfs.push({ kind: c.kind, target: c.target, ...p });
+      whatIfs.push({ kind: c.kind, target: c.target, summary: c.summary, ...p });
       if (!worthIt(c, p)) continue;
       const own = [...broken];
       if (c.model === 'ple-kvm' && inventory.scheduler === 'eevdf')
@@ -271,11 +273,17 @@ export function prepareAnalysis(
         target: c.target,
         predicted: p,
         confidence: Math.round(baseConfidence * (own.length > broken.length ? 0.6 : 1) * 100) / 100,
+        disruption: c.disruption,
+        priority: priorityOf(p, c.disruption),
+        apply: c.apply,
         brokenAssumptions: own,
         evidence,
       });
     }
-    recommendations.sort((a, b) => a.predicted.pleExits.change - b.predicted.pleExits.change);
+    // Cheapest action first: predicted gain per disruption, then the larger PLE cut.
+    recommendations.sort(
+      (a, b) => b.priority! - a.priority! || a.predicted.pleExits.change - b.predicted.pleExits.change,
+    );
     const first = samples[0];
     const last = samples[samples.length - 1];
     return {

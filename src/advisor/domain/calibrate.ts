@@ -1,8 +1,11 @@
 import { modelFor } from '../../sim/models';
 import { parseScenario, type Scenario, type ScenarioInput } from '../../sim/scenario';
 import { simulate } from '../../sim/simulate';
-import type { FittedWorkload, NodeInventory } from '../../telemetry';
+import type { FittedWorkload, InventoryVm, NodeInventory } from '../../telemetry';
 import type { WindowSample } from './window-sample';
+
+/** The PV features a VM is offered, as the node reports them. */
+export type VmPv = NonNullable<InventoryVm['pv']>;
 
 /** What one VM's counters say over a window (sums), before any model is fitted. */
 export interface VmObservation {
@@ -43,6 +46,8 @@ export interface Calibration {
   fittedPleRate: number;
   /** Per VM, in inventory order. */
   workloads: FittedWorkload[];
+  /** Per VM, the paravirtual features the node reported it is offered (null: not reported). */
+  pv: (VmPv | null)[];
   hint: FitHint;
   assumptions: string[];
   /** Model runs the fit took (a warm start needs fewer). */
@@ -163,6 +168,8 @@ export function nodeScenario(
     cpus?: number[];
     /** The VM cgroup's cpu.max, when the node reports one: replayed as CFS bandwidth control. */
     cpuLimit?: { quotaUs: number; periodUs: number };
+    /** The PV features QEMU offers the guest, when the node reports them (else none assumed). */
+    pv?: VmPv;
   }[],
   durationNs: number,
   seed: number,
@@ -205,6 +212,12 @@ export function nodeScenario(
           targets: vm.workload.ipiTargets,
           handler: `${ASSUMED.handlerUs}us`,
         },
+        ...(vm.pv
+          ? {
+              pvSpinlocks: vm.pv.spinlocks,
+              pv: { tlbFlush: vm.pv.tlbFlush, schedYield: vm.pv.schedYield, ipi: vm.pv.ipi },
+            }
+          : {}),
       },
     })),
     duration: durationNs / 1e6,
@@ -306,6 +319,7 @@ export function calibrate(
     observedPleRate,
     fittedPleRate: best!.ple,
     workloads: vms.map((vm) => workloadOf(vm, lockRate, best!.targets)),
+    pv: inventory.vms.map((v) => v.pv ?? null),
     hint: { lockRate, targets: best!.targets, pleRate: best!.ple, residual: miss(best!) },
     assumptions: assumptionsOf(vms, best!.targets),
     runs,
@@ -330,6 +344,7 @@ export function fittedScenario(
         ? vm.pinned.map((a) => a[0]!)
         : inventory.vms[i]!.vcpus[0]?.affinity,
       cpuLimit: inventory.vms[i]!.cpuLimit,
+      pv: inventory.vms[i]!.pv,
     })),
     durationNs,
     seed,

@@ -37,6 +37,8 @@ export function nodeShape(
     // The operator's model for the node, and each VM's CPU limit, change what is replayed.
     inventory.model ?? null,
     inventory.vms.map((v) => v.cpuLimit ?? null),
+    // The PV features each guest is offered change its workload (PV spinlocks, TLB flush, …).
+    inventory.vms.map((v) => v.pv ?? null),
     // Which of several alike VMs spins most is noise: its shape is what a placement what-if needs.
     worst === null ? null : [vms[worst]!.vcpus, vms[worst]!.pinned],
     vms.map((vm) => [vm.vcpus, vm.pinned]),

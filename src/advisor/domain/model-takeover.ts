@@ -47,12 +47,14 @@ export function takeOverModel(analysis: NodeAnalysis, request: ModelRequest): No
     observedPleRate: fit.observedPleRate,
     fittedPleRate: fit.fittedPleRate,
     workloads,
+    pv: inventory.vms.map((v) => v.pv ?? null),
     hint: { lockRate: locksPerSecond, targets: ipiTargets, pleRate: fit.fittedPleRate, residual: miss },
     assumptions: assumptionsOf(observations, ipiTargets),
     runs: 0,
   };
   const predictions: Predictions = new Map();
-  for (const c of whatIfCandidates(calibration, request.oversubscribed, request.worst)) {
+  const names = observations.map((o) => o.name);
+  for (const c of whatIfCandidates(calibration, request.oversubscribed, request.worst, names)) {
     // The placement what-if isolates the VM that spins most, whichever alike VM that is now (as a
     // node's own model is reused); a kernel or PLE what-if must be the same change.
     const w = analysis.whatIfs.find(

@@ -1,8 +1,19 @@
+import { loadCatalogue, upgradesFor, type KernelCatalogue } from '../../sim/kernel-catalogue';
+import { parseRelease } from '../../sim/kernel-features';
+import { isModelName, modelByName } from '../../sim/models';
 import type { Scenario } from '../../sim/scenario';
-import type { RecommendationKind } from '../../telemetry';
+import type { ApplyStep, Disruption, RecommendationKind } from '../../telemetry';
 import type { Calibration } from './calibrate';
+import {
+  applyIsolate,
+  applyKernel,
+  applyPatch,
+  applyPleOff,
+  applyPvFeature,
+  PV_PROPERTY,
+} from './how-to-apply';
 
-/** One change to replay the fitted workload under: another kernel, PLE tuning, or a placement. */
+/** One change to replay the fitted workload under: another kernel, PLE tuning, a placement, a VM setting. */
 export interface WhatIfCandidate {
   /** Stable across alike nodes (a cached prediction is found by it): never a VM or node name. */
   id: string;
@@ -11,11 +22,51 @@ export interface WhatIfCandidate {
   summary: string;
   scenario: Scenario;
   model: string;
+  disruption: Disruption;
+  apply: ApplyStep[];
 }
 
-const KERNELS: Record<string, string> = {
-  'ple-kvm': 'run a kernel with the debooster and strict boost (VEE 2021 patches)',
-  'stock-6.19': 'upgrade to Linux 6.19 (EEVDF yield forfeit, fixed on_spin round-robin)',
+let catalogue: KernelCatalogue | null = null;
+/** The kernel catalogue (scenarios/kernels.yaml), read once. */
+function kernels(): KernelCatalogue {
+  return (catalogue ??= loadCatalogue());
+}
+
+/** A patch set no released kernel carries, kept as a what-if so a kernel engineer sees what it buys. */
+interface Patch {
+  id: string;
+  model: string;
+  summary: string;
+  source: string;
+}
+
+/** The VEE 2021 patches (a 5.6 model), and the semantics-aware series on an EEVDF node's own model. */
+function patchesFor(model: string): Patch[] {
+  const out: Patch[] = [
+    {
+      id: 'ple-kvm',
+      model: 'ple-kvm',
+      summary:
+        'patch, not in any released kernel: the VEE 2021 debooster and strict boost (github.com/sslab-keio/ple-kvm, Linux 5.6)',
+      source: 'the VEE 2021 patches (github.com/sslab-keio/ple-kvm, for Linux 5.6)',
+    },
+  ];
+  if (model.startsWith('stock-') && isModelName(model) && modelByName(model).features.includes('eevdf'))
+    out.push({
+      id: 'semantics-aware',
+      model: `${model}+semantics-aware`,
+      summary:
+        'patch, not in any released kernel: the semantics-aware vCPU scheduling series v1 (vCPU debooster, IPI-aware directed yield)',
+      source: 'the "sched/kvm: Semantics-aware vCPU scheduling" series (v1, lore.kernel.org, 2025-11-10)',
+    });
+  return out.filter((p) => p.model !== model);
+}
+
+/** The host kernel release that first offers each PV feature (QEMU's docs/system/i386/kvm-pv.rst). */
+const PV_HOST_SINCE: Record<keyof typeof PV_PROPERTY, [number, number]> = {
+  tlbFlush: [4, 16],
+  ipi: [4, 19],
+  schedYield: [5, 10],
 };
 
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
@@ -33,11 +84,14 @@ function isolate(cal: Calibration, index: number, vmName: string): WhatIfCandida
   if (vm.vcpus > pcpus / 2) return null;
   const own = range(pcpus - vm.vcpus, vm.vcpus);
   const pool = range(0, pcpus - vm.vcpus);
+  const cpus = `${own[0]}-${own[own.length - 1]}`;
   return {
     id: 'placement:isolate-worst',
     kind: 'placement',
-    target: `${vmName}: pCPUs ${own[0]}-${own[own.length - 1]} 1:1; other VMs 0-${pool[pool.length - 1]}`,
+    target: `${vmName}: pCPUs ${cpus} 1:1; other VMs 0-${pool[pool.length - 1]}`,
     summary: `pin ${vmName} 1:1 to pCPUs of its own and let the other VMs share the rest`,
+    disruption: 'vm-restart',
+    apply: applyIsolate(vmName, cpus),
     scenario: {
       ...scenario,
       vms: scenario.vms.map((v, i) =>
@@ -48,21 +102,87 @@ function isolate(cal: Calibration, index: number, vmName: string): WhatIfCandida
   };
 }
 
+/** Kernels from the catalogue the node could install, and the patch sets, when vCPUs outnumber pCPUs. */
+function kernelCandidates(cal: Calibration): WhatIfCandidate[] {
+  const { scenario } = cal;
+  const out: WhatIfCandidate[] = [];
+  for (const u of upgradesFor(kernels(), scenario.host.kernel, cal.model))
+    out.push({
+      id: `kernel:${u.model}`,
+      kind: 'kernel',
+      target: u.model,
+      summary: `install ${u.label} (${u.why.join(', ')}; modelled as ${u.model})`,
+      scenario,
+      model: u.model,
+      disruption: 'reboot',
+      apply: applyKernel(u.label),
+    });
+  for (const patch of patchesFor(cal.model))
+    out.push({
+      id: `kernel:${patch.id}`,
+      kind: 'kernel',
+      target: patch.model,
+      summary: patch.summary,
+      scenario,
+      model: patch.model,
+      disruption: 'reboot',
+      apply: applyPatch(patch.source),
+    });
+  return out;
+}
+
 /**
- * Every what-if worth replaying for a calibrated node: other kernels when vCPUs outnumber pCPUs,
- * PLE off when every vCPU has a pCPU of its own, and isolating the VM that spins most.
+ * A PV feature the node reports some guests are not offered (QEMU only offers it with -cpu host or
+ * when named), on every VM that lacks it, where the host kernel has it. PV IPIs matter to the
+ * model only where IPIs trap (no IPI virtualisation).
+ */
+function pvCandidates(cal: Calibration, vmNames: readonly string[]): WhatIfCandidate[] {
+  const { scenario } = cal;
+  const release = parseRelease(scenario.host.kernel);
+  const out: WhatIfCandidate[] = [];
+  for (const feature of Object.keys(PV_PROPERTY) as (keyof typeof PV_PROPERTY)[]) {
+    const [major, minor] = PV_HOST_SINCE[feature];
+    if (!release || release.major < major || (release.major === major && release.minor < minor)) continue;
+    if (feature === 'ipi' && scenario.host.ipiVirtualization !== 'none') continue;
+    const lacking = cal.pv.flatMap((pv, i) => (pv && !pv[feature] ? [i] : []));
+    if (lacking.length === 0) continue;
+    const names = lacking.map((i) => vmNames[i] ?? scenario.vms[i]!.name).join(', ');
+    out.push({
+      id: `vm-setting:${PV_PROPERTY[feature]}`,
+      kind: 'vm-setting',
+      target: `${PV_PROPERTY[feature]} on ${names}`,
+      summary: `offer ${names} the ${PV_PROPERTY[feature]} CPU feature (QEMU offers it only with -cpu host or when named)`,
+      scenario: {
+        ...scenario,
+        vms: scenario.vms.map((v, i) =>
+          lacking.includes(i)
+            ? { ...v, workload: { ...v.workload, pv: { ...v.workload.pv, [feature]: true } } }
+            : v,
+        ),
+      },
+      model: cal.model,
+      disruption: 'vm-restart',
+      apply: applyPvFeature(feature, names),
+    });
+  }
+  return out;
+}
+
+/**
+ * Every what-if worth replaying for a calibrated node: kernels it could install and the patch sets
+ * when vCPUs outnumber pCPUs, PV features its guests lack, PLE off when every vCPU has a pCPU of
+ * its own, and isolating the VM that spins most. `vmNames` are the VMs' names on the node (the
+ * scenario's are labels).
  */
 export function whatIfCandidates(
   cal: Calibration,
   oversubscribed: boolean,
   worst: { index: number; name: string } | null,
+  vmNames: readonly string[] = [],
 ): WhatIfCandidate[] {
   const out: WhatIfCandidate[] = [];
   const { scenario } = cal;
-  if (oversubscribed)
-    for (const [model, summary] of Object.entries(KERNELS))
-      if (model !== cal.model)
-        out.push({ id: `kernel:${model}`, kind: 'kernel', target: model, summary, scenario, model });
+  if (oversubscribed) out.push(...kernelCandidates(cal), ...pvCandidates(cal, vmNames));
   if (scenario.vms.every((v) => v.pinning === 'dedicated') && scenario.host.ple.enabled)
     out.push({
       id: 'ple:off',
@@ -72,6 +192,8 @@ export function whatIfCandidates(
         'every vCPU has a pCPU of its own: disable PLE (kvm_intel ple_gap=0 / kvm_amd pause_filter_count=0)',
       scenario: { ...scenario, host: { ...scenario.host, ple: { ...scenario.host.ple, enabled: false } } },
       model: cal.model,
+      disruption: 'module-reload',
+      apply: applyPleOff(scenario.host.cpu.vendor),
     });
   if (oversubscribed && worst) {
     const c = isolate(cal, worst.index, worst.name);

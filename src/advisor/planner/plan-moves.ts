@@ -3,6 +3,7 @@ import { simulate } from '../../sim/simulate';
 import type { AnalysisVm, NodeAnalysis, NodeInventory, RecommendationMessage } from '../../telemetry';
 import { modelDurationsNs, nodeScenario } from '../domain/calibrate';
 import { pairedChange, type PredictedTotals } from '../domain/predict';
+import { priorityOf } from '../domain/priority';
 
 export interface PlannerOptions {
   /** A node takes VMs up to (allocatable CPUs, else pCPUs) × this many vCPUs (default 2). */
@@ -157,6 +158,18 @@ export function planMoves(
           Math.round(
             Math.max(0.1, 1 - Math.min(0.5, Math.max(best.src.residual, best.dst.residual))) * 0.8 * 100,
           ) / 100,
+        disruption: 'live-migration',
+        priority: priorityOf(combined, 'live-migration'),
+        apply: [
+          {
+            on: 'kubevirt',
+            how: `virtctl migrate ${best.vm.name} (with a node affinity or selector for ${best.dst.inventory.node})`,
+          },
+          {
+            on: 'libvirt',
+            how: `virsh migrate --live ${best.vm.name} qemu+ssh://${best.dst.inventory.node}/system`,
+          },
+        ],
         brokenAssumptions: ['memory, devices and affinity rules are not modelled: capacity is vCPUs only'],
         evidence: [
           `${from.node}: spin time ${pct(from.spinNs.change)}, PLE exits ${pct(from.pleExits.change)} without ${best.vm.name}`,

@@ -35,6 +35,7 @@ describe('collectors on captured kernel formats', () => {
         startTicks: 12222,
         name: 'default_web-1',
         monitor: null,
+        pv: { tlbFlush: false, schedYield: false, ipi: false, spinlocks: false },
         unnamedVcpus: false,
         podUid: '6b8a1c2e-3f4d-4a5b-9c8d-112233445566',
         vcpus: [

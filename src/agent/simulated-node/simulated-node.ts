@@ -1,7 +1,7 @@
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { HostModel } from '../../sim/host/host-model';
-import type { Scenario } from '../../sim/scenario';
+import type { Scenario, WorkloadSpec } from '../../sim/scenario';
 import { buildHost, pleConfigOf, resolveModel } from '../../sim/simulate';
 import { VCPU_STATS } from '../collectors/qmp/qmp-stats';
 import { kvmTriggers, triggersInEffect } from '../collectors/tracefs/kvm-triggers';
@@ -128,7 +128,7 @@ export class SimulatedNode {
       const qmp = this.options.monitors === false ? '' : `-qmp\0unix:${monitor},server=on,wait=off\0`;
       await this.put(
         `proc/${pid}/cmdline`,
-        `qemu-system-x86_64\0-name\0guest=${vm.name},debug-threads=on\0${qmp}`,
+        `qemu-system-x86_64\0-name\0guest=${vm.name},debug-threads=on\0-cpu\0${this.cpuOption(vm.work)}\0${qmp}`,
       );
       await this.put(`proc/${pid}/cgroup`, `0::/${scopeOf(i, vm.name)}/libvirt/emulator\n`);
       // libvirt's <cputune> quota (KubeVirt: the pod's CPU limit) sits on the machine scope.
@@ -142,6 +142,21 @@ export class SimulatedNode {
         await this.put(`proc/${pid}/task/${tidOf(i, v.index)}/comm`, `CPU ${v.index}/KVM\n`);
     }
     await this.render();
+  }
+
+  /**
+   * `-cpu` as libvirt's host-model writes it (a named model), with the PV features the scenario
+   * gives the VM named, so the agent reads them as it would on a real host.
+   */
+  private cpuOption(work: WorkloadSpec): string {
+    const model = this.scenario.host.cpu.vendor === 'amd' ? 'EPYC-Rome' : 'Skylake-Server-IBRS';
+    const named: [boolean, string][] = [
+      [work.pv.tlbFlush, 'kvm-pv-tlb-flush'],
+      [work.pv.schedYield, 'kvm-pv-sched-yield'],
+      [work.pv.ipi, 'kvm-pv-ipi'],
+      [work.pvSpinlocks, 'kvm-pv-unhalt'],
+    ];
+    return [model, ...named.filter(([on]) => on).map(([, p]) => `${p}=on`)].join(',');
   }
 
   /**

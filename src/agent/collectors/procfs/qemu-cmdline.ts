@@ -6,7 +6,28 @@ export interface QemuCmdline {
   debugThreads: boolean;
   /** The QMP monitor, when the command line gives one. */
   monitor: QmpMonitor | null;
+  /** The paravirtual features `-cpu` offers the guest. */
+  pv: PvFeatures;
 }
+
+/** The KVM paravirtual features (KVM_FEATURE_*) that change how a guest spins, as QEMU offers them. */
+export interface PvFeatures {
+  /** kvm-pv-tlb-flush (KVM_FEATURE_PV_TLB_FLUSH). */
+  tlbFlush: boolean;
+  /** kvm-pv-sched-yield (KVM_FEATURE_PV_SCHED_YIELD). */
+  schedYield: boolean;
+  /** kvm-pv-ipi (KVM_FEATURE_PV_SEND_IPI). */
+  ipi: boolean;
+  /** kvm-pv-unhalt (KVM_FEATURE_PV_UNHALT): PV spinlocks. */
+  spinlocks: boolean;
+}
+
+const PV_PROPERTIES: Record<keyof PvFeatures, string> = {
+  tlbFlush: 'kvm-pv-tlb-flush',
+  schedYield: 'kvm-pv-sched-yield',
+  ipi: 'kvm-pv-ipi',
+  spinlocks: 'kvm-pv-unhalt',
+};
 
 export interface QmpMonitor {
   /** The UNIX socket as the host names it; null when QEMU was handed an open descriptor (libvirt's `fd=`). */
@@ -24,6 +45,16 @@ export interface QmpMonitor {
  */
 export function qemuOptions(value: string, implied: string): Map<string, string> {
   const out = new Map<string, string>();
+  qemuParts(value).forEach((part, i) => {
+    const eq = part.indexOf('=');
+    if (eq < 0 && i === 0) out.set(implied, part);
+    else if (eq > 0) out.set(part.slice(0, eq), part.slice(eq + 1));
+  });
+  return out;
+}
+
+/** The comma-separated parts of an option value, a doubled comma being a literal one. */
+function qemuParts(value: string): string[] {
   const parts: string[] = [];
   let current = '';
   for (let i = 0; i < value.length; i++) {
@@ -36,12 +67,35 @@ export function qemuOptions(value: string, implied: string): Map<string, string>
     } else current += value[i];
   }
   parts.push(current);
-  parts.forEach((part, i) => {
-    const eq = part.indexOf('=');
-    if (eq < 0 && i === 0) out.set(implied, part);
-    else if (eq > 0) out.set(part.slice(0, eq), part.slice(eq + 1));
-  });
-  return out;
+  return parts;
+}
+
+/**
+ * The PV features of `-cpu MODEL[,prop=on|off][,+feat][,-feat]…` (the last `-cpu` wins; x86_64's
+ * default model is qemu64). QEMU's docs/system/i386/kvm-pv.rst: any model gets kvmclock,
+ * kvm-nopiodelay, kvm-asyncpf, kvm-steal-time, kvm-pv-eoi and kvmclock-stable-bit by default, and
+ * `host` passes through every PV feature the host kernel supports (`max` is `host` under KVM);
+ * the others are offered only when named. `kvm=off` hides KVM, and with it every PV feature.
+ * libvirt's host-passthrough is `-cpu host`; its host-model expands to a named model.
+ */
+function pvOf(args: string[]): PvFeatures {
+  const cpu = valuesOf(args, '-cpu');
+  const [model, ...props] = qemuParts(cpu[cpu.length - 1] ?? 'qemu64');
+  const all = model === 'host' || model === 'max';
+  const set = (property: string): boolean => {
+    let on = all;
+    for (const p of props) {
+      if (p === `+${property}`) on = true;
+      else if (p === `-${property}`) on = false;
+      else if (p.startsWith(`${property}=`)) on = /^(on|true|yes)$/.test(p.slice(property.length + 1));
+    }
+    return on;
+  };
+  const hidden = props.includes('kvm=off');
+  const pv = {} as PvFeatures;
+  for (const [key, property] of Object.entries(PV_PROPERTIES) as [keyof PvFeatures, string][])
+    pv[key] = !hidden && set(property);
+  return pv;
 }
 
 /** Every value given to option `flag` (`-qmp a -qmp b` → [a, b]). */
@@ -83,5 +137,6 @@ export function parseQemuCmdline(cmdline: string): QemuCmdline {
     name: last?.get('guest') || null,
     debugThreads: last?.get('debug-threads') === 'on',
     monitor: monitorOf(args),
+    pv: pvOf(args),
   };
 }

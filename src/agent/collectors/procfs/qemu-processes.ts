@@ -2,7 +2,7 @@ import { errorCode, Unreadable, type HostRoot } from '../../host-root';
 import type { MissingReport } from '../../missing-report';
 import { limitedCpuStat, type CgroupCpuStat } from './cgroup-cpu';
 import { parseSchedstat, parseStatus, podUidOfCgroup, parseProcStat, vcpuIndexOfComm } from './proc-formats';
-import { parseQemuCmdline, type QemuCmdline, type QmpMonitor } from './qemu-cmdline';
+import { parseQemuCmdline, type PvFeatures, type QemuCmdline, type QmpMonitor } from './qemu-cmdline';
 import { SnapshotCache } from './snapshot-cache';
 import { disambiguate, wireSafeName } from './vm-names';
 
@@ -32,6 +32,8 @@ export interface QemuProcess {
   vcpus: VcpuThread[];
   /** The QMP monitor its command line names. */
   monitor: QmpMonitor | null;
+  /** The PV features its `-cpu` offers; null when the command line could not be read. */
+  pv: PvFeatures | null;
   /** Started without `-name debug-threads=on`: its vCPU threads can only be found through QMP. */
   unnamedVcpus: boolean;
 }
@@ -121,6 +123,7 @@ async function readProcess(
   }
   const key = `${pid}@${startTicks ?? '?'}`;
   let parsed = cache.cmdlines.get(key);
+  let readable = true;
   if (!parsed) {
     const cmdline = await readOrReport(
       root.readMayBlock.bind(root),
@@ -134,6 +137,7 @@ async function readProcess(
     // An exiting process shows an empty command line: not a VM any more.
     if (cmdline === null || cmdline === '') return null;
     parsed = parseQemuCmdline(cmdline ?? '');
+    readable = cmdline !== undefined;
     // A denied read is tried again next time; what was read stays for the process's life.
     if (cmdline !== undefined && startTicks !== null) cache.cmdlines.set(key, parsed);
   }
@@ -145,6 +149,7 @@ async function readProcess(
     name: safe.name,
     vcpus: [],
     monitor: parsed.monitor,
+    pv: readable ? parsed.pv : null,
     unnamedVcpus: false,
     ...(startTicks !== null ? { startTicks } : {}),
   };

@@ -23,6 +23,7 @@ const vm = (name: string, id: number, socket?: string): QemuProcess => ({
   name,
   vcpus: [],
   monitor: socket ? { path: socket, heldByLibvirt: false } : null,
+  pv: null,
   unnamedVcpus: false,
 });
 

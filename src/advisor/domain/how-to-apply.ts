@@ -1,0 +1,71 @@
+import type { ApplyStep } from '../../telemetry';
+import type { VmPv } from './calibrate';
+
+/**
+ * How an operator applies each kind of action, per platform. Sources: QEMU's
+ * docs/system/i386/kvm-pv.rst (the kvm-pv-* CPU properties; `-cpu host` passes every PV feature
+ * the host supports), libvirt's domain XML (`<cpu mode='host-passthrough'>` is `-cpu host`;
+ * `virsh vcpupin/emulatorpin --live`), KubeVirt's VMI spec (`spec.domain.cpu.model`,
+ * `dedicatedCpuPlacement`, `isolateEmulatorThread`), and the kvm_intel / kvm_amd module parameters
+ * (ple_gap and pause_filter_count are read-only once loaded).
+ */
+
+/** The QEMU CPU property of each PV feature a what-if may enable. */
+export const PV_PROPERTY: Record<Exclude<keyof VmPv, 'spinlocks'>, string> = {
+  tlbFlush: 'kvm-pv-tlb-flush',
+  schedYield: 'kvm-pv-sched-yield',
+  ipi: 'kvm-pv-ipi',
+};
+
+export function applyPvFeature(feature: keyof typeof PV_PROPERTY, vms: string): ApplyStep[] {
+  const property = PV_PROPERTY[feature];
+  return [
+    {
+      on: 'kubevirt',
+      how: `set spec.domain.cpu.model: host-passthrough on ${vms} (every PV feature the host supports; the VM restarts, and live-migrates only between nodes with the same CPU)`,
+    },
+    {
+      on: 'libvirt',
+      how: `<cpu mode='host-passthrough'/> in the domain XML of ${vms} (QEMU's -cpu host), or add ${property}=on to a named model through <qemu:commandline>; restart the domain`,
+    },
+    { on: 'qemu', how: `-cpu <model>,${property}=on (or -cpu host); restart QEMU` },
+  ];
+}
+
+export function applyKernel(install: string): ApplyStep[] {
+  return [
+    {
+      on: 'kubevirt',
+      how: `install ${install}; kubectl drain the node (VMs with evictionStrategy LiveMigrate move away), reboot, uncordon`,
+    },
+    { on: 'host', how: `install ${install} and reboot (migrate or shut down the VMs first)` },
+  ];
+}
+
+export function applyPatch(source: string): ApplyStep[] {
+  return [{ on: 'host', how: `build and boot a kernel with ${source}: not in any released kernel` }];
+}
+
+export function applyPleOff(vendor: 'intel' | 'amd'): ApplyStep[] {
+  const option = vendor === 'intel' ? 'options kvm_intel ple_gap=0' : 'options kvm_amd pause_filter_count=0';
+  return [
+    {
+      on: 'host',
+      how: `${option} in /etc/modprobe.d/, then reload the module with every VM off the node (the parameter is read-only once loaded)`,
+    },
+  ];
+}
+
+export function applyIsolate(vm: string, cpus: string): ApplyStep[] {
+  return [
+    {
+      on: 'kubevirt',
+      how: `spec.domain.cpu.dedicatedCpuPlacement: true (and isolateEmulatorThread: true) on ${vm}; needs the CPU manager's static policy on the node; the VM restarts`,
+    },
+    {
+      on: 'libvirt',
+      how: `virsh vcpupin ${vm} <vcpu> <cpu> --live for each vCPU over ${cpus}, and virsh emulatorpin; the other domains' <vcpu cpuset> to the rest (live, no restart)`,
+    },
+    { on: 'qemu', how: `taskset -p each vCPU thread of ${vm} to one CPU of ${cpus}` },
+  ];
+}
