@@ -5,7 +5,8 @@ import type { NodeInventory, NodeSample } from '../src/telemetry';
 /**
  * A fleet as operators run it, drawn from a seeded distribution: node pools of 64-pCPU hosts, each
  * pool with its own VM shapes and guest workload (VM sizes 2–32 vCPUs at 0.75–3 vCPUs per pCPU,
- * busy 30–95 %, 300–20,000 lock acquisitions and 50–3,000 IPIs per vCPU-second), its own kernel
+ * busy 30–95 %, 300–20,000 lock acquisitions and 50–3,000 IPIs per vCPU-second; half the pools
+ * with -cpu host, so every PV feature, half with a named CPU model and none), its own kernel
  * and, for a fifth of its nodes, the next one (a rolling upgrade); within a pool each node carries
  * its own load (PLE exits and run-queue wait × 0.6–1.6). Over time each node's load drifts (±20 %
  * over an hour, its own phase) and every sample has its own noise (±10 % spinning and waiting,
@@ -44,6 +45,8 @@ function poolScenario(r: () => number, kernel: string): ScenarioInput {
   const size = [2, 4, 8, 16, 32][Math.floor(r() * 5)]!;
   const ratio = 0.75 + r() * 2.25;
   const count = Math.max(1, Math.round((64 * ratio) / size));
+  // Half the pools run -cpu host (libvirt host-passthrough: every PV feature), half a named model.
+  const passthrough = r() < 0.5;
   return {
     host: { pcpus: 64, kernel },
     vms: [
@@ -56,6 +59,8 @@ function poolScenario(r: () => number, kernel: string): ScenarioInput {
           burst: ['1ms', '2ms', '4ms'][Math.floor(r() * 3)]!,
           locks: { perSecond: logUniform(300, 20_000) },
           ipis: { perSecond: logUniform(50, 3_000), targets: 1 + Math.floor(r() * 4) },
+          pvSpinlocks: passthrough,
+          pv: { tlbFlush: passthrough, schedYield: passthrough, ipi: passthrough },
         },
       },
     ],

@@ -42,7 +42,7 @@ async function run(options: DemoOptions, io: CliIo): Promise<void> {
       for (const f of a.findings) io.out(`  finding ${f.severity}: ${f.message}\n`);
       for (const r of a.recommendations)
         io.out(
-          `  recommend ${r.kind} → ${r.target}: PLE exits ${pct(r.predicted.pleExits.change)}, useful time ${pct(r.predicted.usefulNs.change)} (confidence ${r.confidence})\n`,
+          `  recommend ${r.kind} → ${r.target}: PLE exits ${pct(r.predicted.pleExits.change)}, useful time ${pct(r.predicted.usefulNs.change)} (confidence ${r.confidence}; disrupts: ${r.disruption ?? '–'})\n`,
         );
     },
     onAlert: (a) => io.out(`ALERT ${a.transition}: ${a.node} ${a.finding.kind} ${a.finding.message}\n`),

@@ -143,10 +143,11 @@ async function run(file: string, options: ReplayOptions, io: CliIo): Promise<voi
     if (n.recommendations.length)
       io.out(
         textTable(
-          ['recommendation', 'target', 'PLE exits', 'useful time', 'confidence'],
+          ['recommendation', 'target', 'disrupts', 'PLE exits', 'useful time', 'confidence'],
           n.recommendations.map((r) => [
             r.kind,
             r.target,
+            r.disruption ?? '–',
             `${pct(r.predicted.pleExits.change)} ± ${int(r.predicted.pleExits.ci95 * 100)}`,
             `${pct(r.predicted.usefulNs.change)} ± ${int(r.predicted.usefulNs.ci95 * 100)}`,
             r.confidence.toFixed(2),

@@ -83,7 +83,19 @@ describe('ops dashboard in headless Chromium against spinwise demo', () => {
       .locator('tr.recommendation[data-node="demo-paper-1"][data-kind="kernel"] td.num')
       .allInnerTexts();
     assert.match(cells[0]!, /^−\d+ % ± \d+$/, `spin time cell "${cells[0]}"`);
-    assert.match(await page.locator('#recommendations th').nth(3).innerText(), /spin time/i);
+    assert.match(await page.locator('#recommendations th').nth(4).innerText(), /spin time/i);
+    // One kind of action at a time, with what it disrupts and how to apply it on KubeVirt.
+    await page.goto(`${demo.url}/#/recommendations?kind=vm-setting`);
+    await page.waitForSelector('tr.recommendation[data-kind="vm-setting"]', { timeout: 90_000 });
+    assert.equal(await page.locator('tr.recommendation:not([data-kind="vm-setting"])').count(), 0);
+    const setting = page.locator('tr.recommendation[data-kind="vm-setting"]').first();
+    assert.equal(await setting.locator('td.disruption').innerText(), 'vm-restart');
+    assert.match(
+      (await setting.locator('dl.apply').textContent()) ?? '',
+      /^kubevirtset spec\.domain\.cpu\.model: host-passthrough/,
+      'KubeVirt first',
+    );
+    await page.goto(`${demo.url}/`);
   });
 
   it('lists every node of the demo with its severity, full names, and times in a named local zone', async () => {

@@ -10,11 +10,14 @@ import type { VmPv } from './calibrate';
  * (ple_gap and pause_filter_count are read-only once loaded).
  */
 
-/** The QEMU CPU property of each PV feature a what-if may enable. */
-export const PV_PROPERTY: Record<Exclude<keyof VmPv, 'spinlocks'>, string> = {
+/**
+ * The QEMU CPU property of each PV feature a what-if may enable. Not PV IPIs: what they save (one
+ * hypercall instead of an ICR-write exit per destination) is not in the models, so a replay could
+ * only predict no change; nor PV spinlocks, which Linux disables on a host that hints dedicated CPUs.
+ */
+export const PV_PROPERTY: Record<Extract<keyof VmPv, 'tlbFlush' | 'schedYield'>, string> = {
   tlbFlush: 'kvm-pv-tlb-flush',
   schedYield: 'kvm-pv-sched-yield',
-  ipi: 'kvm-pv-ipi',
 };
 
 export function applyPvFeature(feature: keyof typeof PV_PROPERTY, vms: string): ApplyStep[] {
@@ -67,5 +70,19 @@ export function applyIsolate(vm: string, cpus: string): ApplyStep[] {
       how: `virsh vcpupin ${vm} <vcpu> <cpu> --live for each vCPU over ${cpus}, and virsh emulatorpin; the other domains' <vcpu cpuset> to the rest (live, no restart)`,
     },
     { on: 'qemu', how: `taskset -p each vCPU thread of ${vm} to one CPU of ${cpus}` },
+  ];
+}
+
+export function applyLiftLimit(vms: string): ApplyStep[] {
+  return [
+    {
+      on: 'kubevirt',
+      how: `raise or remove spec.domain.resources.limits.cpu of ${vms} (or the namespace LimitRange that sets it); the VM restarts`,
+    },
+    {
+      on: 'libvirt',
+      how: `virsh schedinfo <domain> --live --set vcpu_quota=-1 for ${vms} (and drop <vcpu_quota> from <cputune> to keep it)`,
+    },
+    { on: 'host', how: `echo max > cpu.max of the VM's cgroup (${vms})` },
   ];
 }

@@ -43,7 +43,7 @@ describe('what-ifs an operator can act on', () => {
     );
     assert.deepEqual(
       pv.map((c) => c.target),
-      ['kvm-pv-tlb-flush on db', 'kvm-pv-sched-yield on db, web', 'kvm-pv-ipi on db, web'],
+      ['kvm-pv-tlb-flush on db', 'kvm-pv-sched-yield on db, web'],
       'batch reported nothing: no candidate for it',
     );
     const tlb = pv[0]!;
@@ -54,16 +54,16 @@ describe('what-ifs an operator can act on', () => {
     );
     assert.equal(tlb.disruption, 'vm-restart');
     assert.ok(tlb.apply.some((a) => a.on === 'kubevirt' && /host-passthrough/.test(a.how)));
-    // A 4.15 host has no PV TLB flush; IPI virtualisation makes PV IPIs moot.
+    // A 4.15 host has no PV TLB flush (4.16) nor PV sched yield.
     const old = whatIfCandidates(calibration('4.15.0', 'stock-5.6', [NONE]), true, null);
     assert.ok(!old.some((c) => c.kind === 'vm-setting'));
-    const ipiv = whatIfCandidates(
-      calibration('6.8.0-45-generic', 'stock-6.6', [NONE], { ipiVirtualization: 'ipiv' }),
-      true,
-      null,
-    );
-    assert.ok(!ipiv.some((c) => c.id === 'vm-setting:kvm-pv-ipi'));
     assert.ok(!whatIfCandidates(cal, false, null).some((c) => c.kind === 'vm-setting'), 'not oversubscribed');
+    // A node of many VMs names three, and counts the rest (the wire bounds a target at 500 characters).
+    const many = calibration('6.8.0-45-generic', 'stock-6.6', Array(40).fill(NONE));
+    const names = Array.from({ length: 40 }, (_, i) => `a-rather-long-virtual-machine-name-${i}`);
+    const tlbMany = whatIfCandidates(many, true, null, names).find((c) => c.id === 'vm-setting:kvm-pv-tlb-flush')!;
+    assert.match(tlbMany.target, /-2 and 37 more$/);
+    assert.ok(tlbMany.target.length <= 500);
   });
 
   it('kernels from the catalogue, labelled with what to install; patches labelled as patches', () => {
@@ -80,6 +80,29 @@ describe('what-ifs an operator can act on', () => {
     // A CFS node gets no semantics-aware what-if (the series is for EEVDF).
     const cfs = whatIfCandidates(calibration('5.6.0', 'stock-5.6', [NONE]), true, null);
     assert.ok(!cfs.some((c) => /semantics-aware/.test(c.model)));
+  });
+
+  it('lifts the CPU limits below a VM’s vCPU count, and only those', () => {
+    const cal = calibration('6.8.0-45-generic', 'stock-6.6', [null, null, null]);
+    const limits = [2, undefined, 8];
+    cal.scenario = {
+      ...cal.scenario,
+      vms: cal.scenario.vms.map((v, i) =>
+        limits[i] === undefined ? v : { ...v, cpu: { weight: 100, period: 100_000_000, limit: limits[i] } },
+      ),
+    };
+    const lift = whatIfCandidates(cal, false, null, ['db', 'web', 'batch']).filter(
+      (c) => c.id === 'vm-setting:cpu-limit',
+    );
+    assert.deepEqual(
+      lift.map((c) => c.target),
+      ['no CPU limit on db'],
+    );
+    assert.deepEqual(
+      lift[0]!.scenario.vms.map((v) => v.cpu?.limit),
+      [undefined, undefined, 8],
+    );
+    assert.ok(lift[0]!.apply.some((a) => a.on === 'libvirt' && /vcpu_quota=-1/.test(a.how)));
   });
 
   it('orders by gain per disruption: a VM restart for 30 % beats a reboot for 60 %', () => {

@@ -7,6 +7,7 @@ import type { Calibration } from './calibrate';
 import {
   applyIsolate,
   applyKernel,
+  applyLiftLimit,
   applyPatch,
   applyPleOff,
   applyPvFeature,
@@ -51,7 +52,8 @@ function patchesFor(model: string): Patch[] {
       source: 'the VEE 2021 patches (github.com/sslab-keio/ple-kvm, for Linux 5.6)',
     },
   ];
-  if (model.startsWith('stock-') && isModelName(model) && modelByName(model).features.includes('eevdf'))
+  const features = model.startsWith('stock-') && isModelName(model) ? modelByName(model).features : [];
+  if (features.includes('eevdf') && !features.includes('semantics-aware'))
     out.push({
       id: 'semantics-aware',
       model: `${model}+semantics-aware`,
@@ -65,11 +67,17 @@ function patchesFor(model: string): Patch[] {
 /** The host kernel release that first offers each PV feature (QEMU's docs/system/i386/kvm-pv.rst). */
 const PV_HOST_SINCE: Record<keyof typeof PV_PROPERTY, [number, number]> = {
   tlbFlush: [4, 16],
-  ipi: [4, 19],
   schedYield: [5, 10],
 };
 
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
+
+/** VMs by name, bounded for the wire: the first three, then how many more (a node may run hundreds). */
+function vmList(vmNames: readonly string[], scenario: Scenario, indices: readonly number[]): string {
+  const names = indices.map((i) => vmNames[i] ?? scenario.vms[i]!.name);
+  const shown = names.slice(0, 3).map((n) => (n.length > 60 ? `${n.slice(0, 59)}…` : n));
+  return names.length > 3 ? `${shown.join(', ')} and ${names.length - 3} more` : shown.join(', ');
+}
 
 /**
  * Give the VM that spins most pCPUs of its own and let the others share the rest: its lock holders
@@ -133,8 +141,7 @@ function kernelCandidates(cal: Calibration): WhatIfCandidate[] {
 
 /**
  * A PV feature the node reports some guests are not offered (QEMU only offers it with -cpu host or
- * when named), on every VM that lacks it, where the host kernel has it. PV IPIs matter to the
- * model only where IPIs trap (no IPI virtualisation).
+ * when named), on every VM that lacks it, where the host kernel has it.
  */
 function pvCandidates(cal: Calibration, vmNames: readonly string[]): WhatIfCandidate[] {
   const { scenario } = cal;
@@ -143,10 +150,9 @@ function pvCandidates(cal: Calibration, vmNames: readonly string[]): WhatIfCandi
   for (const feature of Object.keys(PV_PROPERTY) as (keyof typeof PV_PROPERTY)[]) {
     const [major, minor] = PV_HOST_SINCE[feature];
     if (!release || release.major < major || (release.major === major && release.minor < minor)) continue;
-    if (feature === 'ipi' && scenario.host.ipiVirtualization !== 'none') continue;
     const lacking = cal.pv.flatMap((pv, i) => (pv && !pv[feature] ? [i] : []));
     if (lacking.length === 0) continue;
-    const names = lacking.map((i) => vmNames[i] ?? scenario.vms[i]!.name).join(', ');
+    const names = vmList(vmNames, scenario, lacking);
     out.push({
       id: `vm-setting:${PV_PROPERTY[feature]}`,
       kind: 'vm-setting',
@@ -169,9 +175,40 @@ function pvCandidates(cal: Calibration, vmNames: readonly string[]): WhatIfCandi
 }
 
 /**
+ * Lift the CPU limit (cpu.max) of every VM that has one below its vCPU count: a vCPU throttled
+ * with a lock held stalls every waiter until the next period, which the model replays (CFS
+ * bandwidth control). KubeVirt sets the limit from the VM's (or its namespace's) CPU limit.
+ */
+function liftLimits(cal: Calibration, vmNames: readonly string[]): WhatIfCandidate | null {
+  const { scenario } = cal;
+  const limited = scenario.vms.flatMap((v, i) =>
+    v.cpu?.limit !== undefined && v.cpu.limit < v.vcpus ? [i] : [],
+  );
+  if (limited.length === 0) return null;
+  const names = vmList(vmNames, scenario, limited);
+  return {
+    id: 'vm-setting:cpu-limit',
+    kind: 'vm-setting',
+    target: `no CPU limit on ${names}`,
+    summary: `lift the CPU limit of ${names}: throttled vCPUs holding locks make the others spin`,
+    scenario: {
+      ...scenario,
+      vms: scenario.vms.map((v, i) => {
+        if (!limited.includes(i) || !v.cpu) return v;
+        const { limit: _limit, ...rest } = v.cpu;
+        return { ...v, cpu: rest };
+      }),
+    },
+    model: cal.model,
+    disruption: 'vm-restart',
+    apply: applyLiftLimit(names),
+  };
+}
+
+/**
  * Every what-if worth replaying for a calibrated node: kernels it could install and the patch sets
- * when vCPUs outnumber pCPUs, PV features its guests lack, PLE off when every vCPU has a pCPU of
- * its own, and isolating the VM that spins most. `vmNames` are the VMs' names on the node (the
+ * when vCPUs outnumber pCPUs, PV features its guests lack, CPU limits lifted, PLE off when every
+ * vCPU has a pCPU of its own, and isolating the VM that spins most. `vmNames` are the VMs' names on the node (the
  * scenario's are labels).
  */
 export function whatIfCandidates(
@@ -183,6 +220,8 @@ export function whatIfCandidates(
   const out: WhatIfCandidate[] = [];
   const { scenario } = cal;
   if (oversubscribed) out.push(...kernelCandidates(cal), ...pvCandidates(cal, vmNames));
+  const lift = liftLimits(cal, vmNames);
+  if (lift) out.push(lift);
   if (scenario.vms.every((v) => v.pinning === 'dedicated') && scenario.host.ple.enabled)
     out.push({
       id: 'ple:off',
