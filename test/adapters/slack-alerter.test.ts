@@ -25,6 +25,11 @@ const raised: SpinAlert = {
     target: 'ple-kvm',
     predicted: { pleExits: { change: -0.72, ci95: 0.06 }, usefulNs: { change: 0.31, ci95: 0.05 } },
     confidence: 0.8,
+    disruption: 'reboot',
+    apply: [
+      { on: 'host', how: 'build and boot a kernel with the VEE 2021 patches' },
+      { on: 'kubevirt', how: 'drain the node, reboot, uncordon' },
+    ],
     brokenAssumptions: [],
     evidence: [],
   },
@@ -64,7 +69,7 @@ it('posts the exact Block Kit messages: raise, repeat suppressed, clear; a faili
             type: 'section',
             text: {
               type: 'mrkdwn',
-              text: '*Recommended (kernel)*: run a kernel with the debooster and strict boost\nPredicted: PLE exits −72 % ± 6, useful guest time +31 % ± 5',
+              text: '*Recommended (kernel, disrupts: reboot)*: run a kernel with the debooster and strict boost\nPredicted: PLE exits −72 % ± 6, useful guest time +31 % ± 5\nKubeVirt: drain the node, reboot, uncordon',
             },
           },
           {

@@ -60,11 +60,13 @@ export function spinAlertMessage(alert: SpinAlert): SlackMessage {
   const rec = alert.topRecommendation;
   if (rec) {
     const p = rec.predicted;
+    // The cheapest action first (the advisor orders by gain per disruption): what it disrupts, and how on KubeVirt.
+    const kubevirt = rec.apply?.find((a) => a.on === 'kubevirt');
     blocks.push({
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `*Recommended (${rec.kind})*: ${rec.summary}\nPredicted: PLE exits ${percent(p.pleExits.change)} ± ${Math.round(p.pleExits.ci95 * 100)}, useful guest time ${percent(p.usefulNs.change)} ± ${Math.round(p.usefulNs.ci95 * 100)}`,
+        text: `*Recommended (${rec.kind}${rec.disruption ? `, disrupts: ${rec.disruption}` : ''})*: ${rec.summary}\nPredicted: PLE exits ${percent(p.pleExits.change)} ± ${Math.round(p.pleExits.ci95 * 100)}, useful guest time ${percent(p.usefulNs.change)} ± ${Math.round(p.usefulNs.ci95 * 100)}${kubevirt ? `\nKubeVirt: ${kubevirt.how}` : ''}`,
       },
     });
   }

@@ -61,7 +61,9 @@ describe('what-ifs an operator can act on', () => {
     // A node of many VMs names three, and counts the rest (the wire bounds a target at 500 characters).
     const many = calibration('6.8.0-45-generic', 'stock-6.6', Array(40).fill(NONE));
     const names = Array.from({ length: 40 }, (_, i) => `a-rather-long-virtual-machine-name-${i}`);
-    const tlbMany = whatIfCandidates(many, true, null, names).find((c) => c.id === 'vm-setting:kvm-pv-tlb-flush')!;
+    const tlbMany = whatIfCandidates(many, true, null, names).find(
+      (c) => c.id === 'vm-setting:kvm-pv-tlb-flush',
+    )!;
     assert.match(tlbMany.target, /-2 and 37 more$/);
     assert.ok(tlbMany.target.length <= 500);
   });
