@@ -208,8 +208,8 @@ function liftLimits(cal: Calibration, vmNames: readonly string[]): WhatIfCandida
 /**
  * Every what-if worth replaying for a calibrated node: kernels it could install and the patch sets
  * when vCPUs outnumber pCPUs, PV features its guests lack, CPU limits lifted, PLE off when every
- * vCPU has a pCPU of its own, and isolating the VM that spins most. `vmNames` are the VMs' names on the node (the
- * scenario's are labels).
+ * vCPU has a pCPU of its own, and isolating the VM that spins most. `vmNames` are the VMs' names
+ * on the node (the scenario's are labels).
  */
 export function whatIfCandidates(
   cal: Calibration,
