@@ -49,12 +49,16 @@ export function applyPatch(source: string): ApplyStep[] {
   return [{ on: 'host', how: `build and boot a kernel with ${source}: not in any released kernel` }];
 }
 
-export function applyPleOff(vendor: 'intel' | 'amd'): ApplyStep[] {
-  const option = vendor === 'intel' ? 'options kvm_intel ple_gap=0' : 'options kvm_amd pause_filter_count=0';
+/** A kvm_intel / kvm_amd parameter: read-only once the module is loaded (module_param …, 0444). */
+export function applyModuleParameter(option: string): ApplyStep[] {
   return [
     {
       on: 'host',
-      how: `${option} in /etc/modprobe.d/, then reload the module with every VM off the node (the parameter is read-only once loaded)`,
+      how: `options ${option} in /etc/modprobe.d/, then reload the module with every VM off the node (the parameter is read-only once loaded)`,
+    },
+    {
+      on: 'kubevirt',
+      how: `the same through a MachineConfig or node image, then drain (VMs live-migrate away), reload or reboot, uncordon`,
     },
   ];
 }

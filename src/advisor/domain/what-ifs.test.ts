@@ -84,6 +84,16 @@ describe('what-ifs an operator can act on', () => {
     assert.ok(!cfs.some((c) => /semantics-aware/.test(c.model)));
   });
 
+  it('a wider PLE window where PLE is on and vCPUs outnumber pCPUs: a module parameter', () => {
+    const on = whatIfCandidates(calibration('6.8.0-45-generic', 'stock-6.6', [NONE]), true, null);
+    const wider = on.find((c) => c.id === 'ple:window-x4')!;
+    assert.equal(wider.target, 'ple_window=16384', '4 × VMX’s default 4096 cycles');
+    assert.equal(wider.scenario.host.ple.window, 16384);
+    assert.equal(wider.disruption, 'module-reload');
+    const off = calibration('6.8.0-45-generic', 'stock-6.6', [NONE], { ple: { enabled: false } });
+    assert.ok(!whatIfCandidates(off, true, null).some((c) => c.id === 'ple:window-x4'));
+  });
+
   it('lifts the CPU limits below a VM’s vCPU count, and only those', () => {
     const cal = calibration('6.8.0-45-generic', 'stock-6.6', [null, null, null]);
     const limits = [2, undefined, 8];

@@ -2,14 +2,15 @@ import { loadCatalogue, upgradesFor, type KernelCatalogue } from '../../sim/kern
 import { parseRelease } from '../../sim/kernel-features';
 import { isModelName, modelByName } from '../../sim/models';
 import type { Scenario } from '../../sim/scenario';
+import { pleConfigOf } from '../../sim/simulate';
 import type { ApplyStep, Disruption, RecommendationKind } from '../../telemetry';
 import type { Calibration } from './calibrate';
 import {
   applyIsolate,
   applyKernel,
   applyLiftLimit,
+  applyModuleParameter,
   applyPatch,
-  applyPleOff,
   applyPvFeature,
   PV_PROPERTY,
 } from './how-to-apply';
@@ -206,6 +207,28 @@ function liftLimits(cal: Calibration, vmNames: readonly string[]): WhatIfCandida
 }
 
 /**
+ * A PLE window four times the node's: fewer exits for spins that would end on their own, later
+ * help for those that would not (KVM still grows it per vCPU on futile exits). Whether that pays
+ * on this node is the model's call.
+ */
+function widerPleWindow(cal: Calibration): WhatIfCandidate {
+  const { scenario } = cal;
+  const window = pleConfigOf(scenario).base * 4;
+  const parameter =
+    scenario.host.cpu.vendor === 'intel' ? 'kvm_intel ple_window' : 'kvm_amd pause_filter_count';
+  return {
+    id: 'ple:window-x4',
+    kind: 'ple',
+    target: `${parameter.split(' ')[1]}=${window}`,
+    summary: `a PLE window four times the node's (${parameter}=${window}): fewer exits for spins that end on their own`,
+    scenario: { ...scenario, host: { ...scenario.host, ple: { ...scenario.host.ple, window } } },
+    model: cal.model,
+    disruption: 'module-reload',
+    apply: applyModuleParameter(`${parameter}=${window}`),
+  };
+}
+
+/**
  * Every what-if worth replaying for a calibrated node: kernels it could install and the patch sets
  * when vCPUs outnumber pCPUs, PV features its guests lack, CPU limits lifted, PLE off when every
  * vCPU has a pCPU of its own, and isolating the VM that spins most. `vmNames` are the VMs' names
@@ -232,8 +255,11 @@ export function whatIfCandidates(
       scenario: { ...scenario, host: { ...scenario.host, ple: { ...scenario.host.ple, enabled: false } } },
       model: cal.model,
       disruption: 'module-reload',
-      apply: applyPleOff(scenario.host.cpu.vendor),
+      apply: applyModuleParameter(
+        scenario.host.cpu.vendor === 'intel' ? 'kvm_intel ple_gap=0' : 'kvm_amd pause_filter_count=0',
+      ),
     });
+  if (oversubscribed && scenario.host.ple.enabled) out.push(widerPleWindow(cal));
   if (oversubscribed && worst) {
     const c = isolate(cal, worst.index, worst.name);
     if (c) out.push(c);
