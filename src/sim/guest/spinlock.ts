@@ -61,8 +61,15 @@ export function tryTakeLock(h: HostModel, v: Vcpu): boolean {
 
 /**
  * Unlock. Without PV spinlocks the guest's qspinlock falls back to test-and-set under a
- * hypervisor (virt_spin_lock), so a waiter that is spinning right now takes it; with PV the queue
- * head is handed the lock and, if it halted in pv_wait, must be kicked (returned to the caller).
+ * hypervisor (virt_spin_lock), so a waiter that is spinning right now takes it. With PV
+ * (kernel/locking/qspinlock_paravirt.h, hybrid since 4.5): a queue head in its spinning loop has
+ * set the pending bit (pv_wait_head_or_lock: set_pending), which stops lock stealing, so it takes
+ * the lock next, even while its vCPU is preempted; a head that halted cleared the bit first
+ * (clear_pending, then pv_hash and pv_wait), so the unlock frees the lock, kicks the head
+ * (returned to the caller), and a waiter spinning right now may steal it first
+ * (pv_hybrid_queued_unfair_trylock) — "because of lock stealing, the queue head vCPU may not be
+ * able to acquire the lock before it has to wait again". The model lets any spinning waiter
+ * steal; in the guest only those still in the unfair trylock loop, not yet queued, can.
  */
 export function releaseLock(h: HostModel, v: Vcpu): Vcpu | null {
   const vm = h.vms[v.vm]!;
@@ -74,14 +81,23 @@ export function releaseLock(h: HostModel, v: Vcpu): Vcpu | null {
   if (waiters.length === 0) return null;
   if (vm.work.pvSpinlocks) {
     const head = h.vcpus[waiters[0]!]!;
-    vm.lockHolder[lock] = head.id;
-    if (spinningInGuest(h, head)) tryTakeLock(h, head);
-    return head.activity === Activity.PvHalted && head.thread.state === ThreadState.Sleeping ? head : null;
+    if (head.activity !== Activity.PvHalted) {
+      vm.lockHolder[lock] = head.id;
+      if (spinningInGuest(h, head)) tryTakeLock(h, head);
+      return null;
+    }
+    stealBySpinner(h, waiters);
+    return head.thread.state === ThreadState.Sleeping ? head : null;
   }
+  stealBySpinner(h, waiters);
+  return null;
+}
+
+/** A free lock goes to one of the waiters spinning on a CPU right now, if any (at random). */
+function stealBySpinner(h: HostModel, waiters: readonly number[]): void {
   let running = 0;
   for (const id of waiters) if (spinningInGuest(h, h.vcpus[id]!)) h.scratch[running++] = id;
   if (running > 0) tryTakeLock(h, h.vcpus[h.scratch[h.rng.int(running)]!]!);
-  return null;
 }
 
 export function spinningInGuest(h: HostModel, v: Vcpu): boolean {
