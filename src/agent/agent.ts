@@ -69,6 +69,7 @@ const NO_HOST: HostInfo = {
   topology: { sockets: 1, coresPerSocket: 1, threadsPerCore: 1 },
   ple: null,
   ipiVirtualized: null,
+  haltPollNs: null,
   errors: 0,
   missing: [],
 };
@@ -255,6 +256,7 @@ export class Agent {
       topology: host.topology,
       ple: host.ple,
       ipiVirtualized: host.ipiVirtualized,
+      ...(host.haltPollNs !== null ? { haltPollNs: host.haltPollNs } : {}),
       vms: snap.vms.map((vm) => ({
         name: vm.name,
         pid: vm.pid,

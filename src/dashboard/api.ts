@@ -55,7 +55,7 @@ export interface Effect {
 
 export interface Recommendation {
   node: string;
-  kind: 'kernel' | 'ple' | 'placement' | 'move' | 'vm-setting';
+  kind: 'kernel' | 'ple' | 'placement' | 'move' | 'vm-setting' | 'host-setting';
   summary: string;
   target: string;
   predicted: { pleExits: Change; usefulNs: Change; spinNs?: Change };

@@ -89,6 +89,8 @@ export const nodeInventory = z
     ple: pleParameters.nullable(),
     /** IPI virtualisation (IPIv/AVIC) hides IPIs from kvm_apic_ipi; null when unknown. */
     ipiVirtualized: z.boolean().nullable(),
+    /** kvm.halt_poll_ns (ns): how long a halting vCPU may poll before it blocks; absent when unknown. */
+    haltPollNs: z.number().int().nonnegative().optional(),
     vms: z.array(inventoryVm).max(LIMITS.nodeVms),
   })
   .strict();

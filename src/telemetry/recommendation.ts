@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { epochMs, finite, name, nodeName, predictedChange } from './primitives';
 
-export const recommendationKind = z.enum(['kernel', 'ple', 'placement', 'move', 'vm-setting']);
+export const recommendationKind = z.enum([
+  'kernel',
+  'ple',
+  'placement',
+  'move',
+  'vm-setting',
+  'host-setting',
+]);
 export type RecommendationKind = z.infer<typeof recommendationKind>;
 
 /**

@@ -64,6 +64,7 @@ function finding(kind: keyof typeof THRESHOLDS, vm: string, value: number | null
 
 /** The whole 95 % interval lies below zero: a decrease the models' seed-to-seed noise does not explain. */
 const surelyDown = (c: Change): boolean => c.change + c.ci95 < 0;
+const surelyUp = (c: Change): boolean => c.change - c.ci95 > 0;
 
 /**
  * When a what-if's prediction is worth recommending: a large enough gain in its objective whose
@@ -74,6 +75,8 @@ const surelyDown = (c: Change): boolean => c.change + c.ci95 < 0;
 function worthIt(c: WhatIfCandidate, p: Prediction): boolean {
   if (c.kind === 'kernel') return p.pleExits.change < -0.2 && surelyDown(p.spinNs);
   if (c.kind === 'ple') return surelyDown(p.pleExits) && p.usefulNs.change >= -0.005;
+  // Halt polling gives back CPU time: judged by useful guest time (at least +1 %, surely).
+  if (c.kind === 'host-setting') return p.usefulNs.change - p.usefulNs.ci95 > 0.01 && !surelyUp(p.spinNs);
   return p.spinNs.change < -0.2 && surelyDown(p.spinNs) && p.usefulNs.change >= -0.01;
 }
 

@@ -48,6 +48,8 @@ export interface Calibration {
   workloads: FittedWorkload[];
   /** Per VM, the paravirtual features the node reported it is offered (null: not reported). */
   pv: (VmPv | null)[];
+  /** kvm.halt_poll_ns as the node reported it (null: not reported; the model then assumes 200 µs). */
+  haltPollNs: number | null;
   hint: FitHint;
   assumptions: string[];
   /** Model runs the fit took (a warm start needs fewer). */
@@ -160,7 +162,7 @@ const label = (name: string) =>
 
 /** A model scenario of a node: its host and, per VM, a fitted workload and where its vCPUs may run. */
 export function nodeScenario(
-  host: Pick<NodeInventory, 'pcpus' | 'kernel' | 'cpuVendor' | 'ple' | 'ipiVirtualized'>,
+  host: Pick<NodeInventory, 'pcpus' | 'kernel' | 'cpuVendor' | 'ple' | 'ipiVirtualized' | 'haltPollNs'>,
   vms: {
     name: string;
     vcpus: number;
@@ -189,6 +191,7 @@ export function nodeScenario(
           }
         : {},
       apicv: host.ipiVirtualized !== false,
+      ...(host.haltPollNs !== undefined ? { haltPollNs: Math.min(host.haltPollNs, 10_000_000) } : {}),
     },
     vms: vms.map((vm, i) => ({
       name: `${label(vm.name).slice(0, 56)}-${i}`,
@@ -320,6 +323,7 @@ export function calibrate(
     fittedPleRate: best!.ple,
     workloads: vms.map((vm) => workloadOf(vm, lockRate, best!.targets)),
     pv: inventory.vms.map((v) => v.pv ?? null),
+    haltPollNs: inventory.haltPollNs ?? null,
     hint: { lockRate, targets: best!.targets, pleRate: best!.ple, residual: miss(best!) },
     assumptions: assumptionsOf(vms, best!.targets),
     runs,

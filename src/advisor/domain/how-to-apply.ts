@@ -90,3 +90,21 @@ export function applyLiftLimit(vms: string): ApplyStep[] {
     { on: 'host', how: `echo max > cpu.max of the VM's cgroup (${vms})` },
   ];
 }
+
+/**
+ * kvm.halt_poll_ns is writable (0644). Since 9eb8ca049c23 ("KVM: Obey kvm.halt_poll_ns in VMs not
+ * using KVM_CAP_HALT_POLL", 6.1) a VM that did not set the capability (QEMU does not by default)
+ * follows a change at its next halt; from 5.15 to 6.0 a VM keeps the value it was created with.
+ */
+export function applyHaltPoll(value: number): ApplyStep[] {
+  return [
+    {
+      on: 'host',
+      how: `echo ${value} > /sys/module/kvm/parameters/halt_poll_ns, and options kvm halt_poll_ns=${value} in /etc/modprobe.d/ to keep it`,
+    },
+    {
+      on: 'kubevirt',
+      how: `the same on the node (a MachineConfig, or a privileged DaemonSet that writes it); no VM restarts on 6.1 and later`,
+    },
+  ];
+}

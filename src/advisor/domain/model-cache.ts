@@ -33,6 +33,7 @@ export function nodeShape(
     inventory.pcpus,
     inventory.ple,
     inventory.ipiVirtualized,
+    inventory.haltPollNs ?? null,
     inventory.cpuVendor,
     // The operator's model for the node, and each VM's CPU limit, change what is replayed.
     inventory.model ?? null,

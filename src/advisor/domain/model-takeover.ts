@@ -48,6 +48,7 @@ export function takeOverModel(analysis: NodeAnalysis, request: ModelRequest): No
     fittedPleRate: fit.fittedPleRate,
     workloads,
     pv: inventory.vms.map((v) => v.pv ?? null),
+    haltPollNs: inventory.haltPollNs ?? null,
     hint: { lockRate: locksPerSecond, targets: ipiTargets, pleRate: fit.fittedPleRate, residual: miss },
     assumptions: assumptionsOf(observations, ipiTargets),
     runs: 0,

@@ -29,6 +29,7 @@ function calibration(kernel: string, model: string, pv: (VmPv | null)[], host: o
     fittedPleRate: 1,
     workloads: [],
     pv,
+    haltPollNs: null,
     hint: { lockRate: 1, targets: 1, pleRate: 1, residual: 0 },
     assumptions: [],
     runs: 0,
@@ -92,6 +93,21 @@ describe('what-ifs an operator can act on', () => {
     assert.equal(wider.disruption, 'module-reload');
     const off = calibration('6.8.0-45-generic', 'stock-6.6', [NONE], { ple: { enabled: false } });
     assert.ok(!whatIfCandidates(off, true, null).some((c) => c.id === 'ple:window-x4'));
+  });
+
+  it('stops halt polling where the node reports it on: live from 6.1, a VM restart before', () => {
+    const cal = calibration('6.8.0-45-generic', 'stock-6.6', [NONE]);
+    assert.ok(!whatIfCandidates(cal, true, null).some((c) => c.kind === 'host-setting'), 'not reported');
+    cal.haltPollNs = 200_000;
+    const off = whatIfCandidates(cal, true, null).find((c) => c.id === 'host-setting:halt-poll-off')!;
+    assert.equal(off.scenario.host.haltPollNs, 0);
+    assert.equal(off.disruption, 'none');
+    const old = calibration('5.15.0-91-generic', 'stock-5.13', [NONE]);
+    old.haltPollNs = 200_000;
+    assert.equal(
+      whatIfCandidates(old, true, null).find((c) => c.kind === 'host-setting')!.disruption,
+      'vm-restart',
+    );
   });
 
   it('lifts the CPU limits below a VM’s vCPU count, and only those', () => {

@@ -8,6 +8,7 @@ import type { Calibration } from './calibrate';
 import {
   applyIsolate,
   applyKernel,
+  applyHaltPoll,
   applyLiftLimit,
   applyModuleParameter,
   applyPatch,
@@ -229,6 +230,28 @@ function widerPleWindow(cal: Calibration): WhatIfCandidate {
 }
 
 /**
+ * No halt polling (kvm.halt_poll_ns=0), where the node reports polling on: a polling vCPU keeps
+ * its pCPU until the poll ends (kvm_vcpu_halt() stops early only when another task becomes
+ * runnable there), time the other vCPUs may need. Live from 6.1 (see applyHaltPoll).
+ */
+function noHaltPolling(cal: Calibration): WhatIfCandidate | null {
+  const { scenario } = cal;
+  if (!cal.haltPollNs) return null;
+  const release = parseRelease(scenario.host.kernel);
+  const live = release !== null && (release.major > 6 || (release.major === 6 && release.minor >= 1));
+  return {
+    id: 'host-setting:halt-poll-off',
+    kind: 'host-setting',
+    target: 'halt_poll_ns=0',
+    summary: `stop halt polling (kvm.halt_poll_ns ${cal.haltPollNs} → 0): polling vCPUs hold pCPUs other vCPUs wait for`,
+    scenario: { ...scenario, host: { ...scenario.host, haltPollNs: 0 } },
+    model: cal.model,
+    disruption: live ? 'none' : 'vm-restart',
+    apply: applyHaltPoll(0),
+  };
+}
+
+/**
  * Every what-if worth replaying for a calibrated node: kernels it could install and the patch sets
  * when vCPUs outnumber pCPUs, PV features its guests lack, CPU limits lifted, PLE off when every
  * vCPU has a pCPU of its own, and isolating the VM that spins most. `vmNames` are the VMs' names
@@ -243,6 +266,8 @@ export function whatIfCandidates(
   const out: WhatIfCandidate[] = [];
   const { scenario } = cal;
   if (oversubscribed) out.push(...kernelCandidates(cal), ...pvCandidates(cal, vmNames));
+  const poll = oversubscribed ? noHaltPolling(cal) : null;
+  if (poll) out.push(poll);
   const lift = liftLimits(cal, vmNames);
   if (lift) out.push(lift);
   if (scenario.vms.every((v) => v.pinning === 'dedicated') && scenario.host.ple.enabled)

@@ -156,6 +156,7 @@ describe('collectors on captured kernel formats', () => {
         topology: { sockets: 1, coresPerSocket: 2, threadsPerCore: 2 },
         ple: { vendor: 'vmx', enabled: true, gap: 128, window: 4096, grow: 2, shrink: 0, max: 4294967295 },
         ipiVirtualized: true,
+        haltPollNs: 200000,
         yieldCount: 157,
         errors: 0,
         missing: 0,
@@ -173,6 +174,7 @@ describe('collectors on captured kernel formats', () => {
       max: 65535,
     });
     assert.equal(amd.ipiVirtualized, false);
+    assert.equal(amd.haltPollNs, null, 'no kvm module parameters in this tree: unknown, not zero');
     assert.deepEqual(amd.missing, [
       { signal: 'hostYields', reason: '/proc/schedstat absent (CONFIG_SCHEDSTATS off)' },
     ]);

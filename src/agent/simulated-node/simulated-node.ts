@@ -102,6 +102,7 @@ export class SimulatedNode {
           };
     for (const [name, value] of Object.entries(params.files))
       await this.put(`sys/module/${params.module}/parameters/${name}`, `${value}\n`);
+    await this.put('sys/module/kvm/parameters/halt_poll_ns', `${this.scenario.host.haltPollNs}\n`);
     for (const [, trigger] of Object.entries(kvmTriggers(ple.vendor))) {
       await this.put(`sys/kernel/tracing/events/${trigger.event}/trigger`, '');
       await this.put(`sys/kernel/tracing/events/${trigger.event}/hist`, '');

@@ -20,6 +20,8 @@ export interface HostInfo {
   ple: PleParams | null;
   /** IPIv/APICv (Intel) or AVIC (AMD): IPIs bypass kvm_apic_ipi, so IPI-based boosting cannot see them. */
   ipiVirtualized: boolean | null;
+  /** kvm's halt_poll_ns module parameter (the host-wide ceiling of each vCPU's poll); null when unreadable. */
+  haltPollNs: number | null;
   yieldCount?: number;
   errors: number;
   missing: Missing[];
@@ -84,9 +86,11 @@ export async function collectHostInfo(root: HostRoot): Promise<HostInfo> {
     },
     ple: null,
     ipiVirtualized: null,
+    haltPollNs: null,
     errors: 0,
     missing: [],
   };
+  info.haltPollNs = num(await read('sys', 'module', 'kvm', 'parameters', 'halt_poll_ns'));
   const intel = (name: string) => read('sys', 'module', 'kvm_intel', 'parameters', name);
   const amd = (name: string) => read('sys', 'module', 'kvm_amd', 'parameters', name);
   const gap = num(await intel('ple_gap'));
