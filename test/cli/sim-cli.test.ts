@@ -119,6 +119,20 @@ describe('spinwise models', () => {
     assert.equal(mainline('pv-wait-early'), 'guest 4.11, reverted 5.4');
   });
 
+  it('--catalogue lists the kernels an operator can install, each placed', async () => {
+    const { code, out } = await run('models', '--catalogue', '--json');
+    assert.equal(code, 0);
+    const doc = JSON.parse(out) as {
+      date: string;
+      kernels: { id: string; model: string; assumed: boolean }[];
+    };
+    assert.match(doc.date, /^\d{4}-\d{2}-\d{2}$/);
+    const hwe = doc.kernels.find((k) => k.id === 'ubuntu-24.04-hwe')!;
+    assert.deepEqual([hwe.model, hwe.assumed], ['stock-6.14+base-slice-0.70', true]);
+    const text = await run('models', '--catalogue');
+    assert.match(text.out, /^Kernels an operator can install, as of \d{4}-\d{2}-\d{2}/);
+  });
+
   it('--kernel places one release: model, features and reasons', async () => {
     const { code, out } = await run('models', '--kernel', '6.17.13', '--json');
     assert.equal(code, 0);

@@ -74,11 +74,12 @@ const PV_HOST_SINCE: Record<keyof typeof PV_PROPERTY, [number, number]> = {
 
 const range = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 
-/** VMs by name, bounded for the wire: the first three, then how many more (a node may run hundreds). */
+/** VMs by name, bounded for the wire: up to four, else three and how many more (a node may run hundreds). */
 function vmList(vmNames: readonly string[], scenario: Scenario, indices: readonly number[]): string {
-  const names = indices.map((i) => vmNames[i] ?? scenario.vms[i]!.name);
-  const shown = names.slice(0, 3).map((n) => (n.length > 60 ? `${n.slice(0, 59)}…` : n));
-  return names.length > 3 ? `${shown.join(', ')} and ${names.length - 3} more` : shown.join(', ');
+  const names = indices
+    .map((i) => vmNames[i] ?? scenario.vms[i]!.name)
+    .map((n) => (n.length > 60 ? `${n.slice(0, 59)}…` : n));
+  return names.length > 4 ? `${names.slice(0, 3).join(', ')} and ${names.length - 3} more` : names.join(', ');
 }
 
 /**
