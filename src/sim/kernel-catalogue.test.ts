@@ -64,5 +64,9 @@ describe('kernel catalogue', () => {
       () => loadCatalogue(file(good.replace("'^6\\.12\\.'", "'^5'"))),
       /kernels\[0\]\.match: does not match its own release/,
     );
+    assert.throws(
+      () => loadCatalogue(file(good.replace("'^6\\.12\\.'", "'(6'"))),
+      /kernels\[0\]\.match: not a regular expression/,
+    );
   });
 });

@@ -62,12 +62,13 @@ export function loadCatalogue(file = CATALOGUE_FILE): KernelCatalogue {
   const problems = parsed.data.kernels.flatMap((k, i) => {
     const out: string[] = [];
     if (k.next && !ids.has(k.next)) out.push(`kernels[${i}].next: "${k.next}" is not a catalogue id`);
+    let match: RegExp | null = null;
     try {
-      new RegExp(k.match);
+      match = new RegExp(k.match);
     } catch {
       out.push(`kernels[${i}].match: not a regular expression`);
     }
-    if (!new RegExp(k.match).test(k.release))
+    if (match && !match.test(k.release))
       out.push(`kernels[${i}].match: does not match its own release "${k.release}"`);
     return out;
   });

@@ -268,6 +268,12 @@ export function parseRelease(release: string): KernelRelease | null {
 const atLeast = (r: KernelRelease, [major, minor]: [number, number]) =>
   r.major > major || (r.major === major && r.minor >= minor);
 
+/** Whether `uname -r` is `since` or later (false when it is not a kernel release). */
+export function releaseAtLeast(release: string, since: [number, number]): boolean {
+  const r = parseRelease(release);
+  return r !== null && atLeast(r, since);
+}
+
 /**
  * Whether the stable point release is trustworthy: a plain upstream release (`6.12.13`) or one
  * whose distribution keeps the upstream point release (`6.12.13-200.fc41.x86_64`, `6.12.13-arch1-1`).

@@ -322,12 +322,16 @@ export function calibrate(
     observedPleRate,
     fittedPleRate: best!.ple,
     workloads: vms.map((vm) => workloadOf(vm, lockRate, best!.targets)),
-    pv: inventory.vms.map((v) => v.pv ?? null),
-    haltPollNs: inventory.haltPollNs ?? null,
+    ...reportedSettings(inventory),
     hint: { lockRate, targets: best!.targets, pleRate: best!.ple, residual: miss(best!) },
     assumptions: assumptionsOf(vms, best!.targets),
     runs,
   };
+}
+
+/** The settings the node reported that what-ifs may change (null: not reported). */
+export function reportedSettings(inventory: NodeInventory): Pick<Calibration, 'pv' | 'haltPollNs'> {
+  return { pv: inventory.vms.map((v) => v.pv ?? null), haltPollNs: inventory.haltPollNs ?? null };
 }
 
 /** The node replayed with these fitted workloads (one per VM, in inventory order). */

@@ -2,7 +2,14 @@ import { modelFor } from '../../sim/models';
 import type { NodeAnalysis } from '../../telemetry';
 import { fnv1a } from '../fnv1a';
 import type { ModelRequest } from './analyze-node';
-import { assumptionsOf, fittedScenario, modelDurationsNs, relativeMiss, type Calibration } from './calibrate';
+import {
+  assumptionsOf,
+  fittedScenario,
+  modelDurationsNs,
+  relativeMiss,
+  reportedSettings,
+  type Calibration,
+} from './calibrate';
 import type { Predictions } from './model-cache';
 import type { NodeModel } from './model-reuse';
 import { whatIfCandidates } from './what-ifs';
@@ -47,8 +54,7 @@ export function takeOverModel(analysis: NodeAnalysis, request: ModelRequest): No
     observedPleRate: fit.observedPleRate,
     fittedPleRate: fit.fittedPleRate,
     workloads,
-    pv: inventory.vms.map((v) => v.pv ?? null),
-    haltPollNs: inventory.haltPollNs ?? null,
+    ...reportedSettings(inventory),
     hint: { lockRate: locksPerSecond, targets: ipiTargets, pleRate: fit.fittedPleRate, residual: miss },
     assumptions: assumptionsOf(observations, ipiTargets),
     runs: 0,

@@ -1,5 +1,5 @@
 import { loadCatalogue, upgradesFor, type KernelCatalogue } from '../../sim/kernel-catalogue';
-import { parseRelease } from '../../sim/kernel-features';
+import { releaseAtLeast } from '../../sim/kernel-features';
 import { isModelName, modelByName } from '../../sim/models';
 import type { Scenario } from '../../sim/scenario';
 import { pleConfigOf } from '../../sim/simulate';
@@ -148,11 +148,9 @@ function kernelCandidates(cal: Calibration): WhatIfCandidate[] {
  */
 function pvCandidates(cal: Calibration, vmNames: readonly string[]): WhatIfCandidate[] {
   const { scenario } = cal;
-  const release = parseRelease(scenario.host.kernel);
   const out: WhatIfCandidate[] = [];
   for (const feature of Object.keys(PV_PROPERTY) as (keyof typeof PV_PROPERTY)[]) {
-    const [major, minor] = PV_HOST_SINCE[feature];
-    if (!release || release.major < major || (release.major === major && release.minor < minor)) continue;
+    if (!releaseAtLeast(scenario.host.kernel, PV_HOST_SINCE[feature])) continue;
     const lacking = cal.pv.flatMap((pv, i) => (pv && !pv[feature] ? [i] : []));
     if (lacking.length === 0) continue;
     const names = vmList(vmNames, scenario, lacking);
@@ -238,8 +236,7 @@ function widerPleWindow(cal: Calibration): WhatIfCandidate {
 function noHaltPolling(cal: Calibration): WhatIfCandidate | null {
   const { scenario } = cal;
   if (!cal.haltPollNs) return null;
-  const release = parseRelease(scenario.host.kernel);
-  const live = release !== null && (release.major > 6 || (release.major === 6 && release.minor >= 1));
+  const live = releaseAtLeast(scenario.host.kernel, [6, 1]);
   return {
     id: 'host-setting:halt-poll-off',
     kind: 'host-setting',
