@@ -34,30 +34,20 @@ export class IpiAwareOnSpin extends StockOnSpin619 {
   override readonly name = 'kvm-semantics-aware-v1';
 
   override onSpin(host: SpinHost, me: Vcpu, yieldToKernelMode: boolean): void {
-    const vcpus = host.vcpusOf(me.vm);
-    const n = vcpus.length;
-    let tries = 3;
     me.inSpinLoop = true;
-    for (let round = 1; round <= 2; round++) {
-      let yielded: YieldResult = YieldResult.NotNow;
-      const start = host.lastBoosted(me.vm) + 1;
-      for (let i = 0; i < n; i++) {
-        const idx = (start + i) % n;
-        const v = vcpus[idx]!;
-        if (!this.candidateIn(round, host, me, v, yieldToKernelMode)) continue;
-        yielded = host.yieldTo(me, v);
-        if (yielded === YieldResult.Boosted) {
-          host.setLastBoosted(me.vm, idx);
-          break;
-        }
-        if (yielded === YieldResult.NoSuchTask && --tries === 0) break;
-      }
-      if (yielded === YieldResult.Boosted) break;
-    }
+    const budget = { tries: 3 };
+    if (this.scan(host, me, yieldToKernelMode, 1, budget) !== YieldResult.Boosted)
+      this.scan(host, me, yieldToKernelMode, 2, budget);
     leaveSpinLoop(me);
   }
 
-  private candidateIn(round: number, host: SpinHost, me: Vcpu, v: Vcpu, yieldToKernelMode: boolean): boolean {
+  protected override accepts(
+    host: SpinHost,
+    me: Vcpu,
+    v: Vcpu,
+    yieldToKernelMode: boolean,
+    round: number,
+  ): boolean {
     if (v === me) return false;
     if (!v.ready) return this.reject(host, me, v);
     if (v.halted && !dyRunnable(v)) return this.reject(host, me, v);

@@ -13,23 +13,43 @@ export class StockOnSpin613 extends StockOnSpin513 {
   protected readonly storesLoopOffset: boolean = true;
 
   override onSpin(host: SpinHost, me: Vcpu, yieldToKernelMode: boolean): void {
+    me.inSpinLoop = true;
+    this.scan(host, me, yieldToKernelMode, 1, { tries: 3 });
+    leaveSpinLoop(me);
+  }
+
+  /**
+   * One pass of the loop: the result of its last attempt. `budget.tries` (the function's `try`)
+   * counts -ESRCH across passes, and only reaching exactly 0 ends one (`!--try`).
+   */
+  protected scan(
+    host: SpinHost,
+    me: Vcpu,
+    yieldToKernelMode: boolean,
+    round: number,
+    budget: { tries: number },
+  ): YieldResult {
     const vcpus = host.vcpusOf(me.vm);
     const n = vcpus.length;
     const start = host.lastBoosted(me.vm) + 1;
-    let tries = 3;
-    me.inSpinLoop = true;
+    let yielded: YieldResult = YieldResult.NotNow;
     for (let i = 0; i < n; i++) {
       const idx = (start + i) % n;
       const v = vcpus[idx]!;
-      if (!this.candidate(host, me, v, yieldToKernelMode)) continue;
-      const yielded = host.yieldTo(me, v);
+      if (!this.accepts(host, me, v, yieldToKernelMode, round)) continue;
+      yielded = host.yieldTo(me, v);
       if (yielded === YieldResult.Boosted) {
         host.setLastBoosted(me.vm, this.storesLoopOffset ? i : idx);
         break;
       }
-      if (yielded === YieldResult.NoSuchTask && --tries === 0) break;
+      if (yielded === YieldResult.NoSuchTask && --budget.tries === 0) break;
     }
-    leaveSpinLoop(me);
+    return yielded;
+  }
+
+  /** The candidate filters of pass `round` (stock kernels make one pass). */
+  protected accepts(host: SpinHost, me: Vcpu, v: Vcpu, yieldToKernelMode: boolean, _round: number): boolean {
+    return this.candidate(host, me, v, yieldToKernelMode);
   }
 }
 
