@@ -848,10 +848,10 @@ export class AdvisorCore {
   }
 
   /**
-   * Ready to take traffic and partitions, per part: started; Kafka (in the consumer group and
-   * fetching, and committing); the store keeping up (failing writes are buffered; failing with the
-   * buffer full is not ready). Each reason says what is wrong; an empty list is a healthy part.
-   * Liveness (/healthz) is separate and only says the process runs.
+   * How each part is, with what is wrong (an empty list is a healthy part): the advisor started;
+   * Kafka (in the consumer group and fetching, and committing); the store keeping up (failing
+   * writes are buffered; failing with the buffer full is not keeping up). Liveness (/healthz) is
+   * separate and only says the process runs.
    */
   readinessByPart(nowMs = Date.now()): { advisor: string[]; kafka: string[]; store: string[] } {
     if (!this.ready || !this.samples) return { advisor: ['not started (or stopping)'], kafka: [], store: [] };
@@ -876,10 +876,14 @@ export class AdvisorCore {
     return { advisor: [], kafka, store };
   }
 
-  /** Ready when every part is (`spinwise_ready`, and what /readyz answers). */
-  readiness(nowMs = Date.now()): { ready: boolean; reasons: string[] } {
-    const reasons = Object.values(this.readinessByPart(nowMs)).flat();
-    return { ready: reasons.length === 0, reasons };
+  /**
+   * Ready (in the Service) while started: the fleet view, dashboard and API still serve what they
+   * hold when Kafka or the store is away, which is when an operator most needs them. Those
+   * outages make it *degraded* — in /readyz's details, `spinwise_degraded` and an alert.
+   */
+  readiness(nowMs = Date.now()): { ready: boolean; degraded: string[] } {
+    const parts = this.readinessByPart(nowMs);
+    return { ready: parts.advisor.length === 0, degraded: [...parts.kafka, ...parts.store] };
   }
 
   get pointsDropped(): number {

@@ -1,6 +1,7 @@
 import { codecs, TOPICS, type NodeInventory, type NodeSample } from '../telemetry';
 import { collectHostInfo, type HostInfo } from './collectors/host/host-info';
 import { collectKvmDebugfs, type KvmDebugfsResult } from './collectors/kvm-debugfs/kvm-debugfs';
+import { AgentMetrics } from './agent-metrics';
 import { kubevirtIdentityOfDomain } from './collectors/procfs/proc-formats';
 import {
   collectQemuProcesses,
@@ -85,6 +86,9 @@ export class Agent {
   private pleInstances: EventInstances | null = null;
   private readonly sampler: Sampler;
   private lastInventory = '';
+  private inventory: NodeInventory | undefined;
+  /** What `/metrics` serves: the agent's state and the per-VM counters of the samples it took. */
+  readonly metrics: AgentMetrics;
   private readonly procfsCache = new ProcfsCache();
   private readonly qmp: QmpOptions | null;
   private readonly libvirt: LibvirtOptions | null;
@@ -97,6 +101,7 @@ export class Agent {
 
   constructor(private readonly options: AgentOptions) {
     this.sampler = new Sampler(options.node, options.spool?.nextSeq ?? 0);
+    this.metrics = new AgentMetrics(options.node, () => this.health());
     this.qmp = options.qmp === false ? null : { ...DEFAULT_QMP, ...options.qmp };
     this.libvirt =
       options.libvirt === false ? null : { ...DEFAULT_LIBVIRT, virsh: virshOnPath(), ...options.libvirt };
@@ -270,6 +275,7 @@ export class Agent {
         ...(vm.pv ? { pv: vm.pv } : {}),
       })),
     };
+    this.inventory = inventory;
     const fingerprint = JSON.stringify({ ...inventory, timestampMs: 0 });
     if (fingerprint === this.lastInventory) return;
     this.lastInventory = fingerprint;
@@ -289,6 +295,7 @@ export class Agent {
     this.samples++;
     this.lastSampleWallMs = Date.now();
     this.lastMissing = sample.missing;
+    this.metrics.observe(sample, this.inventory);
     if (this.options.spool) this.options.spool.nextSeq = this.sampler.seq;
     this.options.sink.write([
       { topic: TOPICS.samples, key: this.options.node, value: codecs.sample.encode(sample).toString() },

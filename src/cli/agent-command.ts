@@ -182,6 +182,7 @@ async function sample(
           options.metricsHost,
           options.interval,
           () => agent.health(),
+          agent.metrics,
           (message) => io.err(`agent: ${message}\n`),
         );
   if (health) io.err(`agent: /metrics and /healthz on ${options.metricsHost}:${health.port}\n`);

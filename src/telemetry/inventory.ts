@@ -18,6 +18,14 @@ export const pleParameters = z
   .strict();
 export type PleParameters = z.infer<typeof pleParameters>;
 
+/**
+ * The base PLE window in time, what one PLE exit says was spun at least: VMX counts cycles, SVM
+ * counts PAUSEs (about 40 cycles each); 2.5 GHz assumed. 0 without PLE parameters.
+ */
+export function basePleWindowNs(ple: PleParameters | null): number {
+  return ple ? (ple.window * (ple.vendor === 'vmx' ? 1 : 40)) / 2.5 : 0;
+}
+
 export const inventoryVcpu = z
   .object({
     index: z.number().int().nonnegative(),
@@ -95,3 +103,16 @@ export const nodeInventory = z
   })
   .strict();
 export type NodeInventory = z.infer<typeof nodeInventory>;
+
+/**
+ * A VM's labels on Prometheus series, as KubeVirt's `kubevirt_vmi_*` have them, so the two join:
+ * the VMI's namespace and name (a libvirt or plain QEMU VM: its own name, namespace empty) and the node.
+ */
+export function vmSeriesLabels(
+  node: string,
+  vmName: string,
+  inventory: NodeInventory | undefined,
+): { namespace: string; name: string; node: string } {
+  const kubevirt = inventory?.vms.find((v) => v.name === vmName)?.kubevirt;
+  return { namespace: kubevirt?.namespace ?? '', name: kubevirt?.vmi ?? vmName, node };
+}

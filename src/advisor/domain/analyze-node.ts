@@ -8,6 +8,7 @@ import type {
   Severity,
   WhatIf,
 } from '../../telemetry';
+import { basePleWindowNs } from '../../telemetry';
 import {
   calibrate,
   observe,
@@ -161,9 +162,7 @@ export interface WindowObservation {
 
 /** The observed part of an analysis: milliseconds, so it is published the moment a window closes. */
 export function observeWindow(inventory: NodeInventory, samples: readonly WindowSample[]): WindowObservation {
-  // The base PLE window in time: VMX counts cycles, SVM counts PAUSEs (~40 cycles each); 2.5 GHz assumed.
-  const pleNs = inventory.ple ? (inventory.ple.window * (inventory.ple.vendor === 'vmx' ? 1 : 40)) / 2.5 : 0;
-  const { vms: metrics, missing } = vmMetrics(samples, pleNs);
+  const { vms: metrics, missing } = vmMetrics(samples, basePleWindowNs(inventory.ple));
   const findings = metrics
     .flatMap((m) => [
       finding('ple-rate', m.vm, m.pleExitsPerVcpuSecond),

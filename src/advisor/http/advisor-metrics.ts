@@ -106,7 +106,12 @@ export function advisorMetrics(services: AdvisorServices): Metric[] {
       'counter',
       services.core.consumerHealth()?.replaced ?? 0,
     ],
-    ['spinwise_ready', '1 when /readyz answers 200', 'gauge', services.core.readiness().ready ? 1 : 0],
+    [
+      'spinwise_ready',
+      '1 when /readyz answers 200 (serving)',
+      'gauge',
+      services.core.readiness().ready ? 1 : 0,
+    ],
     [
       'spinwise_store_write_failures_total',
       'Failed store writes (points kept for retry)',

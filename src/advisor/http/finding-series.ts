@@ -1,5 +1,12 @@
-import type { NodeAnalysis, NodeFindings, NodeInventory } from '../../telemetry';
-import { SEVERITY_RANK } from '../domain/analyze-node';
+import {
+  severity as severityEnum,
+  vmSeriesLabels,
+  type NodeAnalysis,
+  type NodeFindings,
+  type NodeInventory,
+} from '../../telemetry';
+
+const severityLevels = severityEnum.options;
 
 export interface Family {
   name: string;
@@ -11,8 +18,9 @@ export interface Family {
 /**
  * The findings of the nodes this replica owns as Prometheus series, for Alertmanager users: per VM
  * with KubeVirt's labels (`namespace`, `name` of the VMI, `node`; a plain libvirt VM has its domain
- * name and an empty namespace), per node the severity, per what-if its predicted change. Base
- * units: ratios and per-second rates. Each replica exports only its own nodes, so summing over
+ * name and an empty namespace) the newest window's shares, per node the severity as a state set
+ * and how fresh its window and prediction are, per what-if its predicted change. The per-VM
+ * counters (`spinwise_vm_*_total`, for `rate()`) are the agent's. Each replica exports only its own nodes, so summing over
  * replicas never counts a node twice.
  */
 export function findingSeries(
@@ -20,18 +28,9 @@ export function findingSeries(
   analyses: readonly NodeAnalysis[],
   inventoryOf: (node: string) => NodeInventory | undefined,
 ): Family[] {
-  const vmLabels = (node: string, vm: string) => {
-    const kubevirt = inventoryOf(node)?.vms.find((v) => v.name === vm)?.kubevirt;
-    return { namespace: kubevirt?.namespace ?? '', name: kubevirt?.vmi ?? vm, node };
-  };
+  const vmLabels = (node: string, vm: string) => vmSeriesLabels(node, vm, inventoryOf(node));
   const VM = ['namespace', 'name', 'node'];
   const families: Family[] = [
-    {
-      name: 'spinwise_vm_ple_exits_per_second',
-      help: 'PLE exits per second of the VM (all its vCPUs)',
-      labelNames: VM,
-      rows: [],
-    },
     {
       name: 'spinwise_vm_spin_ratio',
       help: 'Share of the VM’s run time spent spinning (lower bound)',
@@ -52,7 +51,19 @@ export function findingSeries(
     },
     {
       name: 'spinwise_node_severity',
-      help: 'Worst finding on the node: 0 ok, 1 info, 2 warning, 3 critical',
+      help: 'Worst finding of the node’s newest window, as a state set: 1 for its severity, 0 for the others',
+      labelNames: ['node', 'severity'],
+      rows: [],
+    },
+    {
+      name: 'spinwise_node_last_window_timestamp_seconds',
+      help: 'End of the node’s newest analysed window (its agent’s samples reached the advisor until then)',
+      labelNames: ['node'],
+      rows: [],
+    },
+    {
+      name: 'spinwise_node_last_prediction_timestamp_seconds',
+      help: 'End of the window the node’s newest prediction (model fit and what-ifs) was made for',
       labelNames: ['node'],
       rows: [],
     },
@@ -63,7 +74,8 @@ export function findingSeries(
       rows: [],
     },
   ];
-  const [ple, spin, wait, throttled, severity, whatIf] = families as [
+  const [spin, wait, throttled, severity, lastWindow, lastPrediction, whatIf] = families as [
+    Family,
     Family,
     Family,
     Family,
@@ -72,17 +84,19 @@ export function findingSeries(
     Family,
   ];
   for (const f of findings) {
-    severity.rows.push([{ node: f.node }, SEVERITY_RANK[f.severity]]);
+    for (const state of severityLevels)
+      severity.rows.push([{ node: f.node, severity: state }, +(state === f.severity)]);
+    lastWindow.rows.push([{ node: f.node }, f.windowEndMs / 1000]);
     for (const vm of f.vms) {
       const l = vmLabels(f.node, vm.name);
-      if (vm.pleExitsPerVcpuSecond !== null) ple.rows.push([l, vm.pleExitsPerVcpuSecond * vm.vcpus]);
       if (vm.spinShare !== null) spin.rows.push([l, vm.spinShare]);
       if (vm.waitShare !== null) wait.rows.push([l, vm.waitShare]);
       if (vm.throttledRatio !== null && vm.throttledRatio !== undefined)
         throttled.rows.push([l, vm.throttledRatio]);
     }
   }
-  for (const a of analyses)
+  for (const a of analyses) {
+    lastPrediction.rows.push([{ node: a.node }, a.windowEndMs / 1000]);
     for (const w of a.whatIfs)
       for (const [quantity, c] of [
         ['spin_time', w.spinNs],
@@ -90,5 +104,6 @@ export function findingSeries(
         ['useful_time', w.usefulNs],
       ] as const)
         whatIf.rows.push([{ node: a.node, kind: w.kind, target: w.target, quantity }, c.change]);
+  }
   return families;
 }

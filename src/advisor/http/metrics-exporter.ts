@@ -29,6 +29,12 @@ export class MetricsExporter {
     buckets: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600],
     registers: [this.registry],
   });
+  readonly degraded = new Gauge({
+    name: 'spinwise_degraded',
+    help: 'A part this replica depends on is failing (1) while it keeps serving: kafka or store, with /readyz giving the reasons',
+    labelNames: ['part'],
+    registers: [this.registry],
+  });
   private readonly own = new Map<string, Counter | Gauge>();
   private readonly labelled = new Map<string, Gauge>();
 
@@ -61,6 +67,9 @@ export class MetricsExporter {
       if (metric instanceof Counter) metric.inc(value);
       else metric.set(value);
     }
+    const parts = services.core.readinessByPart();
+    this.degraded.set({ part: 'kafka' }, parts.kafka.length > 0 ? 1 : 0);
+    this.degraded.set({ part: 'store' }, parts.store.length > 0 ? 1 : 0);
     const mine = <T extends { replica?: string }>(xs: T[]) =>
       xs.filter((x) => x.replica === services.core.replica);
     const families = findingSeries(
