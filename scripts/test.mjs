@@ -42,6 +42,11 @@ const toolEnv = {};
 if (needs('dashboard')) toolEnv.SPINWISE_CHROMIUM = tools.ensureChromium();
 if (needs('chart')) toolEnv.SPINWISE_HELM = tools.ensureHelm();
 if (needs('qemu')) toolEnv.SPINWISE_QEMU = tools.ensureQemu();
+if (needs('prometheus')) {
+  const prometheus = tools.ensurePrometheus();
+  toolEnv.SPINWISE_PROMETHEUS = prometheus.prometheus;
+  toolEnv.SPINWISE_PROMTOOL = prometheus.promtool;
+}
 if (needs('libvirt')) {
   const libvirt = tools.ensureLibvirt();
   toolEnv.SPINWISE_LIBVIRTD = libvirt.libvirtd;

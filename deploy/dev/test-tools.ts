@@ -1,5 +1,5 @@
 import { execFileSync, execSync, spawnSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 
@@ -88,4 +88,29 @@ export function ensureLibvirt(): { libvirtd: string; virsh: string } {
     execFileSync('useradd', ['-r', '-M', '-s', '/usr/sbin/nologin', 'libvirt-qemu']);
   if (!existsSync('/etc/libvirt/qemu.conf')) writeFileSync('/etc/libvirt/qemu.conf', TEST_QEMU_CONF);
   return { libvirtd: onPath('libvirtd') ?? '/usr/sbin/libvirtd', virsh: onPath('virsh') ?? '/usr/bin/virsh' };
+}
+
+/**
+ * Debian's Prometheus server and promtool for the alerting and dashboard tests, installed with
+ * apt-get when missing. The package's service is never started (no init system runs it here;
+ * policy-rc.d refuses it where one does): the tests run the server as their own child process.
+ */
+export function ensurePrometheus(): { prometheus: string; promtool: string } {
+  const known = process.env.SPINWISE_PROMETHEUS ?? onPath('prometheus');
+  const tool = process.env.SPINWISE_PROMTOOL ?? onPath('promtool');
+  if (known && tool && existsSync(known) && existsSync(tool)) return { prometheus: known, promtool: tool };
+  process.stderr.write('installing Debian package prometheus (apt-get) for the alerting tests\n');
+  const policy = '/usr/sbin/policy-rc.d';
+  const hadPolicy = existsSync(policy);
+  if (!hadPolicy) writeFileSync(policy, '#!/bin/sh\nexit 101\n', { mode: 0o755 });
+  try {
+    execSync(
+      'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus',
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+  } finally {
+    if (!hadPolicy) rmSync(policy, { force: true });
+  }
+  const path = (c: string) => execFileSync('sh', ['-c', `command -v ${c}`]).toString().trim();
+  return { prometheus: path('prometheus'), promtool: path('promtool') };
 }

@@ -26,6 +26,7 @@ interface AgentOptions {
   intervals?: number;
   stdout: boolean;
   simulate?: string;
+  simulateKubevirt?: string;
   model?: string;
   speed: number;
   spoolDir?: string;
@@ -57,6 +58,10 @@ export function agentCommand(io: CliIo): Command {
     .addOption(new Option('--intervals <n>', 'take N samples and exit').argParser(integerIn(1, undefined, 5)))
     .option('--stdout', 'write samples as JSON lines to stdout, even with Kafka configured', false)
     .option('--simulate <scenario.yaml>', 'run against a simulated node rendering this scenario')
+    .option(
+      '--simulate-kubevirt <namespace>',
+      'with --simulate: render the VMs as KubeVirt VMIs of this namespace (virt-launcher pods)',
+    )
     .addOption(
       modelOption('model for this node instead of its kernel’s (spinwise models); --simulate runs it'),
     )
@@ -140,7 +145,13 @@ async function sample(
   const started = Date.now();
   let clock = () => Date.now();
   if (options.simulate && simDir) {
-    simulated = new SimulatedNode(readScenario(options.simulate), simDir, options.model);
+    simulated = new SimulatedNode(
+      readScenario(options.simulate),
+      simDir,
+      options.model,
+      undefined,
+      options.simulateKubevirt ? { kubevirtNamespace: options.simulateKubevirt } : {},
+    );
     await simulated.init();
     root = new HostRoot(simDir);
     clock = () => started + Math.round(simulated!.nowNs / 1e6);

@@ -27,7 +27,7 @@ import { whatIfCandidates, type WhatIfCandidate } from './what-ifs';
 import { windowSample, type WindowSample } from './window-sample';
 
 /** Thresholds of a finding: warning and critical levels. */
-const THRESHOLDS = {
+export const THRESHOLDS = {
   'ple-rate': { warning: 2_000, critical: 10_000, unit: 'PLE exits per vCPU-second' },
   'runqueue-wait': { warning: 0.2, critical: 0.5, unit: 'of runnable time waiting for a pCPU' },
   'spin-share': { warning: 0.05, critical: 0.2, unit: 'of run time spinning (lower bound)' },

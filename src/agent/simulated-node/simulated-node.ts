@@ -24,6 +24,14 @@ const tidOf = (vm: number, vcpu: number) => pidOf(vm) + 1 + vcpu;
 
 /** The systemd scope libvirt puts a VM in (cgroup v2; a `-` in a unit name is escaped as `\x2d`). */
 const scopeOf = (index: number, name: string) => `machine.slice/machine-qemu\\x2d${index}\\x2d${name}.scope`;
+/**
+ * The slice of a virt-launcher pod (kubelet's systemd cgroup driver, Burstable QoS; a `-` in the
+ * pod's UID is written `_`), where QEMU runs when the node is rendered as a KubeVirt node.
+ */
+const podSliceOf = (index: number) => {
+  const uid = `00000000_0000_4000_8000_${String(index).padStart(12, '0')}`;
+  return `kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${uid}.slice`;
+};
 
 /**
  * A KVM node made of a model run: a host-root tree with procfs, sysfs, tracefs and debugfs files
@@ -43,12 +51,29 @@ export class SimulatedNode {
     readonly dir: string,
     modelName?: string,
     seed = scenario.seed,
-    /** QEMU started with a QMP monitor per VM (default), or without one (`-qmp` not given). */
-    private readonly options: { monitors?: boolean } = {},
+    private readonly options: {
+      /** QEMU started with a QMP monitor per VM (default), or without one (`-qmp` not given). */
+      monitors?: boolean;
+      /**
+       * Render the VMs as KubeVirt VMIs of this namespace: each QEMU in its virt-launcher pod's
+       * cgroup (the CPU limit on the pod), its libvirt domain named `<namespace>_<vm>`.
+       */
+      kubevirtNamespace?: string;
+    } = {},
   ) {
     const model = resolveModel(scenario, modelName);
     this.modelName = model.name;
     this.host = buildHost(scenario, model, seed);
+  }
+
+  private domainOf(vm: string): string {
+    const ns = this.options.kubevirtNamespace;
+    return ns ? `${ns}_${vm}` : vm;
+  }
+
+  /** The cgroup QEMU's own is under, which holds the VM's CPU limit. */
+  private cgroupOf(index: number, vm: string): string {
+    return this.options.kubevirtNamespace ? podSliceOf(index) : scopeOf(index, vm);
   }
 
   get nowNs(): number {
@@ -129,13 +154,13 @@ export class SimulatedNode {
       const qmp = this.options.monitors === false ? '' : `-qmp\0unix:${monitor},server=on,wait=off\0`;
       await this.put(
         `proc/${pid}/cmdline`,
-        `qemu-system-x86_64\0-name\0guest=${vm.name},debug-threads=on\0-cpu\0${this.cpuOption(vm.work)}\0${qmp}`,
+        `qemu-system-x86_64\0-name\0guest=${this.domainOf(vm.name)},debug-threads=on\0-cpu\0${this.cpuOption(vm.work)}\0${qmp}`,
       );
-      await this.put(`proc/${pid}/cgroup`, `0::/${scopeOf(i, vm.name)}/libvirt/emulator\n`);
+      await this.put(`proc/${pid}/cgroup`, `0::/${this.cgroupOf(i, vm.name)}/libvirt/emulator\n`);
       // libvirt's <cputune> quota (KubeVirt: the pod's CPU limit) sits on the machine scope.
       if (vm.bw)
         await this.put(
-          `sys/fs/cgroup/${scopeOf(i, vm.name)}/cpu.max`,
+          `sys/fs/cgroup/${this.cgroupOf(i, vm.name)}/cpu.max`,
           `${Math.round(vm.bw.quotaNs / 1000)} ${Math.round(vm.bw.periodNs / 1000)}\n`,
         );
       await this.put(`proc/${pid}/task/${pid}/comm`, 'qemu-system-x86\n');
@@ -202,7 +227,7 @@ export class SimulatedNode {
 
   counters(): SimulatedVcpuCounters[] {
     return this.host.vcpus.map((v) => ({
-      vm: this.host.vms[v.vm]!.name,
+      vm: this.domainOf(this.host.vms[v.vm]!.name),
       vcpu: v.index,
       tid: tidOf(v.vm, v.index),
       pleExits: v.pleExits,
@@ -244,7 +269,7 @@ export class SimulatedNode {
         let throttledNs = bw.throttledNs;
         for (const cpu of bw.order) throttledNs += host.now - bw.throttledSince[cpu]!;
         await this.put(
-          `sys/fs/cgroup/${scopeOf(i, vm.name)}/cpu.stat`,
+          `sys/fs/cgroup/${this.cgroupOf(i, vm.name)}/cpu.stat`,
           `usage_usec ${Math.round(sum((v) => host.runNsNow(v.thread)) / 1000)}\nnr_periods ${bw.nrPeriods}\nnr_throttled ${bw.nrThrottled}\nthrottled_usec ${Math.round(throttledNs / 1000)}\n`,
         );
       }
