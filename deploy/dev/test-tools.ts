@@ -111,6 +111,9 @@ export function ensurePrometheus(): { prometheus: string; promtool: string } {
   } finally {
     if (!hadPolicy) rmSync(policy, { force: true });
   }
-  const path = (c: string) => execFileSync('sh', ['-c', `command -v ${c}`]).toString().trim();
+  const path = (c: string) =>
+    execFileSync('sh', ['-c', `command -v ${c}`])
+      .toString()
+      .trim();
   return { prometheus: path('prometheus'), promtool: path('promtool') };
 }
