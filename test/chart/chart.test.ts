@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ADVISOR_NAMESPACE_RULES, advisorClusterRules } from '../../src/adapters/kubernetes/rbac';
-import { CHART, helm, render, VALUES_EXAMPLE, type Doc } from '../support/helm';
+import { CHART, helm, render, renderIn, VALUES_EXAMPLE, type Doc } from '../support/helm';
 
 const one = (docs: Doc[], kind: string, nameEnds = '') => {
   const found = docs.filter((d) => d.kind === kind && d.metadata.name.endsWith(nameEnds));
@@ -29,8 +30,10 @@ describe('Helm chart charts/spinwise (real helm)', () => {
         'ClusterRole',
         'ClusterRoleBinding',
         'ConfigMap',
+        'ConfigMap',
         'DaemonSet',
         'Deployment',
+        'Pod', // helm test
         'PodDisruptionBudget',
         'Role',
         'RoleBinding',
@@ -107,7 +110,18 @@ describe('Helm chart charts/spinwise (real helm)', () => {
   it('runs the agent in the host PID namespace with no capabilities, host files read-only except tracefs and its spool, on every KubeVirt node', () => {
     const agent = podTemplate(render(), 'DaemonSet').spec;
     assert.equal(agent.hostPID, true);
-    assert.deepEqual(agent.nodeSelector, { 'kubevirt.io/schedulable': 'true' });
+    // On every node KubeVirt has labelled, "true" or not: virt-handler sets "false" while it restarts.
+    assert.deepEqual(agent.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution, {
+      nodeSelectorTerms: [{ matchExpressions: [{ key: 'kubevirt.io/schedulable', operator: 'Exists' }] }],
+    });
+    assert.equal(agent.nodeSelector, undefined);
+    assert.equal(agent.containers[0].resources.limits.cpu, undefined, 'no CPU limit on the sampler');
+    const placed = podTemplate(
+      render('agent.affinity.nodeAffinity.x=1', 'agent.nodeSelector.pool=kvm'),
+      'DaemonSet',
+    );
+    assert.deepEqual(placed.spec.affinity, { nodeAffinity: { x: 1 } });
+    assert.deepEqual(placed.spec.nodeSelector, { pool: 'kvm' });
     assert.deepEqual(agent.tolerations, [{ operator: 'Exists' }], 'every taint tolerated');
     const c = agent.containers[0];
     assert.deepEqual(c.securityContext, {
@@ -183,6 +197,18 @@ describe('Helm chart charts/spinwise (real helm)', () => {
     assert.ok(agent.spec.containers[0].args.includes('--qmp-socket-dir=/run/qmp'));
     assert.deepEqual(one(docs, 'ServiceMonitor').spec.endpoints[0].port, 'http');
     assert.deepEqual(one(docs, 'PodMonitor').spec.podMetricsEndpoints[0].port, 'metrics');
+    // A VMI's namespace label survives the scrape (not renamed exported_namespace).
+    assert.equal(one(docs, 'ServiceMonitor').spec.endpoints[0].honorLabels, true);
+    assert.equal(one(docs, 'PodMonitor').spec.podMetricsEndpoints[0].honorLabels, true);
+    // Full labels on pods, for selection by version and release.
+    assert.equal(agent.metadata.labels['app.kubernetes.io/version'], '0.1.0');
+    assert.equal(advisor.metadata.labels['app.kubernetes.io/managed-by'], 'Helm');
+    assert.equal(advisor.spec.containers[0].image, 'registry.example.com/ghcr.io/spinwise/spinwise:0.1.0');
+    const digest = `sha256:${'a'.repeat(64)}`;
+    assert.equal(
+      podTemplate(render(`image.digest=${digest}`), 'DaemonSet').spec.containers[0].image,
+      `ghcr.io/spinwise/spinwise@${digest}`,
+    );
     assert.equal(
       render('nameOverride=kvm').find((d) => d.kind === 'Deployment')!.metadata.name,
       'spinwise-kvm-advisor',
@@ -205,19 +231,75 @@ describe('Helm chart charts/spinwise (real helm)', () => {
     assert.equal(one(docs, 'ConfigMap', 'spinwise').data['influxdb-retention'], '30d');
   });
 
-  it('ships the Grafana dashboard only with an InfluxDB URL, its data source a dashboard variable', () => {
-    assert.equal(render().filter((d) => d.metadata.name.endsWith('-grafana-dashboard')).length, 0);
+  it('ships the Prometheus Grafana dashboard, and the InfluxDB one with an InfluxDB URL, each with its data source a variable', () => {
+    const prometheusOnly = one(render(), 'ConfigMap', '-grafana-dashboard');
+    assert.deepEqual(Object.keys(prometheusOnly.data), ['spinwise-prometheus.json']);
     const dashboard = one(render('influxdb.url=http://influxdb:8086'), 'ConfigMap', '-grafana-dashboard');
     assert.equal(dashboard.metadata.labels!.grafana_dashboard, '1');
-    const json = JSON.parse(dashboard.data['spinwise.json']);
-    assert.equal(json.uid, 'spinwise');
-    const variable = json.templating.list.find((v: { name: string }) => v.name === 'datasource');
-    assert.deepEqual([variable.type, variable.query], ['datasource', 'influxdb']);
-    assert.ok(
-      json.panels.every(
-        (p: { datasource?: { uid: string } }) => !p.datasource || p.datasource.uid === '${datasource}',
+    for (const [file, uid, type] of [
+      ['spinwise.json', 'spinwise', 'influxdb'],
+      ['spinwise-prometheus.json', 'spinwise-prometheus', 'prometheus'],
+    ] as const) {
+      const json = JSON.parse(dashboard.data[file]);
+      assert.equal(json.uid, uid);
+      const variable = json.templating.list.find((v: { name: string }) => v.name === 'datasource');
+      assert.deepEqual([variable.type, variable.query], ['datasource', type]);
+      assert.ok(
+        json.panels.every(
+          (p: { datasource?: { uid: string } }) => !p.datasource || p.datasource.uid === '${datasource}',
+        ),
+      );
+      // No interval written into a query: Grafana's ($__interval, $__rate_interval) decides.
+      assert.doesNotMatch(JSON.stringify(json), /time\(\d+[sm]\)|\[\d+[sm]\]/, file);
+    }
+  });
+
+  it('renders the alerts as a PrometheusRule: the promtool-tested groups, runbooks where the value points', () => {
+    assert.equal(render().filter((d) => d.kind === 'PrometheusRule').length, 0);
+    const rule = one(
+      render(
+        'prometheusRule.enabled=true',
+        'prometheusRule.labels.release=kps',
+        'prometheusRule.runbookBaseUrl=https://wiki.example/rb/',
       ),
+      'PrometheusRule',
     );
+    assert.equal(rule.metadata.labels!.release, 'kps');
+    const file = parseYaml(readFileSync(join(CHART, 'files', 'prometheus-rules.yaml'), 'utf8')) as {
+      groups: { rules: { alert?: string; annotations?: { runbook_url: string } }[] }[];
+    };
+    for (const g of file.groups)
+      for (const r of g.rules)
+        if (r.annotations) r.annotations.runbook_url = `https://wiki.example/rb/${r.alert}.md`;
+    assert.deepEqual(rule.spec, file);
+  });
+
+  it("on OpenShift: an SCC with the agent's needs and nothing more, required by its pods, SELinux spc_t; a NetworkPolicy; a helm test", () => {
+    const none = render();
+    assert.equal(none.filter((d) => d.kind === 'SecurityContextConstraints').length, 0);
+    const docs = renderIn('virt', '--api-versions=security.openshift.io/v1');
+    const scc = one(docs, 'SecurityContextConstraints');
+    assert.equal(scc.allowHostPID, true);
+    assert.equal(scc.allowPrivilegedContainer, false);
+    assert.equal(scc.allowHostNetwork, false);
+    assert.deepEqual(scc.allowedCapabilities, []);
+    assert.deepEqual(scc.users, ['system:serviceaccount:virt:spinwise-agent']);
+    const agent = podTemplate(docs, 'DaemonSet');
+    assert.equal(agent.metadata.annotations['openshift.io/required-scc'], 'spinwise-agent');
+    assert.deepEqual(agent.spec.containers[0].securityContext.seLinuxOptions, { type: 'spc_t' });
+    const qmp = one(
+      renderIn('virt', 'openshift.scc=true', 'agent.qmp.enabled=true'),
+      'SecurityContextConstraints',
+    );
+    assert.deepEqual(qmp.allowedCapabilities, ['DAC_OVERRIDE', 'SYS_PTRACE']);
+
+    const policy = one(render('networkPolicy.enabled=true'), 'NetworkPolicy');
+    assert.deepEqual(policy.spec.podSelector.matchLabels['app.kubernetes.io/component'], 'advisor');
+    assert.deepEqual(policy.spec.ingress[0].ports, [{ port: 'http', protocol: 'TCP' }]);
+
+    const test = one(none, 'Pod', '-test');
+    assert.equal(test.metadata.annotations!['helm.sh/hook'], 'test');
+    assert.match(test.spec.containers[0].command.join(' '), /\/readyz.*\/api\/nodes/s);
   });
 
   it('takes secrets by reference and never as values', () => {

@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict';
-import { AppsV1Api, CoreV1Api, CustomObjectsApi, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import {
+  AppsV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  NetworkingV1Api,
+  RbacAuthorizationV1Api,
+} from '@kubernetes/client-node';
 import { before, describe, it } from 'node:test';
 import { ensureTestCrds } from '../support/crds';
 import { CHART, helm, VALUES_EXAMPLE } from '../support/helm';
@@ -92,6 +98,43 @@ describe('helm install, upgrade and uninstall on a real kube-apiserver', () => {
       plural: 'servicemonitors',
     });
     assert.equal((stillMonitors as { items: unknown[] }).items.length, 0);
+  });
+
+  it('installs on a cluster that serves OpenShift SCCs (auto): the SCC, the alert rule, the NetworkPolicy', async () => {
+    const ns = 'spinwise-openshift';
+    h(
+      'install',
+      'ocp',
+      CHART,
+      '--namespace',
+      ns,
+      '--create-namespace',
+      '--set',
+      'prometheusRule.enabled=true',
+      '--set',
+      'networkPolicy.enabled=true',
+    );
+    const custom = kc.makeApiClient(CustomObjectsApi);
+    const scc = (await custom.getClusterCustomObject({
+      group: 'security.openshift.io',
+      version: 'v1',
+      plural: 'securitycontextconstraints',
+      name: 'ocp-spinwise-agent',
+    })) as { allowHostPID: boolean; users: string[] };
+    assert.equal(scc.allowHostPID, true);
+    assert.deepEqual(scc.users, [`system:serviceaccount:${ns}:ocp-spinwise-agent`]);
+    const rules = (await custom.listNamespacedCustomObject({
+      group: 'monitoring.coreos.com',
+      version: 'v1',
+      namespace: ns,
+      plural: 'prometheusrules',
+    })) as { items: { spec: { groups: unknown[] } }[] };
+    assert.equal(rules.items[0]!.spec.groups.length, 3);
+    const policies = await kc.makeApiClient(NetworkingV1Api).listNamespacedNetworkPolicy({ namespace: ns });
+    assert.equal(policies.items.length, 1);
+    const ds = await apps.readNamespacedDaemonSet({ name: 'ocp-spinwise-agent', namespace: ns });
+    assert.equal(ds.spec!.template.metadata!.annotations!['openshift.io/required-scc'], 'ocp-spinwise-agent');
+    h('uninstall', 'ocp', '--namespace', ns, '--wait');
   });
 
   it('installs with deploy/values-example.yaml', async () => {

@@ -12,7 +12,14 @@ import {
  * machine cannot fetch. The server still validates everything a CRD enforces of its kind:
  * group, version, names, scope and that spec/status are objects.
  */
-function crd(group: string, kind: string, plural: string, withStatus: boolean): V1CustomResourceDefinition {
+function crd(
+  group: string,
+  kind: string,
+  plural: string,
+  withStatus: boolean,
+  /** OpenShift's SCC: cluster-scoped, its fields at the top level rather than under spec. */
+  shape: { cluster?: boolean; topLevelFields?: boolean } = {},
+): V1CustomResourceDefinition {
   // client-node serialises its models by their TypeScript names (x_kubernetes_…), not the JSON ones.
   const object = { type: 'object', x_kubernetes_preserve_unknown_fields: true };
   return {
@@ -21,7 +28,7 @@ function crd(group: string, kind: string, plural: string, withStatus: boolean): 
     metadata: { name: `${plural}.${group}` },
     spec: {
       group,
-      scope: 'Namespaced',
+      scope: shape.cluster ? 'Cluster' : 'Namespaced',
       names: { kind, plural, singular: kind.toLowerCase(), listKind: `${kind}List` },
       versions: [
         {
@@ -31,6 +38,7 @@ function crd(group: string, kind: string, plural: string, withStatus: boolean): 
           schema: {
             openAPIV3Schema: {
               type: 'object',
+              ...(shape.topLevelFields ? { x_kubernetes_preserve_unknown_fields: true } : {}),
               properties: { spec: object, ...(withStatus ? { status: object } : {}) },
             },
           },
@@ -45,6 +53,11 @@ export const TEST_CRDS = [
   crd('kubevirt.io', 'VirtualMachineInstanceMigration', 'virtualmachineinstancemigrations', true),
   crd('monitoring.coreos.com', 'ServiceMonitor', 'servicemonitors', false),
   crd('monitoring.coreos.com', 'PodMonitor', 'podmonitors', false),
+  crd('monitoring.coreos.com', 'PrometheusRule', 'prometheusrules', false),
+  crd('security.openshift.io', 'SecurityContextConstraints', 'securitycontextconstraints', false, {
+    cluster: true,
+    topLevelFields: true,
+  }),
 ];
 
 /**

@@ -46,7 +46,10 @@ export function renderIn(namespace: string, ...set: string[]): Doc[] {
     CHART,
     '--namespace',
     namespace,
-    ...set.flatMap((s) => (s.startsWith('-f=') ? ['-f', s.slice(3)] : ['--set', s])),
+    // `-f=FILE` is a values file, `--flag=…` a helm flag (--api-versions), anything else a --set.
+    ...set.flatMap((s) =>
+      s.startsWith('-f=') ? ['-f', s.slice(3)] : s.startsWith('--') ? [s] : ['--set', s],
+    ),
   );
   assert.equal(out.status, 0, out.stderr);
   return parseDocs(out.stdout);

@@ -29,7 +29,20 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
 {{- define "spinwise.image" -}}
-{{ .Values.image.repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- $registry := .Values.global.imageRegistry | default .Values.image.registry -}}
+{{- $repository := ternary (printf "%s/%s" $registry .Values.image.repository) .Values.image.repository (ne $registry "") -}}
+{{- if .Values.image.digest -}}
+{{ $repository }}@{{ .Values.image.digest }}
+{{- else -}}
+{{ $repository }}:{{ .Values.image.tag | default .Chart.AppVersion }}
+{{- end -}}
+{{- end -}}
+
+{{/* Whether the OpenShift SCC is rendered: asked for, or auto on a cluster that serves it. */}}
+{{- define "spinwise.scc" -}}
+{{- if eq (toString .Values.openshift.scc) "auto" -}}
+{{- if .Capabilities.APIVersions.Has "security.openshift.io/v1" }}true{{ end -}}
+{{- else if eq (toString .Values.openshift.scc) "true" -}}true{{- end -}}
 {{- end -}}
 
 {{- define "spinwise.advisorServiceAccount" -}}
