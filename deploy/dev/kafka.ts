@@ -32,6 +32,40 @@ export interface KafkaState {
   port: number;
   controllerPort: number;
   pid: number;
+  /** SASL/SCRAM users with ACLs enforced (StandardAuthorizer); `admin` is the super user. */
+  secured?: SecuredKafka;
+}
+
+/** A broker that authenticates clients with SCRAM-SHA-256 and authorises them by ACLs. */
+export interface SecuredKafka {
+  /** name → password; must include `admin`, the super user the broker itself uses. */
+  users: Record<string, string>;
+}
+
+function listenerLines(state: Omit<KafkaState, 'pid'>): string[] {
+  const controller = `CONTROLLER://127.0.0.1:${state.controllerPort}`;
+  if (!state.secured)
+    return [
+      `listeners=PLAINTEXT://127.0.0.1:${state.port},${controller}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${state.port}`,
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    ];
+  const admin = state.secured.users.admin;
+  if (!admin) throw new Error('a secured Kafka needs an admin user');
+  return [
+    `listeners=SASL_PLAINTEXT://127.0.0.1:${state.port},${controller}`,
+    `advertised.listeners=SASL_PLAINTEXT://127.0.0.1:${state.port}`,
+    'inter.broker.listener.name=SASL_PLAINTEXT',
+    'listener.security.protocol.map=SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'sasl.enabled.mechanisms=SCRAM-SHA-256',
+    'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256',
+    `listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${admin}";`,
+    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    // The controller listener (this process talking to itself) is unauthenticated: ANONYMOUS.
+    'super.users=User:admin;User:ANONYMOUS',
+    'allow.everyone.if.no.acl.found=false',
+  ];
 }
 
 function writeConfig(state: Omit<KafkaState, 'pid'>): void {
@@ -41,11 +75,8 @@ function writeConfig(state: Omit<KafkaState, 'pid'>): void {
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@127.0.0.1:${state.controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${state.port},CONTROLLER://127.0.0.1:${state.controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${state.port}`,
+      ...listenerLines(state),
       'controller.listener.names=CONTROLLER',
-      'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
       `log.dirs=${join(state.dir, 'data')}`,
       'num.partitions=1',
       'auto.create.topics.enable=false',
@@ -82,8 +113,16 @@ function java(dir: string, mainClass: string, args: string[]): string[] {
   ];
 }
 
-export async function kafkaReady(brokers: string, timeoutMs = 60_000): Promise<void> {
-  const admin = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+export async function kafkaReady(brokers: string, timeoutMs = 60_000, secured?: SecuredKafka): Promise<void> {
+  const sasl = secured
+    ? { mechanism: 'scram-sha-256' as const, username: 'admin', password: secured.users.admin! }
+    : undefined;
+  const admin = new Kafka({
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    sasl,
+  }).admin();
   try {
     await waitUntil(
       `Kafka at ${brokers}`,
@@ -99,23 +138,35 @@ export async function kafkaReady(brokers: string, timeoutMs = 60_000): Promise<v
   }
 }
 
-/** Formats a fresh data directory under `dir` and starts the broker. */
-export async function startKafka(dir: string): Promise<KafkaState> {
+/** Formats a fresh data directory under `dir` and starts the broker (secured: SCRAM users and ACLs). */
+export async function startKafka(dir: string, secured?: SecuredKafka): Promise<KafkaState> {
   ensureKafkaJars();
   mkdirSync(dir, { recursive: true });
   const ports = { port: await freePort(), controllerPort: await freePort() };
-  writeConfig({ dir, ...ports });
+  writeConfig({ dir, ...ports, secured });
+  // KRaft keeps SCRAM credentials in its metadata log: they are written when the log is formatted.
+  const scram = Object.entries(secured?.users ?? {}).flatMap(([name, password]) => [
+    '--add-scram',
+    `SCRAM-SHA-256=[name=${name},password=${password}]`,
+  ]);
   const clusterId = execFileSync('java', java(dir, 'kafka.tools.StorageTool', ['random-uuid']))
     .toString()
     .trim();
   execFileSync(
     'java',
-    java(dir, 'kafka.tools.StorageTool', ['format', '-t', clusterId, '-c', join(dir, 'server.properties')]),
+    java(dir, 'kafka.tools.StorageTool', [
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      join(dir, 'server.properties'),
+      ...scram,
+    ]),
     {
       stdio: 'ignore',
     },
   );
-  return resumeKafka({ dir, ...ports, pid: 0 });
+  return resumeKafka({ dir, ...ports, pid: 0, ...(secured ? { secured } : {}) });
 }
 
 /** Starts the broker again on its existing data and ports (after stopKafka). */
@@ -125,7 +176,7 @@ export async function resumeKafka(state: KafkaState): Promise<KafkaState> {
     java(state.dir, 'kafka.Kafka', [join(state.dir, 'server.properties')]),
     join(state.dir, 'stdout.log'),
   );
-  await kafkaReady(`127.0.0.1:${state.port}`);
+  await kafkaReady(`127.0.0.1:${state.port}`, 60_000, state.secured);
   return { ...state, pid };
 }
 

@@ -301,14 +301,17 @@ export class AdvisorCore {
       groupId: `spinwise-advisor-inventory-${randomUUID()}`,
       topics: [TOPICS.inventory],
       fromBeginning: true,
+      ephemeral: true,
       afterBatch: () => deadLetters.flush(),
     });
-    await this.inventory.start(
-      routeInvalidToDeadLetter(codecs.inventory, deadLetters, async (i) => {
-        this.metrics.inventoriesIngested++;
-        this.inventories.set(i);
-        void this.adopt(i.node);
-      }),
+    const readInventory = routeInvalidToDeadLetter(codecs.inventory, deadLetters, async (i) => {
+      this.metrics.inventoriesIngested++;
+      this.inventories.set(i);
+      void this.adopt(i.node);
+    });
+    // A tombstone: the node left the cluster (NodeReaper); its inventory is forgotten.
+    await this.inventory.start(async (m) =>
+      m.value.length === 0 && m.key !== null ? this.inventories.delete(m.key) : readInventory(m),
     );
     this.samples = this.bus.consumer({
       groupId: this.options.groupId ?? 'spinwise-advisor',

@@ -20,6 +20,7 @@ import { MetricsExporter } from './http/metrics-exporter';
 import { LiveEvents } from './live-events';
 import { NodeInventories } from './node-inventories';
 import { ClusterPlanner } from './planner/cluster-planner';
+import { NodeReaper } from './planner/node-reaper';
 import { ConsumerGroupLeader } from './planner/leader-election';
 import type { AdvisorServices } from './runtime';
 import {
@@ -114,16 +115,32 @@ export class AdvisorModule {
             runner: AnalysisRunner,
             events: AdvisorEvents,
             gateway: ClusterGateway | null,
-          ) =>
-            new ClusterPlanner(
+          ) => {
+            const reaper = new NodeReaper(options.planner?.forgetNodesAfterMs ?? 24 * 3_600_000);
+            const known = () => {
+              const nodes = fleet.knownNodes();
+              for (const n of inventories.nodes()) if (!nodes.has(n)) nodes.set(n, []);
+              return [...nodes].map(([node, alertKeys]) => ({ node, alertKeys }));
+            };
+            return new ClusterPlanner(
               bus,
               options.leader ?? gateway?.leader ?? new ConsumerGroupLeader(bus),
               () => fleet.newestAnalyses(),
               (n) => inventories.get(n),
               (nodes, o) => runner.models.plan(nodes, o),
-              { log: options.log, ...options.planner, onPlan: (moves) => events.plan(moves) },
+              {
+                log: options.log,
+                ...options.planner,
+                onPlan: (moves) => events.plan(moves),
+                tombstones: (nowMs) =>
+                  reaper.due(known(), gateway?.nodeNames() ?? null, nowMs).flatMap((d) => {
+                    options.log?.(`planner: ${d.node} left the cluster; its compacted records are removed`);
+                    return d.tombstones;
+                  }),
+              },
               gateway ? (n) => gateway.allocatableCpusOf(n) : undefined,
-            ),
+            );
+          },
         },
         {
           provide: ADVISOR_SERVICES,

@@ -17,6 +17,8 @@ import type { LeaderElection } from './planner/leader-election';
 export interface ClusterGateway {
   readonly leader: LeaderElection;
   allocatableCpusOf(node: string): number | undefined;
+  /** The cluster's Nodes, or null while the watch has not listed any (never "every node is gone"). */
+  nodeNames(): ReadonlySet<string> | null;
   onAnalysis(analysis: NodeAnalysis): Promise<void>;
   onAlert(alert: AlertEvent): Promise<void>;
   onPlan(moves: RecommendationMessage[]): Promise<void>;
@@ -52,6 +54,11 @@ export class KubernetesGateway implements ClusterGateway {
 
   allocatableCpusOf(node: string): number | undefined {
     return this.watch.allocatableCpusOf(node);
+  }
+
+  nodeNames(): ReadonlySet<string> | null {
+    const nodes = this.watch.nodes();
+    return nodes.length === 0 ? null : new Set(nodes.map((n) => n.name));
   }
 
   onAnalysis(analysis: NodeAnalysis): Promise<void> {

@@ -65,8 +65,11 @@ export class FleetView {
       groupId: `spinwise-fleet-view-${randomUUID()}`,
       topics: [TOPICS.findings, TOPICS.analyses, TOPICS.alerts, TOPICS.recommendations],
       fromBeginning: true,
+      ephemeral: true,
     });
     await this.consumer.start(async (m) => {
+      // A tombstone: the node left the cluster (NodeReaper) and is forgotten.
+      if (m.value.length === 0 && m.key !== null) return this.forget(m.topic, m.key);
       // Written by spinwise's own replicas, validated there: a bad one is skipped and counted, not fatal.
       try {
         if (m.topic === TOPICS.findings) this.onFindings(codecs.findings.decode(m.value));
@@ -82,6 +85,23 @@ export class FleetView {
 
   async stop(): Promise<void> {
     await this.consumer?.stop();
+  }
+
+  private forget(topic: string, key: string): void {
+    if (topic === TOPICS.findings) this.findings.delete(key);
+    else if (topic === TOPICS.analyses) this.analyses.delete(key);
+    else if (topic === TOPICS.alerts) this.latestAlert.delete(key);
+  }
+
+  /** Every node the fleet view knows, with the keys of its alerts (what a tombstone must cover). */
+  knownNodes(): Map<string, string[]> {
+    const known = new Map<string, string[]>();
+    for (const node of [...this.findings.keys(), ...this.analyses.keys()]) known.set(node, []);
+    for (const [key, alert] of this.latestAlert) {
+      if (!known.has(alert.node)) known.set(alert.node, []);
+      known.get(alert.node)!.push(key);
+    }
+    return known;
   }
 
   private onFindings(f: NodeFindings): void {

@@ -19,4 +19,13 @@ export class NodeInventories {
   set(inventory: NodeInventory): void {
     this.byNode.set(inventory.node, inventory);
   }
+
+  /** A node removed from the compacted topic (a tombstone: it left the cluster). */
+  delete(node: string): void {
+    this.byNode.delete(node);
+  }
+
+  nodes(): string[] {
+    return [...this.byNode.keys()];
+  }
 }

@@ -15,6 +15,7 @@ interface AdvisorOptions {
   dryRun: boolean;
   annotateNodes: boolean;
   shutdownTimeout: number;
+  forgetNodesAfter: number;
   analysisWorkers?: number;
 }
 
@@ -33,6 +34,14 @@ export function advisorCommand(io: CliIo): Command {
       )
         .argParser(parseDurationMs)
         .default(20_000, '20s'),
+    )
+    .addOption(
+      new Option(
+        '--forget-nodes-after <duration>',
+        'in a cluster: remove a node’s records from the compacted topics once it has left the cluster this long',
+      )
+        .argParser(parseDurationMs)
+        .default(86_400_000, '24h'),
     )
     .addOption(
       new Option('--public-url <url>', 'the dashboard’s URL as users reach it, for links in Slack').env(
@@ -95,6 +104,7 @@ async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
       publicUrl: options.publicUrl,
       analysisWorkers: options.analysisWorkers,
       spreadEpochs: true,
+      planner: { forgetNodesAfterMs: options.forgetNodesAfter },
       kubernetes: kc
         ? {
             kc,

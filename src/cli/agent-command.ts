@@ -9,7 +9,7 @@ import { DiskSpool } from '../agent/sinks/disk-spool';
 import type { Sink } from '../agent/sinks/sink';
 import { SpoolingBusSink } from '../agent/sinks/spooling-bus-sink';
 import { StdoutSink } from '../agent/sinks/stdout-sink';
-import { defaultTopicSpecs, TOPICS } from '../telemetry';
+import { TOPICS } from '../telemetry';
 import type { CliIo } from './cli-error';
 import { kafkaBusFromEnv } from './kafka-from-env';
 import { modelOption } from './model-option';
@@ -168,9 +168,8 @@ async function sample(
     spool = new DiskSpool(options.spoolDir ?? join('/var/lib/spinwise/spool', node), options.spoolMaxBytes, {
       keepNewestOf: new Set([TOPICS.inventory]),
     });
-    await bus
-      .ensureTopics(defaultTopicSpecs())
-      .catch((err: Error) => io.err(`agent: cannot check topics yet: ${err.message}\n`));
+    // Agents never create topics (they hold no Create grant): the advisor does, or an
+    // administrator (deploy/kafka-topics.sh). Until the topics exist, samples wait in the spool.
     sink = new SpoolingBusSink(bus.producer(), spool, (message) => io.err(`agent: ${message}\n`));
   }
 

@@ -53,15 +53,31 @@ export function kafkaBusFromEnv(
   });
 }
 
-/** TLS: on with SPINWISE_KAFKA_TLS=true, trusting SPINWISE_KAFKA_CA_FILE's CAs when given (which implies TLS). */
-function tlsOf(env: NodeJS.ProcessEnv): boolean | { ca: string[] } {
-  const caFile = env.SPINWISE_KAFKA_CA_FILE;
-  if (!caFile) return env.SPINWISE_KAFKA_TLS === 'true';
-  try {
-    return { ca: [readFileSync(caFile, 'utf8')] };
-  } catch (err) {
+/**
+ * TLS: on with SPINWISE_KAFKA_TLS=true; SPINWISE_KAFKA_CA_FILE's CAs trusted when given, and a
+ * client certificate (SPINWISE_KAFKA_CERT_FILE with SPINWISE_KAFKA_KEY_FILE, PEM; Strimzi's `tls`
+ * authentication: the KafkaUser Secret's user.crt and user.key) presented when given. Either
+ * implies TLS.
+ */
+function tlsOf(env: NodeJS.ProcessEnv): boolean | { ca?: string[]; cert?: string; key?: string } {
+  const read = (variable: string) => {
+    const file = env[variable];
+    if (!file) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new CliError(
+        `${variable}: cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
+    }
+  };
+  const ca = read('SPINWISE_KAFKA_CA_FILE');
+  const cert = read('SPINWISE_KAFKA_CERT_FILE');
+  const key = read('SPINWISE_KAFKA_KEY_FILE');
+  if (Boolean(cert) !== Boolean(key))
     throw new CliError(
-      `SPINWISE_KAFKA_CA_FILE: cannot read ${caFile}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      'SPINWISE_KAFKA_CERT_FILE and SPINWISE_KAFKA_KEY_FILE go together: set both or neither',
     );
-  }
+  if (!ca && !cert) return env.SPINWISE_KAFKA_TLS === 'true';
+  return { ...(ca ? { ca: [ca] } : {}), ...(cert && key ? { cert, key } : {}) };
 }

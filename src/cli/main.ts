@@ -6,6 +6,7 @@ import { advisorCommand } from './advisor-command';
 import { agentCommand } from './agent-command';
 import { compareCommand } from './compare-command';
 import { demoCommand } from './demo-command';
+import { kafkaSetupCommand } from './kafka-setup-command';
 import { modelsCommand } from './models-command';
 import { replayCommand } from './replay-command';
 import { roundtripCommand } from './roundtrip-command';
@@ -16,6 +17,8 @@ import { VERSION } from './version';
 const ENVIRONMENT = `
 Environment:
   SPINWISE_KAFKA_BROKERS      Kafka bootstrap brokers (unset: the embedded in-process bus)
+  SPINWISE_KAFKA_TLS, _CA_FILE, _CERT_FILE, _KEY_FILE, _SASL_MECHANISM, _USERNAME, _PASSWORD
+                              TLS (a CA bundle; a client certificate) and SASL
   SPINWISE_INFLUX_URL         InfluxDB 1.x API URL (unset: the embedded store)
   SPINWISE_SLACK_WEBHOOK_URL  Slack incoming webhook for alerts
   SPINWISE_API_TOKEN          bearer token for the advisor's state-changing endpoints
@@ -63,6 +66,7 @@ function program(io: CliIo): Command {
     advisorCommand,
     roundtripCommand,
     validateCommand,
+    kafkaSetupCommand,
   ])
     root.addCommand(mannered(make(io), io).addHelpText('after', ENVIRONMENT));
   return root;

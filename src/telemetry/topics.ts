@@ -16,7 +16,11 @@ export interface TopicSpec {
   partitions: number;
   /** Keep only the newest message per key (Kafka `cleanup.policy=compact`). */
   compacted: boolean;
+  /** How long a message is kept (`retention.ms`) on a topic that is not compacted; absent: the broker's default. */
+  retentionMs?: number;
 }
+
+const DAY_MS = 86_400_000;
 
 /**
  * Every message is keyed by node name, so a node's data stays ordered on one partition
@@ -24,13 +28,15 @@ export interface TopicSpec {
  */
 export function defaultTopicSpecs(partitions = 12): TopicSpec[] {
   return [
-    { name: TOPICS.samples, partitions, compacted: false },
+    // A day: the advisor reads samples within seconds; a day bridges an outage of the advisors.
+    { name: TOPICS.samples, partitions, compacted: false, retentionMs: DAY_MS },
     { name: TOPICS.inventory, partitions, compacted: true },
     // Compacted: a replica that starts reads every node's newest analysis, not the whole history.
     { name: TOPICS.analyses, partitions, compacted: true },
     // The cluster planner's leader reads one ordered stream of recommendations.
-    { name: TOPICS.recommendations, partitions: 1, compacted: false },
-    { name: TOPICS.deadLetter, partitions: 1, compacted: false },
+    { name: TOPICS.recommendations, partitions: 1, compacted: false, retentionMs: 7 * DAY_MS },
+    // Two weeks to read why a message was refused.
+    { name: TOPICS.deadLetter, partitions: 1, compacted: false, retentionMs: 14 * DAY_MS },
     { name: TOPICS.alerts, partitions: 1, compacted: true },
     // Compacted: each node's newest findings, for every replica's fleet view.
     { name: TOPICS.findings, partitions, compacted: true },

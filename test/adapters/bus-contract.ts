@@ -43,6 +43,25 @@ export function busContract(label: string, makeBus: () => MessageBus): void {
       await bus.close();
     });
 
+    it('delivers a tombstone (null value) as an empty value with its key, after the record it removes', async () => {
+      const t = { ...topic(2), compacted: true };
+      await bus.ensureTopics([t]);
+      const producer = bus.producer();
+      await producer.send(t.name, [encode('gone-node', 1)]);
+      await producer.send(t.name, [{ key: 'gone-node', value: null }]);
+      const { consumer, got } = await recording(bus, `g-${randomUUID()}`, [t.name]);
+      await waitFor('the record and its tombstone', () => got.length >= 2, 30_000);
+      assert.deepEqual(
+        got.map((m) => [m.key, m.value.length === 0]),
+        [
+          ['gone-node', false],
+          ['gone-node', true],
+        ],
+      );
+      await consumer.stop();
+      await producer.close();
+    });
+
     it('keeps each key in order on its murmur2 partition', async () => {
       const t = topic(6);
       await bus.ensureTopics([t]);

@@ -16,7 +16,12 @@ import { LeaseLeader } from '../../src/adapters/kubernetes/lease-leader';
 import type { AlertEvent } from '../../src/advisor/alerts/alert-tracker';
 import { KubernetesPublisher } from '../../src/advisor/kubernetes-publisher';
 import type { NodeAnalysis, NodeInventory, Recommendation } from '../../src/telemetry';
+import { EmbeddedBus } from '../../src/adapters/bus/embedded-bus';
+import { EmbeddedStore } from '../../src/adapters/store/embedded-store';
+import { startAdvisorRuntime } from '../../src/advisor/advisor-runtime';
+import { codecs, TOPICS } from '../../src/telemetry';
 import { ensureTestCrds } from '../support/crds';
+import { tinyInventory, tinySample } from '../support/tiny-node';
 import { kubeConfigAs, testKube } from '../support/kube';
 import { servicesStateFile } from '../support/services';
 import { waitFor } from '../support/wait';
@@ -293,6 +298,50 @@ describe(`Kubernetes integration against a real kube-apiserver`, () => {
       const holder = (await leases.readNamespacedLease({ name: 'race', namespace: 'spinwise' })).spec
         ?.holderIdentity;
       assert.equal(holder, got[0] ? 'advisor-a' : 'advisor-b', `round ${i}: the Lease names the winner`);
+    }
+  });
+
+  it('forgets a node that left the cluster: the leader tombstones its compacted records after the grace, every reader drops it', async () => {
+    const bus = new EmbeddedBus();
+    const runtime = await startAdvisorRuntime(
+      bus,
+      new EmbeddedStore({ database: 'spinwise', retentionMs: 86_400_000 }),
+      {
+        port: 0,
+        analysisWorkers: 1,
+        analysisIntervalMs: 20_000,
+        planner: { intervalMs: 250, forgetNodesAfterMs: 3_000 },
+        kubernetes: { kc, namespace: 'spinwise', identity: 'reaper', annotateNodes: false, migrate: false },
+      },
+    );
+    try {
+      const producer = bus.producer();
+      const base = Math.floor((Date.now() - 120_000) / 20_000) * 20_000;
+      // kvm-1 is a Node of the cluster; kvm-gone is not (taken out, its agent's records remain).
+      for (const node of ['kvm-1', 'kvm-gone']) {
+        await producer.send(TOPICS.inventory, [
+          { key: node, value: codecs.inventory.encode(tinyInventory(node)) },
+        ]);
+        await producer.send(
+          TOPICS.samples,
+          Array.from({ length: 6 }, (_, seq) => ({
+            key: node,
+            value: codecs.sample.encode(tinySample(node, seq, base)),
+          })),
+        );
+      }
+      await waitFor('findings of both nodes', () => runtime.fleet.knownNodes().has('kvm-gone'), 20_000);
+      assert.ok(runtime.fleet.knownNodes().has('kvm-1'));
+      await waitFor(
+        'kvm-gone forgotten by the fleet view and the inventory reader',
+        () => !runtime.fleet.knownNodes().has('kvm-gone') && !runtime.core.inventories.has('kvm-gone'),
+        20_000,
+      );
+      assert.ok(runtime.fleet.knownNodes().has('kvm-1'), 'a node of the cluster stays');
+      assert.ok(runtime.core.inventories.has('kvm-1'));
+    } finally {
+      await runtime.stop();
+      await bus.close();
     }
   });
 

@@ -24,7 +24,7 @@ export class DeadLetterBatch {
   /** Queues `message`; resolves at once unless too much waits already, then after a flush. */
   async add(message: OutgoingMessage): Promise<void> {
     this.pending.push(message);
-    this.pendingBytes += message.value.length;
+    this.pendingBytes += message.value?.length ?? 0;
     if (this.pending.length >= MAX_PENDING || this.pendingBytes >= MAX_PENDING_BYTES) await this.flush();
   }
 
@@ -41,7 +41,7 @@ export class DeadLetterBatch {
           await this.producer.send(TOPICS.deadLetter, batch);
         } catch (err) {
           this.pending = [...batch, ...this.pending];
-          this.pendingBytes = this.pending.reduce((n, m) => n + m.value.length, 0);
+          this.pendingBytes = this.pending.reduce((n, m) => n + (m.value?.length ?? 0), 0);
           throw err;
         }
         this.onSent(batch.length);

@@ -170,7 +170,7 @@ export class EmbeddedBus implements MessageBus {
         partition: index,
         offset: String(partition.log.length),
         key: m.key,
-        value: m.value,
+        value: m.value ?? Buffer.alloc(0),
         timestampMs: Date.now(),
       });
       touched.add(partition);

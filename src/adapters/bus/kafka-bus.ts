@@ -37,6 +37,12 @@ export interface KafkaBusOptions {
   log?: Log;
 }
 
+/** A topic's configuration as deploy/kafka-topics.sh sets it too (a test keeps them equal). */
+export function topicConfig(spec: TopicSpec): { name: string; value: string }[] {
+  if (spec.compacted) return [{ name: 'cleanup.policy', value: 'compact' }];
+  return spec.retentionMs === undefined ? [] : [{ name: 'retention.ms', value: String(spec.retentionMs) }];
+}
+
 /** Kafka through kafkajs: idempotent gzip producer, consumer groups, offsets committed after handling. */
 export class KafkaBus implements MessageBus {
   readonly kind = 'kafka';
@@ -81,7 +87,7 @@ export class KafkaBus implements MessageBus {
           topic: s.name,
           numPartitions: s.partitions,
           replicationFactor,
-          configEntries: s.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+          configEntries: topicConfig(s),
         })),
       });
     } finally {
@@ -191,6 +197,8 @@ export class KafkaBus implements MessageBus {
     const replace = async (dead: Consumer) => {
       if (stopped || dead !== consumer || !handler) return;
       await dead.disconnect().catch(() => undefined);
+      // Stopped while the dead one disconnected: no new consumer outlives stop().
+      if (stopped) return;
       consumer = spawn();
       health.replaced++;
       // A failure to start again is another crash or a refused connect: try again later.
@@ -213,6 +221,7 @@ export class KafkaBus implements MessageBus {
         clearTimeout(replacing);
         this.open.delete(closer);
         await consumer.disconnect();
+        if (options.ephemeral) await this.deleteGroup(options.groupId);
       },
       assignment: () => assigned,
       health: () => ({ ...health }),
@@ -234,6 +243,19 @@ export class KafkaBus implements MessageBus {
     const closer = { close: handle.stop };
     this.open.add(closer);
     return handle;
+  }
+
+  /** Best effort: a group the broker keeps (no Delete grant, broker away) only costs its metadata. */
+  private async deleteGroup(groupId: string): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      await admin.deleteGroups([groupId]);
+    } catch (err) {
+      this.options.log?.(`kafka: consumer group ${groupId} not removed: ${(err as Error).message}`, 'warn');
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {

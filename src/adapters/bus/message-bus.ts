@@ -8,7 +8,8 @@ import type { TopicSpec } from '../../telemetry';
 export interface OutgoingMessage {
   /** Node name; decides the partition (murmur2, as Kafka's Java client does). */
   key: string | null;
-  value: Buffer;
+  /** null: a tombstone, which removes the key from a compacted topic (received as an empty value). */
+  value: Buffer | null;
 }
 
 export interface BusMessage {
@@ -46,6 +47,12 @@ export interface ConsumerOptions {
    * A throw fails the batch, which is delivered again.
    */
   afterBatch?: () => Promise<void>;
+  /**
+   * A group of one process that reads everything from the beginning each start (a fleet view,
+   * the inventory reader): removed from the broker when the consumer stops, so restarts leave no
+   * stale groups behind.
+   */
+  ephemeral?: boolean;
 }
 
 /** "The next message to read from this partition is `offset`", with what its next owner should know. */

@@ -1,5 +1,5 @@
 import type { Log } from '../../adapters/log/log';
-import type { BusProducer, MessageBus } from '../../adapters/bus/message-bus';
+import type { BusProducer, MessageBus, OutgoingMessage } from '../../adapters/bus/message-bus';
 import {
   codecs,
   TOPICS,
@@ -13,8 +13,12 @@ import type { PlannerNode, PlannerOptions } from './plan-moves';
 export interface ClusterPlannerOptions extends PlannerOptions {
   /** How often the leader plans (default 5 minutes). */
   intervalMs?: number;
+  /** How long a node is absent from the cluster before it is forgotten (default 24 h). */
+  forgetNodesAfterMs?: number;
   log?: Log;
   onPlan?: (moves: RecommendationMessage[]) => void;
+  /** The leader's other duty each round: tombstones for nodes gone from the cluster (NodeReaper). */
+  tombstones?: (nowMs: number) => { topic: string; message: OutgoingMessage }[];
 }
 
 /**
@@ -50,6 +54,17 @@ export class ClusterPlanner {
     this.timer = setInterval(() => void this.planIfLeader(), this.options.intervalMs ?? 300_000);
   }
 
+  /** Sends the round's tombstones, one send per topic; a failure waits for the next round. */
+  private async sendTombstones(): Promise<void> {
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    for (const { topic, message } of this.options.tombstones?.(Date.now()) ?? [])
+      byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+    for (const [topic, messages] of byTopic)
+      await this.producer!.send(topic, messages).catch((err: Error) =>
+        this.options.log?.(`planner: tombstones on ${topic} not sent: ${err.message}`, 'warn'),
+      );
+  }
+
   isLeader(): boolean {
     return this.leader.isLeader();
   }
@@ -57,6 +72,7 @@ export class ClusterPlanner {
   /** Plans and publishes if this replica leads; resolves when done. */
   async planIfLeader(): Promise<RecommendationMessage[] | null> {
     if (!this.leader.isLeader()) return null;
+    await this.sendTombstones();
     if (this.planning) await this.planning;
     let moves: RecommendationMessage[] = [];
     this.planning = (async () => {

@@ -20,9 +20,9 @@ function producer() {
   const p = {
     down: false,
     sent,
-    send: async (topic: string, messages: { value: Buffer }[]) => {
+    send: async (topic: string, messages: { value: Buffer | null }[]) => {
       if (p.down) throw new Error('connect ECONNREFUSED 127.0.0.1:9092');
-      for (const m of messages) sent.push({ topic, value: m.value.toString() });
+      for (const m of messages) sent.push({ topic, value: String(m.value) });
     },
     close: async () => undefined,
   };
@@ -199,12 +199,12 @@ describe('disk spool', () => {
   it('a message the broker refuses for good is dropped with its reason; the rest goes on, in order', async () => {
     const sent: number[] = [];
     const refusing = {
-      send: async (_topic: string, messages: { value: Buffer }[]) => {
-        if (messages.some((m) => m.value.length > 1000))
+      send: async (_topic: string, messages: { value: Buffer | null }[]) => {
+        if (messages.some((m) => String(m.value).length > 1000))
           throw Object.assign(new Error('The request included a message larger than the max message size'), {
             type: 'MESSAGE_TOO_LARGE',
           });
-        for (const m of messages) sent.push(JSON.parse(m.value.toString()).seq);
+        for (const m of messages) sent.push(JSON.parse(String(m.value)).seq);
       },
       close: async () => undefined,
     };
