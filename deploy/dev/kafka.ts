@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
 import { freePort, waitUntil } from './free-port';
 import { startDetached, stopProcess } from './process';
 
@@ -32,15 +32,24 @@ export interface KafkaState {
   port: number;
   controllerPort: number;
   pid: number;
-  /** SASL/SCRAM users with ACLs enforced (StandardAuthorizer); `admin` is the super user. */
+  /** Clients authenticated (SASL/SCRAM or TLS client certificates) and authorised by ACLs. */
   secured?: SecuredKafka;
 }
 
-/** A broker that authenticates clients with SCRAM-SHA-256 and authorises them by ACLs. */
-export interface SecuredKafka {
-  /** name → password; must include `admin`, the super user the broker itself uses. */
-  users: Record<string, string>;
-}
+/**
+ * A broker that authenticates clients and authorises them by ACLs (StandardAuthorizer): with
+ * SCRAM-SHA-256 users (`admin`, which the broker itself uses, is the super user), or with TLS
+ * client certificates signed by `tls.caFile` (principals `User:CN=<name>`; the broker's own
+ * certificate's subject is the super user).
+ */
+export type SecuredKafka =
+  | { users: Record<string, string>; tls?: undefined }
+  | { tls: { caFile: string; certFile: string; keyFile: string; superUser: string }; users?: undefined };
+
+const AUTHORISER = [
+  'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+  'allow.everyone.if.no.acl.found=false',
+];
 
 function listenerLines(state: Omit<KafkaState, 'pid'>): string[] {
   const controller = `CONTROLLER://127.0.0.1:${state.controllerPort}`;
@@ -51,6 +60,29 @@ function listenerLines(state: Omit<KafkaState, 'pid'>): string[] {
       'inter.broker.listener.name=PLAINTEXT',
       'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     ];
+  if (state.secured.tls) {
+    const { caFile, certFile, keyFile, superUser } = state.secured.tls;
+    // Kafka's PEM key store is one file: the (PKCS#8, unencrypted) key, then the certificate.
+    writeFileSync(
+      join(state.dir, 'keystore.pem'),
+      readFileSync(keyFile, 'utf8') + readFileSync(certFile, 'utf8'),
+    );
+    return [
+      `listeners=SSL://127.0.0.1:${state.port},${controller}`,
+      `advertised.listeners=SSL://127.0.0.1:${state.port}`,
+      'inter.broker.listener.name=SSL',
+      'listener.security.protocol.map=SSL:SSL,CONTROLLER:PLAINTEXT',
+      // PEM files as they are (Kafka 2.7+, KIP-651); a client without a certificate is refused.
+      'ssl.keystore.type=PEM',
+      `ssl.keystore.location=${join(state.dir, 'keystore.pem')}`,
+      'ssl.truststore.type=PEM',
+      `ssl.truststore.location=${caFile}`,
+      'ssl.client.auth=required',
+      'ssl.endpoint.identification.algorithm=',
+      ...AUTHORISER,
+      `super.users=User:${superUser};User:ANONYMOUS`,
+    ];
+  }
   const admin = state.secured.users.admin;
   if (!admin) throw new Error('a secured Kafka needs an admin user');
   return [
@@ -61,10 +93,9 @@ function listenerLines(state: Omit<KafkaState, 'pid'>): string[] {
     'sasl.enabled.mechanisms=SCRAM-SHA-256',
     'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-256',
     `listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="${admin}";`,
-    'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+    ...AUTHORISER,
     // The controller listener (this process talking to itself) is unauthenticated: ANONYMOUS.
     'super.users=User:admin;User:ANONYMOUS',
-    'allow.everyone.if.no.acl.found=false',
   ];
 }
 
@@ -113,15 +144,24 @@ function java(dir: string, mainClass: string, args: string[]): string[] {
   ];
 }
 
+/** How the broker's super user connects: SCRAM as admin, or TLS with the broker's own certificate. */
+export function adminAuth(secured: SecuredKafka): Pick<KafkaConfig, 'sasl' | 'ssl'> {
+  if (secured.tls) {
+    const { caFile, certFile, keyFile } = secured.tls;
+    const read = (f: string) => readFileSync(f, 'utf8');
+    return {
+      ssl: { ca: [read(caFile)], cert: read(certFile), key: read(keyFile), rejectUnauthorized: true },
+    };
+  }
+  return { sasl: { mechanism: 'scram-sha-256', username: 'admin', password: secured.users.admin! } };
+}
+
 export async function kafkaReady(brokers: string, timeoutMs = 60_000, secured?: SecuredKafka): Promise<void> {
-  const sasl = secured
-    ? { mechanism: 'scram-sha-256' as const, username: 'admin', password: secured.users.admin! }
-    : undefined;
   const admin = new Kafka({
     brokers: [brokers],
     logLevel: logLevel.NOTHING,
     retry: { retries: 0 },
-    sasl,
+    ...(secured ? adminAuth(secured) : {}),
   }).admin();
   try {
     await waitUntil(

@@ -302,6 +302,42 @@ describe('Helm chart charts/spinwise (real helm)', () => {
     assert.match(test.spec.containers[0].command.join(' '), /\/readyz.*\/api\/nodes/s);
   });
 
+  it('gives agents and advisors their own Kafka principals: per-component SASL Secrets or client certificates', () => {
+    const docs = render(
+      'kafka.sasl.mechanism=scram-sha-512',
+      'kafka.sasl.existingSecret=shared',
+      'kafka.sasl.agentSecret=agent-sasl',
+      'kafka.clientCert.agentSecret=agent-user',
+      'kafka.clientCert.advisorSecret=advisor-user',
+    );
+    type Env = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string } } };
+    for (const [kind, sasl, certSecret] of [
+      ['DaemonSet', 'agent-sasl', 'agent-user'],
+      ['Deployment', 'shared', 'advisor-user'],
+    ] as const) {
+      const pod = podTemplate(docs, kind).spec;
+      const env = pod.containers[0].env as Env[];
+      const get = (n: string) => env.find((e) => e.name === n);
+      assert.equal(get('SPINWISE_KAFKA_USERNAME')!.valueFrom!.secretKeyRef!.name, sasl, kind);
+      assert.equal(get('SPINWISE_KAFKA_CERT_FILE')!.value, '/etc/spinwise/kafka-client/user.crt');
+      assert.equal(get('SPINWISE_KAFKA_KEY_FILE')!.value, '/etc/spinwise/kafka-client/user.key');
+      assert.ok(
+        pod.volumes.some((v: { secret?: { secretName: string } }) => v.secret?.secretName === certSecret),
+        kind,
+      );
+      assert.ok(
+        pod.containers[0].volumeMounts.some(
+          (m: { mountPath: string; readOnly: boolean }) =>
+            m.mountPath === '/etc/spinwise/kafka-client' && m.readOnly,
+        ),
+        kind,
+      );
+    }
+    const advisor = podTemplate(render('advisor.forgetNodesAfter=36h'), 'Deployment').spec.containers[0];
+    assert.ok(advisor.args.includes('--forget-nodes-after=36h'));
+    assert.equal(podTemplate(render(), 'Deployment').spec.volumes, undefined, 'no volumes unless asked');
+  });
+
   it('takes secrets by reference and never as values', () => {
     const docs = render(
       'slack.existingSecret=spinwise-slack',

@@ -54,8 +54,14 @@ app.kubernetes.io/component: {{ .component }}
 checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha256sum }}
 {{- end -}}
 
-{{/* Environment shared by agent and advisor: where Kafka is, and how to authenticate to it. */}}
+{{/*
+Environment of the agent or the advisor (dict root, component): where Kafka is, and how it
+authenticates — SASL from kafka.sasl.existingSecret (or the component's own Secret, so agents and
+advisors are different principals), or a client certificate from the component's Secret.
+*/}}
 {{- define "spinwise.kafkaEnv" -}}
+{{- $component := .component -}}
+{{- with .root -}}
 - name: SPINWISE_KAFKA_BROKERS
   valueFrom: { configMapKeyRef: { name: {{ include "spinwise.fullname" . }}, key: kafka-brokers } }
 - name: SPINWISE_KAFKA_REPLICATION_FACTOR
@@ -71,9 +77,31 @@ checksum/config: {{ include (print .Template.BasePath "/configmap.yaml") . | sha
 {{- if .Values.kafka.sasl.mechanism }}
 - name: SPINWISE_KAFKA_SASL_MECHANISM
   value: {{ .Values.kafka.sasl.mechanism | quote }}
+{{- $secret := (get .Values.kafka.sasl (printf "%sSecret" $component)) | default .Values.kafka.sasl.existingSecret }}
 - name: SPINWISE_KAFKA_USERNAME
-  valueFrom: { secretKeyRef: { name: {{ required "kafka.sasl.existingSecret is required with a SASL mechanism" .Values.kafka.sasl.existingSecret }}, key: username } }
+  valueFrom: { secretKeyRef: { name: {{ required "kafka.sasl.existingSecret is required with a SASL mechanism" $secret }}, key: username } }
 - name: SPINWISE_KAFKA_PASSWORD
-  valueFrom: { secretKeyRef: { name: {{ .Values.kafka.sasl.existingSecret }}, key: password } }
+  valueFrom: { secretKeyRef: { name: {{ $secret }}, key: password } }
+{{- end }}
+{{- if get .Values.kafka.clientCert (printf "%sSecret" $component) }}
+- name: SPINWISE_KAFKA_CERT_FILE
+  value: /etc/spinwise/kafka-client/{{ .Values.kafka.clientCert.certKey }}
+- name: SPINWISE_KAFKA_KEY_FILE
+  value: /etc/spinwise/kafka-client/{{ .Values.kafka.clientCert.keyKey }}
+{{- end }}
+{{- end -}}
+{{- end -}}
+
+{{/* The component's client certificate Secret as a volume (dict root, component), if it has one. */}}
+{{- define "spinwise.kafkaClientCertVolume" -}}
+{{- with get .root.Values.kafka.clientCert (printf "%sSecret" .component) }}
+- name: kafka-client-cert
+  secret: { secretName: {{ . }}, defaultMode: 0400 }
+{{- end }}
+{{- end -}}
+
+{{- define "spinwise.kafkaClientCertMount" -}}
+{{- if get .root.Values.kafka.clientCert (printf "%sSecret" .component) }}
+- { name: kafka-client-cert, mountPath: /etc/spinwise/kafka-client, readOnly: true }
 {{- end }}
 {{- end -}}
