@@ -4,6 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ADVISOR_NAMESPACE_RULES, advisorClusterRules } from '../../src/adapters/kubernetes/rbac';
+import { valuesTable, withValuesTable } from '../../deploy/dev/chart-values-doc';
 import { CHART, helm, render, renderIn, VALUES_EXAMPLE, type Doc } from '../support/helm';
 
 const one = (docs: Doc[], kind: string, nameEnds = '') => {
@@ -356,6 +357,21 @@ describe('Helm chart charts/spinwise (real helm)', () => {
     const noSecret = helm('template', 'spinwise', CHART, '--set', 'kafka.sasl.mechanism=plain');
     assert.notEqual(noSecret.status, 0);
     assert.match(noSecret.stderr, /kafka\.sasl\.existingSecret is required with a SASL mechanism/);
+  });
+
+  it('documents every value: a description in values.schema.json, and the README table generated from them is current', () => {
+    const table = valuesTable();
+    const undocumented = table
+      .split('\n')
+      .slice(2)
+      .filter((row) => /\|\s*\|$/.test(row));
+    assert.deepEqual(undocumented, [], 'values without a description');
+    const readme = readFileSync(join(CHART, 'README.md'), 'utf8');
+    assert.equal(
+      readme,
+      withValuesTable(readme, table),
+      'charts/spinwise/README.md is stale: npm run chart-docs',
+    );
   });
 
   it('rejects wrong values through values.schema.json, naming the value', () => {

@@ -15,6 +15,7 @@ import { SlackAlerter } from '../../src/adapters/slack/slack-alerter';
 import { webhookPost } from '../../src/adapters/slack/webhook-post';
 import { InfluxStore } from '../../src/adapters/store/influx-store';
 import { AdvisorCore } from '../../src/advisor/advisor-core';
+import { startAdvisorRuntime } from '../../src/advisor/advisor-runtime';
 import { codecs, defaultTopicSpecs, TOPICS, type NodeSample } from '../../src/telemetry';
 import { kubeConfigAs } from '../support/kube';
 import { servicesStateFile, testBrokers, testInfluxUrl } from '../support/services';
@@ -301,6 +302,69 @@ describe('reliability on real Kafka, InfluxDB and Slack stand-in: faults survive
     });
     assert.equal(row.lost, 0, JSON.stringify(row));
     assert.equal(row.duplicatesAnalysed, 0);
+  });
+
+  it('broker down for 40 s: the dashboard, /api/nodes and /readyz answer throughout, /readyz degraded, the Service never emptied', async () => {
+    const node = `lights-on-${run()}`;
+    const bus = new KafkaBus({ brokers: [testBrokers()], retryForMs: 120_000 });
+    await bus.ensureTopics(defaultTopicSpecs());
+    const store = new InfluxStore({
+      url: testInfluxUrl(),
+      database: `lights_${run()}`,
+      retentionMs: 86_400_000,
+    });
+    const runtime = await startAdvisorRuntime(bus, store, {
+      port: 0,
+      groupId: `lights-${run()}`,
+      analysisWorkers: 1,
+      analysisIntervalMs: 60_000,
+    });
+    try {
+      const producer = bus.producer();
+      const baseMs = Math.floor((Date.now() - 3_600_000) / 60_000) * 60_000;
+      await producer.send(TOPICS.inventory, [
+        { key: node, value: codecs.inventory.encode(tinyInventory(node)) },
+      ]);
+      await producer.send(
+        TOPICS.samples,
+        Array.from({ length: 12 }, (_, i) => encode(tinySample(node, i, baseMs))),
+      );
+      const names = async () =>
+        ((await (await fetch(`${runtime.url}/api/nodes`)).json()) as { name: string }[]).map((n) => n.name);
+      await waitFor('the node in /api/nodes', async () => (await names()).includes(node), 60_000);
+      const polls = { dashboard: [] as number[], nodes: [] as number[], readyz: [] as number[] };
+      const states = new Set<string>();
+      let listed = 0;
+      let degradedMetric = false;
+      await withKafkaDown(servicesStateFile(), async () => {
+        const until = Date.now() + 40_000;
+        while (Date.now() < until) {
+          polls.dashboard.push((await fetch(`${runtime.url}/`)).status);
+          const nodes = await fetch(`${runtime.url}/api/nodes`);
+          polls.nodes.push(nodes.status);
+          if (((await nodes.json()) as { name: string }[]).some((n) => n.name === node)) listed++;
+          const ready = await fetch(`${runtime.url}/readyz`);
+          polls.readyz.push(ready.status);
+          states.add(((await ready.json()) as { status: string }).status);
+          degradedMetric ||= /^spinwise_degraded\{part="kafka"\} 1$/m.test(
+            await (await fetch(`${runtime.url}/metrics`)).text(),
+          );
+          await sleep(1_000);
+        }
+      });
+      const ok = (xs: number[]) => `${xs.filter((x) => x === 200).length}/${xs.length}`;
+      process.stderr.write(
+        `during the broker outage: dashboard ${ok(polls.dashboard)}, /api/nodes ${ok(polls.nodes)} (node listed ${listed}), /readyz ${ok(polls.readyz)} 200, states ${[...states].join(', ')}\n`,
+      );
+      for (const [what, statuses] of Object.entries(polls))
+        assert.ok(statuses.length > 10 && statuses.every((x) => x === 200), `${what}: ${statuses.join(' ')}`);
+      assert.equal(listed, polls.nodes.length, 'the node stayed listed');
+      assert.ok(states.has('degraded'), `readyz said ${[...states].join(', ')}`);
+      assert.ok(degradedMetric, 'spinwise_degraded{part="kafka"} 1 during the outage');
+    } finally {
+      await runtime.stop();
+      await bus.close();
+    }
   });
 
   it('InfluxDB down for 60 s: points wait in a bounded buffer and are written when it is back', async () => {
