@@ -15,8 +15,16 @@ const one = (docs: Doc[], kind: string, nameEnds = '') => {
 const podTemplate = (docs: Doc[], kind: 'Deployment' | 'DaemonSet') => one(docs, kind).spec.template;
 
 describe('Helm chart charts/spinwise (real helm)', () => {
-  it('passes helm lint --strict with default values and with deploy/values-example.yaml', () => {
-    for (const extra of [[], ['-f', VALUES_EXAMPLE]]) {
+  it('passes helm lint --strict with default values, deploy/values-example.yaml, and every optional part on', () => {
+    const everything = [
+      'prometheusRule.enabled=true',
+      'networkPolicy.enabled=true',
+      'openshift.scc=true',
+      'metrics.serviceMonitor.enabled=true',
+      'metrics.podMonitor.enabled=true',
+      'kafka.clientCert.agentSecret=agent-user',
+    ].flatMap((v) => ['--set', v]);
+    for (const extra of [[], ['-f', VALUES_EXAMPLE], everything]) {
       const out = helm('lint', '--strict', CHART, ...extra);
       assert.equal(out.status, 0, out.stdout + out.stderr);
       assert.match(out.stdout, /1 chart\(s\) linted, 0 chart\(s\) failed/);
