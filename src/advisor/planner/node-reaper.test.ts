@@ -30,6 +30,13 @@ it('node reaper: a node absent from the cluster for the grace gets tombstones on
       ],
     ],
   );
+  // Still known next round (the tombstones failed, or are not read yet): sent again.
+  assert.deepEqual(
+    reaper.due(known, cluster, 25 * HOUR).map((d) => d.node),
+    ['kvm-2'],
+  );
+  // Forgotten by the readers: nothing more.
+  assert.deepEqual(reaper.due([known[0]!], cluster, 26 * HOUR), []);
 });
 
 it('node reaper: nothing while the cluster is unknown; a node back in the cluster starts its grace again', () => {

@@ -12,8 +12,9 @@ export interface KnownNode {
  * node taken out of the cluster would stay on every dashboard. The planner's leader calls `due`
  * on each round: a node absent from the cluster's Nodes for `graceMs` gets tombstones on those
  * topics (Kafka then removes its key), and every replica forgets it. Nothing happens while the
- * cluster's Nodes are unknown (no Kubernetes, or the watch has not listed them). The absence is
- * timed by the leader in memory: a new leader starts the clock again, which only delays.
+ * cluster's Nodes are unknown (no Kubernetes, or the watch has not listed them). A node stays due
+ * until the readers have forgotten it, so tombstones that failed to send go out again next round.
+ * The absence is timed by the leader in memory: a new leader starts the clock again, which only delays.
  */
 export class NodeReaper {
   private readonly goneSince = new Map<string, number>();
@@ -45,7 +46,6 @@ export class NodeReaper {
           ...alertKeys.map((k) => keyed(TOPICS.alerts, k)),
         ],
       });
-      this.goneSince.delete(node);
     }
     // A node back in the cluster (or forgotten) starts afresh.
     for (const node of [...this.goneSince.keys()]) if (!stillKnown.has(node)) this.goneSince.delete(node);
