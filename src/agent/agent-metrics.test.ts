@@ -82,6 +82,15 @@ it('agent metrics: per-VM counters add up the samples, labelled like kubevirt_vm
   assert.doesNotMatch(await noPle.text(), /spinwise_vm_(ple_exits|spin_seconds)_total\{/);
 });
 
+it('agent metrics: a VM whose VMI identity is learnt late keeps one set of series, under its VMI name', async () => {
+  const metrics = new AgentMetrics('kvm-1', () => health);
+  metrics.observe(sample(['prod_db-1'], 10), undefined);
+  metrics.observe(sample(['prod_db-1'], 10), inventory);
+  const text = await metrics.text();
+  assert.doesNotMatch(text, /name="prod_db-1"/);
+  assert.match(text, /spinwise_vm_ple_exits_total\{namespace="prod",name="db-1",node="kvm-1"\} 20\n/);
+});
+
 it('agent metrics: a VM that has gone loses its series', async () => {
   const metrics = new AgentMetrics('kvm-1', () => health);
   metrics.observe(sample(['prod_db-1', 'plain'], 10), inventory);

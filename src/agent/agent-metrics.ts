@@ -205,15 +205,20 @@ export class AgentMetrics {
   /** Adds a sample's deltas to the VMs' counters; VMs not in it lose their series. */
   observe(sample: NodeSample, inventory: NodeInventory | undefined): void {
     const increments = vmIncrements(sample);
+    const forget = (labels: VmLabels) => {
+      for (const metric of [this.vcpus, this.spin, ...this.counters.map(([, c]) => c)]) metric.remove(labels);
+    };
     for (const [vm, labels] of this.vmLabels)
       if (!increments.has(vm)) {
-        for (const metric of [this.vcpus, this.spin, ...this.counters.map(([, c]) => c)])
-          metric.remove(labels);
+        forget(labels);
         this.vmLabels.delete(vm);
       }
     const pleNs = basePleWindowNs(inventory?.ple ?? null);
     for (const [vm, inc] of increments) {
       const labels = vmSeriesLabels(sample.node, vm, inventory);
+      // Its identity learnt late (the inventory named its VMI): the series under the old labels go.
+      const before = this.vmLabels.get(vm);
+      if (before && (before.namespace !== labels.namespace || before.name !== labels.name)) forget(before);
       this.vmLabels.set(vm, labels);
       if (inc.vcpus > 0) this.vcpus.set(labels, inc.vcpus);
       for (const [key, metric, per] of this.counters) {
