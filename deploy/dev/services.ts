@@ -12,14 +12,23 @@ import { KUBE_VERSION, kubeReady, type KubeState, resumeKube, startKube, stopKub
  */
 export interface ServicesState {
   root: string;
-  kafka: KafkaState;
-  influx: InfluxState;
+  /** Absent when the run needs no broker (npm test starts what its selected tests need). */
+  kafka?: KafkaState;
+  influx?: InfluxState;
   /** A real control plane (etcd + kube-apiserver), only when asked for. */
   kube?: KubeState;
 }
 
-export const brokersOf = (s: ServicesState): string => `127.0.0.1:${s.kafka.port}`;
-export const influxUrlOf = (s: ServicesState): string => `http://127.0.0.1:${s.influx.port}`;
+const started = <T>(what: string, x: T | undefined): T => {
+  if (!x)
+    throw new Error(
+      `${what} was not started for this run (npm test starts it when a selected test needs it)`,
+    );
+  return x;
+};
+export const brokersOf = (s: ServicesState): string => `127.0.0.1:${started('Kafka', s.kafka).port}`;
+export const influxUrlOf = (s: ServicesState): string =>
+  `http://127.0.0.1:${started('InfluxDB', s.influx).port}`;
 
 export function readState(file: string): ServicesState {
   return JSON.parse(readFileSync(file, 'utf8')) as ServicesState;
@@ -31,12 +40,12 @@ export function writeState(file: string, state: ServicesState): void {
 
 export async function startServices(
   stateFile: string,
-  options: { kube?: boolean } = {},
+  options: { kafka?: boolean; influx?: boolean; kube?: boolean } = {},
 ): Promise<ServicesState> {
   const root = mkdtempSync(join(tmpdir(), 'spinwise-services-'));
   const [kafka, influx, kube] = await Promise.all([
-    startKafka(join(root, 'kafka')),
-    startInflux(join(root, 'influxdb')),
+    options.kafka === false ? undefined : startKafka(join(root, 'kafka')),
+    options.influx === false ? undefined : startInflux(join(root, 'influxdb')),
     options.kube ? startKube(join(root, 'kube')) : undefined,
   ]);
   const state = { root, kafka, influx, kube };
@@ -47,8 +56,8 @@ export async function startServices(
 export async function stopServices(stateFile: string): Promise<void> {
   const state = readState(stateFile);
   await Promise.all([
-    stopKafka(state.kafka),
-    stopInflux(state.influx),
+    state.kafka ? stopKafka(state.kafka) : undefined,
+    state.influx ? stopInflux(state.influx) : undefined,
     state.kube ? stopKube(state.kube) : undefined,
   ]);
   rmSync(state.root, { recursive: true, force: true });
@@ -58,22 +67,24 @@ export async function stopServices(stateFile: string): Promise<void> {
 /** Stops the broker, runs `whileDown`, starts it again on the same data; tests use this to prove retries. */
 export async function withKafkaDown<T>(stateFile: string, whileDown: () => Promise<T>): Promise<T> {
   const state = readState(stateFile);
-  await stopKafka(state.kafka);
+  const kafka = started('Kafka', state.kafka);
+  await stopKafka(kafka);
   try {
     return await whileDown();
   } finally {
-    state.kafka = await resumeKafka(state.kafka);
+    state.kafka = await resumeKafka(kafka);
     writeState(stateFile, state);
   }
 }
 
 export async function withInfluxDown<T>(stateFile: string, whileDown: () => Promise<T>): Promise<T> {
   const state = readState(stateFile);
-  await stopInflux(state.influx);
+  const influx = started('InfluxDB', state.influx);
+  await stopInflux(influx);
   try {
     return await whileDown();
   } finally {
-    state.influx = await resumeInflux(state.influx);
+    state.influx = await resumeInflux(influx);
     writeState(stateFile, state);
   }
 }
@@ -100,7 +111,7 @@ async function check(stateFile: string): Promise<string> {
   await kafkaReady(brokersOf(state), 5_000);
   await influxReady(influxUrlOf(state), 5_000);
   if (state.kube) await kubeReady(state.kube, 5_000);
-  return `${state.kube ? `${kubeDescription(state.kube)}, ` : ''}kafka ${brokersOf(state)} (pid ${state.kafka.pid}, alive ${isAlive(state.kafka.pid)}), influxdb ${influxUrlOf(state)} (pid ${state.influx.pid})`;
+  return `${state.kube ? `${kubeDescription(state.kube)}, ` : ''}kafka ${brokersOf(state)} (pid ${state.kafka!.pid}, alive ${isAlive(state.kafka!.pid)}), influxdb ${influxUrlOf(state)} (pid ${state.influx!.pid})`;
 }
 
 /** `node dist/deploy/dev/services.js start|check|stop [state-file]` */

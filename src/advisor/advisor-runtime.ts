@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { MessageBus } from '../adapters/bus/message-bus';
 import type { TimeSeriesStore } from '../adapters/store/time-series-store';
 import type { AdvisorRuntimeOptions } from './advisor-config';
@@ -27,7 +29,7 @@ export async function startAdvisorRuntime(
   if (process.shutdownHooks) app.enableShutdownHooks(['SIGINT', 'SIGTERM'], { useProcessExit: true });
   const host = options.host ?? '127.0.0.1';
   await app.listen(options.port, host);
-  const address = app.getHttpServer().address() as { port: number };
+  const address = (app.getHttpServer() as Server).address() as AddressInfo;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
   const events = app.get(AdvisorEvents);
   events.publicUrl ||= url;

@@ -54,7 +54,7 @@ export class MissingReport {
 
   private problemsOf(signal: SignalName): Map<string, string[] | null> {
     let problems = this.problems.get(signal);
-    if (!problems) this.problems.set(signal, (problems = new Map()));
+    if (!problems) this.problems.set(signal, (problems = new Map<string, string[] | null>()));
     return problems;
   }
 }

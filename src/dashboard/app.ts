@@ -13,8 +13,8 @@ let again = false;
 
 type Page = (view: HTMLElement, route: Route, ...names: string[]) => Promise<void>;
 const ROUTES: [RegExp, Page][] = [
-  [/^\/nodes\/([^/]+)\/vms\/([^/]+)$/, (v, r, node, vm) => renderVm(v, node!, vm!, r)],
-  [/^\/nodes\/([^/]+)$/, (v, r, node) => renderNode(v, node!, r)],
+  [/^\/nodes\/([^/]+)\/vms\/([^/]+)$/, (v, r, node, vm) => renderVm(v, node, vm, r)],
+  [/^\/nodes\/([^/]+)$/, (v, r, node) => renderNode(v, node, r)],
   [/^\/alerts$/, (v, r) => renderAlerts(v, r)],
   [/^\/recommendations$/, (v, r) => renderRecommendations(v, r)],
   [/^\/?$/, (v, r) => renderOverview(v, r)],

@@ -27,7 +27,7 @@ export function matches(n: NodeSummary, query: string): boolean {
   if (words.length === 0) return true;
   let text = cache.get(n);
   if (text === undefined) cache.set(n, (text = haystack(n)));
-  return words.every((w) => text!.includes(w));
+  return words.every((w) => text.includes(w));
 }
 
 /** The VMs of a node a query names (to show why a node matched). */

@@ -97,7 +97,7 @@ function merge(
 ): Record<string, unknown> {
   const out = { ...base };
   for (const [k, v] of Object.entries(over ?? {}))
-    out[k] = isObject(v) && isObject(out[k]) ? merge(out[k] as Record<string, unknown>, v) : v;
+    out[k] = isObject(v) && isObject(out[k]) ? merge(out[k], v) : v;
   return out;
 }
 

@@ -160,14 +160,15 @@ export class KafkaBus implements MessageBus {
         autoCommit: false,
         partitionsConsumedConcurrently: options.concurrentPartitions ?? 1,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        eachBatch: async (payload) => {
+          const { batch } = payload;
           let handled: string | undefined;
           try {
             for (const m of batch.messages) {
-              if (!isRunning() || isStale()) break;
+              if (!payload.isRunning() || payload.isStale()) break;
               // kafkajs heartbeats only when asked: keep the session alive through a long handler
               // (a rebalance error here surfaces again at the heartbeat after the message).
-              const beating = setInterval(() => void heartbeat().catch(() => undefined), 1_000);
+              const beating = setInterval(() => void payload.heartbeat().catch(() => undefined), 1_000);
               await onMessage({
                 topic: batch.topic,
                 partition: batch.partition,
@@ -176,9 +177,9 @@ export class KafkaBus implements MessageBus {
                 value: m.value ?? Buffer.alloc(0),
                 timestampMs: Number(m.timestamp),
               }).finally(() => clearInterval(beating));
-              resolveOffset(m.offset);
+              payload.resolveOffset(m.offset);
               handled = m.offset;
-              await heartbeat();
+              await payload.heartbeat();
             }
           } finally {
             await options.afterBatch?.();

@@ -311,7 +311,7 @@ export class SimulatedNode {
         this.active.set(trigger.event, from);
       }
       const lines = [...counts]
-        .map(([k, n]) => [k, n - (from!.get(k) ?? 0)] as const)
+        .map(([k, n]) => [k, n - (from.get(k) ?? 0)] as const)
         .filter(([, n]) => n > 0)
         .map(([k, n]) => {
           const [pid, dest] = k.split(',');

@@ -225,7 +225,7 @@ export class HostModel implements SpinHost {
       this.now = q.time;
       this.events++;
       const target = q.target;
-      switch (q.kind) {
+      switch (q.kind as HostEvent) {
         case HostEvent.Guest: {
           const v = this.vcpus[target]!;
           if (q.gen !== v.guestGen) break;

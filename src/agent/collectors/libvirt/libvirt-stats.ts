@@ -51,7 +51,7 @@ export function parseDomstats(text: string): Map<string, Map<number, QmpVcpu['st
   for (const line of text.split('\n')) {
     const domain = /^Domain: '(.*)'$/.exec(line);
     if (domain) {
-      domains.set(domain[1]!, (current = new Map()));
+      domains.set(domain[1]!, (current = new Map<number, QmpVcpu['stats']>()));
       continue;
     }
     const m = /^\s+vcpu\.(\d+)\.([a-z_]+)\.sum=(\d{1,16})$/.exec(line);

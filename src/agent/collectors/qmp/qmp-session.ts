@@ -58,7 +58,10 @@ export function qmpSession(socketPath: string, commands: object[], limits: QmpLi
         if (m.QMP === undefined) return fail('no QMP greeting');
         greeted = true;
       } else if (m.error !== undefined) {
-        replies.push(new QmpError(String(m.error?.desc ?? 'unknown').slice(0, 80)));
+        const desc = m.error.desc;
+        replies.push(
+          new QmpError((typeof desc === 'string' ? desc : JSON.stringify(desc ?? 'unknown')).slice(0, 80)),
+        );
       } else if (!('return' in m)) {
         return fail('QMP reply without "return"');
       } else replies.push(m.return);
