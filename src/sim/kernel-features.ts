@@ -11,6 +11,8 @@
 export type FeatureId =
   | 'ready-boost'
   | 'queue-head-boost'
+  | 'undercommit-bailout'
+  | 'halt-poll-shrink'
   | 'pv-wait-early'
   | 'semantics-aware'
   | 'eevdf'
@@ -73,6 +75,7 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     stable: [],
     modelled: true,
   },
+
   {
     id: 'pv-wait-early',
     title: 'guest pvqspinlock: a queued waiter halts early when its predecessor’s vCPU is preempted',
@@ -110,6 +113,17 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     modelled: true,
   },
   {
+    id: 'undercommit-bailout',
+    title: 'a PV directed yield from a pCPU with nothing else to run is not made',
+    mainline: [5, 13],
+    side: 'host',
+    commit: '72b268a8e930 KVM: X86: Bail out of direct yield in case of under-committed scenarios',
+    effect:
+      'kvm_sched_yield counts directed_yield_attempted, then returns when single_task_running() (the caller is alone on its runqueue): no yield_to, so a woken target is not boosted onto a busy pCPU when the host is under-committed',
+    stable: [],
+    modelled: true,
+  },
+  {
     id: 'eevdf',
     title: 'EEVDF replaces CFS',
     mainline: [6, 6],
@@ -117,6 +131,17 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     commit: '147f3efaa241 sched/fair: Implement an EEVDF-like scheduling policy',
     effect:
       'pick by eligibility and virtual deadline; the next buddy yield_to sets is ignored unless NEXT_BUDDY (off)',
+    stable: [],
+    modelled: true,
+  },
+  {
+    id: 'halt-poll-shrink',
+    title: 'halt polling shrinks its window by half instead of dropping it',
+    mainline: [6, 11],
+    side: 'host',
+    commit: 'aeb1b22a3ac8 KVM: Enable halt polling shrink parameter by default',
+    effect:
+      'halt_poll_ns_shrink defaults to 2: after a halt longer than halt_poll_ns, shrink_halt_poll_ns halves the vCPU’s window (and drops it below halt_poll_ns_grow_start, ae232ea46088) where it used to reset it to 0, so a vCPU that halts briefly again still polls',
     stable: [],
     modelled: true,
   },

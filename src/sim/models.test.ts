@@ -12,7 +12,7 @@ describe('kernel release → model, by the features the release carries', () => 
       ['6.1.0-27-amd64', 'stock-5.13'],
       ['6.8.0-45-generic', 'stock-6.6'],
       // PICK_BUDDY reached 6.12.y at 6.12.13 and 6.13.y at 6.13.2.
-      ['6.12.12', 'stock-6.6'],
+      ['6.12.12', 'stock-6.6+halt-poll-shrink'],
       ['6.12.13', 'stock-6.12'],
       ['6.12.13-200.fc41.x86_64', 'stock-6.12'],
       // The 0.70 ms base slice reached 6.12.y at 6.12.31, yield forfeit at 6.12.63 and 6.6.y at 6.6.120.
@@ -41,7 +41,9 @@ describe('kernel release → model, by the features the release carries', () => 
       'ready-boost',
       'queue-head-boost',
       'pi-boost',
+      'undercommit-bailout',
       'eevdf',
+      'halt-poll-shrink',
       'delay-dequeue',
       'pick-buddy',
     ]);
@@ -71,6 +73,8 @@ describe('kernel release → model, by the features the release carries', () => 
       'ready-boost',
       'queue-head-boost',
       'pi-boost',
+      'undercommit-bailout',
+      'halt-poll-shrink',
       'eevdf',
       'on-spin-single-loop',
       'pick-buddy',

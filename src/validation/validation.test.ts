@@ -81,13 +81,13 @@ describe('validation cases', () => {
 
   it('features are added to and removed from a model; a non-stock model only loses or gains runtime ones', () => {
     const without = modelWithFeatures(modelByName('stock-6.6'), [], ['ready-boost']);
-    assert.deepEqual(without.features, ['queue-head-boost', 'pi-boost', 'eevdf']);
+    assert.deepEqual(without.features, ['queue-head-boost', 'pi-boost', 'undercommit-bailout', 'eevdf']);
     const added = modelWithFeatures(modelByName('stock-5.6'), ['pi-boost'], []);
     assert.equal(added.directedYield().name, modelByName('stock-5.13').directedYield().name);
     assert.equal(modelWithFeatures(modelByName('ple-kvm'), [], ['ready-boost']).name, 'ple-kvm-ready-boost');
     assert.throws(
       () => modelWithFeatures(modelByName('ple-kvm'), ['eevdf'], []),
-      /only ready-boost, queue-head-boost, pv-wait-early/,
+      /only ready-boost, queue-head-boost, undercommit-bailout, halt-poll-shrink, pv-wait-early/,
     );
     const guest = modelWithFeatures(modelByName('ple-kvm'), ['pv-wait-early'], ['queue-head-boost']);
     assert.deepEqual(guest.features, ['ready-boost', 'pv-wait-early']);

@@ -7,6 +7,15 @@ import type { Vcpu } from './vcpu';
 const GROW_START_NS = 10_000;
 /** halt_poll_ns_grow: each growth doubles the window. */
 const GROW = 2;
+/** halt_poll_ns_shrink from 6.11 (aeb1b22a3ac8): each shrink halves the window. */
+const SHRINK = 2;
+
+/** shrink_halt_poll_ns(): halved from 6.11, else 0; below the grow start, 0 (ae232ea46088). */
+function shrunk(h: HostModel, windowNs: number): number {
+  if (!h.features.has('halt-poll-shrink')) return 0;
+  const half = Math.floor(windowNs / SHRINK);
+  return half < GROW_START_NS ? 0 : half;
+}
 
 /**
  * Halt polling (kvm_vcpu_halt(), virt/kvm/kvm_main.c): a vCPU that executes HLT (or pv_wait's
@@ -62,9 +71,10 @@ function endPoll(h: HostModel, v: Vcpu): void {
 /**
  * The end of kvm_vcpu_halt(), once the vCPU runs again: adapt its poll window to the halt it
  * just had (halt_ns). A halt the window covered changes nothing; a longer one than
- * halt_poll_ns shrinks it — reset to 0 by the 5.x default halt_poll_ns_shrink = 0 ("Default
- * resets per-vcpu halt_poll_ns"; later kernels default to 2, halving; the model resets); a short
- * one grows it: from 0 to halt_poll_ns_grow_start, then doubling, up to halt_poll_ns.
+ * halt_poll_ns shrinks it (shrink_halt_poll_ns) — reset to 0 by the default
+ * halt_poll_ns_shrink = 0 before 6.11, halved by its default of 2 from 6.11 (aeb1b22a3ac8), and
+ * dropped to 0 below halt_poll_ns_grow_start (ae232ea46088, 5.15); a short one grows it: from 0
+ * to halt_poll_ns_grow_start, then doubling, up to halt_poll_ns.
  */
 export function haltEnded(h: HostModel, v: Vcpu): void {
   if (v.haltStartNs < 0) return;
@@ -76,7 +86,7 @@ export function haltEnded(h: HostModel, v: Vcpu): void {
     return;
   }
   if (haltNs <= v.haltPollNs) return;
-  if (v.haltPollNs > 0 && haltNs > max) v.haltPollNs = 0;
+  if (v.haltPollNs > 0 && haltNs > max) v.haltPollNs = shrunk(h, v.haltPollNs);
   else if (v.haltPollNs < max && haltNs < max)
     v.haltPollNs = Math.min(max, v.haltPollNs < GROW_START_NS ? GROW_START_NS : v.haltPollNs * GROW);
 }
