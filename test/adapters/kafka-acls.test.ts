@@ -12,7 +12,7 @@ import {
   ResourcePatternTypes,
   ConfigResourceTypes,
 } from 'kafkajs';
-import { startKafka, stopKafka, type KafkaState } from '../../deploy/dev/kafka';
+import { adminAuth, startKafka, stopKafka, type KafkaState } from '../../deploy/dev/kafka';
 import { advisorGrants, agentGrants, type KafkaGrant } from '../../src/adapters/bus/kafka-acls';
 import { KafkaBus } from '../../src/adapters/bus/kafka-bus';
 import { EmbeddedStore } from '../../src/adapters/store/embedded-store';
@@ -50,12 +50,12 @@ describe('Kafka with ACLs on (SASL/SCRAM, StandardAuthorizer): the documented gr
       retryForMs,
     });
 
+  /** The broker's super user, who grants and inspects. */
+  const superUser = () =>
+    new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING, ...adminAuth({ users: USERS }) }).admin();
+
   const grant = async (principal: string, grants: KafkaGrant[]) => {
-    const admin = new Kafka({
-      brokers: [brokers],
-      logLevel: logLevel.NOTHING,
-      sasl: { mechanism: 'scram-sha-256', username: 'admin', password: USERS.admin },
-    }).admin();
+    const admin = superUser();
     await admin.connect();
     try {
       await admin.createAcls({
@@ -97,11 +97,7 @@ describe('Kafka with ACLs on (SASL/SCRAM, StandardAuthorizer): the documented gr
     const advisor = bus('advisor');
     await advisor.ensureTopics(defaultTopicSpecs());
     await advisor.close();
-    const admin = new Kafka({
-      brokers: [brokers],
-      logLevel: logLevel.NOTHING,
-      sasl: { mechanism: 'scram-sha-256', username: 'admin', password: USERS.admin },
-    }).admin();
+    const admin = superUser();
     await admin.connect();
     const configs = await admin.describeConfigs({
       includeSynonyms: false,
@@ -204,11 +200,7 @@ describe('Kafka with ACLs on (SASL/SCRAM, StandardAuthorizer): the documented gr
       await runtime.stop();
       await agentBus.close();
     }
-    const admin = new Kafka({
-      brokers: [brokers],
-      logLevel: logLevel.NOTHING,
-      sasl: { mechanism: 'scram-sha-256', username: 'admin', password: USERS.admin },
-    }).admin();
+    const admin = superUser();
     await admin.connect();
     const groups = (await admin.listGroups()).groups.map((g) => g.groupId).sort();
     await admin.disconnect();
