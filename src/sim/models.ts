@@ -62,18 +62,29 @@ function stock(
   return { name, since, description, features, scheduler: schedulerOf(set), directedYield: onSpinOf(set) };
 }
 
+/**
+ * The features of each era, built on the one before (the order is the models' feature order):
+ * KVM's boosts of 5.3, 5.13's candidate and bail-out rules, then EEVDF hosts from 6.11 with the
+ * halt-polling shrink, then 6.13's single on_spin loop.
+ */
+const KVM_5_6: readonly FeatureId[] = ['ready-boost', 'queue-head-boost'];
+const KVM_5_13: readonly FeatureId[] = [...KVM_5_6, 'pi-boost', 'undercommit-bailout'];
+const EEVDF_6_11: readonly FeatureId[] = [...KVM_5_13, 'halt-poll-shrink', 'eevdf'];
+const EEVDF_6_13: readonly FeatureId[] = [...EEVDF_6_11, 'on-spin-single-loop'];
+const EEVDF_6_14: readonly FeatureId[] = [...EEVDF_6_13, 'pick-buddy'];
+
 export const MODELS: readonly ModelDefinition[] = [
   stock(
     'stock-5.6',
     [5, 6],
     'Linux 5.6: CFS buddies with the wakeup_gran test; stock kvm_vcpu_on_spin (the paper’s base)',
-    ['ready-boost', 'queue-head-boost'],
+    KVM_5_6,
   ),
   {
     name: 'ple-kvm',
     description: 'Linux 5.6 with the VEE 2021 patches: debooster in yield_to_task_fair and strict boost',
     since: [5, 6],
-    features: ['ready-boost', 'queue-head-boost'],
+    features: KVM_5_6,
     scheduler: (p) => new CfsWithDebooster(p),
     directedYield: () => new StrictBoostOnSpin(),
   },
@@ -81,74 +92,37 @@ export const MODELS: readonly ModelDefinition[] = [
     'stock-5.13',
     [5, 13],
     'Linux 5.13–6.5: CFS; user-mode candidates boosted when a posted interrupt is pending',
-    ['ready-boost', 'queue-head-boost', 'pi-boost', 'undercommit-bailout'],
+    KVM_5_13,
   ),
   stock(
     'stock-6.6',
     [6, 6],
     'Linux 6.6–6.12.12: EEVDF, yield_to’s next buddy ignored; 5.13 candidate selection',
-    ['ready-boost', 'queue-head-boost', 'pi-boost', 'undercommit-bailout', 'eevdf'],
+    [...KVM_5_13, 'eevdf'],
   ),
   stock(
     'stock-6.12',
     [6, 12],
     'Linux 6.12.13+ (LTS): EEVDF with PICK_BUDDY backported; two-pass on_spin of 5.13',
-    [
-      'ready-boost',
-      'queue-head-boost',
-      'pi-boost',
-      'undercommit-bailout',
-      'halt-poll-shrink',
-      'eevdf',
-      'pick-buddy',
-    ],
+    [...EEVDF_6_11, 'pick-buddy'],
   ),
   stock(
     'stock-6.13',
     [6, 13],
     'Linux 6.13.0–6.13.1: EEVDF without buddy; single-loop on_spin with the last_boosted_vcpu bug',
-    [
-      'ready-boost',
-      'queue-head-boost',
-      'pi-boost',
-      'undercommit-bailout',
-      'halt-poll-shrink',
-      'eevdf',
-      'on-spin-single-loop',
-    ],
+    EEVDF_6_13,
   ),
   stock(
     'stock-6.14',
     [6, 14],
     'Linux 6.13.2–6.14: EEVDF PICK_BUDDY (eligible buddy runs first); last_boosted_vcpu bug',
-    [
-      'ready-boost',
-      'queue-head-boost',
-      'pi-boost',
-      'undercommit-bailout',
-      'halt-poll-shrink',
-      'eevdf',
-      'on-spin-single-loop',
-      'pick-buddy',
-    ],
+    EEVDF_6_14,
   ),
   stock(
     'stock-6.19',
     [6, 19],
     'Linux 6.19 (and 6.18.3+): EEVDF yield forfeits vruntime; round-robin of on_spin fixed',
-    [
-      'ready-boost',
-      'queue-head-boost',
-      'pi-boost',
-      'undercommit-bailout',
-      'halt-poll-shrink',
-      'eevdf',
-      'on-spin-single-loop',
-      'pick-buddy',
-      'base-slice-0.70',
-      'yield-forfeit',
-      'last-boosted-fix',
-    ],
+    [...EEVDF_6_14, 'base-slice-0.70', 'yield-forfeit', 'last-boosted-fix'],
   ),
 ];
 
