@@ -3,6 +3,7 @@ import { advisorThroughputBench } from './advisor-throughput-bench';
 import { agentBench } from './agent-bench';
 import { agentSoak } from './agent-soak';
 import { busStoreBench } from './bus-store-bench';
+import { predictionBench } from './prediction-bench';
 import { simBench } from './sim-bench';
 import { validationBench } from './validation-bench';
 import { output, tables } from './table';
@@ -15,6 +16,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   sim: simBench,
   agent: agentBench,
   advisor: advisorBench,
+  predict: predictionBench,
   'advisor-throughput': advisorThroughputBench,
   'bus-store': busStoreBench,
   'agent-soak': agentSoak,

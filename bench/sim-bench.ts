@@ -11,7 +11,7 @@ const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9
 
 /** The ceiling: pop one event and push one, with as many pending events as the paper model keeps. */
 function bareQueue(events: number, pending: number): number {
-  const q = new EventQueue(1024);
+  const q = new EventQueue([pending]);
   const rng = new Rng(1);
   for (let i = 0; i < pending; i++) q.push(rng.int(1_000_000), 0, i, 0);
   const start = process.hrtime.bigint();

@@ -25,7 +25,7 @@ import {
 import { AlertTracker, type AlertEvent } from './alerts/alert-tracker';
 import { agentHealth, agentStatusOf, nodeSummary, type NodeDetail, type NodeSummary } from './node-summary';
 import { observeWindow, wireAnalysis, type WindowObservation } from './domain/analyze-node';
-import { fnv1a } from './fnv1a';
+import { fnv1a } from '../sim/core/fnv1a';
 import { AnalysisRunner } from './analysis-runner';
 import { NodeInventories } from './node-inventories';
 import { findingsChanged } from './domain/findings-changed';

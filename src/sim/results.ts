@@ -70,6 +70,7 @@ export interface SimulationResult {
   seed: number;
   durationNs: number;
   pcpus: number;
+  /** Events the model handled (an event superseded before its time, by a newer one of its vCPU and kind, is not one). */
   events: number;
   totals: Totals & { jainFairness: number };
   vms: VmResult[];

@@ -1,4 +1,3 @@
-import { Rng } from './core/rng';
 import { HostModel } from './host/host-model';
 import { SVM_DEFAULTS, VMX_DEFAULTS, type PleConfig } from './kvm/ple';
 import { modelByName, modelFor, type ModelDefinition } from './models';
@@ -43,7 +42,7 @@ export function buildHost(scenario: Scenario, model: ModelDefinition, seed: numb
     model.scheduler(scenario.host.pcpus),
     model.directedYield(),
     pleConfigOf(scenario),
-    new Rng(seed),
+    seed,
     new Set(model.features),
   );
 }

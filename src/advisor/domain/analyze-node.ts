@@ -19,11 +19,13 @@ import {
   type VmObservation,
 } from './calibrate';
 import { nodeFingerprint, nodeShape, type ModelledNode, type Predictions } from './model-cache';
-import { Baseline, predictChange, type Change, type Prediction } from './predict';
+import { simulate } from '../../sim/simulate';
+import { Baseline, predictUntilDecided } from './predict';
+import { decided, worthIt } from './worth-it';
 import { vmMetrics } from './vm-metrics';
-import { fnv1a } from '../fnv1a';
+import { fnv1a } from '../../sim/core/fnv1a';
 import { priorityOf } from './priority';
-import { whatIfCandidates, type WhatIfCandidate } from './what-ifs';
+import { whatIfCandidates } from './what-ifs';
 import { windowSample, type WindowSample } from './window-sample';
 
 /** Thresholds of a finding: warning and critical levels. */
@@ -45,7 +47,6 @@ export const THRESHOLDS = {
 const YIELDS_WORTH_A_FINDING_PER_VCPU_SECOND = 10;
 
 export const SEVERITY_RANK: Record<Severity, number> = { ok: 0, info: 1, warning: 2, critical: 3 };
-const PREDICTION_SEEDS = [101, 102, 103];
 
 function finding(kind: keyof typeof THRESHOLDS, vm: string, value: number | null): Finding | null {
   if (value === null) return null;
@@ -61,24 +62,6 @@ function finding(kind: keyof typeof THRESHOLDS, vm: string, value: number | null
     threshold: severity === 'critical' ? t.critical : t.warning,
     message: `${vm}: ${shown} ${t.unit}`,
   };
-}
-
-/** The whole 95 % interval lies below zero: a decrease the models' seed-to-seed noise does not explain. */
-const surelyDown = (c: Change): boolean => c.change + c.ci95 < 0;
-const surelyUp = (c: Change): boolean => c.change - c.ci95 > 0;
-
-/**
- * When a what-if's prediction is worth recommending: a large enough gain in its objective whose
- * interval excludes zero, so that noise is never advice. The objective is spin time for a kernel
- * or a placement (what the vCPUs waste), PLE exits for PLE tuning (on a host where they are pure
- * overhead), and none may cost useful time beyond a small tolerance.
- */
-function worthIt(c: WhatIfCandidate, p: Prediction): boolean {
-  if (c.kind === 'kernel') return p.pleExits.change < -0.2 && surelyDown(p.spinNs);
-  if (c.kind === 'ple') return surelyDown(p.pleExits) && p.usefulNs.change >= -0.005;
-  // Halt polling gives back CPU time: judged by useful guest time (at least +1 %, surely).
-  if (c.kind === 'host-setting') return p.usefulNs.change - p.usefulNs.ci95 > 0.01 && !surelyUp(p.spinNs);
-  return p.spinNs.change < -0.2 && surelyDown(p.spinNs) && p.usefulNs.change >= -0.01;
 }
 
 export type NodeAnalysisResult = NodeAnalysis & { assumptions: string[]; cached: boolean };
@@ -101,17 +84,24 @@ export function calibrateNode(req: ModelRequest): Calibration {
   return calibrate(req.inventory, req.observations, 1, req.hint);
 }
 
-/** The second: replays every what-if on the fitted workload, three seeds each (most of the cost). */
+/**
+ * The second: replays every what-if on the fitted workload (most of the cost), paired seed by seed
+ * with the baseline, adding seeds until the interval decides whether it is worth recommending.
+ */
 export function predictNode(
   calibration: Calibration,
   oversubscribed: boolean,
   worst: ModelRequest['worst'],
 ): Predictions {
-  const baseline = new Baseline(calibration.scenario, calibration.model, PREDICTION_SEEDS);
+  const baseline = new Baseline(calibration.scenario, calibration.model);
   return new Map(
     whatIfCandidates(calibration, oversubscribed, worst).map((c) => [
       c.id,
-      predictChange(baseline, c.scenario, c.model),
+      predictUntilDecided(
+        (seed) => baseline.totals(seed),
+        (seed) => simulate(c.scenario, c.model, seed).totals,
+        (p) => decided(c.kind, p),
+      ).prediction,
     ]),
   );
 }
@@ -265,7 +255,7 @@ export function prepareAnalysis(
       const p = modelled.predictions.get(c.id);
       if (!p) continue;
       whatIfs.push({ kind: c.kind, target: c.target, summary: c.summary, ...p });
-      if (!worthIt(c, p)) continue;
+      if (!worthIt(c.kind, p)) continue;
       const own = [...broken];
       if (c.model === 'ple-kvm' && inventory.scheduler === 'eevdf')
         own.push('ple-kvm is a CFS-era (5.6) patch; this node runs EEVDF');

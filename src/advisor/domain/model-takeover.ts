@@ -1,6 +1,6 @@
 import { modelFor } from '../../sim/models';
 import type { NodeAnalysis } from '../../telemetry';
-import { fnv1a } from '../fnv1a';
+import { fnv1a } from '../../sim/core/fnv1a';
 import type { ModelRequest } from './analyze-node';
 import {
   assumptionsOf,

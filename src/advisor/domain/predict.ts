@@ -16,8 +16,8 @@ export interface Prediction {
 
 /**
  * The fitted workload under the node's current model, one run per seed, shared by every what-if:
- * each candidate is compared with it seed by seed, so the interval reflects the model's noise, not
- * two independent draws, and the baseline is simulated once instead of once per candidate.
+ * each candidate is compared with it seed by seed, and the baseline is simulated once per seed
+ * instead of once per candidate.
  */
 export class Baseline {
   private readonly runs = new Map<number, Totals>();
@@ -25,7 +25,6 @@ export class Baseline {
   constructor(
     readonly scenario: Scenario,
     readonly model: string,
-    readonly seeds: readonly number[],
   ) {}
 
   totals(seed: number): Totals {
@@ -54,10 +53,31 @@ export function pairedChange(
   return { pleExits: change('pleExits'), usefulNs: change('usefulNs'), spinNs: change('spinNs') };
 }
 
-/** The change from the baseline to `candidate` under `candidateModel`, paired seed by seed. */
-export function predictChange(baseline: Baseline, candidate: Scenario, candidateModel: string): Prediction {
-  return pairedChange(
-    baseline.seeds.map((seed) => baseline.totals(seed)),
-    baseline.seeds.map((seed) => simulate(candidate, candidateModel, seed).totals),
-  );
+/**
+ * Seeds of a prediction: 101, 102, … — at least `min`, at most `max`. The guest draws its demand
+ * from per-vCPU streams of the seed (common random numbers, `Vcpu.demand`), so a baseline and a
+ * what-if run with one seed see the same guest and their paired difference is mostly the change
+ * itself: two seeds often decide, and an undecided what-if gets more.
+ */
+export const PREDICTION_SEEDS = { first: 101, min: 2, max: 4 } as const;
+
+/**
+ * The change from `before` to `after` over paired seeds, adding a seed at a time from the minimum
+ * until `decided` says more could not change the answer, or the maximum.
+ */
+export function predictUntilDecided(
+  before: (seed: number) => PredictedTotals,
+  after: (seed: number) => PredictedTotals,
+  decided: (p: Prediction) => boolean,
+  seeds: { first: number; min: number; max: number } = PREDICTION_SEEDS,
+): { prediction: Prediction; seeds: number } {
+  const b: PredictedTotals[] = [];
+  const a: PredictedTotals[] = [];
+  for (let seed = seeds.first; ; seed++) {
+    b.push(before(seed));
+    a.push(after(seed));
+    if (a.length < seeds.min) continue;
+    const p = pairedChange(b, a);
+    if (a.length >= seeds.max || decided(p)) return { prediction: p, seeds: a.length };
+  }
 }

@@ -3,18 +3,62 @@ import { it } from 'node:test';
 import fc from 'fast-check';
 import { EventQueue } from './event-queue';
 
-it('pops events in time order, equal times in push order, across growth', () => {
+const TARGETS = [5, 3, 1];
+
+/** Pushes (kind, target, time) and pops (null), in any interleaving. */
+const operations = fc.array(
+  fc.oneof(fc.tuple(fc.nat(TARGETS.length - 1), fc.nat(4), fc.nat(50)), fc.constant(null)),
+  { maxLength: 400 },
+);
+
+it('pops the earliest pending event, equal times in push order, a re-pushed (kind, target) only once at its newest time', () => {
   fc.assert(
-    fc.property(fc.array(fc.nat(1000), { maxLength: 3000 }), (times) => {
-      const q = new EventQueue(4);
-      times.forEach((t, i) => q.push(t, i % 7, i, 0));
-      const popped: [number, number][] = [];
-      while (q.pop()) popped.push([q.time, q.target]);
-      const expected = times
-        .map((t, i) => [t, i] as [number, number])
-        .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-      assert.deepEqual(popped, expected);
+    fc.property(operations, (ops) => {
+      const q = new EventQueue(TARGETS);
+      // The reference: every pending (kind, target) with its time and push order, searched linearly.
+      const pending = new Map<
+        string,
+        { kind: number; target: number; time: number; order: number; gen: number }
+      >();
+      let order = 0;
+      const popReference = () => {
+        let first: (typeof pending extends Map<string, infer V> ? V : never) | null = null;
+        for (const e of pending.values())
+          if (!first || e.time < first.time || (e.time === first.time && e.order < first.order)) first = e;
+        if (first) pending.delete(`${first.kind}/${first.target}`);
+        return first;
+      };
+      for (const op of ops) {
+        if (op === null) {
+          const expected = popReference();
+          assert.equal(q.pop(), expected !== null);
+          if (expected)
+            assert.deepEqual(
+              [q.time, q.kind, q.target, q.gen],
+              [expected.time, expected.kind, expected.target, expected.gen],
+            );
+          continue;
+        }
+        const [kind, t, time] = op;
+        const target = t % TARGETS[kind]!;
+        const gen = order;
+        q.push(time, kind, target, gen);
+        pending.set(`${kind}/${target}`, { kind, target, time, order: order++, gen });
+        assert.equal(q.length, pending.size);
+      }
+      while (pending.size > 0) {
+        const expected = popReference()!;
+        assert.ok(q.pop());
+        assert.deepEqual([q.time, q.kind, q.target], [expected.time, expected.kind, expected.target]);
+      }
+      assert.equal(q.pop(), false);
     }),
-    { numRuns: 100 },
+    { numRuns: 300 },
   );
+});
+
+it('refuses a target its kind does not have', () => {
+  const q = new EventQueue(TARGETS);
+  assert.throws(() => q.push(1, 1, 3, 0), /event kind 1 has no target 3/);
+  assert.throws(() => q.push(1, 0, -1, 0), /no target -1/);
 });

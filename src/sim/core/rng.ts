@@ -1,8 +1,18 @@
+import { fnv1a } from './fnv1a';
+
 /**
- * Seeded PRNG (sfc32, seeded through splitmix32). The caller owns it: every random draw in a model
- * run comes from one generator, so the same scenario and seed give byte-identical results.
+ * Seeded PRNG (sfc32, seeded through splitmix32). A model run draws from several, each derived from
+ * the run's seed (`Rng.stream`), so the same scenario and seed give byte-identical results.
  */
 export class Rng {
+  /**
+   * The stream named `key` of a run seeded `seed`: what one part of the model draws (one vCPU's
+   * guest, one host load thread), so its draws do not shift when another part draws more or less.
+   */
+  static stream(seed: number, key: string): Rng {
+    return new Rng((Math.imul(seed >>> 0, 0x9e3779b1) ^ fnv1a(key)) >>> 0);
+  }
+
   private a: number;
   private b: number;
   private c: number;

@@ -136,7 +136,7 @@ export function guestStep(h: HostModel, v: Vcpu): void {
 }
 
 export function startBurst(h: HostModel, v: Vcpu): void {
-  v.burstLeftNs = h.rng.exponentialNs(h.vms[v.vm]!.work.burst);
+  v.burstLeftNs = v.demand.exponentialNs(h.vms[v.vm]!.work.burst);
   nextSegment(h, v);
 }
 
@@ -147,7 +147,7 @@ export function endBurst(h: HostModel, v: Vcpu): void {
     return;
   }
   // Idle so that bursts take `busy` of the time on average.
-  halt(h, v, h.now + h.rng.exponentialNs((work.burst * (1 - work.busy)) / work.busy));
+  halt(h, v, h.now + v.demand.exponentialNs((work.burst * (1 - work.busy)) / work.busy));
 }
 
 /** The next stretch of compute, ending in a lock, an IPI round, or the end of the burst. */
@@ -158,12 +158,12 @@ export function nextSegment(h: HostModel, v: Vcpu): void {
   }
   const vm = h.vms[v.vm]!;
   const rate = vm.lockRatePerNs + vm.ipiRatePerNs + vm.mutexRatePerNs;
-  const gap = rate > 0 ? h.rng.exponentialNs(1 / rate) : Infinity;
+  const gap = rate > 0 ? v.demand.exponentialNs(1 / rate) : Infinity;
   let segment = v.burstLeftNs;
   v.nextOp = NextOp.EndBurst;
   if (gap < segment) {
     segment = gap;
-    const u = h.rng.uniform() * rate;
+    const u = v.demand.uniform() * rate;
     v.nextOp =
       u < vm.lockRatePerNs
         ? NextOp.Lock
@@ -171,7 +171,7 @@ export function nextSegment(h: HostModel, v: Vcpu): void {
           ? NextOp.IpiRound
           : NextOp.Mutex;
   }
-  setActivity(h, v, Activity.Compute, segment, h.rng.uniform() < vm.work.userShare);
+  setActivity(h, v, Activity.Compute, segment, v.demand.uniform() < vm.work.userShare);
   pushGuest(h, v);
 }
 

@@ -47,7 +47,7 @@ export function startRound(h: HostModel, v: Vcpu): void {
   const wake = h.toWake;
   let yieldTo: Vcpu | null = null;
   for (let i = 0; i < k; i++) {
-    const j = i + h.rng.int(others - i);
+    const j = i + v.demand.int(others - i);
     const r = vm.vcpus[pick[j]!]!;
     pick[j] = pick[i]!;
     if (skipPreempted && r.preempted) {

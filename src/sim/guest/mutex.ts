@@ -21,7 +21,7 @@ function ownerOnCpu(h: HostModel, v: Vcpu, owner: Vcpu): boolean {
 
 export function startMutex(h: HostModel, v: Vcpu): void {
   const vm = h.vms[v.vm]!;
-  v.mutex = h.rng.int(vm.mutexOwner.length);
+  v.mutex = v.demand.int(vm.mutexOwner.length);
   vm.mutexWaiters[v.mutex]!.push(v.id);
   tryMutex(h, v);
 }
@@ -37,7 +37,7 @@ export function tryMutex(h: HostModel, v: Vcpu): void {
     const waiters = vm.mutexWaiters[v.mutex]!;
     waiters.splice(waiters.indexOf(v.id), 1);
     vm.mutexOwner[v.mutex] = v.id;
-    h.setActivity(v, Activity.CriticalSection, h.rng.exponentialNs(vm.work.mutexes.hold), false);
+    h.setActivity(v, Activity.CriticalSection, v.demand.exponentialNs(vm.work.mutexes.hold), false);
     h.pushGuest(v);
     return;
   }

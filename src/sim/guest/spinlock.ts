@@ -30,7 +30,7 @@ export function pvSpinNs(h: HostModel, v: Vcpu): number {
 
 export function startLock(h: HostModel, v: Vcpu): void {
   const vm = h.vms[v.vm]!;
-  v.lock = h.rng.int(vm.lockHolder.length);
+  v.lock = v.demand.int(vm.lockHolder.length);
   if (vm.lockHolder[v.lock] === -1) {
     acquire(h, v);
     return;
@@ -43,7 +43,7 @@ export function startLock(h: HostModel, v: Vcpu): void {
 export function acquire(h: HostModel, v: Vcpu): void {
   const vm = h.vms[v.vm]!;
   vm.lockHolder[v.lock] = v.id;
-  h.setActivity(v, Activity.CriticalSection, h.rng.exponentialNs(vm.work.locks.hold), false);
+  h.setActivity(v, Activity.CriticalSection, v.demand.exponentialNs(vm.work.locks.hold), false);
   h.pushGuest(v);
 }
 

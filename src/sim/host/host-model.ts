@@ -1,7 +1,7 @@
 import { markWoken } from '../kvm/vcpu-wake';
 import type { FeatureId } from '../kernel-features';
 import { EventQueue } from '../core/event-queue';
-import type { Rng } from '../core/rng';
+import { Rng } from '../core/rng';
 import * as guest from '../guest/activity';
 import * as ipiRound from '../guest/ipi-round';
 import * as mutex from '../guest/mutex';
@@ -48,6 +48,8 @@ export interface HostLoad {
   remainingNs: number;
   startedNs: number;
   gen: number;
+  /** The load's bursts and sleeps, drawn apart from everything else (like a vCPU's `demand`). */
+  demand: Rng;
 }
 
 /**
@@ -76,13 +78,16 @@ export class HostModel implements SpinHost {
   /** Per pCPU: the thread a successful yield_to boosted there, checked at that pCPU's next pick. */
   readonly boosted: (Thread | null)[];
   readonly boostedBy: (Vcpu | null)[];
-  readonly queue = new EventQueue(4096);
+  readonly queue: EventQueue;
   readonly scratch: Int32Array;
   readonly toWake: Vcpu[] = [];
   readonly tickNs: number;
   readonly postedInterrupts: boolean;
   now = 0;
   events = 0;
+
+  /** The host's own draws (which spinner wins a freed lock); the guests draw from their vCPU's `demand`. */
+  readonly rng: Rng;
 
   /** The host scheduler: the model's class, under a per-VM cgroup hierarchy with host.cgroups per-vm. */
   readonly sched: HostScheduler;
@@ -92,11 +97,12 @@ export class HostModel implements SpinHost {
     sched: HostScheduler,
     readonly kvm: DirectedYieldPolicy,
     readonly ple: PleConfig,
-    readonly rng: Rng,
+    seed: number,
     /** The kernel features the model reproduces that mechanisms consult (ready-boost, queue-head-boost, pv-wait-early). */
     readonly features: ReadonlySet<FeatureId>,
   ) {
     const pcpus = scenario.host.pcpus;
+    this.rng = Rng.stream(seed, 'host');
     this.rqs = Array.from({ length: pcpus }, (_, i) => new RunQueue(i));
     this.yieldCount = new Float64Array(pcpus);
     this.idleNs = new Float64Array(pcpus);
@@ -132,7 +138,8 @@ export class HostModel implements SpinHost {
             spec.pinning === 'dedicated' ? [cpus[(copy * spec.vcpus + i) % cpus.length]!] : cpus;
           const thread = new Thread(this.threads.length, this.vcpus.length, allowed);
           this.threads.push(thread);
-          const v = new Vcpu(this.vcpus.length, vmIndex, i, spec.vcpus, thread);
+          const demand = Rng.stream(seed, `vcpu/${vm.name}/${i}`);
+          const v = new Vcpu(this.vcpus.length, vmIndex, i, spec.vcpus, thread, demand);
           v.pleWindow = ple.base;
           this.vcpus.push(v);
           vm.vcpus.push(v);
@@ -145,12 +152,24 @@ export class HostModel implements SpinHost {
       const thread = new Thread(this.threads.length, -1, all);
       thread.cpu = i % pcpus;
       this.threads.push(thread);
-      this.loads.push({ thread, remainingNs: 0, startedNs: 0, gen: 0 });
+      this.loads.push({
+        thread,
+        remainingNs: 0,
+        startedNs: 0,
+        gen: 0,
+        demand: Rng.stream(seed, `load/${i}`),
+      });
     }
     this.sleepSince = new Float64Array(this.threads.length);
     this.sleepNs = new Float64Array(this.threads.length);
     this.haltSince = new Float64Array(this.vcpus.length);
     this.scratch = new Int32Array(maxVcpus);
+    const targets: number[] = [];
+    targets[HostEvent.Guest] = targets[HostEvent.Ple] = targets[HostEvent.Timer] = this.vcpus.length;
+    targets[HostEvent.Tick] = 1;
+    targets[HostEvent.HostLoad] = this.loads.length;
+    targets[HostEvent.Bandwidth] = this.vms.length;
+    this.queue = new EventQueue(targets);
     const weights: number[] = [];
     for (const spec of scenario.vms)
       for (let c = 0; c < spec.count; c++) weights.push(spec.cpu?.weight ?? 100);

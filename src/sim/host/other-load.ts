@@ -4,7 +4,7 @@ import type { HostModel, HostLoad } from './host-model';
 import { ThreadState, type Thread } from './thread';
 
 export function startLoadBurst(h: HostModel, load: HostLoad): void {
-  load.remainingNs = h.rng.exponentialNs(h.scenario.host.otherLoad.burst);
+  load.remainingNs = load.demand.exponentialNs(h.scenario.host.otherLoad.burst);
   h.wakeThread(load.thread, EnqueueKind.New);
 }
 
@@ -32,13 +32,13 @@ export function loadStep(h: HostModel, load: HostLoad): void {
     const spec = h.scenario.host.otherLoad;
     h.blockThread(t);
     h.queue.push(
-      h.now + h.rng.exponentialNs((spec.burst * (1 - spec.busy)) / spec.busy),
+      h.now + load.demand.exponentialNs((spec.burst * (1 - spec.busy)) / spec.busy),
       HostEvent.HostLoad,
       t.id - h.vcpus.length,
       load.gen,
     );
   } else if (t.state === ThreadState.Sleeping) {
-    load.remainingNs = h.rng.exponentialNs(h.scenario.host.otherLoad.burst);
+    load.remainingNs = load.demand.exponentialNs(h.scenario.host.otherLoad.burst);
     h.wakeThread(t, EnqueueKind.Wakeup);
   }
 }

@@ -1,3 +1,4 @@
+import { Rng } from '../core/rng';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Thread } from '../host/thread';
@@ -23,7 +24,7 @@ const VMX_PLE: PleConfig = {
 
 /** A VM of `n` vCPUs and a host that records every yield_to and answers `answer`. */
 function vm(n: number, answer: number | ((target: number) => number) = 1, posted = false) {
-  const vcpus = Array.from({ length: n }, (_, i) => new Vcpu(i, 0, i, n, new Thread(i, i, [0])));
+  const vcpus = Array.from({ length: n }, (_, i) => new Vcpu(i, 0, i, n, new Thread(i, i, [0]), new Rng(i)));
   const calls: number[] = [];
   let last = 0;
   const host: SpinHost = {

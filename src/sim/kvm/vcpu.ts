@@ -1,3 +1,4 @@
+import type { Rng } from '../core/rng';
 import type { Thread } from '../host/thread';
 
 /** What the guest is doing on a vCPU. */
@@ -136,6 +137,14 @@ export class Vcpu {
     readonly index: number,
     vcpusInVm: number,
     readonly thread: Thread,
+    /**
+     * The guest's demand: every draw of what this vCPU's guest does — burst and idle lengths,
+     * the gaps to its locks, IPI rounds and mutexes, which one, hold times, IPI receivers — in
+     * the order the guest makes them. Nothing the host does draws from it, so a baseline and a
+     * what-if with the same seed see the same guest (common random numbers): their difference is
+     * the change, not two draws of the workload.
+     */
+    readonly demand: Rng,
   ) {
     this.ipiReceived = new Uint8Array(vcpusInVm);
     this.ipisSent = new Float64Array(vcpusInVm);
