@@ -1,12 +1,11 @@
 # One image for the agent (`spinwise agent`) and the advisor (`spinwise advisor`).
 FROM node:22-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json tsconfig.json tsconfig.prod.json ./
+COPY scripts/copy-dashboard-page.mjs scripts/
 COPY src src
-COPY test test
-COPY bench bench
-COPY deploy/dev deploy/dev
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+# The production build: src/ without its tests (no test/, bench/ or deploy/dev), the dashboard included.
+RUN npm ci --ignore-scripts --no-audit --no-fund && npm run build:prod && npm prune --omit=dev
 
 FROM node:22-bookworm-slim
 # virsh: the agent asks libvirt (libvirt hosts, KubeVirt's virt-launcher) for the KVM statistics
@@ -18,7 +17,6 @@ COPY --from=build /app/dist dist
 COPY package.json ./
 COPY bin bin
 COPY scenarios scenarios
-COPY src/dashboard/public src/dashboard/public
 # The advisor runs as an unprivileged user; the chart runs the agent as root (host files).
 USER 65532:65532
 ENTRYPOINT ["node", "/app/bin/spinwise.js"]

@@ -6,9 +6,8 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 
-/** The dashboard: its page and style from the source tree, its compiled script, and the chart library. */
-const DASHBOARD_PUBLIC = join(__dirname, '..', '..', '..', '..', 'src', 'dashboard', 'public');
-const DASHBOARD_SCRIPTS = join(__dirname, '..', '..', 'dashboard');
+/** The dashboard, as the build leaves it (its scripts, page and style), and the chart library. */
+const DASHBOARD = join(__dirname, '..', '..', 'dashboard');
 const UPLOT_DIR = join(require.resolve('uplot'), '..');
 
 /**
@@ -38,8 +37,7 @@ export async function createAdvisorApp(module: DynamicModule): Promise<INestAppl
   });
   app.disable('x-powered-by');
   app.use(securityHeaders);
-  app.useStaticAssets(DASHBOARD_PUBLIC, { index: 'index.html' });
-  app.useStaticAssets(DASHBOARD_SCRIPTS, { index: false });
+  app.useStaticAssets(DASHBOARD, { index: 'index.html' });
   app.useStaticAssets(UPLOT_DIR, { prefix: '/vendor/uplot/' });
   const document = SwaggerModule.createDocument(
     app,
