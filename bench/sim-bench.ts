@@ -1,13 +1,15 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { EventQueue } from '../src/sim/core/event-queue';
 import { Rng } from '../src/sim/core/rng';
 import { MODELS } from '../src/sim/models';
-import { parseScenario, parseScenarioYaml } from '../src/sim/scenario';
-import { buildHost } from '../src/sim/simulate';
+import { baselineBuild } from './baseline-build';
+import type { SimProbeResult } from './sim-probe';
 import { printTable } from './table';
 
-const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
+/** The commit before the one-slot event queue and per-vCPU demand streams (issue 20). */
+const BASELINE_COMMIT = '3abd417';
+const REPO = join(__dirname, '..', '..');
 
 /** The ceiling: pop one event and push one, with as many pending events as the paper model keeps. */
 function bareQueue(events: number, pending: number): number {
@@ -22,65 +24,62 @@ function bareQueue(events: number, pending: number): number {
     q.push(q.time + 1 + rng.int(100_000), q.kind, q.target, q.gen);
   }
   if (sink < 0) throw new Error('unreachable');
-  return events / seconds(start);
+  return events / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
-/** 64 pCPUs, 16 VMs × 16 vCPUs (4:1) with the paper scenario's guests, for 1 s of simulated time. */
-function bigHost() {
-  return parseScenario({
-    host: { pcpus: 64, kernel: '5.6.0' },
-    vms: [
-      {
-        name: 'vm',
-        count: 16,
-        vcpus: 16,
-        workload: {
-          busy: 0.9,
-          burst: '4ms',
-          userShare: 0.33,
-          locks: { count: 8, perSecond: 20000, hold: '4us' },
-          ipis: { perSecond: 2000, targets: 3, handler: '3us' },
-        },
-      },
-    ],
-    duration: '1s',
-    seed: 1,
+/** One run in its own process (`sim-probe.js`) with the build at `root`. */
+function probe(root: string, which: 'big' | 'paper', model: string): SimProbeResult {
+  const child = spawnSync(process.execPath, [join(__dirname, 'sim-probe.js'), root, which, model], {
+    encoding: 'utf8',
   });
+  if (child.status !== 0) throw new Error(`sim probe ${which} ${model} at ${root}: ${child.stderr}`);
+  return JSON.parse(child.stdout) as SimProbeResult;
 }
 
+/**
+ * The model's speed, before (BASELINE_COMMIT, built beside this checkout) and now, side by side:
+ * each row is one run in a fresh process, the two builds alternating, on one core.
+ */
 export async function simBench(): Promise<void> {
-  const paper = parseScenarioYaml(
-    readFileSync(join(__dirname, '..', '..', 'scenarios', 'paper-four-8vcpu-vms.yaml'), 'utf8'),
-  );
+  const baseline = baselineBuild(BASELINE_COMMIT);
+  const builds: [string, string][] = [
+    ...('dir' in baseline ? [[`${BASELINE_COMMIT} (before)`, baseline.dir] as [string, string]] : []),
+    ['now', REPO],
+  ];
+  const note = 'reason' in baseline ? ` — no "before" rows: ${baseline.reason}` : '';
+
   const rows: (string | number)[][] = [];
-  for (const name of ['stock-5.6', 'ple-kvm']) {
-    const model = MODELS.find((m) => m.name === name)!;
-    buildHost(paper, model, 1).run(100_000_000); // warm up the JIT
-    const host = buildHost(paper, model, paper.seed);
-    const start = process.hrtime.bigint();
-    host.run(paper.duration);
-    const rate = host.events / seconds(start);
-    const ceiling = bareQueue(host.events, 96);
-    rows.push([`paper scenario, ${name}`, host.events, ceiling, rate, ceiling / rate]);
-  }
+  for (const model of ['stock-5.6', 'ple-kvm'])
+    for (const [label, root] of builds) {
+      const r = probe(root, 'paper', model);
+      const ceiling = bareQueue(r.events, 96);
+      const rate = r.events / r.wallS;
+      rows.push([`paper scenario, ${model}`, label, r.events, ceiling, rate, ceiling / rate]);
+    }
   printTable(
-    'event rate: bare event queue (ceiling) vs the full model, same number of events, one core',
-    ['run', 'events', 'bare queue ev/s', 'full model ev/s', 'ratio'],
+    `event rate: bare event queue (ceiling, this checkout's queue) vs the full model, same number of events, one core${note}`,
+    ['run', 'build', 'events', 'bare queue ev/s', 'full model ev/s', 'ratio'],
     rows,
   );
 
-  const big = bigHost();
   const wall: (string | number)[][] = [];
   for (const model of MODELS) {
-    const host = buildHost(big, model, big.seed);
-    const start = process.hrtime.bigint();
-    host.run(big.duration);
-    const s = seconds(start);
-    wall.push([model.name, host.events, s, host.events / s]);
+    const runs = builds.map(([, root]) => probe(root, 'big', model.name));
+    const [before, now] = [runs[0]!, runs[runs.length - 1]!];
+    wall.push([
+      model.name,
+      ...(runs.length > 1 ? [before.events, before.wallS] : []),
+      now.events,
+      now.wallS,
+      now.cpuS,
+      ...(runs.length > 1 ? [`${(before.wallS / now.wallS).toFixed(2)}×`] : []),
+    ]);
   }
   printTable(
-    '1 s of a 64-pCPU host with 256 vCPUs (16 VMs × 16, 4:1), wall time per model',
-    ['model', 'events', 'wall s', 'events/s'],
+    `1 s of a 64-pCPU host with 256 vCPUs (16 VMs × 16, 4:1), per model, each run in a fresh process${note}`,
+    builds.length > 1
+      ? ['model', 'events before', 'wall s before', 'events now', 'wall s now', 'CPU s now', 'faster']
+      : ['model', 'events', 'wall s', 'CPU s'],
     wall,
   );
 }

@@ -56,7 +56,7 @@ export interface HostLoad {
  * One KVM host as a discrete-event model: pCPUs with runqueues under a host scheduler policy
  * (per thread, or per VM cgroup), vCPU threads whose guests take spinlocks and mutexes, send IPIs
  * and halt, PLE exits and a kvm_vcpu_on_spin policy. Time is integer ns; every random draw comes
- * from the caller's seeded generator.
+ * from a stream of the run's seed: each vCPU's guest its own (`Vcpu.demand`), the host its own.
  *
  * This class keeps the state, builds it and dispatches events; the mechanisms live with the
  * kernel layer they mirror — the guest (src/sim/guest), KVM (src/sim/kvm) and the host scheduler
