@@ -27,8 +27,11 @@ function bareQueue(events: number, pending: number): number {
   return events / (Number(process.hrtime.bigint() - start) / 1e9);
 }
 
+/** Runs per row: a shared machine's noise is ±10 % on one run; the row shows the median run. */
+const REPEATS = Number(process.env.SPINWISE_BENCH_SIM_REPEATS ?? 3);
+
 /** One run in its own process (`sim-probe.js`) with the build at `root`. */
-function probe(root: string, which: 'big' | 'paper', model: string): SimProbeResult {
+function probeOnce(root: string, which: 'big' | 'paper', model: string): SimProbeResult {
   const child = spawnSync(process.execPath, [join(__dirname, 'sim-probe.js'), root, which, model], {
     encoding: 'utf8',
   });
@@ -36,9 +39,16 @@ function probe(root: string, which: 'big' | 'paper', model: string): SimProbeRes
   return JSON.parse(child.stdout) as SimProbeResult;
 }
 
+/** Every build's median run by wall time, the builds alternating run by run. */
+function probe(roots: string[], which: 'big' | 'paper', model: string): SimProbeResult[] {
+  const runs = roots.map(() => [] as SimProbeResult[]);
+  for (let i = 0; i < REPEATS; i++) roots.forEach((root, b) => runs[b]!.push(probeOnce(root, which, model)));
+  return runs.map((r) => r.sort((a, b) => a.wallS - b.wallS)[(r.length - 1) >> 1]!);
+}
+
 /**
  * The model's speed, before (BASELINE_COMMIT, built beside this checkout) and now, side by side:
- * each row is one run in a fresh process, the two builds alternating, on one core.
+ * each run in a fresh process, the two builds alternating, on one core; a row is the median of REPEATS runs.
  */
 export async function simBench(): Promise<void> {
   const baseline = baselineBuild(BASELINE_COMMIT);
@@ -48,23 +58,23 @@ export async function simBench(): Promise<void> {
   ];
   const note = 'reason' in baseline ? ` — no "before" rows: ${baseline.reason}` : '';
 
+  const roots = builds.map(([, root]) => root);
   const rows: (string | number)[][] = [];
   for (const model of ['stock-5.6', 'ple-kvm'])
-    for (const [label, root] of builds) {
-      const r = probe(root, 'paper', model);
+    probe(roots, 'paper', model).forEach((r, b) => {
       const ceiling = bareQueue(r.events, 96);
       const rate = r.events / r.wallS;
-      rows.push([`paper scenario, ${model}`, label, r.events, ceiling, rate, ceiling / rate]);
-    }
+      rows.push([`paper scenario, ${model}`, builds[b]![0], r.events, ceiling, rate, ceiling / rate]);
+    });
   printTable(
-    `event rate: bare event queue (ceiling, this checkout's queue) vs the full model, same number of events, one core${note}`,
+    `event rate: bare event queue (ceiling, this checkout's queue) vs the full model, same number of events, one core, median of ${REPEATS} runs${note}`,
     ['run', 'build', 'events', 'bare queue ev/s', 'full model ev/s', 'ratio'],
     rows,
   );
 
   const wall: (string | number)[][] = [];
   for (const model of MODELS) {
-    const runs = builds.map(([, root]) => probe(root, 'big', model.name));
+    const runs = probe(roots, 'big', model.name);
     const [before, now] = [runs[0]!, runs[runs.length - 1]!];
     wall.push([
       model.name,
@@ -76,7 +86,7 @@ export async function simBench(): Promise<void> {
     ]);
   }
   printTable(
-    `1 s of a 64-pCPU host with 256 vCPUs (16 VMs × 16, 4:1), per model, each run in a fresh process${note}`,
+    `1 s of a 64-pCPU host with 256 vCPUs (16 VMs × 16, 4:1), per model, each run in a fresh process, median of ${REPEATS} runs${note}`,
     builds.length > 1
       ? ['model', 'events before', 'wall s before', 'events now', 'wall s now', 'CPU s now', 'faster']
       : ['model', 'events', 'wall s', 'CPU s'],
