@@ -36,7 +36,7 @@ export const BIG_HOST: ScenarioModule.ScenarioInput = {
  * One model run in its own process, so every row starts with a cold JIT that has seen no other
  * model's classes: `node sim-probe.js ROOT big|paper MODEL` runs the big host or the paper
  * scenario under MODEL with the build at ROOT (this checkout or an earlier commit) and prints
- * what it cost as JSON. The paper scenario is run once first to warm the JIT (not measured).
+ * what it cost as JSON. 100 ms of the paper scenario first warms the JIT (not measured).
  */
 async function probe(root: string, which: string, modelName: string): Promise<void> {
   const dist = (...p: string[]) => join(root, 'dist', 'src', 'sim', ...p);
@@ -50,14 +50,20 @@ async function probe(root: string, which: string, modelName: string): Promise<vo
   );
   buildHost(paper, model, 1).run(100_000_000);
   const scenario = which === 'big' ? parseScenario(BIG_HOST) : paper;
-  const host = buildHost(scenario, model, scenario.seed);
-  const cpu = process.cpuUsage();
-  const start = process.hrtime.bigint();
-  host.run(scenario.duration);
-  const wallS = Number(process.hrtime.bigint() - start) / 1e9;
-  const used = process.cpuUsage(cpu);
-  const result: SimProbeResult = { events: host.events, wallS, cpuS: (used.user + used.system) / 1e6 };
-  process.stdout.write(JSON.stringify(result));
+  // The paper scenario takes under half a second, where the JIT's tiering still moves a run by
+  // a third: it runs three times, the fastest counted.
+  let best: SimProbeResult | null = null;
+  for (let i = 0; i < (which === 'big' ? 1 : 3); i++) {
+    const host = buildHost(scenario, model, scenario.seed);
+    const cpu = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    host.run(scenario.duration);
+    const wallS = Number(process.hrtime.bigint() - start) / 1e9;
+    const used = process.cpuUsage(cpu);
+    if (!best || wallS < best.wallS)
+      best = { events: host.events, wallS, cpuS: (used.user + used.system) / 1e6 };
+  }
+  process.stdout.write(JSON.stringify(best));
 }
 
 if (require.main === module) void probe(process.argv[2]!, process.argv[3]!, process.argv[4]!);
