@@ -47,15 +47,18 @@ export async function predictionBench(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 
   // The (node, what-if) pairs every build predicted, so the medians compare like with like.
-  const keys = (r: ProbeResult[]) =>
-    new Set(r.flatMap((n) => Object.keys(n.predictions).map((id) => `${n.node} ${id}`)));
-  const common = [...keys(runs[0]!.results)].filter((k) => runs.every((run) => keys(run.results).has(k)));
+  const keys = runs.map(
+    ({ results }) =>
+      new Set(results.flatMap((n) => Object.keys(n.predictions).map((id) => `${n.node} ${id}`))),
+  );
+  const common = [...keys[0]!].filter((k) => keys.every((set) => set.has(k)));
   const stats = runs.map(({ label, results }) => {
+    const byNode = new Map(results.map((n) => [n.node, n.predictions]));
     const widths = (field: 'spinNs' | 'pleExits' | 'usefulNs') =>
       median(
         common.map((k) => {
           const [node, id] = k.split(' ') as [string, string];
-          return results.find((n) => n.node === node)!.predictions[id]![field].ci95;
+          return byNode.get(node)![id]![field].ci95;
         }),
       );
     const predictCpuS = results.reduce((a, n) => a + n.predictCpuS, 0);

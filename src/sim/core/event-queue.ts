@@ -33,17 +33,15 @@ export class EventQueue {
   constructor(targets: readonly number[]) {
     this.firstSlot = new Int32Array(targets.length);
     this.targets = Int32Array.from(targets);
-    let slots = 0;
-    targets.forEach((n, kind) => {
-      this.firstSlot[kind] = slots;
-      slots += n;
-    });
+    const slots = targets.reduce((a, n) => a + n, 0);
     this.slotKind = new Int32Array(slots);
     this.slotTarget = new Int32Array(slots);
+    let slot = 0;
     targets.forEach((n, kind) => {
-      for (let t = 0; t < n; t++) {
-        this.slotKind[this.firstSlot[kind]! + t] = kind;
-        this.slotTarget[this.firstSlot[kind]! + t] = t;
+      this.firstSlot[kind] = slot;
+      for (let t = 0; t < n; t++, slot++) {
+        this.slotKind[slot] = kind;
+        this.slotTarget[slot] = t;
       }
     });
     this.times = new Float64Array(slots);
