@@ -31,6 +31,8 @@ export interface VcpuResult {
   pollNs: number;
   /** Shootdown receivers skipped as preempted (PV TLB flush: they flush at their next VM entry). */
   tlbFlushesDeferred: number;
+  /** Shootdown receivers skipped as idle (lazy TLB mode: they flush at their next context switch). */
+  tlbFlushesLazy: number;
   /** IPIs sent to each vCPU of the same VM, by index. */
   ipisSent: number[];
 }

@@ -64,6 +64,13 @@ export const workloadSchema = z
         handler: duration.default('2us'),
         /** What the rounds are: TLB shootdowns (flush_tlb_multi) or other cross-calls (smp_call_function_many). */
         kind: z.enum(['tlb-shootdown', 'call-function']).default('tlb-shootdown'),
+        /**
+         * Share of TLB shootdowns that free page tables (tlb_finish_mmu with freed_tables: a large
+         * munmap, a process exit). Only those reach receivers in lazy TLB mode (idle vCPUs); the
+         * rest skip them. 0 unless known: most shootdowns (munmap of pages, madvise, mprotect,
+         * page migration) free no page table.
+         */
+        freedTables: z.number().min(0).max(1).default(0),
       })
       .strict()
       .default({}),
@@ -179,6 +186,15 @@ export const scenarioSchema = z
         message: `${s.host.ipiVirtualization === 'ipiv' ? 'IPIv on an Intel' : 'AVIC on an AMD'} host (host.cpu.vendor is ${vendor})`,
       });
     s.vms.forEach((v, i) => {
+      // cpu.max is a cgroup's file: with every thread in one group there is no VM to limit, a setup
+      // no kernel has (tg_set_cfs_bandwidth acts on a task group).
+      if (v.cpu?.limit !== undefined && s.host.cgroups === 'flat')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['vms', i, 'cpu', 'limit'],
+          message:
+            'host.cgroups "per-vm" with a CPU limit (cpu.max limits a VM cgroup; with host.cgroups "flat" the VM has none)',
+        });
       for (const c of v.cpus ?? [])
         if (c >= s.host.pcpus)
           ctx.addIssue({

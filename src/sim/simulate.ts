@@ -103,6 +103,7 @@ export function summarize(host: HostModel, model: ModelDefinition, seed: number)
     pvYieldAttempted: v.pvYieldAttempted,
     pvYieldSuccessful: v.pvYieldSuccessful,
     tlbFlushesDeferred: v.tlbFlushesDeferred,
+    tlbFlushesLazy: v.tlbFlushesLazy,
     pollNs: v.pollNs,
     throttledNs: v.thread.throttledNs,
     ipisSent: Array.from(v.ipisSent),

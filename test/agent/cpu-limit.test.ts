@@ -36,7 +36,7 @@ describe('CPU limits: cgroup cpu.stat from node to finding', () => {
 
   it('a simulated node with cpu.max reports throttled periods, and the advisor finds the throttling', async () => {
     const scenario = parseScenario({
-      host: { pcpus: 4, kernel: '6.8.0' },
+      host: { pcpus: 4, kernel: '6.8.0', cgroups: 'per-vm' },
       vms: [
         { name: 'limited', vcpus: 4, cpu: { limit: 1.5 }, workload: { busy: 1 } },
         { name: 'free', vcpus: 2, workload: { busy: 0.5 } },
@@ -75,6 +75,7 @@ describe('CPU limits: cgroup cpu.stat from node to finding', () => {
       1,
     );
     assert.deepEqual(replayed.vms[0]!.cpu, { weight: 100, limit: 1.5, period: 100_000_000 });
+    assert.equal(replayed.host.cgroups, 'per-vm', 'a limit is a VM cgroup’s: replayed with per-VM cgroups');
     const finding = result.findings.find((f) => f.kind === 'cpu-throttling');
     assert.equal(finding?.vm, 'limited');
     assert.equal(finding?.severity, 'critical');

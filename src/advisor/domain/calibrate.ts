@@ -196,6 +196,9 @@ export function nodeScenario(
         : {},
       apicv: host.ipiVirtualized !== false,
       ...(host.haltPollNs !== undefined ? { haltPollNs: Math.min(host.haltPollNs, 10_000_000) } : {}),
+      // A CPU limit is a VM cgroup's cpu.max, so the node has per-VM cgroups (libvirt's machine
+      // scopes, KubeVirt's pods). Without one, per-thread fairness stays the replayed assumption.
+      ...(vms.some((vm) => vm.cpuLimit) ? { cgroups: 'per-vm' as const } : {}),
     },
     vms: vms.map((vm, i) => ({
       name: `${label(vm.name).slice(0, 56)}-${i}`,

@@ -25,6 +25,14 @@ function ipiTraps(h: HostModel, vm: VmState): boolean {
  * - PV TLB flush (kvm_flush_tlb_multi, arch/x86/kernel/kvm.c): for a shootdown, a receiver whose
  *   steal-time `preempted` flag is set (KVM sets it at sched-out of a runnable vCPU) gets
  *   KVM_VCPU_FLUSH_TLB instead of an IPI and flushes at its next VM entry: nobody waits for it.
+ * - Lazy TLB (native_flush_tlb_multi, arch/x86/mm/tlb.c; kvm_flush_tlb_multi calls it with the
+ *   receivers left after the PV filter): a shootdown that frees no page table IPIs only CPUs for
+ *   which tlb_is_not_lazy() (5.x, up to 6.12) / should_flush_tlb() (from 6.13, with 209954cbc7d0's
+ *   lazily trimmed mm_cpumask) is true. Both start with `if (per_cpu(cpu_tlbstate_shared.is_lazy,
+ *   cpu)) return false`: a CPU that switched to its idle task (enter_lazy_tlb) flushes at its next
+ *   context switch instead. So a halted receiver — idle, or asleep on a mutex — is neither IPI'd
+ *   nor woken, unless the round frees page tables (`freedTables`), which goes to every CPU.
+ *   A vCPU halted by pv_wait is not idle (its task still holds the mm) and is not skipped.
  * - PV sched yield (kvm_smp_send_call_func_ipi): after sending, the sender yields
  *   (KVM_HC_SCHED_YIELD) to the first receiver, in CPU order, that is preempted and not idle.
  */
@@ -37,7 +45,11 @@ export function startRound(h: HostModel, v: Vcpu): void {
     return;
   }
   const { pv, ipis } = vm.work;
-  const skipPreempted = pv.tlbFlush && ipis.kind === 'tlb-shootdown';
+  const shootdown = ipis.kind === 'tlb-shootdown';
+  const skipPreempted = pv.tlbFlush && shootdown;
+  // One draw per round, and none when the share is 0: the demand stream stays the same.
+  const skipLazy =
+    shootdown && (ipis.freedTables === 0 || (ipis.freedTables < 1 && v.demand.uniform() >= ipis.freedTables));
   const traps = ipiTraps(h, vm);
   // Partial Fisher–Yates over the other vCPUs' indices.
   const pick = h.scratch;
@@ -52,6 +64,10 @@ export function startRound(h: HostModel, v: Vcpu): void {
     pick[j] = pick[i]!;
     if (skipPreempted && r.preempted) {
       v.tlbFlushesDeferred++;
+      continue;
+    }
+    if (skipLazy && (r.activity === Activity.Halted || r.activity === Activity.MutexWait)) {
+      v.tlbFlushesLazy++;
       continue;
     }
     v.roundPending++;

@@ -7,7 +7,7 @@ import { ThreadState } from './thread';
 
 /** A lock-taking 4-vCPU VM limited to 2 CPUs (cpu.max 200000 100000) on 4 pCPUs. */
 const limited: ScenarioInput = {
-  host: { pcpus: 4, kernel: '5.6.0' },
+  host: { pcpus: 4, kernel: '5.6.0', cgroups: 'per-vm' },
   vms: [
     {
       name: 'a',
@@ -46,5 +46,12 @@ describe('CFS bandwidth control (cpu.max)', () => {
       splitSeen = throttledCpus > 0 && running > 0;
     }
     assert.ok(splitSeen, 'a moment with the VM throttled on one pCPU and running on another');
+  });
+
+  it('refuses a CPU limit without a VM cgroup to put it on, naming the key', () => {
+    assert.throws(
+      () => parseScenario({ ...limited, host: { ...limited.host, cgroups: 'flat' } }),
+      (err: Error) => err.message.includes('vms[0].cpu.limit: expected host.cgroups "per-vm"'),
+    );
   });
 });

@@ -126,6 +126,8 @@ export class Vcpu {
   pollNs = 0;
   /** Shootdown receivers skipped because they were preempted (PV TLB flush: they flush on entry). */
   tlbFlushesDeferred = 0;
+  /** Shootdown receivers skipped because they were idle (lazy TLB: they flush at their next switch). */
+  tlbFlushesLazy = 0;
   pvYieldSuccessful = 0;
   readonly ipisSent: Float64Array;
 

@@ -12,6 +12,12 @@ export type EevdfClass = new (...args: any[]) => EevdfScheduler;
  * mainline 6.14, stable 6.12.13 and 6.13.2: pick_next_entity() runs cfs_rq->next first when it
  * is eligible. Before it, the pick tested NEXT_BUDDY (off by default), so the next buddy
  * yield_to_task_fair() sets was ignored from 6.6 on.
+ *
+ * NEXT_BUDDY itself (wakeup preemption setting the next buddy) stays off in every release
+ * modelled: 6.19's merge window turned it on (e837456fdca8 "sched/fair: Enable scheduler feature
+ * NEXT_BUDDY", with aceccac58ad7 reimplementing it for EEVDF), and 4f70f106bca1 ("sched/fair:
+ * Disable scheduler feature NEXT_BUDDY", tip sched/urgent 2026-01-23, merged before 6.19-rc7)
+ * turned it off again, so 6.19 final ships it off. yield_to's buddy is set regardless of it.
  */
 export function withPickBuddy<B extends EevdfClass>(Base: B) {
   return class extends Base {
