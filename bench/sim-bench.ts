@@ -7,8 +7,11 @@ import { baselineBuild } from './baseline-build';
 import type { SimProbeResult } from './sim-probe';
 import { printTable } from './table';
 
-/** The commit before the one-slot event queue and per-vCPU demand streams (issue 20). */
-const BASELINE_COMMIT = '3abd417';
+/**
+ * The commit before PELT load, calc_group_shares from it and load balancing by load (issue 19);
+ * issue 20's before/after (one-slot queue, demand streams) compared against 3abd417.
+ */
+const BASELINE_COMMIT = 'ebfa48f';
 const REPO = join(__dirname, '..', '..');
 
 /** The ceiling: pop one event and push one, with as many pending events as the paper model keeps. */

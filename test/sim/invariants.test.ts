@@ -116,6 +116,18 @@ it('conserves time, never runs a thread twice, never gives a VM more CPU than it
         );
         assert.equal(v.haltedNs, host.sleepNs[v.thread.id], `vCPU ${v.id}: halted = asleep`);
       }
+      // PELT: a nice-0 thread's averages never pass its weight or the capacity, and its signals
+      // are attached to exactly the pCPU it last ran or waited on.
+      for (const t of host.threads) {
+        assert.ok(
+          t.avg.loadAvg >= 0 && t.avg.loadAvg <= t.weight,
+          `thread ${t.id} load_avg ${t.avg.loadAvg}`,
+        );
+        assert.ok(t.avg.utilAvg >= 0 && t.avg.utilAvg <= 1024, `thread ${t.id} util_avg ${t.avg.utilAvg}`);
+        assert.ok(t.avg.runnableAvg >= t.avg.utilAvg, `thread ${t.id}: runnable ≥ running`);
+        assert.equal(host.attachment.onCpu.filter((list) => list.includes(t)).length, 1);
+        assert.ok(host.attachment.onCpu[t.cpu]!.includes(t), `thread ${t.id} attached to pCPU ${t.cpu}`);
+      }
       const result = summarize(host, model, s.seed);
       for (const vm of result.vms)
         assert.ok(

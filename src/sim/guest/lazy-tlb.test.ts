@@ -21,8 +21,7 @@ const run = (ipis: Partial<Ipis>) => {
       seed: 3,
     }),
   );
-  const sum = (k: 'tlbFlushesLazy' | 'haltExits' | 'ipiRounds') =>
-    result.vcpus.reduce((a, v) => a + v[k], 0);
+  const sum = (k: 'tlbFlushesLazy' | 'haltExits' | 'ipiRounds') => result.vcpus.reduce((a, v) => a + v[k], 0);
   return { lazy: sum('tlbFlushesLazy'), halts: sum('haltExits'), rounds: sum('ipiRounds'), ...result.totals };
 };
 

@@ -5,6 +5,7 @@ import { kvmSchedIn, kvmSchedOut } from '../kvm/preempt-notifiers';
 import type { Vcpu } from '../kvm/vcpu';
 import { EnqueueKind } from '../sched/host-scheduler';
 import type { HostModel } from './host-model';
+import { trackLoad } from './load-tracking';
 import type { RunQueue } from './runqueue';
 import { ThreadState, type Thread } from './thread';
 
@@ -60,6 +61,7 @@ export function schedule(h: HostModel, rq: RunQueue): void {
 
 /** A runnable thread loses its pCPU (preemption or yield); KVM's sched_out notifier runs. */
 export function switchOut(h: HostModel, t: Thread): void {
+  trackLoad(t, h.now);
   t.state = ThreadState.Runnable;
   t.runnableSinceNs = h.now;
   preempted(h, t);
@@ -85,8 +87,9 @@ function preempted(h: HostModel, t: Thread): void {
 /** A thread gets a pCPU; for a vCPU, KVM's sched_in notifier runs and the guest resumes. */
 export function switchIn(h: HostModel, rq: RunQueue, t: Thread): void {
   if (t.state === ThreadState.Running) throw new Error(`thread ${t.id} would run on two pCPUs`);
+  trackLoad(t, h.now);
   t.state = ThreadState.Running;
-  t.cpu = rq.cpu;
+  h.attachment.move(t, rq.cpu);
   t.waitNs += h.now - t.runnableSinceNs;
   t.timeslices++;
   t.execStartNs = h.now;
@@ -105,6 +108,7 @@ export function switchIn(h: HostModel, rq: RunQueue, t: Thread): void {
 export function blockThread(h: HostModel, t: Thread): void {
   const rq = h.rqs[t.cpu]!;
   updateCurr(h, rq);
+  trackLoad(t, h.now);
   h.sched.unplace(rq, t, false);
   rq.remove(t);
   t.state = ThreadState.Sleeping;
@@ -124,11 +128,12 @@ export function blockThread(h: HostModel, t: Thread): void {
 /** try_to_wake_up(): select a pCPU, enqueue, maybe preempt its current thread. */
 export function wakeThread(h: HostModel, t: Thread, kind: EnqueueKind): void {
   if (t.state !== ThreadState.Sleeping) return;
+  trackLoad(t, h.now);
   const from = h.rqs[t.cpu]!;
   if (kind !== EnqueueKind.New) h.sleepNs[t.id]! += h.now - h.sleepSince[t.id]!;
   if (t.vcpu >= 0 && kind !== EnqueueKind.New) h.vcpus[t.vcpu]!.haltedNs += h.now - h.haltSince[t.vcpu]!;
   const rq = h.rqs[h.selectCpu(t)]!;
-  t.cpu = rq.cpu;
+  h.attachment.move(t, rq.cpu);
   if (parkedOnWake(h, t, rq.cpu)) return;
   enqueue(h, rq, t, kind, from);
 }
@@ -138,6 +143,7 @@ export function wakeThread(h: HostModel, t: Thread, kind: EnqueueKind): void {
  * (check_preempt_curr), or run at once on an idle pCPU, or end a halt-poll there.
  */
 function enqueue(h: HostModel, rq: RunQueue, t: Thread, kind: EnqueueKind, from: RunQueue): void {
+  trackLoad(t, h.now);
   rq.add(t);
   h.sched.place(rq, t, kind, from);
   t.state = ThreadState.Runnable;
@@ -181,6 +187,7 @@ export function directedYield(h: HostModel, me: Vcpu, target: Vcpu): YieldResult
  */
 export function parkThread(h: HostModel, rq: RunQueue, t: Thread): void {
   const running = rq.curr === t;
+  trackLoad(t, h.now);
   h.sched.unplace(rq, t, false);
   rq.remove(t);
   if (running) {
@@ -195,6 +202,6 @@ export function parkThread(h: HostModel, rq: RunQueue, t: Thread): void {
 /** unthrottle_cfs_rq() puts a parked thread back on its runqueue, as a wakeup would. */
 export function unparkThread(h: HostModel, rq: RunQueue, t: Thread, kind: EnqueueKind): void {
   t.throttledNs += h.now - t.throttledSinceNs;
-  t.cpu = rq.cpu;
+  h.attachment.move(t, rq.cpu);
   enqueue(h, rq, t, kind, rq);
 }

@@ -19,6 +19,7 @@ import * as coreSched from './core-scheduling';
 import { Bandwidth, periodTimer } from './bandwidth';
 import { HostEvent } from './host-event';
 import * as loadBalance from './load-balance';
+import { CpuAttachment, FlatLoad, type LoadView } from './load-tracking';
 import * as otherLoad from './other-load';
 import { RunQueue } from './runqueue';
 import { Thread, ThreadState } from './thread';
@@ -91,6 +92,11 @@ export class HostModel implements SpinHost {
 
   /** The host scheduler: the model's class, under a per-VM cgroup hierarchy with host.cgroups per-vm. */
   readonly sched: HostScheduler;
+  /** Where each thread's PELT signals are attached, and the cfs_rq loads the balancer reads. */
+  readonly attachment: CpuAttachment;
+  readonly load: LoadView;
+  /** Per pCPU, sd->nr_balance_failed of its periodic balance. */
+  readonly balanceFailed: Int32Array;
 
   constructor(
     readonly scenario: Scenario,
@@ -173,15 +179,23 @@ export class HostModel implements SpinHost {
     const weights: number[] = [];
     for (const spec of scenario.vms)
       for (let c = 0; c < spec.count; c++) weights.push(spec.cpu?.weight ?? 100);
-    this.sched =
-      scenario.host.cgroups === 'per-vm'
-        ? new GroupScheduler(
-            sched,
-            pcpus,
-            weights,
-            this.threads.map((t) => (t.vcpu >= 0 ? this.vcpus[t.vcpu]!.vm : -1)),
-          )
-        : sched;
+    this.attachment = new CpuAttachment(this.threads, pcpus);
+    this.balanceFailed = new Int32Array(pcpus);
+    if (scenario.host.cgroups === 'per-vm') {
+      const groups = new GroupScheduler(
+        sched,
+        pcpus,
+        weights,
+        this.threads.map((t) => (t.vcpu >= 0 ? this.vcpus[t.vcpu]!.vm : -1)),
+        this.attachment,
+        () => this.now,
+      );
+      this.sched = groups;
+      this.load = groups;
+    } else {
+      this.sched = sched;
+      this.load = new FlatLoad(this.attachment);
+    }
   }
 
   // ---- SpinHost -------------------------------------------------------------------------------

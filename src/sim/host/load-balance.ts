@@ -1,5 +1,6 @@
 import { EnqueueKind } from '../sched/host-scheduler';
 import type { HostModel } from './host-model';
+import { trackLoad } from './load-tracking';
 import type { RunQueue } from './runqueue';
 import { type Thread } from './thread';
 
@@ -20,53 +21,165 @@ export function selectCpu(h: HostModel, t: Thread): number {
   return allowed.includes(t.cpu) ? t.cpu : allowed[0]!;
 }
 
-/** Idle balance: pull one waiting thread that may run here from the busiest runqueue. */
 /**
  * can_migrate_task(), simplified: the thread may run there (cpus_allowed), and its cgroup is not
- * throttled there (throttled_lb_pair).
+ * throttled there (throttled_lb_pair). task_hot() (a thread that ran in the last 0.5 ms stays
+ * unless balancing failed before) is not modelled.
  */
 function canMigrate(h: HostModel, t: Thread, cpu: number): boolean {
   return t.allowed.includes(cpu) && !h.bandwidthOf(t)?.throttled[cpu];
 }
 
-export function pullTo(h: HostModel, rq: RunQueue): boolean {
-  let source: RunQueue | null = null;
-  let victim: Thread | null = null;
-  for (const other of h.rqs) {
-    if (other === rq || other.waiting() === 0 || (source && other.waiting() <= source.waiting())) continue;
-    for (const t of other.threads)
-      if (t !== other.curr && canMigrate(h, t, rq.cpu)) {
-        source = other;
-        victim = t;
-        break;
-      }
-  }
-  if (!source || !victim) return false;
-  migrate(h, victim, source, rq);
-  return true;
+/** enum group_type, as far as the model's hosts reach (no asymmetric capacity, no misfit). */
+const enum GroupType {
+  HasSpare = 0,
+  FullyBusy = 1,
+  Overloaded = 2,
 }
 
-/** Periodic balance: even out runqueues that differ by two or more runnable threads. */
+/** sd_init(): imbalance_pct of the MC (last-level-cache) domain. */
+const IMBALANCE_PCT = 117;
+/** SCHED_CAPACITY_SCALE: every pCPU at full capacity (no RT, IRQ or frequency pressure modelled). */
+const CAPACITY = 1024;
+
+/** struct sg_lb_stats of a sched group that is one pCPU (the MC domain of a host without SMT). */
+interface CpuStats {
+  cpu: number;
+  /** sum_h_nr_running. */
+  nr: number;
+  /** group_load = avg_load (capacity 1024). */
+  load: number;
+  type: GroupType;
+}
+
+/**
+ * update_sg_lb_stats() + group_classify() (kernel/sched/fair.c, the load_balance() rework
+ * 0b0695f2b34a of 5.5, as in 5.6–6.19): overloaded when more than one task and util or runnable
+ * exceeds the capacity by imbalance_pct; fully busy when it has no spare capacity.
+ */
+function cpuStats(h: HostModel, cpu: number): CpuStats {
+  const nr = h.rqs[cpu]!.threads.length;
+  const { util: rawUtil, runnable } = h.attachment.utilAndRunnable(cpu, h.now);
+  const util = Math.min(rawUtil, CAPACITY);
+  let type = GroupType.HasSpare;
+  if (nr > 1 && (CAPACITY * 100 < util * IMBALANCE_PCT || CAPACITY * IMBALANCE_PCT < runnable * 100))
+    type = GroupType.Overloaded;
+  else if (nr >= 1 && (CAPACITY * IMBALANCE_PCT < runnable * 100 || CAPACITY * 100 <= util * IMBALANCE_PCT))
+    type = GroupType.FullyBusy;
+  return { cpu, nr, load: h.load.cpuLoad(cpu, h.now), type };
+}
+
+/** update_sd_pick_busiest(): is `s` busier than `busiest`? */
+function busier(s: CpuStats, busiest: CpuStats | null): boolean {
+  if (s.nr === 0) return false;
+  if (!busiest || s.type > busiest.type) return true;
+  if (s.type < busiest.type) return false;
+  // Overloaded and fully busy: the higher avg_load; with spare capacity: more tasks (one idle CPU each).
+  return s.type === GroupType.HasSpare ? s.nr > busiest.nr : s.load > busiest.load;
+}
+
+/**
+ * Idle and newly-idle balance (CPU_IDLE at the tick, CPU_NEWLY_IDLE when a pCPU runs out of
+ * work): the local pCPU has spare capacity, so find_busiest_group() takes the busiest pCPU with
+ * more than one task, and calculate_imbalance() asks for half the difference in tasks
+ * (migrate_task, a group of one CPU): detach_tasks() moves that many, never the running one.
+ */
+export function pullTo(h: HostModel, rq: RunQueue): boolean {
+  let busiest: CpuStats | null = null;
+  for (const other of h.rqs)
+    if (other !== rq && other.threads.length > 1 && movable(h, other, rq.cpu)) {
+      const s = cpuStats(h, other.cpu);
+      if (busier(s, busiest)) busiest = s;
+    }
+  if (!busiest) return false;
+  return detach(h, h.rqs[busiest.cpu]!, rq, (busiest.nr - rq.threads.length) >> 1, false) > 0;
+}
+
+/**
+ * Whether a runqueue has a waiting thread that may move to `cpu`. A pCPU whose threads are all
+ * pinned elsewhere is left out of the search, as load_balance() does after LBF_ALL_PINNED.
+ */
+function movable(h: HostModel, rq: RunQueue, cpu: number): boolean {
+  for (const t of rq.threads) if (t !== rq.curr && canMigrate(h, t, cpu)) return true;
+  return false;
+}
+
+/**
+ * Periodic balance of busy pCPUs (CPU_NOT_IDLE), load_balance() → find_busiest_group():
+ * only an overloaded busiest pCPU is pulled from; an overloaded local one only when the busiest
+ * is more than imbalance_pct above it and it is below the average; the imbalance is
+ * min(busiest − average, average − local) of avg_load (migrate_load), and detach_tasks() moves
+ * waiting threads whose task_h_load fits it, relaxed by nr_balance_failed. Active balance
+ * (moving a running thread) is not modelled.
+ */
 export function balance(h: HostModel): void {
+  const stats = h.rqs.map((rq) => cpuStats(h, rq.cpu));
+  const nrFailed = h.balanceFailed;
   for (const rq of h.rqs) {
-    let busiest: RunQueue | null = null;
-    for (const other of h.rqs)
-      if (other.waiting() > 0 && (!busiest || other.threads.length > busiest.threads.length)) busiest = other;
-    if (!busiest || busiest.threads.length < rq.threads.length + 2) continue;
-    for (const t of busiest.threads)
-      if (t !== busiest.curr && canMigrate(h, t, rq.cpu)) {
-        migrate(h, t, busiest, rq);
-        if (!rq.curr) h.schedule(rq);
-        break;
-      }
+    if (!rq.curr) continue;
+    const local = stats[rq.cpu]!;
+    let busiest: CpuStats | null = null;
+    for (const s of stats)
+      if (s !== local && busier(s, busiest) && movable(h, h.rqs[s.cpu]!, rq.cpu)) busiest = s;
+    if (!busiest || busiest.type !== GroupType.Overloaded || local.type > busiest.type) continue;
+    const avg = stats.reduce((a, s) => a + s.load, 0) / stats.length;
+    if (local.load >= busiest.load || local.load >= avg) continue;
+    if (local.type === GroupType.Overloaded && 100 * busiest.load <= IMBALANCE_PCT * local.load) continue;
+    const moved =
+      local.type === GroupType.HasSpare
+        ? detach(h, h.rqs[busiest.cpu]!, rq, (busiest.nr - local.nr) >> 1, false)
+        : detach(
+            h,
+            h.rqs[busiest.cpu]!,
+            rq,
+            Math.min(busiest.load - avg, avg - local.load),
+            true,
+            nrFailed[rq.cpu]!,
+          );
+    nrFailed[rq.cpu] = moved > 0 ? 0 : nrFailed[rq.cpu]! + 1;
+    if (moved > 0) {
+      stats[rq.cpu] = cpuStats(h, rq.cpu);
+      stats[busiest.cpu] = cpuStats(h, busiest.cpu);
+      if (!rq.curr) h.schedule(rq);
+    }
   }
+}
+
+/**
+ * detach_tasks() + attach_tasks(): from the tail of the busiest runqueue, waiting threads that may
+ * run on the local pCPU; by load (imbalance in load, a thread's task_h_load shifted right by
+ * nr_balance_failed must fit) or by count. Returns how many moved.
+ */
+function detach(
+  h: HostModel,
+  from: RunQueue,
+  to: RunQueue,
+  imbalance: number,
+  byLoad: boolean,
+  nrBalanceFailed = 0,
+): number {
+  let moved = 0;
+  let left = imbalance;
+  for (let i = from.threads.length - 1; i >= 0 && left > 0; i--) {
+    if (from.threads.length <= 1) break;
+    const t = from.threads[i]!;
+    if (t === from.curr || !canMigrate(h, t, to.cpu)) continue;
+    const load = byLoad ? Math.max(h.load.taskLoad(t, h.now), 1) : 1;
+    if (byLoad && Math.floor(load / 2 ** nrBalanceFailed) > left) continue;
+    migrate(h, t, from, to);
+    left -= load;
+    moved++;
+    i = Math.min(i, from.threads.length);
+  }
+  return moved;
 }
 
 export function migrate(h: HostModel, t: Thread, from: RunQueue, to: RunQueue): void {
   h.updateCurr(from);
+  trackLoad(t, h.now);
   h.sched.unplace(from, t, true);
   from.remove(t);
-  t.cpu = to.cpu;
+  h.attachment.move(t, to.cpu);
   to.add(t);
   h.sched.place(to, t, EnqueueKind.Migrate, from);
   h.pollInterrupted(to);

@@ -1,3 +1,5 @@
+import { SchedAvg } from '../sched/pelt';
+
 /**
  * Where a host thread is: on a pCPU, waiting in a runqueue, asleep (a vCPU in HLT, idle host
  * load), or runnable but off the runqueue with its cgroup's throttled cfs_rq (CFS bandwidth).
@@ -40,6 +42,12 @@ export class Thread {
   execAtPickNs = 0;
   /** When update_curr last charged it. */
   execStartNs = 0;
+  /**
+   * PELT signals (se->avg). The model starts on a host that has run long before: every thread
+   * at its weight, as the kernel starts a new task (init_entity_runnable_average); one that
+   * sleeps decays from there with the 32 ms half-life.
+   */
+  readonly avg = SchedAvg.settled(0, NICE_0_WEIGHT, true);
   // what a node reports (/proc/<pid>/task/<tid>/schedstat and status)
   runNs = 0;
   waitNs = 0;

@@ -1,6 +1,8 @@
+import { trackLoad, type CpuAttachment, type LoadView } from '../host/load-tracking';
 import { RunQueue } from '../host/runqueue';
 import { NICE_0_WEIGHT, Thread } from '../host/thread';
 import { EnqueueKind, type HostScheduler } from './host-scheduler';
+import { recomputeAvg, updateLoadAvg } from './pelt';
 
 /** MIN_SHARES (kernel/sched/sched.h): a group entity never weighs less than this. */
 const MIN_SHARES = 2;
@@ -15,6 +17,9 @@ interface Group {
   /** Per pCPU: the group's cfs_rq and the entity that stands for it on the pCPU's root cfs_rq. */
   child: RunQueue[];
   entity: Thread[];
+  /** tg->load_avg, and per pCPU the cfs_rq's tg_load_avg_contrib to it. */
+  loadAvg: number;
+  contrib: Float64Array;
 }
 
 /**
@@ -24,14 +29,14 @@ interface Group {
  * Any HostScheduler (CFS 5.6, EEVDF and its later rules) runs at both levels, as the kernel's
  * pick_next_task_fair() walks down and update_curr()/entity_tick() walk up for_each_sched_entity.
  *
- * Mirrors kernel/sched/fair.c: a group entity weighs the group's shares × its runnable load on
- * this pCPU / its runnable load on all (calc_group_shares; the model takes runnable threads for
- * load, not PELT averages); set_next_buddy() marks every level; CFS's set_skip_buddy() too, while
+ * Mirrors kernel/sched/fair.c: a group entity weighs calc_group_shares() of its cfs_rq, from PELT
+ * load (below), recomputed where the kernel calls update_cfs_group() — enqueue, dequeue and the
+ * tick of that pCPU; set_next_buddy() marks every level; CFS's set_skip_buddy() too, while
  * EEVDF's yield acts on the task's own entity; wakeup preemption compares the entities of the
  * first common level (find_matching_se). The paper's debooster tests "same cfs_rq" at the task
  * level: spinner and target share one only on the same pCPU.
  */
-export class GroupScheduler implements HostScheduler {
+export class GroupScheduler implements HostScheduler, LoadView {
   readonly name: string;
   private readonly roots: RunQueue[];
   private readonly groups: Group[];
@@ -46,6 +51,9 @@ export class GroupScheduler implements HostScheduler {
     weights: readonly number[],
     /** Per thread id (in the host's order): its group, or −1. */
     threadGroups: readonly number[],
+    /** Where each thread's PELT signals are attached, and the host's clock (rq_clock_pelt). */
+    private readonly attachment: CpuAttachment,
+    private readonly clock: () => number,
   ) {
     this.name = `${inner.name}+cgroups`;
     this.roots = Array.from({ length: pcpus }, (_, cpu) => new RunQueue(cpu));
@@ -56,6 +64,8 @@ export class GroupScheduler implements HostScheduler {
       shares: sharesOfCpuWeight(w),
       child: Array.from({ length: pcpus }, (_, cpu) => new RunQueue(cpu)),
       entity: Array.from({ length: pcpus }, () => new Thread(this.nextEntityId++, -1, [])),
+      loadAvg: 0,
+      contrib: new Float64Array(pcpus),
     }));
   }
 
@@ -71,15 +81,58 @@ export class GroupScheduler implements HostScheduler {
     return g < 0 ? t : this.groups[g]!.entity[cpu]!;
   }
 
-  /** update_cfs_group() on every pCPU of a group whose runnable load changed. */
-  private reweight(g: number): void {
+  /** The group's cfs_rq load_avg on `cpu`: its threads attached there, brought up to now. */
+  private childLoadAvg(g: number, cpu: number, now: number): number {
+    let load = 0;
+    for (const t of this.attachment.onCpu[cpu]!)
+      if (this.groupOf[t.id] === g) {
+        trackLoad(t, now);
+        load += t.avg.loadAvg;
+      }
+    return load;
+  }
+
+  /** The group entity's own signals up to now: on the root cfs_rq while its cfs_rq has runnable threads. */
+  private trackEntity(g: number, cpu: number, now: number): void {
+    const queued = this.groups[g]!.child[cpu]!.threads.length;
+    const e = this.groups[g]!.entity[cpu]!;
+    updateLoadAvg(e.avg, now, queued > 0 ? 1 : 0, queued, false, e.weight);
+  }
+
+  /** update_tg_load_avg(): returns the cfs_rq's load_avg. */
+  private publishLoad(g: number, cpu: number, now: number): number {
     const group = this.groups[g]!;
-    let total = 0;
-    for (const c of group.child) total += c.threads.length;
-    group.child.forEach((c, cpu) => {
-      if (c.threads.length > 0)
-        group.entity[cpu]!.weight = Math.max(MIN_SHARES, (group.shares * c.threads.length) / total);
-    });
+    const loadAvg = this.childLoadAvg(g, cpu, now);
+    const contrib = group.contrib[cpu]!;
+    if (Math.abs(loadAvg - contrib) > contrib / 64) {
+      group.loadAvg += loadAvg - contrib;
+      group.contrib[cpu] = loadAvg;
+    }
+    return loadAvg;
+  }
+
+  /**
+   * update_tg_load_avg() then update_cfs_group() → calc_group_shares() (kernel/sched/fair.c,
+   * 5.6–6.19): the cfs_rq publishes its load_avg to tg->load_avg when it moved by more than 1/64
+   * of its last contribution; the entity then weighs
+   *   shares = tg->shares · load / (tg->load_avg − contrib + load),  load = max(load.weight, load_avg)
+   * clamped to [MIN_SHARES, tg->shares]. A VM of four 25 %-busy vCPUs with one runnable thus gets
+   * about its load_avg's fraction of the shares, not all of them. reweight_entity() rescales the
+   * entity's load_avg to the new weight at once.
+   */
+  private reweight(g: number, cpu: number): void {
+    const now = this.clock();
+    const group = this.groups[g]!;
+    const child = group.child[cpu]!;
+    const loadAvg = this.publishLoad(g, cpu, now);
+    if (child.threads.length === 0) return;
+    const load = Math.max(child.threads.length * NICE_0_WEIGHT, loadAvg);
+    const tgWeight = group.loadAvg - group.contrib[cpu]! + load;
+    const shares = tgWeight > 0 ? (group.shares * load) / tgWeight : group.shares;
+    const e = group.entity[cpu]!;
+    this.trackEntity(g, cpu, now);
+    e.weight = Math.min(group.shares, Math.max(MIN_SHARES, shares));
+    recomputeAvg(e.avg, e.weight);
   }
 
   charge(rq: RunQueue, t: Thread, deltaNs: number): boolean {
@@ -100,6 +153,7 @@ export class GroupScheduler implements HostScheduler {
       return;
     }
     const child = this.groups[g]!.child[rq.cpu]!;
+    this.trackEntity(g, rq.cpu, this.clock());
     child.add(t);
     this.inner.place(child, t, kind, this.groups[g]!.child[from.cpu]!);
     if (child.threads.length === 1) {
@@ -108,7 +162,9 @@ export class GroupScheduler implements HostScheduler {
       root.add(e);
       this.inner.place(root, e, EnqueueKind.Wakeup, root);
     }
-    this.reweight(g);
+    // The cfs_rq it left publishes its lower load (remove_entity_load_avg, applied at its next update).
+    if (from.cpu !== rq.cpu) this.publishLoad(g, from.cpu, this.clock());
+    this.reweight(g, rq.cpu);
   }
 
   unplace(rq: RunQueue, t: Thread, migrating: boolean): void {
@@ -120,6 +176,7 @@ export class GroupScheduler implements HostScheduler {
       return;
     }
     const child = this.groups[g]!.child[rq.cpu]!;
+    this.trackEntity(g, rq.cpu, this.clock());
     this.inner.unplace(child, t, migrating);
     removeFrom(child, t);
     if (child.threads.length === 0) {
@@ -127,7 +184,7 @@ export class GroupScheduler implements HostScheduler {
       this.inner.unplace(root, e, false);
       removeFrom(root, e);
     }
-    this.reweight(g);
+    this.reweight(g, rq.cpu);
   }
 
   /** pick_next_task_fair(): pick at the root, then inside the picked group. */
@@ -153,8 +210,42 @@ export class GroupScheduler implements HostScheduler {
     if (!curr) return false;
     this.mirrorCurr(rq);
     const own = this.own(curr, rq.cpu);
+    const g = this.groupOf[curr.id]!;
+    // entity_tick() → update_cfs_group() of the running thread's group on this pCPU.
+    if (g >= 0) this.reweight(g, rq.cpu);
     const atOwn = own !== this.roots[rq.cpu] && this.inner.tick(own);
     return this.inner.tick(this.roots[rq.cpu]!) || atOwn;
+  }
+
+  // ---- LoadView: what the load balancer reads ---------------------------------------------
+
+  /** The root cfs_rq's load_avg: each group entity's and each root-level thread's. */
+  cpuLoad(cpu: number, now: number): number {
+    let load = 0;
+    for (let g = 0; g < this.groups.length; g++) {
+      this.trackEntity(g, cpu, now);
+      load += this.groups[g]!.entity[cpu]!.avg.loadAvg;
+    }
+    for (const t of this.attachment.onCpu[cpu]!)
+      if (this.groupOf[t.id]! < 0) {
+        trackLoad(t, now);
+        load += t.avg.loadAvg;
+      }
+    return load;
+  }
+
+  /**
+   * task_h_load() (update_cfs_rq_h_load): the root's h_load is its load_avg; a group's cfs_rq
+   * gets its entity's share of it, h_load · se.load_avg / (parent load_avg + 1); a thread its
+   * share of that, load_avg · h_load / (cfs_rq load_avg + 1).
+   */
+  taskLoad(t: Thread, now: number): number {
+    trackLoad(t, now);
+    const g = this.groupOf[t.id]!;
+    if (g < 0) return t.avg.loadAvg;
+    const root = this.cpuLoad(t.cpu, now);
+    const hLoad = Math.floor((root * this.groups[g]!.entity[t.cpu]!.avg.loadAvg) / (root + 1));
+    return Math.floor((t.avg.loadAvg * hLoad) / (this.childLoadAvg(g, t.cpu, now) + 1));
   }
 
   /** check_preempt_wakeup(): compare the two threads' entities at their first common level. */
