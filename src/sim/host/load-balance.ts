@@ -134,7 +134,7 @@ export function balance(h: HostModel): void {
             rq,
             Math.min(busiest.load - avg, avg - local.load),
             true,
-            nrFailed[rq.cpu]!,
+            nrFailed[rq.cpu],
           );
     nrFailed[rq.cpu] = moved > 0 ? 0 : nrFailed[rq.cpu]! + 1;
     if (moved > 0) {
