@@ -16,7 +16,7 @@ export function tick(h: HostModel): void {
       if (rq.curr.vcpu >= 0) h.tickExit(h.vcpus[rq.curr.vcpu]!);
       updateCurr(h, rq);
       if (h.sched.tick(rq) || rq.needResched) schedule(h, rq);
-    } else if (rq.threads.length === 0) h.pullTo(rq);
+    } else if (rq.threads.length === 0) h.pullTo(rq, false);
   }
   if (balance) h.balance();
 }
@@ -42,7 +42,7 @@ export function schedule(h: HostModel, rq: RunQueue): void {
   rq.needResched = false;
   const prev = rq.curr;
   let next = h.sched.pick(rq);
-  if (!next && h.pullTo(rq)) next = h.sched.pick(rq);
+  if (!next && h.pullTo(rq, true)) next = h.sched.pick(rq);
   const boosted = h.boosted[rq.cpu];
   if (boosted) {
     if (next === boosted) h.boostedBy[rq.cpu]!.boostsHonoured++;
@@ -93,6 +93,7 @@ export function switchIn(h: HostModel, rq: RunQueue, t: Thread): void {
   t.waitNs += h.now - t.runnableSinceNs;
   t.timeslices++;
   t.execStartNs = h.now;
+  t.queuedNs = h.now;
   if (t.vcpu < 0) {
     h.resumeLoad(t);
     return;
@@ -148,6 +149,7 @@ function enqueue(h: HostModel, rq: RunQueue, t: Thread, kind: EnqueueKind, from:
   h.sched.place(rq, t, kind, from);
   t.state = ThreadState.Runnable;
   t.runnableSinceNs = h.now;
+  t.queuedNs = h.now;
   if (!rq.curr) {
     schedule(h, rq);
     return;

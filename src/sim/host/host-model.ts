@@ -418,8 +418,8 @@ export class HostModel implements SpinHost {
     return loadBalance.selectCpu(this, t);
   }
 
-  pullTo(rq: RunQueue): boolean {
-    return loadBalance.pullTo(this, rq);
+  pullTo(rq: RunQueue, newlyIdle: boolean): boolean {
+    return loadBalance.pullTo(this, rq, newlyIdle);
   }
 
   balance(): void {

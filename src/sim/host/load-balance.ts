@@ -82,9 +82,11 @@ function busier(s: CpuStats, busiest: CpuStats | null): boolean {
  * Idle and newly-idle balance (CPU_IDLE at the tick, CPU_NEWLY_IDLE when a pCPU runs out of
  * work): the local pCPU has spare capacity, so find_busiest_group() takes the busiest pCPU with
  * more than one task, and calculate_imbalance() asks for half the difference in tasks
- * (migrate_task, a group of one CPU): detach_tasks() moves that many, never the running one.
+ * (migrate_task, a group of one CPU): detach_tasks() moves that many, never the running one —
+ * one only when newly idle, as a kernel with CONFIG_PREEMPTION stops there (the case of every
+ * PREEMPT_DYNAMIC distribution kernel, which the model assumes for every release).
  */
-export function pullTo(h: HostModel, rq: RunQueue): boolean {
+export function pullTo(h: HostModel, rq: RunQueue, newlyIdle: boolean): boolean {
   let busiest: CpuStats | null = null;
   for (const other of h.rqs)
     if (other !== rq && other.threads.length > 1 && movable(h, other, rq.cpu)) {
@@ -92,7 +94,8 @@ export function pullTo(h: HostModel, rq: RunQueue): boolean {
       if (busier(s, busiest)) busiest = s;
     }
   if (!busiest) return false;
-  return detach(h, h.rqs[busiest.cpu]!, rq, (busiest.nr - rq.threads.length) >> 1, false) > 0;
+  const tasks = newlyIdle ? 1 : (busiest.nr - rq.threads.length) >> 1;
+  return detach(h, h.rqs[busiest.cpu]!, rq, tasks, false) > 0;
 }
 
 /**
@@ -146,9 +149,10 @@ export function balance(h: HostModel): void {
 }
 
 /**
- * detach_tasks() + attach_tasks(): from the tail of the busiest runqueue, waiting threads that may
- * run on the local pCPU; by load (imbalance in load, a thread's task_h_load shifted right by
- * nr_balance_failed must fit) or by count. Returns how many moved.
+ * detach_tasks() + attach_tasks(): from the tail of the busiest runqueue's cfs_tasks (the thread
+ * enqueued or picked longest ago first), waiting threads that may run on the local pCPU; by load
+ * (imbalance in load, a thread's task_h_load shifted right by nr_balance_failed must fit) or by
+ * count. Returns how many moved.
  */
 function detach(
   h: HostModel,
@@ -160,16 +164,16 @@ function detach(
 ): number {
   let moved = 0;
   let left = imbalance;
-  for (let i = from.threads.length - 1; i >= 0 && left > 0; i--) {
-    if (from.threads.length <= 1) break;
-    const t = from.threads[i]!;
-    if (t === from.curr || !canMigrate(h, t, to.cpu)) continue;
+  const tail = from.threads
+    .filter((t) => t !== from.curr && canMigrate(h, t, to.cpu))
+    .sort((a, b) => a.queuedNs - b.queuedNs || a.id - b.id);
+  for (const t of tail) {
+    if (left <= 0 || from.threads.length <= 1) break;
     const load = byLoad ? Math.max(h.load.taskLoad(t, h.now), 1) : 1;
     if (byLoad && Math.floor(load / 2 ** nrBalanceFailed) > left) continue;
     migrate(h, t, from, to);
     left -= load;
     moved++;
-    i = Math.min(i, from.threads.length);
   }
   return moved;
 }

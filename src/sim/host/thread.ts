@@ -43,6 +43,11 @@ export class Thread {
   /** When update_curr last charged it. */
   execStartNs = 0;
   /**
+   * When it was last enqueued or picked: its place in rq->cfs_tasks, which both move to the head
+   * (account_entity_enqueue, set_next_entity); detach_tasks() takes from the tail.
+   */
+  queuedNs = 0;
+  /**
    * PELT signals (se->avg). The model starts on a host that has run long before: every thread
    * at its weight, as the kernel starts a new task (init_entity_runnable_average); one that
    * sleeps decays from there with the 32 ms half-life.
