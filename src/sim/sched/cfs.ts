@@ -100,11 +100,16 @@ export class CfsScheduler implements HostScheduler {
     t.execAtPickNs = t.sumExecNs;
   }
 
-  /** check_preempt_tick(): curr used its ideal slice, or is a slice ahead of the leftmost. */
-  tick(rq: RunQueue): boolean {
+  /**
+   * check_preempt_tick(): curr used its ideal slice, or is a slice ahead of the leftmost. The
+   * ideal slice is sched_slice() (v5.6): the period of curr's cfs_rq times curr's weight fraction
+   * at every level up to the root (for_each_sched_entity), so a thread in a VM cgroup gets its
+   * share of its VM entity's share.
+   */
+  tick(rq: RunQueue, sliceScale = 1): boolean {
     const curr = rq.curr;
     if (!curr) return false;
-    const ideal = this.sliceNs(rq, curr);
+    const ideal = sliceScale === 1 ? this.sliceNs(rq, curr) : Math.floor(this.sliceNs(rq, curr) * sliceScale);
     const ran = curr.sumExecNs - curr.execAtPickNs;
     if (ran > ideal) {
       clearBuddies(rq, curr);

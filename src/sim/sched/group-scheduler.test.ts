@@ -4,7 +4,8 @@ import { CpuAttachment } from '../host/load-tracking';
 import { RunQueue } from '../host/runqueue';
 import { Thread } from '../host/thread';
 import { parseScenario } from '../scenario';
-import { simulate } from '../simulate';
+import { modelByName } from '../models';
+import { buildHost, simulate } from '../simulate';
 import { CfsScheduler } from './cfs';
 import { GroupScheduler, sharesOfCpuWeight } from './group-scheduler';
 import { EnqueueKind } from './host-scheduler';
@@ -81,6 +82,26 @@ describe('per-VM cgroups (CONFIG_FAIR_GROUP_SCHED)', () => {
     groups.place(rqs[0]!, threads[0]!, EnqueueKind.Wakeup, rqs[0]!);
     const entity = (groups as unknown as { groups: { entity: Thread[] }[] }).groups[0]!.entity[0]!;
     assert.ok(Math.abs(entity.weight / 1024 - 0.571) < 0.005, `group entity weighs ${entity.weight}`);
+  });
+
+  it('CFS 5.6 sched_slice(): a thread in a VM cgroup gets its share of its VM entity’s share', () => {
+    // One pCPU at 1000 Hz, VM a (2 busy vCPUs) against VM b (1): the root gives each VM entity
+    // 6 ms / 2 = 3 ms (cut at the 4th tick); inside a, each thread gets 6 ms · ½ · ½ = 1.5 ms
+    // (cut at the 2nd tick), not 6 ms · ½ = 3 ms — so a's threads take turns within a's turn.
+    const scenario = parseScenario({
+      host: { pcpus: 1, kernel: '5.6.0', cgroups: 'per-vm', tickHz: 1000 },
+      vms: [
+        { name: 'a', vcpus: 2, workload: { busy: 1, userShare: 1 } },
+        { name: 'b', vcpus: 1, workload: { busy: 1, userShare: 1 } },
+      ],
+      duration: '1s',
+      seed: 1,
+    });
+    const host = buildHost(scenario, modelByName('stock-5.6'), 1);
+    host.run(scenario.duration);
+    const [a0, a1, b] = host.threads.map((t) => t.runNs / t.timeslices / 1e6);
+    assert.ok(Math.abs(b! - 4) < 0.1, `b's turns ${b} ms`);
+    for (const a of [a0!, a1!]) assert.ok(Math.abs(a - 2) < 0.1, `a thread's timeslice ${a} ms`);
   });
 
   it('cpu.weight maps to shares as the kernel does (100 → 1024)', () => {

@@ -213,8 +213,16 @@ export class GroupScheduler implements HostScheduler, LoadView {
     const g = this.groupOf[curr.id]!;
     // entity_tick() → update_cfs_group() of the running thread's group on this pCPU.
     if (g >= 0) this.reweight(g, rq.cpu);
-    const atOwn = own !== this.roots[rq.cpu] && this.inner.tick(own);
-    return this.inner.tick(this.roots[rq.cpu]!) || atOwn;
+    const root = this.roots[rq.cpu]!;
+    let atOwn = false;
+    if (own !== root) {
+      // The thread's sched_slice() is its share of its group entity's share of the root.
+      let rootLoad = 0;
+      for (const e of root.threads) rootLoad += e.weight;
+      const top = this.top(curr, rq.cpu);
+      atOwn = this.inner.tick(own, top.weight / Math.max(rootLoad, top.weight));
+    }
+    return this.inner.tick(root) || atOwn;
   }
 
   // ---- LoadView: what the load balancer reads ---------------------------------------------

@@ -27,8 +27,12 @@ export interface HostScheduler {
   pick(rq: RunQueue): Thread | null;
   /** set_next_entity(): `t` starts running. */
   picked(rq: RunQueue, t: Thread): void;
-  /** scheduler_tick() → entity_tick(): true when curr should be preempted. */
-  tick(rq: RunQueue): boolean;
+  /**
+   * scheduler_tick() → entity_tick(): true when curr should be preempted. `sliceScale`: the
+   * product of curr's ancestors' weight fractions, by which CFS's sched_slice() shrinks a slice
+   * below the root (1 at the root and for flat runqueues).
+   */
+  tick(rq: RunQueue, sliceScale?: number): boolean;
   /** check_preempt_wakeup(): true when `woken` should preempt curr. */
   wakeupPreempts(rq: RunQueue, woken: Thread): boolean;
   /** yield_task_fair(). */
