@@ -123,7 +123,11 @@ export class CfsScheduler implements HostScheduler {
     return delta > ideal;
   }
 
-  /** check_preempt_wakeup(): preempt when curr is more than wakeup_gran ahead; LAST_BUDDY remembers curr. */
+  /** reweight_entity() of 5.6: the load changes; vruntime is kept as it is. */
+  reweight(_rq: RunQueue, t: Thread, weight: number): void {
+    t.weight = weight;
+  }
+
   /**
    * check_preempt_wakeup() (kernel/sched/fair.c, v5.6): when the woken task preempts (its vruntime
    * more than wakeup_gran below curr's), it becomes the next buddy — "bias pick_next to pick the

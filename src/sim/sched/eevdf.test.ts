@@ -35,6 +35,24 @@ describe('EEVDF', () => {
     assert.equal(e.pick(rq), t[2]);
   });
 
+  it('reweight_eevdf() (eab03c23c2a1): a group entity keeps its weighted lag and V stays put', () => {
+    const e = new EevdfScheduler(8);
+    const { rq, t } = rqWith([
+      [10, 11],
+      [4, 9],
+      [7, 8],
+    ]);
+    const v = e.averageVruntime(rq);
+    const lag = (t[1]!.vruntime - v) * t[1]!.weight;
+    const toDeadline = (t[1]!.deadline - v) * t[1]!.weight;
+    e.reweight(rq, t[1]!, 512);
+    assert.ok(Math.abs(e.averageVruntime(rq) - v) < 1e-3, 'V unchanged');
+    assert.ok(Math.abs((t[1]!.vruntime - v) * 512 - lag) < 1, 'w·(v − V) unchanged');
+    assert.ok(Math.abs((t[1]!.deadline - v) * 512 - toDeadline) < 1, 'w·(d − V) unchanged');
+    // A lighter entity sits twice as far below V: it stays eligible and its deadline moves out.
+    assert.equal(t[1]!.vruntime, v - 2 * (v - 4e6));
+  });
+
   it('6.6–6.13 ignore yield_to’s next buddy', () => {
     const e = new EevdfScheduler(8);
     const { rq, t } = rqWith([

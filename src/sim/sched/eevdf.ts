@@ -120,6 +120,23 @@ export class EevdfScheduler implements HostScheduler {
     t.pickedDeadline = t.deadline;
   }
 
+  /**
+   * reweight_eevdf() (eab03c23c2a1 "sched/eevdf: Fix vruntime adjustment on reweight", 6.7, in
+   * stable from 6.6.3): an entity on the runqueue keeps its weighted lag and its weighted distance
+   * to its deadline — v' = V − (V − v)·w/w', d' = V + (d − V)·w/w' — so V does not move. (6.6.0–
+   * 6.6.2 kept v and scaled only the relative deadline; not modelled separately.)
+   */
+  reweight(rq: RunQueue, t: Thread, weight: number): void {
+    if (weight === t.weight) return;
+    if (rq.threads.includes(t)) {
+      const v = this.averageVruntime(rq);
+      const scale = t.weight / weight;
+      t.vruntime = v - (v - t.vruntime) * scale;
+      t.deadline = v + (t.deadline - v) * scale;
+    }
+    t.weight = weight;
+  }
+
   /** entity_tick() has no check_preempt_tick under EEVDF: update_curr/update_deadline decide. */
   tick(_rq: RunQueue): boolean {
     return false;

@@ -120,7 +120,7 @@ export class GroupScheduler implements HostScheduler, LoadView {
    * about its load_avg's fraction of the shares, not all of them. reweight_entity() rescales the
    * entity's load_avg to the new weight at once.
    */
-  private reweight(g: number, cpu: number): void {
+  private updateCfsGroup(g: number, cpu: number): void {
     const now = this.clock();
     const group = this.groups[g]!;
     const child = group.child[cpu]!;
@@ -131,7 +131,7 @@ export class GroupScheduler implements HostScheduler, LoadView {
     const shares = tgWeight > 0 ? (group.shares * load) / tgWeight : group.shares;
     const e = group.entity[cpu]!;
     this.trackEntity(g, cpu, now);
-    e.weight = Math.min(group.shares, Math.max(MIN_SHARES, shares));
+    this.inner.reweight(this.roots[cpu]!, e, Math.min(group.shares, Math.max(MIN_SHARES, shares)));
     recomputeAvg(e.avg, e.weight);
   }
 
@@ -164,7 +164,7 @@ export class GroupScheduler implements HostScheduler, LoadView {
     }
     // The cfs_rq it left publishes its lower load (remove_entity_load_avg, applied at its next update).
     if (from.cpu !== rq.cpu) this.publishLoad(g, from.cpu, this.clock());
-    this.reweight(g, rq.cpu);
+    this.updateCfsGroup(g, rq.cpu);
   }
 
   unplace(rq: RunQueue, t: Thread, migrating: boolean): void {
@@ -184,7 +184,7 @@ export class GroupScheduler implements HostScheduler, LoadView {
       this.inner.unplace(root, e, false);
       removeFrom(root, e);
     }
-    this.reweight(g, rq.cpu);
+    this.updateCfsGroup(g, rq.cpu);
   }
 
   /** pick_next_task_fair(): pick at the root, then inside the picked group. */
@@ -212,7 +212,7 @@ export class GroupScheduler implements HostScheduler, LoadView {
     const own = this.own(curr, rq.cpu);
     const g = this.groupOf[curr.id]!;
     // entity_tick() → update_cfs_group() of the running thread's group on this pCPU.
-    if (g >= 0) this.reweight(g, rq.cpu);
+    if (g >= 0) this.updateCfsGroup(g, rq.cpu);
     const root = this.roots[rq.cpu]!;
     let atOwn = false;
     if (own !== root) {
@@ -265,6 +265,11 @@ export class GroupScheduler implements HostScheduler, LoadView {
     if (g >= 0 && g === this.groupOf[curr.id])
       return this.inner.wakeupPreempts(this.own(curr, rq.cpu), woken);
     return this.inner.wakeupPreempts(this.roots[rq.cpu]!, this.top(woken, rq.cpu));
+  }
+
+  /** A thread's own weight, on its own cfs_rq (threads are nice 0; group entities change in updateCfsGroup). */
+  reweight(rq: RunQueue, t: Thread, weight: number): void {
+    this.inner.reweight(this.own(t, rq.cpu), t, weight);
   }
 
   /** yield_task_fair() on the task's own cfs_rq; CFS also marks the skip buddy at every level. */

@@ -35,6 +35,11 @@ export interface HostScheduler {
   tick(rq: RunQueue, sliceScale?: number): boolean;
   /** check_preempt_wakeup(): true when `woken` should preempt curr. */
   wakeupPreempts(rq: RunQueue, woken: Thread): boolean;
+  /**
+   * reweight_entity() of an entity on `rq` (a group entity whose shares changed): set its weight
+   * and whatever the class keeps in step with it.
+   */
+  reweight(rq: RunQueue, t: Thread, weight: number): void;
   /** yield_task_fair(). */
   yieldTask(rq: RunQueue, t: Thread): void;
   /** yield_to_task_fair() at `nowNs` (rq->clock): false when the target cannot be boosted. */
