@@ -102,14 +102,37 @@ const vm = z
     pinning: z.enum(['none', 'pool', 'dedicated']).default('none'),
     cpus: cpuList.optional(),
     /**
-     * The VM cgroup's CPU controls (KubeVirt: from the pod's CPU request and limit): `weight` is
-     * cgroup v2 cpu.weight (with host.cgroups per-vm); `limit` CPUs per `period` is cpu.max.
+     * The VM cgroup's CPU controls: `weight` is cgroup v2 cpu.weight (with host.cgroups per-vm);
+     * `limit` CPUs per `period` is cpu.max. With host.cgroups kubevirt the kubelet sets the weight
+     * from the pod's CPU `request` (and the limit from its limit).
      */
     cpu: z
       .object({
-        weight: z.number().int().min(1).max(10_000).default(100),
+        weight: z.number().int().min(1).max(10_000).optional(),
+        request: z.number().min(0.001).max(1024).optional(),
         limit: z.number().min(0.01).max(1024).optional(),
         period: duration.default('100ms'),
+      })
+      .strict()
+      .optional(),
+    /**
+     * KubeVirt (host.cgroups kubevirt): the virt-launcher pod's QoS class — guaranteed (request =
+     * limit), burstable, or besteffort (no request: the minimum weight).
+     */
+    qos: z.enum(['guaranteed', 'burstable', 'besteffort']).optional(),
+    /** KubeVirt dedicatedCpuPlacement: vCPU i pinned to the i-th CPU of `cpus`, exclusively. */
+    dedicatedCpus: z.boolean().default(false),
+    /** KubeVirt isolateEmulatorThread: QEMU's own threads on one more dedicated CPU (the next of `cpus`). */
+    isolateEmulatorThread: z.boolean().default(false),
+    /**
+     * QEMU's own threads (main loop, iothreads, vhost) in the VM's cgroup beside the vCPU threads:
+     * they share its weight and its CPU limit.
+     */
+    emulator: z
+      .object({
+        threads: z.number().int().min(0).max(64).default(1),
+        busy: z.number().min(0.01).max(1).default(0.05),
+        burst: duration.default('200us'),
       })
       .strict()
       .optional(),
@@ -154,9 +177,11 @@ export const scenarioSchema = z
         tickHz: z.number().int().min(100).max(1000).default(250),
         /**
          * flat: every thread competes on its own (fairness per thread); per-vm: each VM in its own
-         * cgroup (KubeVirt, libvirt), fairness per VM by cpu.weight, as CONFIG_FAIR_GROUP_SCHED does.
+         * cgroup (libvirt), fairness per VM by cpu.weight, as CONFIG_FAIR_GROUP_SCHED does;
+         * kubevirt: each VM's virt-launcher pod, its weight set by the kubelet from its QoS class
+         * and CPU request (vms[].qos, cpu.request).
          */
-        cgroups: z.enum(['flat', 'per-vm']).default('flat'),
+        cgroups: z.enum(['flat', 'per-vm', 'kubevirt']).default('flat'),
         /** KVM's halt_poll_ns: the longest a halted vCPU polls before blocking (0 turns polling off). */
         haltPollNs: z.number().int().min(0).max(10_000_000).default(200_000),
         otherLoad: z
@@ -186,6 +211,8 @@ export const scenarioSchema = z
         message: `${s.host.ipiVirtualization === 'ipiv' ? 'IPIv on an Intel' : 'AVIC on an AMD'} host (host.cpu.vendor is ${vendor})`,
       });
     s.vms.forEach((v, i) => {
+      for (const problem of kubevirtProblems(s.host.cgroups, v))
+        ctx.addIssue({ code: 'custom', path: ['vms', i, ...problem.path], message: problem.message });
       // cpu.max is a cgroup's file: with every thread in one group there is no VM to limit, a setup
       // no kernel has (tg_set_cfs_bandwidth acts on a task group).
       if (v.cpu?.limit !== undefined && s.host.cgroups === 'flat')
@@ -193,7 +220,7 @@ export const scenarioSchema = z
           code: 'custom',
           path: ['vms', i, 'cpu', 'limit'],
           message:
-            'host.cgroups "per-vm" with a CPU limit (cpu.max limits a VM cgroup; with host.cgroups "flat" the VM has none)',
+            'host.cgroups "per-vm" or "kubevirt" with a CPU limit (cpu.max limits a VM cgroup; with host.cgroups "flat" the VM has none)',
         });
       for (const c of v.cpus ?? [])
         if (c >= s.host.pcpus)
@@ -206,6 +233,51 @@ export const scenarioSchema = z
         ctx.addIssue({ code: 'custom', path: ['vms', i, 'cpus'], message: 'a CPU list for pinning "pool"' });
     });
   });
+
+/** What a VM's KubeVirt settings require of the rest of the scenario. */
+function kubevirtProblems(
+  cgroups: 'flat' | 'per-vm' | 'kubevirt',
+  v: z.output<typeof vm>,
+): { path: (string | number)[]; message: string }[] {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const kubevirt = cgroups === 'kubevirt';
+  if (!kubevirt) {
+    for (const key of ['qos', 'dedicatedCpus', 'isolateEmulatorThread'] as const)
+      if (v[key] !== undefined && v[key] !== false)
+        problems.push({ path: [key], message: 'host.cgroups "kubevirt" (a KubeVirt setting)' });
+    if (v.cpu?.request !== undefined)
+      problems.push({
+        path: ['cpu', 'request'],
+        message: 'host.cgroups "kubevirt" (the kubelet turns a request into a weight)',
+      });
+    return problems;
+  }
+  if (v.cpu?.weight !== undefined)
+    problems.push({
+      path: ['cpu', 'weight'],
+      message: 'no cpu.weight with host.cgroups "kubevirt": the kubelet sets it from cpu.request',
+    });
+  if (v.qos === 'besteffort' && (v.cpu?.request !== undefined || v.cpu?.limit !== undefined))
+    problems.push({ path: ['qos'], message: 'a besteffort pod to have no CPU request or limit' });
+  if (
+    v.qos === 'guaranteed' &&
+    v.cpu?.request !== undefined &&
+    v.cpu.limit !== undefined &&
+    v.cpu.request !== v.cpu.limit
+  )
+    problems.push({ path: ['cpu', 'limit'], message: 'a guaranteed pod’s limit to equal its request' });
+  if (v.dedicatedCpus && v.qos !== 'guaranteed')
+    problems.push({ path: ['qos'], message: '"guaranteed" with dedicatedCpus (KubeVirt requires it)' });
+  if (v.isolateEmulatorThread && !v.dedicatedCpus)
+    problems.push({ path: ['isolateEmulatorThread'], message: 'dedicatedCpus with isolateEmulatorThread' });
+  const need = v.vcpus * v.count + (v.isolateEmulatorThread ? v.count : 0);
+  if (v.dedicatedCpus && (v.cpus?.length ?? 0) < need)
+    problems.push({
+      path: ['cpus'],
+      message: `${need} CPUs for dedicatedCpus (vCPUs${v.isolateEmulatorThread ? ' and the emulator CPU' : ''})`,
+    });
+  return problems;
+}
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type Scenario = z.output<typeof scenarioSchema>;

@@ -74,7 +74,7 @@ describe('CPU limits: cgroup cpu.stat from node to finding', () => {
       1e9,
       1,
     );
-    assert.deepEqual(replayed.vms[0]!.cpu, { weight: 100, limit: 1.5, period: 100_000_000 });
+    assert.deepEqual(replayed.vms[0]!.cpu, { limit: 1.5, period: 100_000_000 });
     assert.equal(replayed.host.cgroups, 'per-vm', 'a limit is a VM cgroup’s: replayed with per-VM cgroups');
     const finding = result.findings.find((f) => f.kind === 'cpu-throttling');
     assert.equal(finding?.vm, 'limited');

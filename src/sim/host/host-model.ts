@@ -12,13 +12,14 @@ import * as haltPoll from '../kvm/halt-poll';
 import * as pleExit from '../kvm/ple-exit';
 import { kvmSchedYield } from '../kvm/sched-yield';
 import { Activity, Vcpu } from '../kvm/vcpu';
-import type { Scenario, WorkloadSpec } from '../scenario';
+import type { Scenario, VmSpec, WorkloadSpec } from '../scenario';
 import { GroupScheduler } from '../sched/group-scheduler';
 import { EnqueueKind, type HostScheduler } from '../sched/host-scheduler';
 import * as coreSched from './core-scheduling';
 import { Bandwidth, periodTimer } from './bandwidth';
 import { HostEvent } from './host-event';
 import * as loadBalance from './load-balance';
+import { kubevirtPod } from './kubevirt';
 import { CpuAttachment, FlatLoad, type LoadView } from './load-tracking';
 import * as otherLoad from './other-load';
 import { RunQueue } from './runqueue';
@@ -44,8 +45,13 @@ export interface VmState {
   bw: Bandwidth | null;
 }
 
+/** A thread that is not a vCPU: other host load, or one of QEMU's own threads in its VM's cgroup. */
 export interface HostLoad {
   thread: Thread;
+  /** The VM whose cgroup (and CPU limit) it is in, or −1 for host load at the root. */
+  vm: number;
+  busy: number;
+  burstNs: number;
   remainingNs: number;
   startedNs: number;
   gen: number;
@@ -119,10 +125,20 @@ export class HostModel implements SpinHost {
     this.postedInterrupts = scenario.host.apicv && ple.vendor === 'vmx';
     const all = Array.from({ length: pcpus }, (_, i) => i);
     let maxVcpus = 1;
+    const kubevirt = scenario.host.cgroups === 'kubevirt';
+    const weights: number[] = [];
+    /** QEMU's own threads, created once every vCPU thread is (load threads follow the vCPUs). */
+    const emulators: { vm: number; allowed: readonly number[]; spec: NonNullable<VmSpec['emulator']> }[] = [];
     for (const spec of scenario.vms) {
+      const pod = kubevirt ? kubevirtPod(spec) : null;
+      const limit = pod ? pod.limit : spec.cpu?.limit;
+      const dedicated = spec.pinning === 'dedicated' || spec.dedicatedCpus;
+      // KubeVirt's isolateEmulatorThread takes one more dedicated CPU per VM, after its vCPUs'.
+      const stride = spec.vcpus + (spec.isolateEmulatorThread ? 1 : 0);
       for (let copy = 0; copy < spec.count; copy++) {
         const vmIndex = this.vms.length;
         const cpus = spec.cpus ?? all;
+        weights.push(pod ? pod.weight : (spec.cpu?.weight ?? 100));
         const vm: VmState = {
           name: spec.count > 1 ? `${spec.name}-${copy}` : spec.name,
           vcpus: [],
@@ -134,14 +150,19 @@ export class HostModel implements SpinHost {
           mutexOwner: new Int32Array(spec.workload.mutexes.count).fill(-1),
           mutexWaiters: Array.from({ length: spec.workload.mutexes.count }, () => []),
           mutexRatePerNs: spec.workload.mutexes.perSecond / 1e9,
-          bw: spec.cpu?.limit
-            ? new Bandwidth(vmIndex, Math.round(spec.cpu.limit * spec.cpu.period), spec.cpu.period, pcpus)
-            : null,
+          bw:
+            limit !== undefined
+              ? new Bandwidth(
+                  vmIndex,
+                  Math.round(limit * (spec.cpu?.period ?? 100e6)),
+                  spec.cpu?.period ?? 100e6,
+                  pcpus,
+                )
+              : null,
           ipiRatePerNs: spec.workload.ipis.perSecond / 1e9,
         };
         for (let i = 0; i < spec.vcpus; i++) {
-          const allowed =
-            spec.pinning === 'dedicated' ? [cpus[(copy * spec.vcpus + i) % cpus.length]!] : cpus;
+          const allowed = dedicated ? [cpus[(copy * stride + i) % cpus.length]!] : cpus;
           const thread = new Thread(this.threads.length, this.vcpus.length, allowed);
           this.threads.push(thread);
           const demand = Rng.stream(seed, `vcpu/${vm.name}/${i}`);
@@ -152,20 +173,28 @@ export class HostModel implements SpinHost {
         }
         maxVcpus = Math.max(maxVcpus, spec.vcpus);
         this.vms.push(vm);
+        if (spec.emulator && spec.emulator.threads > 0)
+          emulators.push({
+            vm: vmIndex,
+            allowed: spec.isolateEmulatorThread ? [cpus[(copy * stride + spec.vcpus) % cpus.length]!] : cpus,
+            spec: spec.emulator,
+          });
       }
     }
-    for (let i = 0; i < scenario.host.otherLoad.threads; i++) {
+    const host = scenario.host.otherLoad;
+    for (let i = 0; i < host.threads; i++) {
       const thread = new Thread(this.threads.length, -1, all);
       thread.cpu = i % pcpus;
       this.threads.push(thread);
-      this.loads.push({
-        thread,
-        remainingNs: 0,
-        startedNs: 0,
-        gen: 0,
-        demand: Rng.stream(seed, `load/${i}`),
-      });
+      this.loads.push(this.load0(thread, -1, host.busy, host.burst, Rng.stream(seed, `load/${i}`)));
     }
+    for (const e of emulators)
+      for (let i = 0; i < e.spec.threads; i++) {
+        const thread = new Thread(this.threads.length, -1, e.allowed);
+        this.threads.push(thread);
+        const demand = Rng.stream(seed, `emulator/${this.vms[e.vm]!.name}/${i}`);
+        this.loads.push(this.load0(thread, e.vm, e.spec.busy, e.spec.burst, demand));
+      }
     this.sleepSince = new Float64Array(this.threads.length);
     this.sleepNs = new Float64Array(this.threads.length);
     this.haltSince = new Float64Array(this.vcpus.length);
@@ -176,17 +205,14 @@ export class HostModel implements SpinHost {
     targets[HostEvent.HostLoad] = this.loads.length;
     targets[HostEvent.Bandwidth] = this.vms.length;
     this.queue = new EventQueue(targets);
-    const weights: number[] = [];
-    for (const spec of scenario.vms)
-      for (let c = 0; c < spec.count; c++) weights.push(spec.cpu?.weight ?? 100);
     this.attachment = new CpuAttachment(this.threads, pcpus);
     this.balanceFailed = new Int32Array(pcpus);
-    if (scenario.host.cgroups === 'per-vm') {
+    if (scenario.host.cgroups !== 'flat') {
       const groups = new GroupScheduler(
         sched,
         pcpus,
         weights,
-        this.threads.map((t) => (t.vcpu >= 0 ? this.vcpus[t.vcpu]!.vm : -1)),
+        this.threads.map((t) => this.vmOf(t)),
         this.attachment,
         () => this.now,
       );
@@ -353,9 +379,19 @@ export class HostModel implements SpinHost {
     mutex.ownerPreempted(this, v);
   }
 
+  /** The VM whose cgroup a thread is in (a vCPU's, or QEMU's own thread's), or −1. */
+  vmOf(t: Thread): number {
+    return t.vcpu >= 0 ? this.vcpus[t.vcpu]!.vm : this.loads[t.id - this.vcpus.length]!.vm;
+  }
+
   /** The bandwidth control a thread is under: its VM's, if the VM has a CPU limit. */
   bandwidthOf(t: Thread): Bandwidth | null {
-    return t.vcpu >= 0 ? this.vms[this.vcpus[t.vcpu]!.vm]!.bw : null;
+    const vm = this.vmOf(t);
+    return vm >= 0 ? this.vms[vm]!.bw : null;
+  }
+
+  private load0(thread: Thread, vm: number, busy: number, burstNs: number, demand: Rng): HostLoad {
+    return { thread, vm, busy, burstNs, remainingNs: 0, startedNs: 0, gen: 0, demand };
   }
 
   parkThread(rq: RunQueue, t: Thread): void {

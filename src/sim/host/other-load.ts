@@ -4,7 +4,7 @@ import type { HostModel, HostLoad } from './host-model';
 import { ThreadState, type Thread } from './thread';
 
 export function startLoadBurst(h: HostModel, load: HostLoad): void {
-  load.remainingNs = load.demand.exponentialNs(h.scenario.host.otherLoad.burst);
+  load.remainingNs = load.demand.exponentialNs(load.burstNs);
   h.wakeThread(load.thread, EnqueueKind.New);
 }
 
@@ -29,16 +29,15 @@ export function loadStep(h: HostModel, load: HostLoad): void {
   const t = load.thread;
   load.gen++;
   if (t.state === ThreadState.Running) {
-    const spec = h.scenario.host.otherLoad;
     h.blockThread(t);
     h.queue.push(
-      h.now + load.demand.exponentialNs((spec.burst * (1 - spec.busy)) / spec.busy),
+      h.now + load.demand.exponentialNs((load.burstNs * (1 - load.busy)) / load.busy),
       HostEvent.HostLoad,
       t.id - h.vcpus.length,
       load.gen,
     );
   } else if (t.state === ThreadState.Sleeping) {
-    load.remainingNs = load.demand.exponentialNs(h.scenario.host.otherLoad.burst);
+    load.remainingNs = load.demand.exponentialNs(load.burstNs);
     h.wakeThread(t, EnqueueKind.Wakeup);
   }
 }
