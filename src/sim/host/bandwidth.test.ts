@@ -48,6 +48,30 @@ describe('CFS bandwidth control (cpu.max)', () => {
     assert.ok(splitSeen, 'a moment with the VM throttled on one pCPU and running on another');
   });
 
+  it('a pCPU left with none of the VM’s threads keeps at most min_cfs_rq_runtime (return_cfs_rq_runtime)', () => {
+    // Bursty vCPUs that halt often: each halt used to strand up to a 5 ms slice on its pCPU.
+    const scenario = parseScenario({
+      ...limited,
+      vms: [{ ...limited.vms[0]!, workload: { busy: 0.5, burst: '1ms', userShare: 0.2 } }],
+    });
+    const host = buildHost(scenario, modelByName('stock-5.6'), scenario.seed);
+    const bw = host.vms[0]!.bw!;
+    host.start();
+    let checked = 0;
+    for (let t = 0.1e6; t <= 300e6; t += 0.1e6) {
+      host.advanceTo(t);
+      host.rqs.forEach((rq, cpu) => {
+        if (bw.throttled[cpu] || rq.threads.some((th) => host.bandwidthOf(th) === bw)) return;
+        checked++;
+        assert.ok(
+          bw.remaining[cpu]! <= 1e6,
+          `pCPU ${cpu} holds ${bw.remaining[cpu]! / 1e6} ms at ${t / 1e6} ms`,
+        );
+      });
+    }
+    assert.ok(checked > 100, 'pCPUs without the VM were seen');
+  });
+
   it('refuses a CPU limit without a VM cgroup to put it on, naming the key', () => {
     assert.throws(
       () => parseScenario({ ...limited, host: { ...limited.host, cgroups: 'flat' } }),

@@ -6,6 +6,11 @@ import { ThreadState, type Thread } from './thread';
 
 /** sysctl_sched_cfs_bandwidth_slice_us: a cfs_rq takes runtime from the group's pool 5 ms at a time. */
 export const BANDWIDTH_SLICE_NS = 5_000_000;
+/** min_cfs_rq_runtime: what an idle cfs_rq keeps of its runtime when it returns the rest. */
+const MIN_CFS_RQ_RUNTIME_NS = 1_000_000;
+/** cfs_bandwidth_slack_period and min_bandwidth_expiration (kernel/sched/fair.c). */
+const SLACK_PERIOD_NS = 5_000_000;
+const MIN_BANDWIDTH_EXPIRATION_NS = 2_000_000;
 
 /**
  * CFS bandwidth control of one VM's cgroup (`cpu.max` = quota per period): struct cfs_bandwidth
@@ -27,6 +32,9 @@ export class Bandwidth {
   throttledNs = 0;
   nrPeriods = 0;
   nrThrottled = 0;
+  /** When the period timer fires next, and whether the slack timer is armed (cfs_b->slack_started). */
+  nextPeriodNs: number;
+  slackStarted = false;
 
   constructor(
     readonly vm: number,
@@ -35,6 +43,7 @@ export class Bandwidth {
     pcpus: number,
   ) {
     this.pool = quotaNs;
+    this.nextPeriodNs = periodNs;
     this.remaining = new Float64Array(pcpus);
     this.throttled = new Uint8Array(pcpus);
     this.throttledSince = new Float64Array(pcpus);
@@ -107,6 +116,13 @@ export function periodTimer(h: HostModel, bw: Bandwidth): void {
   bw.nrPeriods++;
   bw.pool = bw.quotaNs;
   if (bw.order.length > 0) bw.nrThrottled++;
+  distribute(h, bw);
+  bw.nextPeriodNs = h.now + bw.periodNs;
+  h.queue.push(bw.nextPeriodNs, HostEvent.Bandwidth, bw.vm, 0);
+}
+
+/** distribute_cfs_runtime(): each throttled cfs_rq, in throttle order, gets what it needs to run again. */
+function distribute(h: HostModel, bw: Bandwidth): void {
   while (bw.order.length > 0 && bw.pool > 0) {
     const cpu = bw.order[0]!;
     const need = -bw.remaining[cpu]! + 1;
@@ -117,7 +133,32 @@ export function periodTimer(h: HostModel, bw: Bandwidth): void {
     bw.order.shift();
     unthrottle(h, bw, cpu);
   }
-  h.queue.push(h.now + bw.periodNs, HostEvent.Bandwidth, bw.vm, 0);
+}
+
+/**
+ * return_cfs_rq_runtime() from dequeue_entity() (5.6–6.17): a VM's cfs_rq left with no runnable
+ * thread on a pCPU gives its runtime beyond min_cfs_rq_runtime back to the pool, so a vCPU that
+ * halts does not strand up to a slice there; when the pool then holds more than a slice and some
+ * cfs_rq is throttled, start_cfs_slack_bandwidth() arms the slack timer (5 ms), unless the
+ * period refreshes within 7 ms or it is armed already.
+ */
+export function returnRuntime(h: HostModel, bw: Bandwidth, cpu: number): void {
+  if (bw.throttled[cpu]) return;
+  for (const t of h.rqs[cpu]!.threads) if (h.bandwidthOf(t) === bw) return;
+  const slack = bw.remaining[cpu]! - MIN_CFS_RQ_RUNTIME_NS;
+  if (slack <= 0) return;
+  bw.pool += slack;
+  bw.remaining[cpu]! -= slack;
+  if (bw.pool <= BANDWIDTH_SLICE_NS || bw.order.length === 0) return;
+  if (bw.nextPeriodNs - h.now < SLACK_PERIOD_NS + MIN_BANDWIDTH_EXPIRATION_NS || bw.slackStarted) return;
+  bw.slackStarted = true;
+  h.queue.push(h.now + SLACK_PERIOD_NS, HostEvent.BandwidthSlack, bw.vm, 0);
+}
+
+/** do_sched_cfs_slack_timer(): hand the returned runtime to throttled cfs_rqs if it is more than a slice. */
+export function slackTimer(h: HostModel, bw: Bandwidth): void {
+  bw.slackStarted = false;
+  if (bw.pool > BANDWIDTH_SLICE_NS) distribute(h, bw);
 }
 
 /** unthrottle_cfs_rq(): the VM's threads on this pCPU are enqueued again. */

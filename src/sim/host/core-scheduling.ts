@@ -1,5 +1,5 @@
 import { YieldResult } from '../kvm/directed-yield';
-import { accountRuntime, parkedOnWake, throttleIfOut } from './bandwidth';
+import { accountRuntime, parkedOnWake, returnRuntime, throttleIfOut } from './bandwidth';
 import { BALANCE_TICKS } from './load-balance';
 import { kvmSchedIn, kvmSchedOut } from '../kvm/preempt-notifiers';
 import type { Vcpu } from '../kvm/vcpu';
@@ -123,6 +123,8 @@ export function blockThread(h: HostModel, t: Thread): void {
   }
   rq.curr = null;
   h.idleSince[rq.cpu] = h.now;
+  const bw = h.bandwidthOf(t);
+  if (bw) returnRuntime(h, bw, rq.cpu);
   schedule(h, rq);
 }
 

@@ -12,4 +12,6 @@ export const enum HostEvent {
   HostLoad = 4,
   /** A VM's CFS bandwidth period ended (sched_cfs_period_timer): refill and unthrottle. */
   Bandwidth = 5,
+  /** A VM's CFS bandwidth slack timer fired (sched_cfs_slack_timer): hand returned runtime out. */
+  BandwidthSlack = 6,
 }

@@ -16,7 +16,7 @@ import type { Scenario, VmSpec, WorkloadSpec } from '../scenario';
 import { GroupScheduler } from '../sched/group-scheduler';
 import { EnqueueKind, type HostScheduler } from '../sched/host-scheduler';
 import * as coreSched from './core-scheduling';
-import { Bandwidth, periodTimer } from './bandwidth';
+import { Bandwidth, periodTimer, slackTimer } from './bandwidth';
 import { HostEvent } from './host-event';
 import * as loadBalance from './load-balance';
 import { kubevirtPod } from './kubevirt';
@@ -203,7 +203,7 @@ export class HostModel implements SpinHost {
     targets[HostEvent.Guest] = targets[HostEvent.Ple] = targets[HostEvent.Timer] = this.vcpus.length;
     targets[HostEvent.Tick] = 1;
     targets[HostEvent.HostLoad] = this.loads.length;
-    targets[HostEvent.Bandwidth] = this.vms.length;
+    targets[HostEvent.Bandwidth] = targets[HostEvent.BandwidthSlack] = this.vms.length;
     this.queue = new EventQueue(targets);
     this.attachment = new CpuAttachment(this.threads, pcpus);
     this.balanceFailed = new Int32Array(pcpus);
@@ -313,6 +313,9 @@ export class HostModel implements SpinHost {
         }
         case HostEvent.Bandwidth:
           periodTimer(this, this.vms[target]!.bw!);
+          break;
+        case HostEvent.BandwidthSlack:
+          slackTimer(this, this.vms[target]!.bw!);
           break;
         case HostEvent.Tick:
           coreSched.tick(this);

@@ -1,4 +1,5 @@
 import { EnqueueKind } from '../sched/host-scheduler';
+import { returnRuntime } from './bandwidth';
 import type { HostModel } from './host-model';
 import { trackLoad } from './load-tracking';
 import type { RunQueue } from './runqueue';
@@ -184,6 +185,8 @@ export function migrate(h: HostModel, t: Thread, from: RunQueue, to: RunQueue): 
   h.sched.unplace(from, t, true);
   from.remove(t);
   h.attachment.move(t, to.cpu);
+  const bw = h.bandwidthOf(t);
+  if (bw) returnRuntime(h, bw, from.cpu);
   to.add(t);
   h.sched.place(to, t, EnqueueKind.Migrate, from);
   h.pollInterrupted(to);
