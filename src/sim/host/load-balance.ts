@@ -125,9 +125,10 @@ export function balance(h: HostModel): void {
     let busiest: CpuStats | null = null;
     for (const s of stats)
       if (s !== local && busier(s, busiest) && movable(h, h.rqs[s.cpu]!, rq.cpu)) busiest = s;
-    if (!busiest || busiest.type !== GroupType.Overloaded || local.type > busiest.type) continue;
+    if (!busiest || busiest.type !== GroupType.Overloaded) continue;
     const avg = stats.reduce((a, s) => a + s.load, 0) / stats.length;
-    if (local.load >= busiest.load || local.load >= avg) continue;
+    // A local pCPU with spare capacity takes tasks (migrate_task); a busy one only load below it.
+    if (local.type !== GroupType.HasSpare && (local.load >= busiest.load || local.load >= avg)) continue;
     if (local.type === GroupType.Overloaded && 100 * busiest.load <= IMBALANCE_PCT * local.load) continue;
     const moved =
       local.type === GroupType.HasSpare
