@@ -306,6 +306,8 @@ export function describeIssues(issues: z.ZodIssue[]): string[] {
       return `${issue.path.length ? `${pathOf(issue.path)}: ` : ''}unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     if (issue.code === 'invalid_type')
       return `${pathOf(issue.path)}: expected ${issue.expected}, got ${issue.received}`;
+    if (issue.code === 'invalid_enum_value')
+      return `${pathOf(issue.path)}: expected one of ${issue.options.map((o) => JSON.stringify(o)).join(', ')}, got ${JSON.stringify(issue.received)}`;
     if (issue.code === 'too_small') return `${pathOf(issue.path)}: expected ≥ ${issue.minimum}`;
     if (issue.code === 'too_big') return `${pathOf(issue.path)}: expected ≤ ${issue.maximum}`;
     return `${pathOf(issue.path)}: expected ${issue.message}`;

@@ -123,5 +123,9 @@ describe('host.cgroups kubevirt: virt-launcher pods as the kubelet weighs them',
       { ...node([{ name: 'a', vcpus: 2, qos: 'burstable' }]), host: { pcpus: 4, kernel: '6.8.0' } },
       'vms[0].qos',
     );
+    refused(
+      node([{ name: 'a', vcpus: 2, qos: 'gold' as 'guaranteed' }]),
+      'vms[0].qos: expected one of "guaranteed", "burstable", "besteffort", got "gold"',
+    );
   });
 });
