@@ -265,6 +265,17 @@ describe('a real Prometheus scraping an advisor and two agents (simulated nodes)
         (await query('count_over_time(spinwise_vm_cpu_throttled_periods_total[20s]) >= 10')).length > 0,
       120_000,
     );
+    // Recording rules over rates need two samples with an increase; on a loaded machine the
+    // first evaluations can come up empty. Give them time; the test names any still missing.
+    await waitFor(
+      'every recording rule to have series',
+      async () => {
+        for (const rule of rules.filter((r) => r.record))
+          if ((await query(rule.record!)).length === 0) return false;
+        return true;
+      },
+      60_000,
+    ).catch(() => undefined);
   });
 
   after(async () => {
