@@ -23,6 +23,7 @@ export type FeatureId =
   | 'last-boosted-fix'
   | 'delay-dequeue'
   | 'slice-protection'
+  | 'task-based-throttle'
   | 'base-slice-0.70';
 
 /** A stable series (major, minor) whose point releases from `from` on carry a backport. */
@@ -213,6 +214,17 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
     effect: 'pushing the deadline on yield no longer ends run-to-parity protection',
     stable: [],
     modelled: false,
+  },
+  {
+    id: 'task-based-throttle',
+    title: 'CFS bandwidth throttles task by task, on the way back to user space',
+    mainline: [6, 18],
+    side: 'host',
+    commit: 'e1fad12dcb66 sched/fair: Switch to task based throttle model',
+    effect:
+      'a throttled cfs_rq’s tasks leave one by one at their return to user space (for a vCPU: KVM’s xfer_to_guest_mode_handle_work() before the next VM entry, so at its next exit, as before); with it 5b726e9bf954 removes throttled_lb_pair(), so the load balancer may move a thread onto a pCPU where its VM is throttled, where it is throttled on arrival',
+    stable: [],
+    modelled: true,
   },
   {
     id: 'yield-forfeit',

@@ -23,11 +23,11 @@ describe('kernel release → model, by the features the release carries', () => 
       ['6.13.1', 'stock-6.13'],
       ['6.13.2', 'stock-6.14'],
       ['6.14.5', 'stock-6.14'],
-      // The 0.70 ms base slice from 6.15; yield forfeit from 6.17.13 and 6.18.2; the
-      // last_boosted_vcpu fix from 6.18.3.
+      // The 0.70 ms base slice from 6.15; yield forfeit from 6.17.13 and 6.18.2; task-based
+      // throttling from 6.18; the last_boosted_vcpu fix from 6.18.3.
       ['6.17.0', 'stock-6.14+base-slice-0.70'],
       ['6.17.13', 'stock-6.14+base-slice-0.70+yield-forfeit'],
-      ['6.18.2', 'stock-6.14+base-slice-0.70+yield-forfeit'],
+      ['6.18.2', 'stock-6.14+base-slice-0.70+task-based-throttle+yield-forfeit'],
       ['6.18.3', 'stock-6.19'],
       ['6.19.1', 'stock-6.19'],
       ['7.0.0', 'stock-6.19'],

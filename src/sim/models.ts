@@ -121,8 +121,8 @@ export const MODELS: readonly ModelDefinition[] = [
   stock(
     'stock-6.19',
     [6, 19],
-    'Linux 6.19 (and 6.18.3+): EEVDF yield forfeits vruntime; round-robin of on_spin fixed',
-    [...EEVDF_6_14, 'base-slice-0.70', 'yield-forfeit', 'last-boosted-fix'],
+    'Linux 6.19 (and 6.18.3+): EEVDF yield forfeits vruntime; round-robin of on_spin fixed; task-based CFS throttling',
+    [...EEVDF_6_14, 'base-slice-0.70', 'task-based-throttle', 'yield-forfeit', 'last-boosted-fix'],
   ),
 ];
 
@@ -153,6 +153,7 @@ const RUNTIME_FEATURES: ReadonlySet<FeatureId> = new Set([
   'undercommit-bailout',
   'halt-poll-shrink',
   'pv-wait-early',
+  'task-based-throttle',
 ]);
 
 /**

@@ -72,6 +72,34 @@ describe('CFS bandwidth control (cpu.max)', () => {
     assert.ok(checked > 100, 'pCPUs without the VM were seen');
   });
 
+  it('from 6.18 (task-based throttling, no throttled_lb_pair) a waiting vCPU is moved onto its throttled pair and throttled there', () => {
+    // Four busy vCPUs limited to 1.5 CPUs on 2 pCPUs. Before 6.18 the balancer never moves a
+    // thread onto a pCPU where its VM is throttled, so a vCPU often waits on the other pCPU
+    // meanwhile; from 6.18 the idle, throttled pCPU pulls it, and it is throttled on arrival.
+    const scenario = parseScenario({
+      host: { pcpus: 2, kernel: '6.8.0', cgroups: 'per-vm' },
+      vms: [{ name: 'a', vcpus: 4, cpu: { limit: 1.5 }, workload: { busy: 1, userShare: 1 } }],
+      duration: '1s',
+      seed: 1,
+    });
+    const waitingBesideThrottle = (model: string) => {
+      const host = buildHost(scenario, modelByName(model), scenario.seed);
+      const bw = host.vms[0]!.bw!;
+      host.start();
+      let moments = 0;
+      for (let t = 0.25e6; t <= 500e6; t += 0.25e6) {
+        host.advanceTo(t);
+        const cpu = bw.throttled.indexOf(1);
+        if (cpu >= 0 && host.rqs[1 - cpu]!.threads.length >= 2) moments++;
+      }
+      return moments;
+    };
+    const before = waitingBesideThrottle('stock-6.14');
+    const after = waitingBesideThrottle('stock-6.19');
+    assert.ok(before > 10, `before 6.18: ${before} moments with a vCPU waiting beside the throttled pCPU`);
+    assert.ok(after <= before / 4, `6.18+: ${after} such moments (${before} before)`);
+  });
+
   it('refuses a CPU limit without a VM cgroup to put it on, naming the key', () => {
     assert.throws(
       () => parseScenario({ ...limited, host: { ...limited.host, cgroups: 'flat' } }),

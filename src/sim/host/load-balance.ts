@@ -23,12 +23,14 @@ export function selectCpu(h: HostModel, t: Thread): number {
 }
 
 /**
- * can_migrate_task(), simplified: the thread may run there (cpus_allowed), and its cgroup is not
- * throttled there (throttled_lb_pair). task_hot() (a thread that ran in the last 0.5 ms stays
- * unless balancing failed before) is not modelled.
+ * can_migrate_task(), simplified: the thread may run there (cpus_allowed), and, before 6.18, its
+ * cgroup is not throttled there (throttled_lb_pair(), removed by 5b726e9bf954 with task-based
+ * throttling). task_hot() (a thread that ran in the last 0.5 ms stays unless balancing failed
+ * before) is not modelled.
  */
 function canMigrate(h: HostModel, t: Thread, cpu: number): boolean {
-  return t.allowed.includes(cpu) && !h.bandwidthOf(t)?.throttled[cpu];
+  if (!t.allowed.includes(cpu)) return false;
+  return h.features.has('task-based-throttle') || !h.bandwidthOf(t)?.throttled[cpu];
 }
 
 /** enum group_type, as far as the model's hosts reach (no asymmetric capacity, no misfit). */
@@ -190,5 +192,12 @@ export function migrate(h: HostModel, t: Thread, from: RunQueue, to: RunQueue): 
   if (bw) returnRuntime(h, bw, from.cpu);
   to.add(t);
   h.sched.place(to, t, EnqueueKind.Migrate, from);
+  // 6.18+: moved onto its VM's throttled cfs_rq, the thread is throttled at its first return to
+  // user space (a vCPU: its first VM entry) — the model parks it on arrival.
+  if (bw?.throttled[to.cpu]) {
+    h.parkThread(to, t);
+    bw.parked[to.cpu]!.push(t);
+    return;
+  }
   h.pollInterrupted(to);
 }
