@@ -146,7 +146,6 @@ export function wakeThread(h: HostModel, t: Thread, kind: EnqueueKind): void {
  * (check_preempt_curr), or run at once on an idle pCPU, or end a halt-poll there.
  */
 function enqueue(h: HostModel, rq: RunQueue, t: Thread, kind: EnqueueKind, from: RunQueue): void {
-  trackLoad(t, h.now);
   rq.add(t);
   h.sched.place(rq, t, kind, from);
   t.state = ThreadState.Runnable;
@@ -206,6 +205,7 @@ export function parkThread(h: HostModel, rq: RunQueue, t: Thread): void {
 /** unthrottle_cfs_rq() puts a parked thread back on its runqueue, as a wakeup would. */
 export function unparkThread(h: HostModel, rq: RunQueue, t: Thread, kind: EnqueueKind): void {
   t.throttledNs += h.now - t.throttledSinceNs;
+  trackLoad(t, h.now); // the throttled time is skipped (its PELT clock stopped)
   h.attachment.move(t, rq.cpu);
   enqueue(h, rq, t, kind, rq);
 }

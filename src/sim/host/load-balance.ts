@@ -132,17 +132,9 @@ export function balance(h: HostModel): void {
     // A local pCPU with spare capacity takes tasks (migrate_task); a busy one only load below it.
     if (local.type !== GroupType.HasSpare && (local.load >= busiest.load || local.load >= avg)) continue;
     if (local.type === GroupType.Overloaded && 100 * busiest.load <= IMBALANCE_PCT * local.load) continue;
-    const moved =
-      local.type === GroupType.HasSpare
-        ? detach(h, h.rqs[busiest.cpu]!, rq, (busiest.nr - local.nr) >> 1, false)
-        : detach(
-            h,
-            h.rqs[busiest.cpu]!,
-            rq,
-            Math.min(busiest.load - avg, avg - local.load),
-            true,
-            nrFailed[rq.cpu],
-          );
+    const byLoad = local.type !== GroupType.HasSpare;
+    const imbalance = byLoad ? Math.min(busiest.load - avg, avg - local.load) : (busiest.nr - local.nr) >> 1;
+    const moved = detach(h, h.rqs[busiest.cpu]!, rq, imbalance, byLoad, nrFailed[rq.cpu]);
     nrFailed[rq.cpu] = moved > 0 ? 0 : nrFailed[rq.cpu]! + 1;
     if (moved > 0) {
       stats[rq.cpu] = cpuStats(h, rq.cpu);
