@@ -22,8 +22,8 @@ describe('kernel catalogue', () => {
     assert.equal(byId('lts-6.18').assumed, false);
     assert.equal(
       byId('rhel-10').model,
-      'stock-6.6+halt-poll-shrink',
-      '6.12.0: the base (with 6.11’s shrink), before the 6.12.13 backports',
+      'stock-6.6+halt-poll-shrink+delay-dequeue',
+      '6.12.0: the base (with 6.11’s shrink and 6.12’s delayed dequeue), before the 6.12.13 backports',
     );
     assert.equal(byId('rhel-10').assumed, true);
     assert.equal(byId('ubuntu-24.04').model, 'stock-6.6');

@@ -148,13 +148,14 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
   },
   {
     id: 'delay-dequeue',
-    title: 'DELAY_DEQUEUE / DELAY_ZERO',
+    title: 'DELAY_DEQUEUE / DELAY_ZERO: an ineligible task that blocks stays queued',
     mainline: [6, 12],
     side: 'host',
     commit: '152e11f6df29 sched/fair: Implement delayed dequeue',
-    effect: 'an ineligible task that blocks stays queued (sched_delayed) until picked or woken',
+    effect:
+      'a vCPU that halts while ineligible stays on its runqueue (sched_delayed), counting in the average vruntime V, nr_running and the load, until picked (then dequeued, a positive lag cut to 0 by DELAY_ZERO, 54a58a787791) or woken (requeued without placement, or, from d68803506ffb, dequeued and woken anew when its runqueue is busy and it may run elsewhere); it moves V, so it changes which vCPU is eligible for PICK_BUDDY',
     stable: [],
-    modelled: false,
+    modelled: true,
   },
   {
     id: 'on-spin-single-loop',

@@ -11,8 +11,8 @@ describe('kernel release → model, by the features the release carries', () => 
       ['5.15.0-91-generic', 'stock-5.13'],
       ['6.1.0-27-amd64', 'stock-5.13'],
       ['6.8.0-45-generic', 'stock-6.6'],
-      // PICK_BUDDY reached 6.12.y at 6.12.13 and 6.13.y at 6.13.2.
-      ['6.12.12', 'stock-6.6+halt-poll-shrink'],
+      // Delayed dequeue from 6.12.0; PICK_BUDDY reached 6.12.y at 6.12.13 and 6.13.y at 6.13.2.
+      ['6.12.12', 'stock-6.6+halt-poll-shrink+delay-dequeue'],
       ['6.12.13', 'stock-6.12'],
       ['6.12.13-200.fc41.x86_64', 'stock-6.12'],
       // The 0.70 ms base slice reached 6.12.y at 6.12.31, yield forfeit at 6.12.63 and 6.6.y at 6.6.120.
@@ -50,7 +50,12 @@ describe('kernel release → model, by the features the release carries', () => 
     assert.ok(!features.includes('pv-wait-early'), 'a guest feature is never read from the host release');
     assert.ok(!features.includes('semantics-aware'), 'a series not merged is in no release');
     assert.ok(reasons.some((r) => /^pick-buddy \(2a77e4be12cb\): backported to 6\.12\.13/.test(r)));
-    assert.ok(reasons.some((r) => /^delay-dequeue \(152e11f6df29, not modelled\)/.test(r)));
+    assert.ok(reasons.some((r) => /^delay-dequeue \(152e11f6df29\): mainline since 6\.12/.test(r)));
+    assert.ok(
+      modelForKernel('6.17.0').reasons.some((r) =>
+        /^slice-protection \(commit not read, not modelled\)/.test(r),
+      ),
+    );
     assert.ok(
       reasons.some((r) =>
         /^yield-forfeit \(79104becf42b\): not in 6\.12\.13; backported from 6\.12\.63/.test(r),
@@ -76,12 +81,13 @@ describe('kernel release → model, by the features the release carries', () => 
       'undercommit-bailout',
       'halt-poll-shrink',
       'eevdf',
+      'delay-dequeue',
       'on-spin-single-loop',
       'pick-buddy',
       'yield-forfeit',
     ]);
     assert.equal(m.directedYield().name, 'kvm-6.13', 'the last_boosted_vcpu bug stays');
-    assert.throws(() => modelByName('stock-6.14+delay-dequeue'), /unknown model/, 'not modelled');
+    assert.throws(() => modelByName('stock-6.14+slice-protection'), /unknown model/, 'not modelled');
     assert.throws(() => modelByName('ple-kvm+yield-forfeit'), /unknown model/);
   });
 

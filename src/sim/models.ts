@@ -8,6 +8,7 @@ import { StrictBoostOnSpin } from './kvm/strict-boost';
 import { CfsScheduler } from './sched/cfs';
 import { CfsWithDebooster } from './sched/cfs-debooster';
 import { EevdfScheduler } from './sched/eevdf';
+import { withDelayDequeue } from './sched/eevdf-delay-dequeue';
 import { withPickBuddy, type EevdfClass } from './sched/eevdf-pick-buddy';
 import { withVcpuDebooster } from './sched/eevdf-vcpu-debooster';
 import { withYieldForfeit } from './sched/eevdf-yield-forfeit';
@@ -35,6 +36,7 @@ function schedulerOf(features: ReadonlySet<FeatureId>): (pcpus: number) => HostS
     return (p) => new CfsScheduler(p);
   }
   let cls: EevdfClass = EevdfScheduler;
+  if (features.has('delay-dequeue')) cls = withDelayDequeue(cls);
   if (features.has('pick-buddy')) cls = withPickBuddy(cls);
   if (features.has('semantics-aware')) cls = withVcpuDebooster(cls);
   if (features.has('yield-forfeit')) cls = withYieldForfeit(cls);
@@ -65,12 +67,13 @@ function stock(
 /**
  * The features of each era, built on the one before (the order is the models' feature order):
  * KVM's boosts of 5.3, 5.13's candidate and bail-out rules, then EEVDF hosts from 6.11 with the
- * halt-polling shrink, then 6.13's single on_spin loop.
+ * halt-polling shrink, 6.12's delayed dequeue, then 6.13's single on_spin loop.
  */
 const KVM_5_6: readonly FeatureId[] = ['ready-boost', 'queue-head-boost'];
 const KVM_5_13: readonly FeatureId[] = [...KVM_5_6, 'pi-boost', 'undercommit-bailout'];
 const EEVDF_6_11: readonly FeatureId[] = [...KVM_5_13, 'halt-poll-shrink', 'eevdf'];
-const EEVDF_6_13: readonly FeatureId[] = [...EEVDF_6_11, 'on-spin-single-loop'];
+const EEVDF_6_12: readonly FeatureId[] = [...EEVDF_6_11, 'delay-dequeue'];
+const EEVDF_6_13: readonly FeatureId[] = [...EEVDF_6_12, 'on-spin-single-loop'];
 const EEVDF_6_14: readonly FeatureId[] = [...EEVDF_6_13, 'pick-buddy'];
 
 export const MODELS: readonly ModelDefinition[] = [
@@ -97,14 +100,14 @@ export const MODELS: readonly ModelDefinition[] = [
   stock(
     'stock-6.6',
     [6, 6],
-    'Linux 6.6–6.12.12: EEVDF, yield_to’s next buddy ignored; 5.13 candidate selection',
+    'Linux 6.6–6.10: EEVDF, yield_to’s next buddy ignored; 5.13 candidate selection',
     [...KVM_5_13, 'eevdf'],
   ),
   stock(
     'stock-6.12',
     [6, 12],
-    'Linux 6.12.13+ (LTS): EEVDF with PICK_BUDDY backported; two-pass on_spin of 5.13',
-    [...EEVDF_6_11, 'pick-buddy'],
+    'Linux 6.12.13+ (LTS): EEVDF with delayed dequeue and PICK_BUDDY backported; two-pass on_spin of 5.13',
+    [...EEVDF_6_12, 'pick-buddy'],
   ),
   stock(
     'stock-6.13',

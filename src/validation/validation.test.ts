@@ -95,7 +95,10 @@ describe('validation cases', () => {
     const series = modelWithFeatures(modelByName('stock-6.14+base-slice-0.70'), ['semantics-aware'], []);
     assert.equal(series.name, 'stock-6.14+base-slice-0.70+semantics-aware');
     assert.equal(series.directedYield().name, 'kvm-semantics-aware-v1');
-    assert.throws(() => modelWithFeatures(modelByName('stock-5.6'), ['delay-dequeue'], []), /not modelled/);
+    assert.throws(
+      () => modelWithFeatures(modelByName('stock-5.6'), ['slice-protection'], []),
+      /not modelled/,
+    );
   });
 
   it('the band: the sign, then a factor of two from 20 %, ±10 points below it', () => {

@@ -128,6 +128,15 @@ it('conserves time, never runs a thread twice, never gives a VM more CPU than it
         assert.equal(host.attachment.onCpu.filter((list) => list.includes(t)).length, 1);
         assert.ok(host.attachment.onCpu[t.cpu]!.includes(t), `thread ${t.id} attached to pCPU ${t.cpu}`);
       }
+      // DELAY_DEQUEUE: a queued thread is runnable, or asleep and delayed; a delayed thread is on
+      // the runqueue of its pCPU; a pCPU with nothing running holds nothing, delayed or not.
+      for (const rq of host.rqs) {
+        if (!rq.curr) assert.equal(rq.threads.length, 0, `idle pCPU ${rq.cpu} holds no thread`);
+        for (const t of rq.threads)
+          assert.equal(t.delayed, t.state === ThreadState.Sleeping, `thread ${t.id} on pCPU ${rq.cpu}`);
+      }
+      for (const t of host.threads)
+        if (t.delayed) assert.ok(host.rqs[t.cpu]!.threads.includes(t), `delayed thread ${t.id} is queued`);
       const result = summarize(host, model, s.seed);
       for (const vm of result.vms)
         assert.ok(

@@ -89,11 +89,17 @@ export function throttleIfOut(h: HostModel, rq: RunQueue): void {
   bw.throttled[rq.cpu] = 1;
   bw.throttledSince[rq.cpu] = h.now;
   bw.order.push(rq.cpu);
-  for (const t of [...rq.threads])
-    if (h.bandwidthOf(t) === bw) {
-      h.parkThread(rq, t);
-      bw.parked[rq.cpu]!.push(t);
+  for (const t of [...rq.threads]) {
+    if (h.bandwidthOf(t) !== bw) continue;
+    // A delayed (asleep) thread of the throttled cfs_rq leaves now, as if picked: the model parks
+    // only runnable threads (the kernel leaves it delayed inside the throttled cfs_rq).
+    if (t.delayed) {
+      h.finishDelayed(rq, t);
+      continue;
     }
+    h.parkThread(rq, t);
+    bw.parked[rq.cpu]!.push(t);
+  }
 }
 
 /** A thread that wakes (or is placed) on a pCPU where its VM's cfs_rq is throttled stays off the runqueue. */

@@ -12,11 +12,15 @@ import { ThreadState, type Thread } from './thread';
 export function tick(h: HostModel): void {
   const balance = Math.round(h.now / h.tickNs) % BALANCE_TICKS === 0;
   for (const rq of h.rqs) {
-    if (rq.curr) {
-      if (rq.curr.vcpu >= 0) h.tickExit(h.vcpus[rq.curr.vcpu]!);
-      updateCurr(h, rq);
-      if (h.sched.tick(rq) || rq.needResched) schedule(h, rq);
-    } else if (rq.threads.length === 0) h.pullTo(rq, false);
+    if (!rq.curr) {
+      // Idle balance (CPU_IDLE): attach_task() → wakeup_preempt() reschedules the idle pCPU, so
+      // it runs what it pulled at once.
+      if (rq.threads.length === 0 && h.pullTo(rq, false)) schedule(h, rq);
+      continue;
+    }
+    if (rq.curr.vcpu >= 0) h.tickExit(h.vcpus[rq.curr.vcpu]!);
+    updateCurr(h, rq);
+    if (h.sched.tick(rq) || rq.needResched) schedule(h, rq);
   }
   if (balance) h.balance();
 }
@@ -41,8 +45,8 @@ export function schedule(h: HostModel, rq: RunQueue): void {
   throttleIfOut(h, rq);
   rq.needResched = false;
   const prev = rq.curr;
-  let next = h.sched.pick(rq);
-  if (!next && h.pullTo(rq, true)) next = h.sched.pick(rq);
+  let next = pickNext(h, rq);
+  if (!next && h.pullTo(rq, true)) next = pickNext(h, rq);
   const boosted = h.boosted[rq.cpu];
   if (boosted) {
     if (next === boosted) h.boostedBy[rq.cpu]!.boostsHonoured++;
@@ -57,6 +61,32 @@ export function schedule(h: HostModel, rq: RunQueue): void {
     if (!prev) h.idleNs[rq.cpu]! += h.now - h.idleSince[rq.cpu]!;
     switchIn(h, rq, next);
   } else if (prev) h.idleSince[rq.cpu] = h.now;
+}
+
+/**
+ * pick_task_fair(): the class's pick; a delayed thread it chooses is dequeued now (its sleep
+ * finished, pick_next_entity() 6.12+) and the pick starts over.
+ */
+function pickNext(h: HostModel, rq: RunQueue): Thread | null {
+  let next = h.sched.pick(rq);
+  while (next?.delayed) {
+    finishDelayed(h, rq, next);
+    next = h.sched.pick(rq);
+  }
+  return next;
+}
+
+/**
+ * dequeue_entities(DEQUEUE_SLEEP | DEQUEUE_DELAYED): a delayed thread leaves its runqueue, as it
+ * would have when it blocked; with its VM's last thread there gone, the cfs_rq returns its runtime.
+ */
+export function finishDelayed(h: HostModel, rq: RunQueue, t: Thread): void {
+  trackLoad(t, h.now);
+  h.sched.unplace(rq, t, false);
+  rq.remove(t);
+  t.delayed = false;
+  const bw = h.bandwidthOf(t);
+  if (bw) returnRuntime(h, bw, rq.cpu);
 }
 
 /** A runnable thread loses its pCPU (preemption or yield); KVM's sched_out notifier runs. */
@@ -110,8 +140,12 @@ export function blockThread(h: HostModel, t: Thread): void {
   const rq = h.rqs[t.cpu]!;
   updateCurr(h, rq);
   trackLoad(t, h.now);
-  h.sched.unplace(rq, t, false);
-  rq.remove(t);
+  // DELAY_DEQUEUE (6.12+): an ineligible thread stays queued, asleep, until picked or woken.
+  if (h.sched.delaysDequeue(rq, t)) t.delayed = true;
+  else {
+    h.sched.unplace(rq, t, false);
+    rq.remove(t);
+  }
   t.state = ThreadState.Sleeping;
   t.voluntarySwitches++;
   h.sleepSince[t.id] = h.now;
@@ -135,6 +169,7 @@ export function wakeThread(h: HostModel, t: Thread, kind: EnqueueKind): void {
   const from = h.rqs[t.cpu]!;
   if (kind !== EnqueueKind.New) h.sleepNs[t.id]! += h.now - h.sleepSince[t.id]!;
   if (t.vcpu >= 0 && kind !== EnqueueKind.New) h.vcpus[t.vcpu]!.haltedNs += h.now - h.haltSince[t.vcpu]!;
+  if (t.delayed && wakeDelayed(h, from, t)) return;
   const rq = h.rqs[h.selectCpu(t)]!;
   h.attachment.move(t, rq.cpu);
   if (parkedOnWake(h, t, rq.cpu)) return;
@@ -148,9 +183,32 @@ export function wakeThread(h: HostModel, t: Thread, kind: EnqueueKind): void {
 function enqueue(h: HostModel, rq: RunQueue, t: Thread, kind: EnqueueKind, from: RunQueue): void {
   rq.add(t);
   h.sched.place(rq, t, kind, from);
+  t.queuedNs = h.now;
+  runnable(h, rq, t);
+}
+
+/**
+ * ttwu_runnable() for a delayed thread (it is still queued on `rq`): from d68803506ffb ("sched/
+ * fair: Dequeue sched_delayed tasks when waking to a busy CPU", tip sched/urgent 2024-11-11,
+ * for 6.12) one whose runqueue holds others and that may run elsewhere is dequeued and takes
+ * the full wakeup (select_task_rq, placement with its lag) — false; otherwise it is requeued
+ * where it is (requeue_delayed_entity) and may preempt — true.
+ */
+function wakeDelayed(h: HostModel, rq: RunQueue, t: Thread): boolean {
+  if (rq.threads.length > 1 && t.allowed.length > 1) {
+    finishDelayed(h, rq, t);
+    return false;
+  }
+  h.sched.requeue(rq, t);
+  t.delayed = false;
+  runnable(h, rq, t);
+  return true;
+}
+
+/** ttwu_do_wakeup(): `t`, queued on `rq`, is runnable; it runs at once there or may preempt. */
+function runnable(h: HostModel, rq: RunQueue, t: Thread): void {
   t.state = ThreadState.Runnable;
   t.runnableSinceNs = h.now;
-  t.queuedNs = h.now;
   if (!rq.curr) {
     schedule(h, rq);
     return;

@@ -401,6 +401,10 @@ export class HostModel implements SpinHost {
     coreSched.parkThread(this, rq, t);
   }
 
+  finishDelayed(rq: RunQueue, t: Thread): void {
+    coreSched.finishDelayed(this, rq, t);
+  }
+
   unparkThread(rq: RunQueue, t: Thread, kind: EnqueueKind): void {
     coreSched.unparkThread(this, rq, t, kind);
   }

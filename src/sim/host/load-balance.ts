@@ -106,7 +106,7 @@ export function pullTo(h: HostModel, rq: RunQueue, newlyIdle: boolean): boolean 
  * pinned elsewhere is left out of the search, as load_balance() does after LBF_ALL_PINNED.
  */
 function movable(h: HostModel, rq: RunQueue, cpu: number): boolean {
-  for (const t of rq.threads) if (t !== rq.curr && canMigrate(h, t, cpu)) return true;
+  for (const t of rq.threads) if (t !== rq.curr && !t.delayed && canMigrate(h, t, cpu)) return true;
   return false;
 }
 
@@ -160,8 +160,11 @@ function detach(
 ): number {
   let moved = 0;
   let left = imbalance;
+  // A delayed thread moves only when balancing load (can_migrate_task(), 61b82dfb6b7e "sched/fair:
+  // Do not try to migrate delayed dequeue task", 6.14; the model applies it from 6.12), and stays
+  // delayed where it lands.
   const tail = from.threads
-    .filter((t) => t !== from.curr && canMigrate(h, t, to.cpu))
+    .filter((t) => t !== from.curr && (byLoad || !t.delayed) && canMigrate(h, t, to.cpu))
     .sort((a, b) => a.queuedNs - b.queuedNs || a.id - b.id);
   for (const t of tail) {
     if (left <= 0 || from.threads.length <= 1) break;
@@ -184,6 +187,7 @@ export function migrate(h: HostModel, t: Thread, from: RunQueue, to: RunQueue): 
   if (bw) returnRuntime(h, bw, from.cpu);
   to.add(t);
   h.sched.place(to, t, EnqueueKind.Migrate, from);
+  if (t.delayed) return;
   // 6.18+: moved onto its VM's throttled cfs_rq, the thread is throttled at its first return to
   // user space (a vCPU: its first VM entry) — the model parks it on arrival.
   if (bw?.throttled[to.cpu]) {

@@ -3,7 +3,7 @@ import { ThreadState, type Thread } from './thread';
 
 /**
  * A thread's PELT signals brought up to `nowNs` from what it was since its last update: on the
- * runqueue when runnable or running (update_load_avg at enqueue, dequeue, set_next_entity,
+ * runqueue when runnable or running or delayed (update_load_avg at enqueue, dequeue, set_next_entity,
  * put_prev_entity and the tick all call this before the state changes). A throttled cfs_rq's PELT
  * clock stops (throttled_clock_pelt), so a throttled thread's signals skip that time.
  */
@@ -13,8 +13,17 @@ export function trackLoad(t: Thread, nowNs: number): void {
     t.avg.lastNs = nowNs;
     return;
   }
-  const onRq = s === ThreadState.Sleeping ? 0 : 1;
-  updateLoadAvg(t.avg, nowNs, onRq, onRq, s === ThreadState.Running, t.weight);
+  const asleep = s === ThreadState.Sleeping;
+  // A delayed thread (DELAY_DEQUEUE) is on_rq: its load still accrues; it is not runnable
+  // (se_runnable() is false for it since fc1892becd56 "sched/eevdf: Fixup PELT vs DELAYED_DEQUEUE", 6.12).
+  updateLoadAvg(
+    t.avg,
+    nowNs,
+    asleep && !t.delayed ? 0 : 1,
+    asleep ? 0 : 1,
+    s === ThreadState.Running,
+    t.weight,
+  );
 }
 
 /**

@@ -35,6 +35,11 @@ export class Thread {
   deadline = 0;
   /** EEVDF lag saved at dequeue (V − vruntime), restored by place_entity. */
   vlag = 0;
+  /**
+   * se->sched_delayed (DELAY_DEQUEUE, 6.12+): asleep but still on its runqueue, where it counts in
+   * the average vruntime, nr_running and the load until it is picked or woken.
+   */
+  delayed = false;
   /** EEVDF RUN_TO_PARITY: the deadline it was picked with; protection ends once the deadline moves. */
   pickedDeadline = -1;
   sumExecNs = 0;

@@ -68,6 +68,15 @@ export class CfsScheduler implements HostScheduler {
     if (migrating) t.vruntime -= rq.minVruntime;
   }
 
+  /** CFS has no delayed dequeue: a blocking task always leaves. */
+  delaysDequeue(): boolean {
+    return false;
+  }
+
+  requeue(): void {
+    throw new Error('CFS never delays a dequeue, so it has nothing to requeue');
+  }
+
   /** wakeup_preempt_entity(curr, se): 1 if curr is more than wakeup_gran(se) ahead of se, −1 if behind. */
   protected wakeupPreemptEntity(curr: Thread, se: Thread): number {
     const vdiff = curr.vruntime - se.vruntime;

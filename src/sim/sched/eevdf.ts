@@ -81,11 +81,24 @@ export class EevdfScheduler implements HostScheduler {
     t.deadline = t.vruntime + vslice;
   }
 
-  /** update_entity_lag(): save V − vruntime, clamped to max(2 slices, a tick). */
   unplace(rq: RunQueue, t: Thread, _migrating: boolean): void {
     clearBuddies(rq, t);
+    this.updateEntityLag(rq, t);
+  }
+
+  /** update_entity_lag(): save V − vruntime, clamped to max(2 slices, a tick). */
+  protected updateEntityLag(rq: RunQueue, t: Thread): void {
     const limit = vtime(Math.max(2 * this.sliceNs, TICK_NS), t);
     t.vlag = Math.max(-limit, Math.min(limit, this.averageVruntime(rq) - t.vruntime));
+  }
+
+  /** Without DELAY_DEQUEUE (6.6–6.11) a blocking entity always leaves. */
+  delaysDequeue(_rq: RunQueue, _t: Thread): boolean {
+    return false;
+  }
+
+  requeue(_rq: RunQueue, _t: Thread): void {
+    throw new Error('EEVDF without DELAY_DEQUEUE never delays a dequeue, so it has nothing to requeue');
   }
 
   /** pick_eevdf(): curr while slice-protected, else the earliest deadline among eligible entities. */

@@ -187,6 +187,23 @@ export class GroupScheduler implements HostScheduler, LoadView {
     this.updateCfsGroup(g, rq.cpu);
   }
 
+  /**
+   * DELAY_DEQUEUE acts on the task's own cfs_rq: a delayed vCPU keeps its VM's cfs_rq queued, so
+   * the group entity stays on the root with the shares its load gives it. (The kernel can also
+   * delay a group entity whose cfs_rq empties while it is ineligible; not modelled.)
+   */
+  delaysDequeue(rq: RunQueue, t: Thread): boolean {
+    this.mirrorCurr(rq);
+    return this.inner.delaysDequeue(this.own(t, rq.cpu), t);
+  }
+
+  requeue(rq: RunQueue, t: Thread): void {
+    this.mirrorCurr(rq);
+    this.inner.requeue(this.own(t, rq.cpu), t);
+    const g = this.groupOf[t.id]!;
+    if (g >= 0) this.updateCfsGroup(g, rq.cpu);
+  }
+
   /** pick_next_task_fair(): pick at the root, then inside the picked group. */
   pick(rq: RunQueue): Thread | null {
     this.mirrorCurr(rq);

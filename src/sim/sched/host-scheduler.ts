@@ -21,8 +21,18 @@ export interface HostScheduler {
   charge(rq: RunQueue, t: Thread, deltaNs: number): boolean;
   /** enqueue_entity() + place_entity(); `t` is already in rq.threads; `from` is the runqueue it last left. */
   place(rq: RunQueue, t: Thread, kind: EnqueueKind, from: RunQueue): void;
-  /** dequeue_entity() bookkeeping before `t` leaves rq.threads (sleep or migration). */
+  /**
+   * dequeue_entity() bookkeeping before `t` leaves rq.threads (sleep or migration, or a delayed
+   * entity's dequeue finished, `t.delayed` still set).
+   */
   unplace(rq: RunQueue, t: Thread, migrating: boolean): void;
+  /**
+   * dequeue_entity(DEQUEUE_SLEEP) with DELAY_DEQUEUE: true when `t`, blocking while it runs, stays
+   * on the runqueue as sched_delayed (false in every class and kernel without the feature).
+   */
+  delaysDequeue(rq: RunQueue, t: Thread): boolean;
+  /** requeue_delayed_entity(): a delayed `t` woken where it is still queued becomes runnable there. */
+  requeue(rq: RunQueue, t: Thread): void;
   /** pick_next_entity(): among rq.threads (curr included). */
   pick(rq: RunQueue): Thread | null;
   /** set_next_entity(): `t` starts running. */
