@@ -71,6 +71,12 @@ export const workloadSchema = z
          * page migration) free no page table.
          */
         freedTables: z.number().min(0).max(1).default(0),
+        /**
+         * How the guest addresses IPIs: x2APIC cluster mode (Linux's default, and what QEMU's
+         * FADT leaves it), one logical write per cluster of 16 vCPUs; or physical mode
+         * (x2apic_phys), one write per receiver. It decides whom the paper's strict boost marks.
+         */
+        destMode: z.enum(['cluster', 'physical']).default('cluster'),
       })
       .strict()
       .default({}),

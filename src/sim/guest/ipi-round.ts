@@ -3,6 +3,7 @@ import type { HostModel, VmState } from '../host/host-model';
 import { ThreadState } from '../host/thread';
 import { Activity, type Vcpu } from '../kvm/vcpu';
 import { EnqueueKind } from '../sched/host-scheduler';
+import { icrWrites } from './icr-writes';
 
 export function handlerNs(h: HostModel, v: Vcpu): number {
   return h.vms[v.vm]!.work.ipis.handler;
@@ -57,6 +58,8 @@ export function startRound(h: HostModel, v: Vcpu): void {
   h.setActivity(v, Activity.SpinIpi, 0, false);
   v.roundPending = 0;
   const wake = h.toWake;
+  /** The receivers IPI'd by trapped ICR writes (kvm_apic_send_ipi(), where policies watch them). */
+  const sent: Vcpu[] = [];
   let yieldTo: Vcpu | null = null;
   for (let i = 0; i < k; i++) {
     const j = i + v.demand.int(others - i);
@@ -72,13 +75,12 @@ export function startRound(h: HostModel, v: Vcpu): void {
     }
     v.roundPending++;
     v.ipisSent[r.index]!++;
-    // One ICR write per round (x2APIC cluster mode, a Linux guest's default): unicast only when
-    // the round has a single receiver.
-    if (traps) h.kvm.onIpi(h, v, r, k === 1);
+    if (traps) sent.push(r);
     r.handlerQueue.push(v.id);
     if (deliver(h, r)) wake.push(r);
     if (pv.schedYield && r.preempted && (!yieldTo || r.index < yieldTo.index)) yieldTo = r;
   }
+  for (const write of icrWrites(sent, others, ipis.destMode)) h.kvm.onIcrWrite(h, v, write);
   if (v.roundPending === 0) {
     completeRound(h, v);
     return;

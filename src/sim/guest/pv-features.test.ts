@@ -68,10 +68,10 @@ describe('IPI paths: what the strict boost can see', () => {
       ...base,
       directedYield: () => {
         const policy = new StrictBoostOnSpin();
-        const onIpi = policy.onIpi.bind(policy);
-        policy.onIpi = (host, sender, receiver, unicast) => {
+        const onIcrWrite = policy.onIcrWrite.bind(policy);
+        policy.onIcrWrite = (host, sender, write) => {
           marked++;
-          onIpi(host, sender, receiver, unicast);
+          onIcrWrite(host, sender, write);
         };
         return policy;
       },

@@ -10,6 +10,18 @@ export const enum YieldResult {
   Boosted = 1,
 }
 
+/**
+ * One write of the guest's ICR as KVM decodes it in kvm_apic_send_ipi(): the vCPUs it reaches,
+ * the destination field (irq.dest_id: an APIC ID in physical mode, (cluster << 16) | a bitmap of
+ * the cluster's 16 members in x2APIC cluster mode, 0 with a shorthand) and whether it used a
+ * destination shorthand (all-but-self).
+ */
+export interface IcrWrite {
+  readonly receivers: readonly Vcpu[];
+  readonly destId: number;
+  readonly shorthand: boolean;
+}
+
 /** What kvm_vcpu_on_spin needs from the host model. */
 export interface SpinHost {
   vcpusOf(vm: number): readonly Vcpu[];
@@ -29,11 +41,8 @@ export interface SpinHost {
 export interface DirectedYieldPolicy {
   readonly name: string;
   onSpin(host: SpinHost, me: Vcpu, yieldToKernelMode: boolean): void;
-  /**
-   * A trapped IPI from `sender` to `receiver` (strict boost tracks senders of scheduled-out
-   * receivers); `unicast` when the ICR write had that single destination.
-   */
-  onIpi(host: SpinHost, sender: Vcpu, receiver: Vcpu, unicast: boolean): void;
+  /** A trapped ICR write (kvm_apic_send_ipi()) by `sender`: IPI-aware policies track it. */
+  onIcrWrite(host: SpinHost, sender: Vcpu, write: IcrWrite): void;
   /** `receiver` wrote EOI after an IPI handler; `trapped` when the write exits (no APICv). */
   onEoi(host: SpinHost, receiver: Vcpu, trapped: boolean): void;
 }

@@ -3,6 +3,7 @@ import {
   eligibleForDirectedYield,
   leaveSpinLoop,
   YieldResult,
+  type IcrWrite,
   type SpinHost,
 } from './directed-yield';
 import { StockOnSpin619 } from './stock-6-13';
@@ -66,9 +67,14 @@ export class IpiAwareOnSpin extends StockOnSpin619 {
     return !yieldToKernelMode || v.preemptedInKernel;
   }
 
-  /** kvm_track_ipi_communication(), for a unicast fixed IPI (v1 "[PATCH 08/10]"). */
-  override onIpi(host: SpinHost, sender: Vcpu, receiver: Vcpu, unicast: boolean): void {
-    if (!unicast || sender === receiver) return;
+  /**
+   * kvm_track_ipi_communication() from kvm_irq_delivery_to_apic() (v1 "[PATCH 08/10]"): a fixed
+   * IPI without shorthand that reached exactly one vCPU, not the sender — in either destination
+   * mode, since it counts the vCPUs delivered to.
+   */
+  override onIcrWrite(host: SpinHost, sender: Vcpu, write: IcrWrite): void {
+    const receiver = write.receivers[0];
+    if (write.shorthand || write.receivers.length !== 1 || !receiver || receiver === sender) return;
     sender.lastIpiReceiver = receiver.index;
     sender.ipiPending = true;
     sender.ipiSentNs = host.now;

@@ -97,7 +97,11 @@ describe('kvm_vcpu_on_spin candidate selection', () => {
     const receiver = patched.vcpus[1]!;
     preempt(receiver, false);
     const policy = new StrictBoostOnSpin();
-    policy.onIpi(patched.host, patched.vcpus[0]!, receiver, true);
+    policy.onIcrWrite(patched.host, patched.vcpus[0]!, {
+      receivers: [receiver],
+      destId: 1,
+      shorthand: false,
+    });
     assert.equal(receiver.ipiReceived[0], 1, 'IPI to a scheduled-out vCPU sets the sender bit');
     policy.onSpin(patched.host, patched.vcpus[0]!, true);
     assert.deepEqual(patched.calls, [1]);
@@ -216,19 +220,23 @@ describe('kvm_vcpu_on_spin candidate selection', () => {
     const ipi = vm(3);
     wokenFromHalt(ipi.vcpus[1]!);
     wokenFromHalt(ipi.vcpus[2]!);
-    policy.onIpi(ipi.host, ipi.vcpus[0]!, ipi.vcpus[2]!, true);
+    policy.onIcrWrite(ipi.host, ipi.vcpus[0]!, { receivers: [ipi.vcpus[2]!], destId: 4, shorthand: false });
     policy.onSpin(ipi.host, ipi.vcpus[0]!, true);
     assert.deepEqual(ipi.calls, [2]);
     // A multicast is not tracked: nothing to prefer, and woken vCPUs are not candidates.
     const multi = vm(3);
     wokenFromHalt(multi.vcpus[1]!);
-    policy.onIpi(multi.host, multi.vcpus[0]!, multi.vcpus[1]!, false);
+    policy.onIcrWrite(multi.host, multi.vcpus[0]!, {
+      receivers: [multi.vcpus[1]!, multi.vcpus[2]!],
+      destId: 6,
+      shorthand: false,
+    });
     policy.onSpin(multi.host, multi.vcpus[0]!, true);
     assert.deepEqual(multi.calls, []);
     // A trapped EOI by the receiver ends the sender's wait; an APICv EOI (no exit) does not.
     const eoi = vm(2);
     wokenFromHalt(eoi.vcpus[1]!);
-    policy.onIpi(eoi.host, eoi.vcpus[0]!, eoi.vcpus[1]!, true);
+    policy.onIcrWrite(eoi.host, eoi.vcpus[0]!, { receivers: [eoi.vcpus[1]!], destId: 2, shorthand: false });
     policy.onEoi(eoi.host, eoi.vcpus[1]!, false);
     assert.equal(eoi.vcpus[0]!.ipiPending, true);
     policy.onEoi(eoi.host, eoi.vcpus[1]!, true);

@@ -4,6 +4,7 @@ import {
   leaveSpinLoop,
   YieldResult,
   type DirectedYieldPolicy,
+  type IcrWrite,
   type SpinHost,
 } from './directed-yield';
 import type { Vcpu } from './vcpu';
@@ -62,7 +63,7 @@ export class StockOnSpin56 implements DirectedYieldPolicy {
     leaveSpinLoop(me);
   }
 
-  onIpi(_host: SpinHost, _sender: Vcpu, _receiver: Vcpu, _unicast: boolean): void {}
+  onIcrWrite(_host: SpinHost, _sender: Vcpu, _write: IcrWrite): void {}
 
   onEoi(_host: SpinHost, _receiver: Vcpu, _trapped: boolean): void {}
 }

@@ -1,4 +1,4 @@
-import { dyRunnable, eligibleForDirectedYield, type SpinHost } from './directed-yield';
+import { dyRunnable, eligibleForDirectedYield, type IcrWrite, type SpinHost } from './directed-yield';
 import { StockOnSpin56 } from './stock-5-6';
 import type { Vcpu } from './vcpu';
 
@@ -31,10 +31,20 @@ export class StrictBoostOnSpin extends StockOnSpin56 {
   }
 
   /**
-   * mark_ipi_receiver() in kvm_apic_send_ipi() (arch/x86/kvm/lapic.c): an IPI whose ICR write
-   * trapped sets the sender's bit on a scheduled-out receiver.
+   * mark_ipi_receiver() in kvm_apic_send_ipi() (arch/x86/kvm/lapic.c): the patch marks one vCPU
+   * per ICR write, kvm_get_vcpu_by_id(kvm, irq->dest_id), setting the sender's bit if it is
+   * scheduled out. That is the receiver only for a physical-mode write (dest_id is its APIC ID,
+   * the vCPU id QEMU gives it; the model takes a vCPU's index for both). In x2APIC cluster mode —
+   * a Linux guest's default under QEMU, whose FADT forces the cluster model, not physical
+   * destination mode — dest_id is (cluster << 16) | a bitmap of the cluster's targets, so the
+   * vCPU whose id equals that number is marked (to vCPU 2 alone, bitmap 0b100: vCPU 4), or none;
+   * the RFC dereferences the lookup without a NULL check (Sean Christopherson's review of
+   * 2021-04-21 asks for one), the model marks nothing. A shorthand write (all-but-self) carries
+   * dest_id 0: vCPU 0 is marked. The sender's bit is `1 << vcpu_id` in int arithmetic (the review
+   * notes it goes wrong past 32 vCPUs); the model keeps one flag per sender.
    */
-  override onIpi(_host: SpinHost, sender: Vcpu, receiver: Vcpu, _unicast: boolean): void {
-    if (receiver.scheduledOut) receiver.ipiReceived[sender.index] = 1;
+  override onIcrWrite(host: SpinHost, sender: Vcpu, write: IcrWrite): void {
+    const marked = host.vcpusOf(sender.vm)[write.destId];
+    if (marked?.scheduledOut) marked.ipiReceived[sender.index] = 1;
   }
 }
