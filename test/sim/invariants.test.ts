@@ -37,7 +37,8 @@ const workload = fc.record({
 
 /**
  * Small random hosts: 1–6 pCPUs, 1–3 VMs of 1–5 vCPUs, any model, Intel or AMD, some host load,
- * halt polling or not, PV features, per-VM cgroups with weights, CPU limits.
+ * halt polling or not, PV features, per-VM cgroups with weights, KubeVirt's tree of QoS slices
+ * and pods, CPU limits.
  */
 const scenario: fc.Arbitrary<ScenarioInput> = fc.integer({ min: 1, max: 6 }).chain((pcpus) =>
   fc.record({
@@ -48,7 +49,7 @@ const scenario: fc.Arbitrary<ScenarioInput> = fc.integer({ min: 1, max: 6 }).cha
       ple: fc.record({ enabled: fc.boolean() }),
       otherLoad: fc.record({ threads: fc.integer({ min: 0, max: 2 }) }),
       haltPollNs: fc.constantFrom(0, 50_000, 200_000),
-      cgroups: fc.constantFrom('flat' as const, 'per-vm' as const),
+      cgroups: fc.constantFrom('flat' as const, 'per-vm' as const, 'kubevirt' as const),
     }),
     vms: fc.array(
       fc.record({
@@ -56,6 +57,7 @@ const scenario: fc.Arbitrary<ScenarioInput> = fc.integer({ min: 1, max: 6 }).cha
         vcpus: fc.integer({ min: 1, max: 5 }),
         pinning: fc.constantFrom('none' as const, 'dedicated' as const),
         cpus: fc.constant(`0-${pcpus - 1}`),
+        qos: fc.constantFrom(undefined, 'guaranteed' as const, 'burstable' as const, 'besteffort' as const),
         workload,
         cpu: fc.option(
           fc.record(
@@ -79,14 +81,22 @@ const scenario: fc.Arbitrary<ScenarioInput> = fc.integer({ min: 1, max: 6 }).cha
 it('conserves time, never runs a thread twice, never gives a VM more CPU than it was runnable; same seed, same bytes', () => {
   fc.assert(
     fc.property(scenario, fc.constantFrom(...MODELS.map((m) => m.name)), (input, modelName) => {
-      // A CPU limit needs a VM cgroup (the schema refuses it with host.cgroups flat).
-      const flat = input.host.cgroups === 'flat';
+      // A CPU limit needs a VM cgroup (the schema refuses it with host.cgroups flat); a QoS class
+      // is KubeVirt's, where the kubelet sets the weight (and a Guaranteed or BestEffort pod's CPU).
+      const { cgroups } = input.host;
+      const cpuOf = (v: (typeof input.vms)[number]) => {
+        if (!v.cpu) return undefined;
+        if (cgroups === 'flat') return { ...v.cpu, limit: undefined };
+        if (cgroups === 'per-vm') return v.cpu;
+        return v.qos === 'burstable' || v.qos === undefined ? { ...v.cpu, weight: undefined } : undefined;
+      };
       const s = parseScenario({
         ...input,
         vms: input.vms.map((v, i) => ({
           ...v,
           name: `${v.name}${i}`,
-          cpu: flat && v.cpu ? { ...v.cpu, limit: undefined } : v.cpu,
+          qos: cgroups === 'kubevirt' ? v.qos : undefined,
+          cpu: cpuOf(v),
         })),
       });
       const model = MODELS.find((m) => m.name === modelName)!;

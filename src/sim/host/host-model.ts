@@ -19,7 +19,7 @@ import * as coreSched from './core-scheduling';
 import { Bandwidth, periodTimer, slackTimer } from './bandwidth';
 import { HostEvent } from './host-event';
 import * as loadBalance from './load-balance';
-import { kubevirtPod } from './kubevirt';
+import { kubevirtPod, kubevirtTree, type PodCgroup } from './kubevirt';
 import { CpuAttachment, FlatLoad, type LoadView } from './load-tracking';
 import * as otherLoad from './other-load';
 import { RunQueue } from './runqueue';
@@ -127,6 +127,7 @@ export class HostModel implements SpinHost {
     let maxVcpus = 1;
     const kubevirt = scenario.host.cgroups === 'kubevirt';
     const weights: number[] = [];
+    const pods: PodCgroup[] = [];
     /** QEMU's own threads, created once every vCPU thread is (load threads follow the vCPUs). */
     const emulators: { vm: number; allowed: readonly number[]; spec: NonNullable<VmSpec['emulator']> }[] = [];
     for (const spec of scenario.vms) {
@@ -139,6 +140,7 @@ export class HostModel implements SpinHost {
         const vmIndex = this.vms.length;
         const cpus = spec.cpus ?? all;
         weights.push(pod ? pod.weight : (spec.cpu?.weight ?? 100));
+        if (pod) pods.push(pod);
         const vm: VmState = {
           name: spec.count > 1 ? `${spec.name}-${copy}` : spec.name,
           vcpus: [],
@@ -211,7 +213,7 @@ export class HostModel implements SpinHost {
       const groups = new GroupScheduler(
         sched,
         pcpus,
-        weights,
+        kubevirt ? kubevirtTree(pods, pcpus) : weights.map((weight) => ({ weight, parent: -1 })),
         this.threads.map((t) => this.vmOf(t)),
         this.attachment,
         () => this.now,

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { modelByName } from '../models';
 import { parseScenario, type ScenarioInput } from '../scenario';
 import { buildHost, simulate } from '../simulate';
-import { kubevirtPod, milliCpuToShares, sharesToCpuWeight } from './kubevirt';
+import { kubevirtPod, kubevirtTree, milliCpuToShares, sharesToCpuWeight } from './kubevirt';
 
 type VmInput = ScenarioInput['vms'][number];
 const node = (vms: VmInput[], pcpus = 4): ScenarioInput => ({
@@ -21,13 +21,24 @@ describe('host.cgroups kubevirt: virt-launcher pods as the kubelet weighs them',
     const vm = (input: Partial<VmInput>) =>
       kubevirtPod(parseScenario(node([{ name: 'a', vcpus: 4, ...input }])).vms[0]!);
     // KubeVirt's default: 100m per vCPU (cpuAllocationRatio 10), burstable, no limit.
-    assert.deepEqual(vm({}), { qos: 'burstable', weight: sharesToCpuWeight(409), limit: undefined });
+    assert.deepEqual(vm({}), {
+      qos: 'burstable',
+      requestMilli: 400,
+      weight: sharesToCpuWeight(409),
+      limit: undefined,
+    });
     assert.deepEqual(vm({ qos: 'guaranteed' }), {
       qos: 'guaranteed',
+      requestMilli: 4000,
       weight: sharesToCpuWeight(4096),
       limit: 4,
     });
-    assert.deepEqual(vm({ qos: 'besteffort' }), { qos: 'besteffort', weight: 1, limit: undefined });
+    assert.deepEqual(vm({ qos: 'besteffort' }), {
+      qos: 'besteffort',
+      requestMilli: 0,
+      weight: 1,
+      limit: undefined,
+    });
   });
 
   it('a BestEffort VM beside a busy Guaranteed VM that fills the host gets almost nothing', () => {
@@ -46,6 +57,40 @@ describe('host.cgroups kubevirt: virt-launcher pods as the kubelet weighs them',
       }),
     ).vms[1]!.cpuShare;
     assert.ok(even > 0.2, `equal weights: ${even}`);
+  });
+
+  it('the tree: kubepods (allocatable) → Guaranteed pods, and the Burstable (sum of requests) and BestEffort (2 shares) slices', () => {
+    const pods = [
+      { name: 'g', vcpus: 4, qos: 'guaranteed' as const },
+      { name: 'b', vcpus: 4, cpu: { request: 1.5 } },
+      { name: 'c', vcpus: 2, cpu: { request: 0.5 } },
+      { name: 'e', vcpus: 2, qos: 'besteffort' as const },
+    ].map((v) => kubevirtPod(parseScenario(node([v])).vms[0]!));
+    assert.deepEqual(kubevirtTree(pods, 8), [
+      { weight: sharesToCpuWeight(4096), parent: 4 },
+      { weight: sharesToCpuWeight(1536), parent: 5 },
+      { weight: sharesToCpuWeight(512), parent: 5 },
+      { weight: 1, parent: 6 },
+      { weight: sharesToCpuWeight(8192), parent: -1 },
+      { weight: sharesToCpuWeight(milliCpuToShares(2000)), parent: 4 },
+      { weight: 1, parent: 4 },
+    ]);
+  });
+
+  it('a Burstable pod that idles leaves its share to the other Burstable pod: the slice keeps its weight against a Guaranteed pod', () => {
+    // A Guaranteed 4-CPU pod against the Burstable slice (two pods of 2 CPUs requested: 4,096
+    // shares each side). With b2 idle, b1 takes nearly the slice's half of the host (what b2's
+    // bursts leave; per-CPU group shares from PELT load keep it a few points below); pods weighed
+    // side by side under one parent (no slice) would give b1 only 2,048 / (4,096 + 2,048) ≈ 0.33.
+    const vms: VmInput[] = [
+      { name: 'g', vcpus: 4, qos: 'guaranteed', workload: busy },
+      { name: 'b1', vcpus: 4, cpu: { request: 2 }, workload: busy },
+      { name: 'b2', vcpus: 4, cpu: { request: 2 }, workload: { busy: 0.02, burst: '1ms' } },
+    ];
+    const [g, b1, b2] = simulate(parseScenario(node(vms))).vms.map((v) => v.cpuShare);
+    assert.ok(b1! > 0.42 && b1! < 0.5, `Burstable b1 ${b1}`);
+    assert.ok(g! > 0.5 && g! < 0.56, `Guaranteed ${g}`);
+    assert.ok(b2! < 0.03, `idle b2 ${b2}`);
   });
 
   it('QEMU’s own threads take their share out of the VM’s CPU limit', () => {

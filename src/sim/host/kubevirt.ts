@@ -1,17 +1,16 @@
 import type { VmSpec } from '../scenario';
+import type { GroupSpec } from '../sched/group-scheduler';
 
 /**
  * The cgroup a KubeVirt VM's virt-launcher pod gets on its node, as the kubelet sets it up:
  * kubepods → QoS slice (Guaranteed pods directly under kubepods) → pod, the vCPU threads and
- * QEMU's own threads all in the pod's `compute` container.
- *
- * The model keeps one level per pod under the root (GroupScheduler), weighted as the kubelet
- * weighs the pod. The QoS slices between are left out: while every pod is busy each pod gets the
- * same share either way (a slice's weight is the sum of its pods' requests); when some burstable
- * pods idle, the kernel gives their share to the other burstable pods first, the model to all.
+ * QEMU's own threads all in the pod's `compute` container (the container level, one cgroup
+ * holding them all, adds nothing to the split and is left out).
  */
 export interface PodCgroup {
   qos: 'guaranteed' | 'burstable' | 'besteffort';
+  /** The pod's CPU request in milliCPU (0 for BestEffort). */
+  requestMilli: number;
   /** cgroup v2 cpu.weight of the pod. */
   weight: number;
   /** cpu.max in CPUs, if the pod has a CPU limit. */
@@ -50,12 +49,38 @@ export function kubevirtPod(spec: VmSpec): PodCgroup {
   const qos =
     spec.qos ??
     (request !== undefined && limit !== undefined && request === limit ? 'guaranteed' : 'burstable');
-  if (qos === 'besteffort') return { qos, weight: sharesToCpuWeight(2), limit: undefined };
+  if (qos === 'besteffort') return { qos, requestMilli: 0, weight: sharesToCpuWeight(2), limit: undefined };
   if (qos === 'guaranteed') {
     // isolateEmulatorThread: KubeVirt asks for one more dedicated CPU, the emulator's.
     const cpus = request ?? limit ?? spec.vcpus + (spec.isolateEmulatorThread ? 1 : 0);
-    return { qos, weight: sharesToCpuWeight(milliCpuToShares(cpus * 1000)), limit: cpus };
+    const requestMilli = cpus * 1000;
+    return { qos, requestMilli, weight: sharesToCpuWeight(milliCpuToShares(requestMilli)), limit: cpus };
   }
-  const cpus = request ?? spec.vcpus / CPU_ALLOCATION_RATIO;
-  return { qos, weight: sharesToCpuWeight(milliCpuToShares(Math.round(cpus * 1000))), limit };
+  const requestMilli = Math.round((request ?? spec.vcpus / CPU_ALLOCATION_RATIO) * 1000);
+  return { qos, requestMilli, weight: sharesToCpuWeight(milliCpuToShares(requestMilli)), limit };
+}
+
+/**
+ * The node's cgroup tree over the pods (in the order given, groups 0 … n − 1), as the kubelet
+ * builds and weighs it, with cpu.shares turned into cpu.weight as above:
+ * - kubepods (the node-allocatable cgroup, node_container_manager_linux.go): MilliCPUToShares of
+ *   the allocatable CPU — taken as every pCPU (no system or kube reservation);
+ * - kubepods-burstable: MilliCPUToShares of the sum of the Burstable pods' requests, and
+ *   kubepods-besteffort: MinShares, 2 (setCPUCgroupConfig, qos_container_manager_linux.go);
+ * - Guaranteed pods directly under kubepods, the others in their QoS slice.
+ * So a Burstable pod that idles leaves its share to the other Burstable pods first (the slice
+ * keeps its weight), and BestEffort pods share one minimal weight between them.
+ */
+export function kubevirtTree(pods: readonly PodCgroup[], pcpus: number): GroupSpec[] {
+  const kubepods = pods.length;
+  const burstable = kubepods + 1;
+  const besteffort = kubepods + 2;
+  const parentOf = { guaranteed: kubepods, burstable, besteffort };
+  const burstableMilli = pods.reduce((sum, p) => sum + (p.qos === 'burstable' ? p.requestMilli : 0), 0);
+  return [
+    ...pods.map((p) => ({ weight: p.weight, parent: parentOf[p.qos] })),
+    { weight: sharesToCpuWeight(milliCpuToShares(pcpus * 1000)), parent: -1 },
+    { weight: sharesToCpuWeight(milliCpuToShares(burstableMilli)), parent: kubepods },
+    { weight: sharesToCpuWeight(2), parent: kubepods },
+  ];
 }

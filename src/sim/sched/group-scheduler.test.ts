@@ -65,7 +65,7 @@ describe('per-VM cgroups (CONFIG_FAIR_GROUP_SCHED)', () => {
     const groups = new GroupScheduler(
       new CfsScheduler(4),
       4,
-      [100],
+      [{ weight: 100, parent: -1 }],
       [0, 0, 0, 0],
       new CpuAttachment(threads, 4),
       () => 0,
@@ -112,7 +112,17 @@ describe('per-VM cgroups (CONFIG_FAIR_GROUP_SCHED)', () => {
     const cfs = new CfsScheduler(1);
     // Threads 0 and 1: VM 0; thread 2: VM 1; all on pCPU 0.
     const threads = [0, 1, 2].map((id) => new Thread(id, id, [0]));
-    const groups = new GroupScheduler(cfs, 1, [100, 100], [0, 0, 1], new CpuAttachment(threads, 1), () => 0);
+    const groups = new GroupScheduler(
+      cfs,
+      1,
+      [
+        { weight: 100, parent: -1 },
+        { weight: 100, parent: -1 },
+      ],
+      [0, 0, 1],
+      new CpuAttachment(threads, 1),
+      () => 0,
+    );
     const rq = new RunQueue(0);
     for (const t of threads) {
       rq.add(t);

@@ -12,9 +12,21 @@ export function sharesOfCpuWeight(weight: number): number {
   return Math.round((weight * NICE_0_WEIGHT) / 100);
 }
 
+/** A cgroup of the hierarchy: its cpu.weight, and its parent group (−1: under the root). */
+export interface GroupSpec {
+  weight: number;
+  parent: number;
+}
+
 interface Group {
   shares: number;
-  /** Per pCPU: the group's cfs_rq and the entity that stands for it on the pCPU's root cfs_rq. */
+  /** The group it is in, −1 for the root cgroup. */
+  parent: number;
+  /** Whether other groups are in it (its cfs_rq then holds their entities). */
+  hasChildren: boolean;
+  /** This group and its ancestors, up to the one under the root. */
+  path: readonly number[];
+  /** Per pCPU: the group's cfs_rq and the entity that stands for it on its parent's cfs_rq. */
   child: RunQueue[];
   entity: Thread[];
   /** tg->load_avg, and per pCPU the cfs_rq's tg_load_avg_contrib to it. */
@@ -23,18 +35,21 @@ interface Group {
 }
 
 /**
- * Group scheduling with one cgroup per VM (CONFIG_FAIR_GROUP_SCHED; KubeVirt's pod cgroup,
- * libvirt's machine scope): on every pCPU the root cfs_rq holds one entity per VM with runnable
- * threads there (and the host's other threads), and each VM's cfs_rq holds its vCPU threads.
- * Any HostScheduler (CFS 5.6, EEVDF and its later rules) runs at both levels, as the kernel's
- * pick_next_task_fair() walks down and update_curr()/entity_tick() walk up for_each_sched_entity.
+ * Group scheduling (CONFIG_FAIR_GROUP_SCHED) over a tree of cgroups: one per VM (libvirt's
+ * machine scope) under the root, or KubeVirt's kubepods → QoS slice → pod. On every pCPU each
+ * cgroup with runnable threads there has a cfs_rq holding its threads and its child cgroups'
+ * entities, and an entity on its parent's cfs_rq; the root cfs_rq holds the top cgroups' entities
+ * and the host's other threads. Any HostScheduler (CFS 5.6, EEVDF and its later rules) runs at
+ * every level, as the kernel's pick_next_task_fair() walks down and update_curr()/entity_tick()
+ * walk up for_each_sched_entity.
  *
  * Mirrors kernel/sched/fair.c: a group entity weighs calc_group_shares() of its cfs_rq, from PELT
  * load (below), recomputed where the kernel calls update_cfs_group() — enqueue, dequeue and the
- * tick of that pCPU; set_next_buddy() marks every level; CFS's set_skip_buddy() too, while
- * EEVDF's yield acts on the task's own entity; wakeup preemption compares the entities of the
- * first common level (find_matching_se). The paper's debooster tests "same cfs_rq" at the task
- * level: spinner and target share one only on the same pCPU.
+ * tick of that pCPU, at every level of the thread's path; set_next_buddy() marks every level;
+ * CFS's set_skip_buddy() too, while EEVDF's yield acts on the task's own entity; wakeup
+ * preemption compares the entities of the first common level (find_matching_se). The paper's
+ * debooster tests "same cfs_rq" at the task level: spinner and target share one only on the
+ * same pCPU.
  */
 export class GroupScheduler implements HostScheduler, LoadView {
   readonly name: string;
@@ -42,13 +57,14 @@ export class GroupScheduler implements HostScheduler, LoadView {
   private readonly groups: Group[];
   /** Per thread id: its group, or −1 for a thread in the root cgroup. */
   private readonly groupOf: Int32Array;
-  private nextEntityId: number;
+  /** Entity ids follow every thread's: group g's entity on pCPU c is firstEntityId + g · pcpus + c. */
+  private readonly firstEntityId: number;
 
   constructor(
     private readonly inner: HostScheduler,
-    pcpus: number,
-    /** cpu.weight of each group (VM). */
-    weights: readonly number[],
+    private readonly pcpus: number,
+    /** Each group's cpu.weight and parent; a thread's group is one of them. */
+    specs: readonly GroupSpec[],
     /** Per thread id (in the host's order): its group, or −1. */
     threadGroups: readonly number[],
     /** Where each thread's PELT signals are attached, and the host's clock (rq_clock_pelt). */
@@ -59,14 +75,24 @@ export class GroupScheduler implements HostScheduler, LoadView {
     this.roots = Array.from({ length: pcpus }, (_, cpu) => new RunQueue(cpu));
     this.groupOf = Int32Array.from(threadGroups);
     // Entity ids after every thread's, so ties between entities and threads stay deterministic.
-    this.nextEntityId = threadGroups.length;
-    this.groups = weights.map((w) => ({
-      shares: sharesOfCpuWeight(w),
+    this.firstEntityId = threadGroups.length;
+    let nextEntityId = this.firstEntityId;
+    this.groups = specs.map((spec, g) => ({
+      shares: sharesOfCpuWeight(spec.weight),
+      parent: spec.parent,
+      hasChildren: specs.some((other) => other.parent === g),
+      path: ancestry(specs, g),
       child: Array.from({ length: pcpus }, (_, cpu) => new RunQueue(cpu)),
-      entity: Array.from({ length: pcpus }, () => new Thread(this.nextEntityId++, -1, [])),
+      entity: Array.from({ length: pcpus }, () => new Thread(nextEntityId++, -1, [])),
       loadAvg: 0,
       contrib: new Float64Array(pcpus),
     }));
+  }
+
+  /** The cfs_rq a group's entity is queued on, on `cpu`: its parent group's, or the root. */
+  private parentRq(g: number, cpu: number): RunQueue {
+    const p = this.groups[g]!.parent;
+    return p < 0 ? this.roots[cpu]! : this.groups[p]!.child[cpu]!;
   }
 
   /** The cfs_rq a thread is queued on at its own level, on `cpu`. */
@@ -75,13 +101,27 @@ export class GroupScheduler implements HostScheduler, LoadView {
     return g < 0 ? this.roots[cpu]! : this.groups[g]!.child[cpu]!;
   }
 
-  /** The root-level entity standing for `t` on `cpu`: its group's entity, or itself. */
-  private top(t: Thread, cpu: number): Thread {
-    const g = this.groupOf[t.id]!;
-    return g < 0 ? t : this.groups[g]!.entity[cpu]!;
+  /** The group an entity stands for, or −1 for a thread. */
+  private groupOfEntity(e: Thread): number {
+    return e.id < this.firstEntityId ? -1 : Math.floor((e.id - this.firstEntityId) / this.pcpus);
   }
 
-  /** The group's cfs_rq load_avg on `cpu`: its threads attached there, brought up to now. */
+  /** The groups from `t`'s own up to the top one under the root (for_each_sched_entity). */
+  private path(t: Thread): readonly number[] {
+    const g = this.groupOf[t.id]!;
+    return g < 0 ? NO_GROUPS : this.groups[g]!.path;
+  }
+
+  /** The root-level entity standing for `t` on `cpu`: its top group's entity, or itself. */
+  private top(t: Thread, cpu: number): Thread {
+    const path = this.path(t);
+    return path.length === 0 ? t : this.groups[path[path.length - 1]!]!.entity[cpu]!;
+  }
+
+  /**
+   * A group's cfs_rq load_avg on `cpu`, brought up to now: its threads attached there, and the
+   * entities of its child groups.
+   */
   private childLoadAvg(g: number, cpu: number, now: number): number {
     let load = 0;
     for (const t of this.attachment.onCpu[cpu]!)
@@ -89,14 +129,34 @@ export class GroupScheduler implements HostScheduler, LoadView {
         trackLoad(t, now);
         load += t.avg.loadAvg;
       }
+    for (let c = 0; c < this.groups.length; c++)
+      if (this.groups[c]!.parent === g) {
+        this.trackEntity(c, cpu, now);
+        load += this.groups[c]!.entity[cpu]!.avg.loadAvg;
+      }
     return load;
   }
 
-  /** The group entity's own signals up to now: on the root cfs_rq while its cfs_rq has runnable threads. */
+  /**
+   * The group entity's own signals up to now: on its parent's cfs_rq while its cfs_rq has
+   * entities, runnable as many times as threads are queued below it (se_runnable(): h_nr_running).
+   */
   private trackEntity(g: number, cpu: number, now: number): void {
-    const queued = this.groups[g]!.child[cpu]!.threads.length;
+    const queued = this.queuedBelow(g, cpu);
     const e = this.groups[g]!.entity[cpu]!;
     updateLoadAvg(e.avg, now, queued > 0 ? 1 : 0, queued, false, e.weight);
+  }
+
+  /** h_nr_running: the threads queued in a group's cfs_rq and in its child groups', on `cpu`. */
+  private queuedBelow(g: number, cpu: number): number {
+    const child = this.groups[g]!.child[cpu]!;
+    if (!this.groups[g]!.hasChildren) return child.threads.length;
+    let n = 0;
+    for (const e of child.threads) {
+      const c = this.groupOfEntity(e);
+      n += c < 0 ? 1 : this.queuedBelow(c, cpu);
+    }
+    return n;
   }
 
   /** update_tg_load_avg(): returns the cfs_rq's load_avg. */
@@ -126,22 +186,25 @@ export class GroupScheduler implements HostScheduler, LoadView {
     const child = group.child[cpu]!;
     const loadAvg = this.publishLoad(g, cpu, now);
     if (child.threads.length === 0) return;
-    const load = Math.max(child.threads.length * NICE_0_WEIGHT, loadAvg);
+    let weight = 0;
+    for (const e of child.threads) weight += e.weight;
+    const load = Math.max(weight, loadAvg);
     const tgWeight = group.loadAvg - group.contrib[cpu]! + load;
     const shares = tgWeight > 0 ? (group.shares * load) / tgWeight : group.shares;
     const e = group.entity[cpu]!;
     this.trackEntity(g, cpu, now);
-    this.inner.reweight(this.roots[cpu]!, e, Math.min(group.shares, Math.max(MIN_SHARES, shares)));
+    this.inner.reweight(this.parentRq(g, cpu), e, Math.min(group.shares, Math.max(MIN_SHARES, shares)));
     recomputeAvg(e.avg, e.weight);
   }
 
   charge(rq: RunQueue, t: Thread, deltaNs: number): boolean {
-    const g = this.groupOf[t.id]!;
-    if (g < 0) return this.inner.charge(this.roots[rq.cpu]!, t, deltaNs);
-    const e = this.groups[g]!.entity[rq.cpu]!;
-    e.sumExecNs += deltaNs;
-    const own = this.inner.charge(this.groups[g]!.child[rq.cpu]!, t, deltaNs);
-    return this.inner.charge(this.roots[rq.cpu]!, e, deltaNs) || own;
+    let resched = this.inner.charge(this.own(t, rq.cpu), t, deltaNs);
+    for (const g of this.path(t)) {
+      const e = this.groups[g]!.entity[rq.cpu]!;
+      e.sumExecNs += deltaNs;
+      resched = this.inner.charge(this.parentRq(g, rq.cpu), e, deltaNs) || resched;
+    }
+    return resched;
   }
 
   place(rq: RunQueue, t: Thread, kind: EnqueueKind, from: RunQueue): void {
@@ -156,15 +219,22 @@ export class GroupScheduler implements HostScheduler, LoadView {
     this.trackEntity(g, rq.cpu, this.clock());
     child.add(t);
     this.inner.place(child, t, kind, this.groups[g]!.child[from.cpu]!);
-    if (child.threads.length === 1) {
-      // The group becomes runnable on this pCPU: enqueue_entity() of its entity, as a wakeup.
-      const e = this.groups[g]!.entity[rq.cpu]!;
-      root.add(e);
-      this.inner.place(root, e, EnqueueKind.Wakeup, root);
+    // A cgroup becoming runnable on this pCPU: enqueue_entity() of its entity, as a wakeup, and
+    // so on up while each parent becomes runnable too.
+    for (let c = g; this.groups[c]!.child[rq.cpu]!.threads.length === 1;) {
+      const p = this.groups[c]!.parent;
+      if (p >= 0) this.trackEntity(p, rq.cpu, this.clock());
+      const parent = this.parentRq(c, rq.cpu);
+      const e = this.groups[c]!.entity[rq.cpu]!;
+      parent.add(e);
+      this.inner.place(parent, e, EnqueueKind.Wakeup, parent);
+      if (p < 0) break;
+      c = p;
     }
-    // The cfs_rq it left publishes its lower load (remove_entity_load_avg, applied at its next update).
-    if (from.cpu !== rq.cpu) this.publishLoad(g, from.cpu, this.clock());
-    this.updateCfsGroup(g, rq.cpu);
+    const path = this.path(t);
+    // The cfs_rqs it left publish their lower load (remove_entity_load_avg, applied at their next update).
+    if (from.cpu !== rq.cpu) for (const c of path) this.publishLoad(c, from.cpu, this.clock());
+    for (const c of path) this.updateCfsGroup(c, rq.cpu);
   }
 
   unplace(rq: RunQueue, t: Thread, migrating: boolean): void {
@@ -179,12 +249,18 @@ export class GroupScheduler implements HostScheduler, LoadView {
     this.trackEntity(g, rq.cpu, this.clock());
     this.inner.unplace(child, t, migrating);
     removeFrom(child, t);
-    if (child.threads.length === 0) {
-      const e = this.groups[g]!.entity[rq.cpu]!;
-      this.inner.unplace(root, e, false);
-      removeFrom(root, e);
+    // A cgroup left without entities on this pCPU: dequeue_entity() of its entity, and on up.
+    for (let c = g; this.groups[c]!.child[rq.cpu]!.threads.length === 0;) {
+      const p = this.groups[c]!.parent;
+      if (p >= 0) this.trackEntity(p, rq.cpu, this.clock());
+      const parent = this.parentRq(c, rq.cpu);
+      const e = this.groups[c]!.entity[rq.cpu]!;
+      this.inner.unplace(parent, e, false);
+      removeFrom(parent, e);
+      if (p < 0) break;
+      c = p;
     }
-    this.updateCfsGroup(g, rq.cpu);
+    for (const c of this.path(t)) this.updateCfsGroup(c, rq.cpu);
   }
 
   /**
@@ -200,25 +276,23 @@ export class GroupScheduler implements HostScheduler, LoadView {
   requeue(rq: RunQueue, t: Thread): void {
     this.mirrorCurr(rq);
     this.inner.requeue(this.own(t, rq.cpu), t);
-    const g = this.groupOf[t.id]!;
-    if (g >= 0) this.updateCfsGroup(g, rq.cpu);
+    for (const g of this.path(t)) this.updateCfsGroup(g, rq.cpu);
   }
 
-  /** pick_next_task_fair(): pick at the root, then inside the picked group. */
+  /** pick_next_task_fair(): pick at the root, then inside each picked group down to a thread. */
   pick(rq: RunQueue): Thread | null {
     this.mirrorCurr(rq);
-    const root = this.roots[rq.cpu]!;
-    const e = this.inner.pick(root);
-    if (!e) return null;
-    const g = this.groups.findIndex((grp) => grp.entity[rq.cpu] === e);
-    return g < 0 ? e : this.inner.pick(this.groups[g]!.child[rq.cpu]!);
+    let e = this.inner.pick(this.roots[rq.cpu]!);
+    for (let g = e ? this.groupOfEntity(e) : -1; g >= 0; g = e ? this.groupOfEntity(e) : -1)
+      e = this.inner.pick(this.groups[g]!.child[rq.cpu]!);
+    return e;
   }
 
   /** set_next_entity() at every level; the other groups' cfs_rqs on this pCPU have no curr. */
   picked(rq: RunQueue, t: Thread): void {
-    const top = this.top(t, rq.cpu);
-    if (top !== t) this.inner.picked(this.own(t, rq.cpu), t);
-    this.inner.picked(this.roots[rq.cpu]!, top);
+    this.inner.picked(this.own(t, rq.cpu), t);
+    for (const g of this.path(t))
+      this.inner.picked(this.parentRq(g, rq.cpu), this.groups[g]!.entity[rq.cpu]!);
   }
 
   /** entity_tick() at every level of the running thread. */
@@ -226,28 +300,36 @@ export class GroupScheduler implements HostScheduler, LoadView {
     const curr = rq.curr;
     if (!curr) return false;
     this.mirrorCurr(rq);
-    const own = this.own(curr, rq.cpu);
-    const g = this.groupOf[curr.id]!;
-    // entity_tick() → update_cfs_group() of the running thread's group on this pCPU.
-    if (g >= 0) this.updateCfsGroup(g, rq.cpu);
-    const root = this.roots[rq.cpu]!;
-    let atOwn = false;
-    if (own !== root) {
-      // The thread's sched_slice() is its share of its group entity's share of the root.
-      let rootLoad = 0;
-      for (const e of root.threads) rootLoad += e.weight;
-      const top = this.top(curr, rq.cpu);
-      atOwn = this.inner.tick(own, top.weight / Math.max(rootLoad, top.weight));
+    const path = this.path(curr);
+    // entity_tick() → update_cfs_group() of each group the running thread is in, on this pCPU.
+    for (const g of path) this.updateCfsGroup(g, rq.cpu);
+    // CFS's sched_slice() at a level is that level's share times every level's above it: scale
+    // a level by the product of its ancestors' weight fractions, from the root down.
+    const scales: number[] = [];
+    let scale = 1;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const g = path[i]!;
+      const parent = this.parentRq(g, rq.cpu);
+      const e = this.groups[g]!.entity[rq.cpu]!;
+      let load = 0;
+      for (const o of parent.threads) load += o.weight;
+      scale *= e.weight / Math.max(load, e.weight);
+      scales[i] = scale;
     }
-    return this.inner.tick(root) || atOwn;
+    let resched = false;
+    if (path.length > 0) resched = this.inner.tick(this.own(curr, rq.cpu), scales[0]) || resched;
+    for (let i = 0; i < path.length - 1; i++)
+      resched = this.inner.tick(this.groups[path[i + 1]!]!.child[rq.cpu]!, scales[i + 1]) || resched;
+    return this.inner.tick(this.roots[rq.cpu]!) || resched;
   }
 
   // ---- LoadView: what the load balancer reads ---------------------------------------------
 
-  /** The root cfs_rq's load_avg: each group entity's and each root-level thread's. */
+  /** The root cfs_rq's load_avg: each top group's entity's and each root-level thread's. */
   cpuLoad(cpu: number, now: number): number {
     let load = 0;
     for (let g = 0; g < this.groups.length; g++) {
+      if (this.groups[g]!.parent >= 0) continue;
       this.trackEntity(g, cpu, now);
       load += this.groups[g]!.entity[cpu]!.avg.loadAvg;
     }
@@ -260,17 +342,22 @@ export class GroupScheduler implements HostScheduler, LoadView {
   }
 
   /**
-   * task_h_load() (update_cfs_rq_h_load): the root's h_load is its load_avg; a group's cfs_rq
-   * gets its entity's share of it, h_load · se.load_avg / (parent load_avg + 1); a thread its
-   * share of that, load_avg · h_load / (cfs_rq load_avg + 1).
+   * task_h_load() (update_cfs_rq_h_load): the root's h_load is its load_avg; each cfs_rq down
+   * the thread's path gets its entity's share of its parent's, h_load · se.load_avg / (parent
+   * load_avg + 1); a thread its share of its own cfs_rq's, load_avg · h_load / (load_avg + 1).
    */
   taskLoad(t: Thread, now: number): number {
     trackLoad(t, now);
-    const g = this.groupOf[t.id]!;
-    if (g < 0) return t.avg.loadAvg;
-    const root = this.cpuLoad(t.cpu, now);
-    const hLoad = Math.floor((root * this.groups[g]!.entity[t.cpu]!.avg.loadAvg) / (root + 1));
-    return Math.floor((t.avg.loadAvg * hLoad) / (this.childLoadAvg(g, t.cpu, now) + 1));
+    const path = this.path(t);
+    if (path.length === 0) return t.avg.loadAvg;
+    let parentLoad = this.cpuLoad(t.cpu, now);
+    let hLoad = parentLoad;
+    for (let i = path.length - 1; i >= 0; i--) {
+      const g = path[i]!;
+      hLoad = Math.floor((hLoad * this.groups[g]!.entity[t.cpu]!.avg.loadAvg) / (parentLoad + 1));
+      parentLoad = this.childLoadAvg(g, t.cpu, now);
+    }
+    return Math.floor((t.avg.loadAvg * hLoad) / (parentLoad + 1));
   }
 
   /** check_preempt_wakeup(): compare the two threads' entities at their first common level. */
@@ -278,10 +365,16 @@ export class GroupScheduler implements HostScheduler, LoadView {
     const curr = rq.curr;
     if (!curr) return true;
     this.mirrorCurr(rq);
-    const g = this.groupOf[woken.id]!;
-    if (g >= 0 && g === this.groupOf[curr.id])
-      return this.inner.wakeupPreempts(this.own(curr, rq.cpu), woken);
-    return this.inner.wakeupPreempts(this.roots[rq.cpu]!, this.top(woken, rq.cpu));
+    // find_matching_se(): the entities of both on the deepest cfs_rq they share.
+    // Paths are bottom up; `shared` counts the groups both are in, from the top.
+    const a = this.path(curr);
+    const b = this.path(woken);
+    let shared = 0;
+    while (shared < a.length && shared < b.length && a[a.length - 1 - shared] === b[b.length - 1 - shared])
+      shared++;
+    const level = shared === 0 ? this.roots[rq.cpu]! : this.groups[b[b.length - shared]!]!.child[rq.cpu]!;
+    const below = b.length - 1 - shared;
+    return this.inner.wakeupPreempts(level, below >= 0 ? this.groups[b[below]!]!.entity[rq.cpu]! : woken);
   }
 
   /** A thread's own weight, on its own cfs_rq (threads are nice 0; group entities change in updateCfsGroup). */
@@ -293,8 +386,7 @@ export class GroupScheduler implements HostScheduler, LoadView {
   yieldTask(rq: RunQueue, t: Thread): void {
     this.mirrorCurr(rq);
     this.inner.yieldTask(this.own(t, rq.cpu), t);
-    if (this.inner.skipBuddyEveryLevel && this.groupOf[t.id]! >= 0)
-      this.roots[rq.cpu]!.skip = this.top(t, rq.cpu);
+    if (this.inner.skipBuddyEveryLevel) this.markEveryLevel(t, rq.cpu, 'skip');
   }
 
   /**
@@ -318,10 +410,14 @@ export class GroupScheduler implements HostScheduler, LoadView {
       nowNs,
     );
     if (!ok) return false;
-    if (this.groupOf[target.id]! >= 0) this.roots[targetRq.cpu]!.next = this.top(target, targetRq.cpu);
-    if (this.inner.skipBuddyEveryLevel && this.groupOf[spinner.id]! >= 0)
-      this.roots[spinnerRq.cpu]!.skip = this.top(spinner, spinnerRq.cpu);
+    this.markEveryLevel(target, targetRq.cpu, 'next');
+    if (this.inner.skipBuddyEveryLevel) this.markEveryLevel(spinner, spinnerRq.cpu, 'skip');
     return true;
+  }
+
+  /** Sets a buddy on every cfs_rq above `t`'s own to the entity standing for it there. */
+  private markEveryLevel(t: Thread, cpu: number, buddy: 'next' | 'skip'): void {
+    for (const g of this.path(t)) this.parentRq(g, cpu)[buddy] = this.groups[g]!.entity[cpu]!;
   }
 
   /**
@@ -332,8 +428,22 @@ export class GroupScheduler implements HostScheduler, LoadView {
     for (const grp of this.groups) grp.child[rq.cpu]!.curr = null;
     const curr = rq.curr;
     this.roots[rq.cpu]!.curr = curr ? this.top(curr, rq.cpu) : null;
-    if (curr && this.groupOf[curr.id]! >= 0) this.own(curr, rq.cpu).curr = curr;
+    if (!curr) return;
+    const path = this.path(curr);
+    if (path.length === 0) return;
+    this.own(curr, rq.cpu).curr = curr;
+    for (let i = 1; i < path.length; i++)
+      this.groups[path[i]!]!.child[rq.cpu]!.curr = this.groups[path[i - 1]!]!.entity[rq.cpu]!;
   }
+}
+
+const NO_GROUPS: readonly number[] = [];
+
+/** Group `g` and its ancestors, bottom up. */
+function ancestry(specs: readonly GroupSpec[], g: number): number[] {
+  const path: number[] = [];
+  for (let c = g; c >= 0; c = specs[c]!.parent) path.push(c);
+  return path;
 }
 
 /** Takes `t` off a level's runqueue, and off its curr. */
