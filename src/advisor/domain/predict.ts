@@ -47,7 +47,8 @@ export function pairedChange(
 ): Prediction {
   const change = (field: keyof PredictedTotals): Change => {
     const e = estimate(before.map((b, i) => relativeChange(after[i]![field], b[field])));
-    const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : 0);
+    // `+ 0` turns a −0 (a tiny negative rounded) into 0, as the JSON a replica publishes does.
+    const round = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 + 0 : 0);
     return { change: round(e.mean), ci95: round(e.ci95) };
   };
   return { pleExits: change('pleExits'), usefulNs: change('usefulNs'), spinNs: change('spinNs') };

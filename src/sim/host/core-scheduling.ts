@@ -53,8 +53,12 @@ export function schedule(h: HostModel, rq: RunQueue): void {
     h.boosted[rq.cpu] = null;
     h.boostedBy[rq.cpu] = null;
   }
-  if (next) h.sched.picked(rq, next);
   if (prev === next) return;
+  // set_next_entity() only for a new pick: pick_next_task_fair() (5.6–6.11; put_prev_set_next_task()
+  // from 6.12) leaves a re-picked prev as it was, its slice start (prev_sum_exec_runtime) and
+  // EEVDF's run-to-parity mark (the deadline it was picked with) included — so a yielder picked
+  // again after pushing its deadline runs unprotected.
+  if (next) h.sched.picked(rq, next);
   if (prev) switchOut(h, prev);
   rq.curr = next;
   if (next) {
