@@ -34,7 +34,7 @@ describe('kernel catalogue', () => {
     assert.deepEqual(
       ubuntu.map((u) => [u.model, u.why]),
       [
-        ['stock-6.14+base-slice-0.70', ['distribution next']],
+        ['stock-6.14+base-slice-0.70+slice-protection', ['distribution next']],
         ['stock-6.19', ['newest LTS']],
       ],
       'its own line (6.8) models as it runs now: not a candidate',

@@ -208,13 +208,14 @@ export const KERNEL_FEATURES: readonly KernelFeature[] = [
   },
   {
     id: 'slice-protection',
-    title: 'protect_slice() with vprot',
+    title: 'run-to-parity protection by vprot, and a resched when it ends',
     mainline: [6, 17],
     side: 'host',
-    commit: 'unread: the commit adding set_protect_slice()/protect_slice() with se->vprot',
-    effect: 'pushing the deadline on yield no longer ends run-to-parity protection',
+    commit: '74eec63661d4 sched/fair: Fix NO_RUN_TO_PARITY case',
+    effect:
+      'set_next_entity() records vprot (the deadline, for entities of one slice) and curr is protected while its vruntime is below it: pushing the deadline on yield no longer ends the protection, so a yielder picked again keeps the CPU; once it is over, update_curr() reschedules at every update (0b9ca2dcabc3). 6.12.81 took only the helper 9cdb4fe20cd2, as a dependency, without a change in behaviour',
     stable: [],
-    modelled: false,
+    modelled: true,
   },
   {
     id: 'task-based-throttle',

@@ -25,9 +25,9 @@ describe('kernel release → model, by the features the release carries', () => 
       ['6.14.5', 'stock-6.14'],
       // The 0.70 ms base slice from 6.15; yield forfeit from 6.17.13 and 6.18.2; task-based
       // throttling from 6.18; the last_boosted_vcpu fix from 6.18.3.
-      ['6.17.0', 'stock-6.14+base-slice-0.70'],
-      ['6.17.13', 'stock-6.14+base-slice-0.70+yield-forfeit'],
-      ['6.18.2', 'stock-6.14+base-slice-0.70+task-based-throttle+yield-forfeit'],
+      ['6.17.0', 'stock-6.14+base-slice-0.70+slice-protection'],
+      ['6.17.13', 'stock-6.14+base-slice-0.70+slice-protection+yield-forfeit'],
+      ['6.18.2', 'stock-6.14+base-slice-0.70+slice-protection+task-based-throttle+yield-forfeit'],
       ['6.18.3', 'stock-6.19'],
       ['6.19.1', 'stock-6.19'],
       ['7.0.0', 'stock-6.19'],
@@ -53,7 +53,7 @@ describe('kernel release → model, by the features the release carries', () => 
     assert.ok(reasons.some((r) => /^delay-dequeue \(152e11f6df29\): mainline since 6\.12/.test(r)));
     assert.ok(
       modelForKernel('6.17.0').reasons.some((r) =>
-        /^slice-protection \(commit not read, not modelled\)/.test(r),
+        /^slice-protection \(74eec63661d4\): mainline since 6\.17/.test(r),
       ),
     );
     assert.ok(
@@ -87,7 +87,7 @@ describe('kernel release → model, by the features the release carries', () => 
       'yield-forfeit',
     ]);
     assert.equal(m.directedYield().name, 'kvm-6.13', 'the last_boosted_vcpu bug stays');
-    assert.throws(() => modelByName('stock-6.14+slice-protection'), /unknown model/, 'not modelled');
+    assert.throws(() => modelByName('stock-6.14+vprot'), /unknown model/, 'no such feature');
     assert.throws(() => modelByName('ple-kvm+yield-forfeit'), /unknown model/);
   });
 

@@ -10,6 +10,7 @@ import { CfsWithDebooster } from './sched/cfs-debooster';
 import { EevdfScheduler } from './sched/eevdf';
 import { withDelayDequeue } from './sched/eevdf-delay-dequeue';
 import { withPickBuddy, type EevdfClass } from './sched/eevdf-pick-buddy';
+import { withSliceProtection } from './sched/eevdf-slice-protection';
 import { withVcpuDebooster } from './sched/eevdf-vcpu-debooster';
 import { withYieldForfeit } from './sched/eevdf-yield-forfeit';
 import type { HostScheduler } from './sched/host-scheduler';
@@ -38,6 +39,7 @@ function schedulerOf(features: ReadonlySet<FeatureId>): (pcpus: number) => HostS
   let cls: EevdfClass = EevdfScheduler;
   if (features.has('delay-dequeue')) cls = withDelayDequeue(cls);
   if (features.has('pick-buddy')) cls = withPickBuddy(cls);
+  if (features.has('slice-protection')) cls = withSliceProtection(cls);
   if (features.has('semantics-aware')) cls = withVcpuDebooster(cls);
   if (features.has('yield-forfeit')) cls = withYieldForfeit(cls);
   const Scheduler = cls;
@@ -125,7 +127,14 @@ export const MODELS: readonly ModelDefinition[] = [
     'stock-6.19',
     [6, 19],
     'Linux 6.19 (and 6.18.3+): EEVDF yield forfeits vruntime; round-robin of on_spin fixed; task-based CFS throttling',
-    [...EEVDF_6_14, 'base-slice-0.70', 'task-based-throttle', 'yield-forfeit', 'last-boosted-fix'],
+    [
+      ...EEVDF_6_14,
+      'base-slice-0.70',
+      'slice-protection',
+      'task-based-throttle',
+      'yield-forfeit',
+      'last-boosted-fix',
+    ],
   ),
 ];
 

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import type { FeatureId } from '../sim/kernel-features';
 import { modelByName, modelWithFeatures } from '../sim/models';
 import { readCase, publishedChangeOf } from './case-file';
 import { SCENARIOS_DIR } from './validate';
@@ -96,8 +97,8 @@ describe('validation cases', () => {
     assert.equal(series.name, 'stock-6.14+base-slice-0.70+semantics-aware');
     assert.equal(series.directedYield().name, 'kvm-semantics-aware-v1');
     assert.throws(
-      () => modelWithFeatures(modelByName('stock-5.6'), ['slice-protection'], []),
-      /not modelled/,
+      () => modelWithFeatures(modelByName('stock-5.6'), ['vprot' as FeatureId], []),
+      /feature "vprot" is not modelled/,
     );
   });
 

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -128,7 +130,7 @@ describe('spinwise models', () => {
     };
     assert.match(doc.date, /^\d{4}-\d{2}-\d{2}$/);
     const hwe = doc.kernels.find((k) => k.id === 'ubuntu-24.04-hwe')!;
-    assert.deepEqual([hwe.model, hwe.assumed], ['stock-6.14+base-slice-0.70', true]);
+    assert.deepEqual([hwe.model, hwe.assumed], ['stock-6.14+base-slice-0.70+slice-protection', true]);
     const text = await run('models', '--catalogue');
     assert.match(text.out, /^Kernels an operator can install, as of \d{4}-\d{2}-\d{2}/);
   });
@@ -138,10 +140,22 @@ describe('spinwise models', () => {
     assert.equal(code, 0);
     const doc = JSON.parse(out);
     assert.deepEqual(Object.keys(doc), ['kernel', 'model', 'features', 'reasons']);
-    assert.equal(doc.model, 'stock-6.14+base-slice-0.70+yield-forfeit');
+    assert.equal(doc.model, 'stock-6.14+base-slice-0.70+slice-protection+yield-forfeit');
     assert.ok(doc.features.includes('yield-forfeit') && !doc.features.includes('last-boosted-fix'));
     const text = await run('models', '--kernel', '5.14.0-427.el9');
     assert.match(text.out, /^5\.14\.0-427\.el9: stock-5\.13\n/);
+  });
+
+  it('a reader that closes the pipe early (`spinwise models | head -1`) ends it quietly, status 0', async () => {
+    const child = spawn(process.execPath, [join(__dirname, '../../../bin/spinwise.js'), 'models'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const [status] = (await once(child, 'exit')) as [number | null];
+    assert.equal(err, '');
+    assert.equal(status, 0);
   });
 
   it('a scenario may name its model (host.model); an unknown one names the key', async () => {

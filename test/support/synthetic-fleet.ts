@@ -16,8 +16,8 @@ const KERNELS = [
   ['5.14.0-427.el9.x86_64', 'stock-5.13'],
   ['6.1.0-26-amd64', 'stock-5.13'],
   ['6.8.0-45-generic', 'stock-6.6'],
-  ['6.12.8-200.fc41.x86_64', 'stock-6.6'],
-  ['6.18.2', 'stock-6.14+base-slice-0.70+yield-forfeit'],
+  ['6.12.8-200.fc41.x86_64', 'stock-6.6+halt-poll-shrink+delay-dequeue'],
+  ['6.18.2', 'stock-6.14+base-slice-0.70+slice-protection+task-based-throttle+yield-forfeit'],
 ] as const;
 const NAMESPACES = [
   'payments',

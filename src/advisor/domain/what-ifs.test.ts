@@ -75,7 +75,7 @@ describe('what-ifs an operator can act on', () => {
     );
     assert.deepEqual(
       kernels.map((c) => c.model),
-      ['stock-6.14+base-slice-0.70', 'stock-6.19', 'ple-kvm', 'stock-6.6+semantics-aware'],
+      ['stock-6.14+base-slice-0.70+slice-protection', 'stock-6.19', 'ple-kvm', 'stock-6.6+semantics-aware'],
     );
     assert.match(kernels[0]!.summary, /^install linux-generic-hwe-24\.04/);
     assert.match(kernels[2]!.summary, /^patch, not in any released kernel/);

@@ -106,8 +106,7 @@ export class EevdfScheduler implements HostScheduler {
     const v = this.averageVruntime(rq);
     let curr = rq.curr;
     if (curr && curr.vruntime > v) curr = null;
-    // RUN_TO_PARITY: curr keeps the CPU until its deadline moves.
-    if (curr && curr.pickedDeadline === curr.deadline) return curr;
+    if (curr && this.protectedSlice(curr)) return curr;
     let best: Thread | null = null;
     for (const t of rq.threads) {
       if (t === rq.curr || t.vruntime > v) continue;
@@ -119,6 +118,15 @@ export class EevdfScheduler implements HostScheduler {
       for (const t of rq.threads) if (!best || t.vruntime < best.vruntime) best = t;
     }
     return best;
+  }
+
+  /**
+   * RUN_TO_PARITY (6.6–6.16): curr keeps the CPU while its deadline is the one it was picked
+   * with (the kernel stashes it in vlag at set_next_entity()); a deadline pushed by a yield or
+   * renewed by update_deadline() ends the protection.
+   */
+  protected protectedSlice(t: Thread): boolean {
+    return t.pickedDeadline === t.deadline;
   }
 
   /** pick_next_entity() of 6.6–6.13: NEXT_BUDDY is off, so yield_to's buddy is ignored. */
