@@ -51,15 +51,15 @@ export function startRound(h: HostModel, v: Vcpu): void {
   // One draw per round, and none when the share is 0: the demand stream stays the same.
   const skipLazy =
     shootdown && (ipis.freedTables === 0 || (ipis.freedTables < 1 && v.demand.uniform() >= ipis.freedTables));
-  const traps = ipiTraps(h, vm);
+  const traps = h.kvm.watchesIcrWrites && ipiTraps(h, vm);
   // Partial Fisher–Yates over the other vCPUs' indices.
   const pick = h.scratch;
   for (let i = 0, j = 0; i < vm.vcpus.length; i++) if (i !== v.index) pick[j++] = i;
   h.setActivity(v, Activity.SpinIpi, 0, false);
   v.roundPending = 0;
   const wake = h.toWake;
-  /** The receivers IPI'd by trapped ICR writes (kvm_apic_send_ipi(), where policies watch them). */
-  const sent: Vcpu[] = [];
+  /** The receivers IPI'd by trapped ICR writes, when the policy watches kvm_apic_send_ipi(). */
+  const sent: Vcpu[] | null = traps ? [] : null;
   let yieldTo: Vcpu | null = null;
   for (let i = 0; i < k; i++) {
     const j = i + v.demand.int(others - i);
@@ -75,12 +75,12 @@ export function startRound(h: HostModel, v: Vcpu): void {
     }
     v.roundPending++;
     v.ipisSent[r.index]!++;
-    if (traps) sent.push(r);
+    sent?.push(r);
     r.handlerQueue.push(v.id);
     if (deliver(h, r)) wake.push(r);
     if (pv.schedYield && r.preempted && (!yieldTo || r.index < yieldTo.index)) yieldTo = r;
   }
-  for (const write of icrWrites(sent, others, ipis.destMode)) h.kvm.onIcrWrite(h, v, write);
+  if (sent) for (const write of icrWrites(sent, others, ipis.destMode)) h.kvm.onIcrWrite(h, v, write);
   if (v.roundPending === 0) {
     completeRound(h, v);
     return;

@@ -41,6 +41,8 @@ export interface SpinHost {
 export interface DirectedYieldPolicy {
   readonly name: string;
   onSpin(host: SpinHost, me: Vcpu, yieldToKernelMode: boolean): void;
+  /** Whether it tracks trapped ICR writes (stock KVM does not: the guest's writes need not be built). */
+  readonly watchesIcrWrites: boolean;
   /** A trapped ICR write (kvm_apic_send_ipi()) by `sender`: IPI-aware policies track it. */
   onIcrWrite(host: SpinHost, sender: Vcpu, write: IcrWrite): void;
   /** `receiver` wrote EOI after an IPI handler; `trapped` when the write exits (no APICv). */

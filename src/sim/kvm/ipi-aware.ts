@@ -33,6 +33,7 @@ const IPI_WINDOW_NS = 50_000_000;
  */
 export class IpiAwareOnSpin extends StockOnSpin619 {
   override readonly name = 'kvm-semantics-aware-v1';
+  override readonly watchesIcrWrites = true;
 
   override onSpin(host: SpinHost, me: Vcpu, yieldToKernelMode: boolean): void {
     me.inSpinLoop = true;

@@ -12,6 +12,7 @@ import type { Vcpu } from './vcpu';
 /** Stock kvm_vcpu_on_spin() of Linux 5.6 (virt/kvm/kvm_main.c). */
 export class StockOnSpin56 implements DirectedYieldPolicy {
   readonly name: string = 'kvm-5.6';
+  readonly watchesIcrWrites: boolean = false;
 
   /** The candidate filters, in the kernel's order. */
   protected candidate(host: SpinHost, me: Vcpu, v: Vcpu, yieldToKernelMode: boolean): boolean {

@@ -15,6 +15,7 @@ import type { Vcpu } from './vcpu';
  */
 export class StrictBoostOnSpin extends StockOnSpin56 {
   override readonly name = 'kvm-5.6+strict-boost';
+  override readonly watchesIcrWrites = true;
 
   protected override candidate(host: SpinHost, me: Vcpu, v: Vcpu, yieldToKernelMode: boolean): boolean {
     if (v === me) return false;
