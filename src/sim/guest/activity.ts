@@ -98,7 +98,7 @@ export function guestStep(h: HostModel, v: Vcpu): void {
       if (v.mutex >= 0) {
         const sleeper = h.releaseMutex(v);
         nextSegment(h, v);
-        if (sleeper) h.wakeMutexWaiter(sleeper);
+        if (sleeper) h.wakeMutexWaiter(sleeper, v);
         break;
       }
       const kick = h.releaseLock(v);

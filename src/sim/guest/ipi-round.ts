@@ -87,7 +87,10 @@ export function startRound(h: HostModel, v: Vcpu): void {
   }
   h.armSpin(v);
   // Wake receivers last: a wakeup may preempt the sender, which is now fully in its spin state.
-  while (wake.length > 0) h.wakeThread(wake.pop()!.thread, EnqueueKind.Wakeup);
+  // The sender wakes them (kvm_vcpu_kick() in its exit, or its hypercall), except under Intel
+  // IPIv: no exit, and the posted-interrupt wakeup vector fires on the pCPU the receiver blocked on.
+  const waker = h.scenario.host.ipiVirtualization === 'ipiv' ? undefined : v.thread;
+  while (wake.length > 0) h.wakeThread(wake.pop()!.thread, EnqueueKind.Wakeup, waker);
   if (yieldTo) h.kvmSchedYield(v, yieldTo);
 }
 

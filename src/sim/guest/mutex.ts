@@ -96,8 +96,11 @@ export function releaseMutex(h: HostModel, v: Vcpu): Vcpu | null {
   return waiters.map((id) => h.vcpus[id]!).find((w) => w.activity === Activity.MutexWait) ?? null;
 }
 
-/** wake_up_q(): a reschedule IPI to the sleeping waiter's halted vCPU; it tries again when it runs. */
-export function wakeMutexWaiter(h: HostModel, sleeper: Vcpu): void {
+/**
+ * wake_up_q() by the unlocker `waker`: a reschedule IPI to the sleeping waiter's halted vCPU; it
+ * tries again when it runs.
+ */
+export function wakeMutexWaiter(h: HostModel, sleeper: Vcpu, waker: Vcpu): void {
   if (sleeper.activity !== Activity.MutexWait) return;
   sleeper.halted = false;
   if (sleeper.polling) {
@@ -105,6 +108,6 @@ export function wakeMutexWaiter(h: HostModel, sleeper: Vcpu): void {
     tryMutex(h, sleeper);
   } else if (sleeper.thread.state === ThreadState.Sleeping) {
     markWoken(h, sleeper); // kvm_vcpu_kick → kvm_vcpu_wake_up
-    h.wakeThread(sleeper.thread, EnqueueKind.Wakeup);
+    h.wakeThread(sleeper.thread, EnqueueKind.Wakeup, waker.thread);
   }
 }

@@ -117,7 +117,7 @@ export function kick(h: HostModel, from: Vcpu, to: Vcpu): void {
   } else {
     to.pvUnhalted = true;
     markWoken(h, to); // kvm_pv_kick_cpu_op → kvm_vcpu_kick → kvm_vcpu_wake_up
-    h.wakeThread(to.thread, EnqueueKind.Wakeup);
+    h.wakeThread(to.thread, EnqueueKind.Wakeup, from.thread);
   }
   if (h.features.has('queue-head-boost')) kvmSchedYield(h, from, to);
 }

@@ -166,15 +166,18 @@ export function blockThread(h: HostModel, t: Thread): void {
   schedule(h, rq);
 }
 
-/** try_to_wake_up(): select a pCPU, enqueue, maybe preempt its current thread. */
-export function wakeThread(h: HostModel, t: Thread, kind: EnqueueKind): void {
+/**
+ * try_to_wake_up(): select a pCPU, enqueue, maybe preempt its current thread. `waker`: the running
+ * thread that wakes `t`, if any (select_task_rq_fair() weighs its pCPU).
+ */
+export function wakeThread(h: HostModel, t: Thread, kind: EnqueueKind, waker?: Thread): void {
   if (t.state !== ThreadState.Sleeping) return;
   trackLoad(t, h.now);
   const from = h.rqs[t.cpu]!;
   if (kind !== EnqueueKind.New) h.sleepNs[t.id]! += h.now - h.sleepSince[t.id]!;
   if (t.vcpu >= 0 && kind !== EnqueueKind.New) h.vcpus[t.vcpu]!.haltedNs += h.now - h.haltSince[t.vcpu]!;
   if (t.delayed && wakeDelayed(h, from, t)) return;
-  const rq = h.rqs[h.selectCpu(t)]!;
+  const rq = h.rqs[h.selectCpu(t, waker)]!;
   h.attachment.move(t, rq.cpu);
   if (parkedOnWake(h, t, rq.cpu)) return;
   enqueue(h, rq, t, kind, from);

@@ -376,8 +376,8 @@ export class HostModel implements SpinHost {
     return mutex.releaseMutex(this, v);
   }
 
-  wakeMutexWaiter(v: Vcpu): void {
-    mutex.wakeMutexWaiter(this, v);
+  wakeMutexWaiter(v: Vcpu, waker: Vcpu): void {
+    mutex.wakeMutexWaiter(this, v, waker);
   }
 
   ownerPreempted(v: Vcpu): void {
@@ -451,16 +451,16 @@ export class HostModel implements SpinHost {
     coreSched.blockThread(this, t);
   }
 
-  wakeThread(t: Thread, kind: EnqueueKind): void {
-    coreSched.wakeThread(this, t, kind);
+  wakeThread(t: Thread, kind: EnqueueKind, waker?: Thread): void {
+    coreSched.wakeThread(this, t, kind, waker);
   }
 
   directedYield(me: Vcpu, target: Vcpu): YieldResult {
     return coreSched.directedYield(this, me, target);
   }
 
-  selectCpu(t: Thread): number {
-    return loadBalance.selectCpu(this, t);
+  selectCpu(t: Thread, waker?: Thread): number {
+    return loadBalance.selectCpu(this, t, waker);
   }
 
   pullTo(rq: RunQueue, newlyIdle: boolean): boolean {

@@ -8,18 +8,87 @@ import { type Thread } from './thread';
 /** Periodic load balancing between busy pCPUs every this many ticks (idle pCPUs pull every tick). */
 export const BALANCE_TICKS = 4;
 
-/** select_task_rq_fair(), simplified: previous pCPU if idle, else an idle allowed one, else the previous. */
-export function selectCpu(h: HostModel, t: Thread): number {
+/** sd_init(): imbalance_pct of the MC (last-level-cache) domain. */
+const IMBALANCE_PCT = 117;
+
+/** available_idle_cpu(): nothing running or queued (the host is not itself a guest). */
+function idle(h: HostModel, cpu: number): boolean {
+  const rq = h.rqs[cpu]!;
+  return rq.curr === null && rq.threads.length === 0;
+}
+
+/**
+ * select_task_rq_fair() for a wakeup (5.6–6.19, one LLC domain, no SMT): the waker's pCPU is a
+ * candidate target unless the wakeup is "wide" (wake_wide()); wake_affine() picks between it and
+ * the thread's previous pCPU, and select_idle_sibling() looks for an idle pCPU from the target.
+ * `waker`: the running thread that wakes `t` (an IPI sender, a PV kick's unlocker, a mutex's
+ * releaser); none for a timer, which fires on the pCPU the thread last ran on (KVM migrates a
+ * vCPU's timers with it). recent_used_cpu and the SIS_UTIL scan limit are not modelled.
+ */
+export function selectCpu(h: HostModel, t: Thread, waker?: Thread): number {
   const allowed = t.allowed;
   if (allowed.length === 1) return allowed[0]!;
-  const prev = h.rqs[t.cpu]!;
-  if (prev.threads.length === 0 && allowed.includes(t.cpu)) return t.cpu;
-  const start = Math.max(0, allowed.indexOf(t.cpu));
+  const prev = allowed.includes(t.cpu) ? t.cpu : allowed[0]!;
+  let target = prev;
+  if (waker) {
+    recordWakee(h, waker, t);
+    const cpu = waker.cpu;
+    if (cpu !== prev && allowed.includes(cpu) && !wakeWide(h, waker, t)) target = wakeAffine(h, t, cpu, prev);
+  }
+  return selectIdleSibling(h, allowed, prev, target);
+}
+
+/**
+ * record_wakee(): the waker counts a flip each time it wakes another thread than last time,
+ * halved at most once a second (the kernel checks jiffies against wakee_flip_decay_ts + HZ).
+ */
+function recordWakee(h: HostModel, waker: Thread, wakee: Thread): void {
+  if (h.now > waker.wakeeFlipDecayNs + 1e9) {
+    waker.wakeeFlips >>= 1;
+    waker.wakeeFlipDecayNs = h.now;
+  }
+  if (waker.lastWakee !== wakee) {
+    waker.lastWakee = wakee;
+    waker.wakeeFlips++;
+  }
+}
+
+/** wake_wide(): a waker and wakee that both flip among many partners spread over the LLC. */
+function wakeWide(h: HostModel, waker: Thread, wakee: Thread): boolean {
+  const factor = h.rqs.length; // sd_llc_size: every pCPU shares the one LLC
+  const master = Math.max(waker.wakeeFlips, wakee.wakeeFlips);
+  const slave = Math.min(waker.wakeeFlips, wakee.wakeeFlips);
+  return !(slave < factor || master < slave * factor);
+}
+
+/**
+ * wake_affine() with WA_IDLE, WA_WEIGHT and WA_BIAS: an idle waker's pCPU (the previous one if
+ * that is idle too), else an idle previous pCPU, else the waker's pCPU when its load with the
+ * thread is below the previous pCPU's without it (the previous one favoured by half of
+ * imbalance_pct), else the previous pCPU.
+ */
+function wakeAffine(h: HostModel, t: Thread, thisCpu: number, prev: number): number {
+  if (idle(h, thisCpu)) return idle(h, prev) ? prev : thisCpu;
+  if (idle(h, prev)) return prev;
+  const taskLoad = h.load.taskLoad(t, h.now);
+  const thisEff = (h.load.cpuLoad(thisCpu, h.now) + taskLoad) * 100;
+  const prevEff = (h.load.cpuLoad(prev, h.now) - taskLoad) * (100 + (IMBALANCE_PCT - 100) / 2);
+  return thisEff < prevEff ? thisCpu : prev;
+}
+
+/**
+ * select_idle_sibling(): the target if idle, else the previous pCPU if idle, else the first idle
+ * allowed pCPU scanning from the target (select_idle_cpu), else the target.
+ */
+function selectIdleSibling(h: HostModel, allowed: readonly number[], prev: number, target: number): number {
+  if (idle(h, target)) return target;
+  if (prev !== target && idle(h, prev)) return prev;
+  const start = Math.max(0, allowed.indexOf(target));
   for (let i = 0; i < allowed.length; i++) {
     const cpu = allowed[(start + i) % allowed.length]!;
-    if (h.rqs[cpu]!.threads.length === 0) return cpu;
+    if (idle(h, cpu)) return cpu;
   }
-  return allowed.includes(t.cpu) ? t.cpu : allowed[0]!;
+  return target;
 }
 
 /**
@@ -40,8 +109,6 @@ const enum GroupType {
   Overloaded = 2,
 }
 
-/** sd_init(): imbalance_pct of the MC (last-level-cache) domain. */
-const IMBALANCE_PCT = 117;
 /** SCHED_CAPACITY_SCALE: every pCPU at full capacity (no RT, IRQ or frequency pressure modelled). */
 const CAPACITY = 1024;
 

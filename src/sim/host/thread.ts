@@ -58,6 +58,10 @@ export class Thread {
    * sleeps decays from there with the 32 ms half-life.
    */
   readonly avg = SchedAvg.settled(0, NICE_0_WEIGHT, true);
+  /** record_wakee(): whom it woke last, how often it switched (halved each second), and when last halved. */
+  lastWakee: Thread | null = null;
+  wakeeFlips = 0;
+  wakeeFlipDecayNs = 0;
   // what a node reports (/proc/<pid>/task/<tid>/schedstat and status)
   runNs = 0;
   waitNs = 0;
