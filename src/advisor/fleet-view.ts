@@ -18,6 +18,7 @@ import {
   type NodeDetail,
   type NodeSummary,
 } from './node-summary';
+import type { ActiveAlert, NodeView } from './http/api-types';
 
 /** Alert transitions kept for the history, newest last. */
 const ALERT_HISTORY = 500;
@@ -29,13 +30,6 @@ export interface OwnedNodes {
   ownedNodeNames(): string[];
   ownedNodes(): NodeSummary[];
   ownedNode(name: string): NodeDetail | null;
-}
-
-export interface FleetAlert {
-  node: string;
-  finding: AlertMessage['finding'];
-  vms: string[];
-  sinceMs: number;
 }
 
 /**
@@ -179,7 +173,7 @@ export class FleetView {
     return [...rows.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  node(name: string, nowMs = Date.now()): (NodeDetail & { activeAlerts: FleetAlert[] }) | null {
+  node(name: string, nowMs = Date.now()): NodeView | null {
     const activeAlerts = this.activeAlerts().filter((a) => a.node === name);
     const owned = this.own.ownedNode(name);
     if (owned) return { ...owned, activeAlerts };
@@ -204,7 +198,7 @@ export class FleetView {
   }
 
   /** Alerts raised and not cleared, oldest first. */
-  activeAlerts(): FleetAlert[] {
+  activeAlerts(): ActiveAlert[] {
     return [...this.latestAlert.values()]
       .filter((a) => a.transition === 'raised')
       .map((a) => ({ node: a.node, finding: a.finding, vms: a.vms, sinceMs: a.atMs }))

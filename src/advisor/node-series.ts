@@ -1,13 +1,8 @@
 import type { AggregateQuery, Series, TimeSeriesStore } from '../adapters/store/time-series-store';
+import type { Chart } from './http/api-types';
 import { MEASUREMENTS } from './store-points';
 
-/** One chart's data as uPlot takes it: shared x (seconds) and one y array per line, null for gaps. */
-export interface Chart {
-  title: string;
-  unit: string;
-  times: number[];
-  lines: { label: string; values: (number | null)[] }[];
-}
+export type { Chart } from './http/api-types';
 
 /** Lines of several series on one time axis (bucket starts), a missing bucket is null. */
 function align(

@@ -1,25 +1,9 @@
 import type { AgentStatus, NodeAnalysis, NodeFindings, NodeInventory } from '../telemetry';
 import { oversubscriptionOf } from './domain/analyze-node';
 import type { WindowSample } from './domain/window-sample';
+import type { AgentHealth, NodeSummary } from './http/api-types';
 
-/**
- * How a node's agent is doing, as the advisor sees it: when its newest sample arrived, the gaps
- * in its sequence, and the signals it says it cannot give (so "no data" never looks like "fine").
- */
-export interface AgentHealth {
-  /** Wall time since the newest sample arrived here. */
-  lastSampleAgeMs: number;
-  /** The newest sample's own timestamp and interval. */
-  lastSampleMs: number | null;
-  intervalMs: number | null;
-  /** Missing sequence numbers in the window. */
-  gaps: number;
-  /** Silent for longer than three intervals (at least 30 s): the agent is down or cut off. */
-  stale: boolean;
-  missing: { signal: string; reason: string }[];
-  spoolBytes: number;
-  droppedSamples: number;
-}
+export type { AgentHealth, NodeDetail, NodeSummary } from './http/api-types';
 
 /** The agent as the owner's window shows it, for the findings and analyses any replica reads. */
 export function agentStatusOf(newest: WindowSample, gaps: number): AgentStatus {
@@ -59,49 +43,6 @@ export function agentHealth(
   nowMs: number,
 ): AgentHealth {
   return healthOf(Math.max(0, nowMs - lastSampleWallMs), newest ? agentStatusOf(newest, gaps) : null, gaps);
-}
-
-/** One row of the fleet: what `/api/nodes` lists and the dashboard searches and sorts by. */
-export interface NodeSummary {
-  name: string;
-  kernel: string;
-  model: string;
-  severity: string;
-  oversubscription: number;
-  pcpus: number;
-  vcpus: number;
-  samples: number;
-  analysedAtMs: number | null;
-  /** The worst VM's spin share of run time (lower bound), from the newest analysis. */
-  spinShare: number | null;
-  vms: { name: string; vcpus: number; namespace?: string; vmi?: string }[];
-  agent: AgentHealth;
-  /** The replica that owns the node's partition (and its live window). */
-  owner: string;
-  /** How far the newest prediction lags the newest findings (0: up to date; null: none yet). */
-  predictionAgeMs: number | null;
-  /**
-   * How much older than the newest findings the window is that the prediction's model was fitted
-   * to: at least `predictionAgeMs`, more when the node kept its model because its load stayed
-   * within the model's resolution (null: none yet).
-   */
-  modelAgeMs: number | null;
-}
-
-/** One node in depth: what `/api/nodes/:name` answers. */
-export interface NodeDetail {
-  inventory: NodeInventory;
-  /** The newest prediction (model fit and what-ifs); it may lag `findings` when the models are behind. */
-  analysis: NodeAnalysis | null;
-  /** The newest window's findings, published as it closed. */
-  findings: NodeFindings | null;
-  owner: string;
-  /** First sample the owner holds: null when this replica is not the owner. */
-  firstSampleMs: number | null;
-  gaps: number;
-  /** Duplicates the owner saw in its window: null when this replica is not the owner. */
-  duplicates: number | null;
-  agent: AgentHealth;
 }
 
 /**

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { after, it } from 'node:test';
 
@@ -12,6 +12,8 @@ after(() => rmSync(OUT, { recursive: true, force: true }));
 it("the production build (the image's) holds src/ without tests, the dashboard's page included, and runs", () => {
   const tsc = join(REPO, 'node_modules', '.bin', 'tsc');
   execFileSync(tsc, ['-p', join(REPO, 'tsconfig.prod.json'), '--outDir', OUT], { stdio: 'inherit' });
+  const dashboard = join(REPO, 'src', 'dashboard', 'tsconfig.json');
+  execFileSync(tsc, ['-p', dashboard, '--outDir', join(OUT, '.dashboard-build')], { stdio: 'inherit' });
   execFileSync(process.execPath, [join(REPO, 'scripts', 'copy-dashboard-page.mjs'), OUT], {
     stdio: 'inherit',
   });
@@ -23,8 +25,11 @@ it("the production build (the image's) holds src/ without tests, the dashboard's
     [],
     'no test files',
   );
-  for (const page of ['index.html', 'style.css'])
+  for (const page of ['index.html', 'style.css', 'app.js', 'api.js'])
     assert.ok(files.includes(join('src', 'dashboard', page)), `the dashboard's ${page}`);
+  // The dashboard takes the API's types from the server's source; its scripts import none of it.
+  const api = readFileSync(join(OUT, 'src', 'dashboard', 'api.js'), 'utf8');
+  assert.doesNotMatch(api, /advisor|telemetry/, 'type imports compile away');
   const out = execFileSync(
     process.execPath,
     [

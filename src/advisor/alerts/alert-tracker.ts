@@ -1,18 +1,9 @@
 import type { Finding, FindingKind, NodeFindings, Recommendation } from '../../telemetry';
 import { SEVERITY_RANK } from '../domain/analyze-node';
 import { Hysteresis } from '../domain/hysteresis';
+import type { AlertEvent } from '../http/api-types';
 
-/** A node entering or leaving excessive spinning of one kind, after hysteresis. */
-export interface AlertEvent {
-  node: string;
-  transition: 'raised' | 'cleared';
-  /** The worst VM's finding (for a clear: as last seen over its threshold). */
-  finding: Finding;
-  /** Every VM over the threshold, worst first. */
-  vms: string[];
-  topRecommendation?: Recommendation;
-  atMs: number;
-}
+export type { AlertEvent } from '../http/api-types';
 
 /** Findings that mean spinning; run-queue wait alone is oversubscription, shown but not paged. */
 const ALERTING: readonly FindingKind[] = ['ple-rate', 'spin-share', 'yield-ineffective'];

@@ -11,6 +11,14 @@ import { ClusterPlanner } from '../planner/cluster-planner';
 import { MetricsExporter } from './metrics-exporter';
 import { ADVISOR_SERVICES, TIME_SERIES_STORE } from '../tokens';
 import { ZodPipe } from './zod.pipe';
+import type {
+  ActiveAlert,
+  ApiAlert,
+  NodeRecommendation,
+  NodeSeries,
+  NodeSummary,
+  NodeView,
+} from './api-types';
 
 /** `?minutes=`: how far back a node's charts go. */
 const MINUTES = z.coerce
@@ -37,7 +45,7 @@ export class AdvisorController {
   @ApiOkResponse({
     description: 'Every node of the fleet: name, kernel, model, severity, oversubscription, owner replica',
   })
-  nodes() {
+  nodes(): NodeSummary[] {
     return this.fleet.nodeList();
   }
 
@@ -45,7 +53,7 @@ export class AdvisorController {
   @ApiOkResponse({
     description: 'A node: inventory, newest analysis, active alerts, agent health, owner replica',
   })
-  node(@Param('name') name: string) {
+  node(@Param('name') name: string): NodeView {
     const node = this.fleet.node(name);
     if (!node) throw new NotFoundException(`no node "${name}" (see /api/nodes)`);
     return node;
@@ -56,7 +64,10 @@ export class AdvisorController {
   @ApiOkResponse({
     description: 'Charts of the node: PLE exits, spin and wait per VM; observed vs predicted',
   })
-  async series(@Param('name') name: string, @Query('minutes', new ZodPipe('minutes', MINUTES)) m: number) {
+  async series(
+    @Param('name') name: string,
+    @Query('minutes', new ZodPipe('minutes', MINUTES)) m: number,
+  ): Promise<NodeSeries> {
     const node = this.fleet.node(name);
     if (!node) throw new NotFoundException(`no node "${name}" (see /api/nodes)`);
     const endMs =
@@ -76,7 +87,7 @@ export class AdvisorController {
 
   @Get('api/recommendations')
   @ApiOkResponse({ description: 'Per-node recommendations, then the cluster planner’s moves' })
-  recommendations() {
+  recommendations(): NodeRecommendation[] {
     const perNode = this.fleet
       .newestAnalyses()
       .flatMap((a) => a.recommendations.map((r) => ({ node: a.node, ...r })));
@@ -92,13 +103,13 @@ export class AdvisorController {
 
   @Get('api/alerts')
   @ApiOkResponse({ description: 'Alert history, newest first (raised and cleared, after hysteresis)' })
-  alerts() {
+  alerts(): ApiAlert[] {
     return [...this.fleet.alerts()].reverse();
   }
 
   @Get('api/alerts/active')
   @ApiOkResponse({ description: 'Alerts raised and not yet cleared, per node, oldest first' })
-  activeAlerts() {
+  activeAlerts(): ActiveAlert[] {
     return this.fleet.activeAlerts();
   }
 
