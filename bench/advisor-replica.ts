@@ -1,7 +1,7 @@
 import { KafkaBus } from '../src/adapters/bus/kafka-bus';
 import type { Point, TimeSeriesStore } from '../src/adapters/store/time-series-store';
-import { AdvisorCore } from '../src/advisor/advisor-core';
-import { FleetView } from '../src/advisor/fleet-view';
+import { AdvisorCore } from '../src/advisor/ingest/advisor-core';
+import { FleetView } from '../src/advisor/fleet/fleet-view';
 
 /**
  * One advisor replica in a process of its own, for the throughput benchmark: reports each window's

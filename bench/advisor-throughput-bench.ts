@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { brokersOf, startServices, stopServices } from '../deploy/dev/services';
 import { KafkaBus } from '../src/adapters/bus/kafka-bus';
 import type { BusProducer } from '../src/adapters/bus/message-bus';
-import { AnalysisRunner, type RunnerStats } from '../src/advisor/analysis-runner';
+import { AnalysisRunner, type RunnerStats } from '../src/advisor/analysis/analysis-runner';
 import { observeWindow, wireAnalysis } from '../src/advisor/domain/analyze-node';
 import { windowSample } from '../src/advisor/domain/window-sample';
 import { windowMemory } from './window-memory';

@@ -68,7 +68,7 @@ async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
       import('../adapters/bus/embedded-bus'),
       import('../adapters/store/embedded-store'),
       import('../adapters/store/influx-store'),
-      import('../advisor/advisor-runtime'),
+      import('../advisor/app/advisor-runtime'),
       import('../adapters/kubernetes/kube-config'),
     ]);
   if (options.publicUrl !== undefined && !/^https?:\/\//.test(options.publicUrl))

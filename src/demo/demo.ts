@@ -12,7 +12,7 @@ import {
   startAdvisorRuntime,
   type AdvisorRuntime,
   type AdvisorRuntimeOptions,
-} from '../advisor/advisor-runtime';
+} from '../advisor/app/advisor-runtime';
 
 /**
  * The demo's nodes, in order; `--nodes K` takes the first K (cycling beyond four). The first one

@@ -16,7 +16,7 @@ import { adminAuth, startKafka, stopKafka, type KafkaState } from '../../deploy/
 import { advisorGrants, agentGrants, type KafkaGrant } from '../../src/adapters/bus/kafka-acls';
 import { KafkaBus } from '../../src/adapters/bus/kafka-bus';
 import { EmbeddedStore } from '../../src/adapters/store/embedded-store';
-import { startAdvisorRuntime } from '../../src/advisor/advisor-runtime';
+import { startAdvisorRuntime } from '../../src/advisor/app/advisor-runtime';
 import { Agent } from '../../src/agent/agent';
 import { HostRoot } from '../../src/agent/host-root';
 import { SimulatedNode } from '../../src/agent/simulated-node/simulated-node';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { it } from 'node:test';
 import { KafkaBus } from '../../src/adapters/bus/kafka-bus';
 import { InfluxStore } from '../../src/adapters/store/influx-store';
-import { AdvisorCore } from '../../src/advisor/advisor-core';
+import { AdvisorCore } from '../../src/advisor/ingest/advisor-core';
 import { Agent } from '../../src/agent/agent';
 import { HostRoot } from '../../src/agent/host-root';
 import { SimulatedNode } from '../../src/agent/simulated-node/simulated-node';

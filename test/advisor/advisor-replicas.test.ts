@@ -6,7 +6,7 @@ import { it } from 'node:test';
 import { KafkaBus } from '../../src/adapters/bus/kafka-bus';
 import { partitionForKey } from '../../src/adapters/bus/murmur2-partitioner';
 import { EmbeddedStore } from '../../src/adapters/store/embedded-store';
-import { AdvisorCore } from '../../src/advisor/advisor-core';
+import { AdvisorCore } from '../../src/advisor/ingest/advisor-core';
 import { cloneAs, recordSimulatedNode } from '../../src/agent/simulated-node/record-node';
 import { parseScenarioYaml } from '../../src/sim/scenario';
 import { codecs, defaultTopicSpecs, TOPICS, type NodeAnalysis } from '../../src/telemetry';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { AnalysisRunner } from '../../src/advisor/analysis-runner';
+import { AnalysisRunner } from '../../src/advisor/analysis/analysis-runner';
 import {
   modelNode,
   observeWindow,

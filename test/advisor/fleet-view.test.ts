@@ -6,7 +6,7 @@ import { it } from 'node:test';
 import { KafkaBus } from '../../src/adapters/bus/kafka-bus';
 import { partitionForKey } from '../../src/adapters/bus/murmur2-partitioner';
 import { InfluxStore } from '../../src/adapters/store/influx-store';
-import { startAdvisorRuntime, type AdvisorRuntime } from '../../src/advisor/advisor-runtime';
+import { startAdvisorRuntime, type AdvisorRuntime } from '../../src/advisor/app/advisor-runtime';
 import { cloneAs, recordSimulatedNode } from '../../src/agent/simulated-node/record-node';
 import { parseScenarioYaml } from '../../src/sim/scenario';
 import { codecs, defaultTopicSpecs, TOPICS } from '../../src/telemetry';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { EmbeddedBus } from '../../src/adapters/bus/embedded-bus';
 import { EmbeddedStore } from '../../src/adapters/store/embedded-store';
-import { startAdvisorRuntime } from '../../src/advisor/advisor-runtime';
+import { startAdvisorRuntime } from '../../src/advisor/app/advisor-runtime';
 
 it('probes: readiness names each part; only a replica not serving drops out; liveness stays', async () => {
   const runtime = await startAdvisorRuntime(

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { EmbeddedBus } from '../../src/adapters/bus/embedded-bus';
 import { EmbeddedStore } from '../../src/adapters/store/embedded-store';
-import { AdvisorCore } from '../../src/advisor/advisor-core';
+import { AdvisorCore } from '../../src/advisor/ingest/advisor-core';
 import { codecs, TOPICS, type NodeSample } from '../../src/telemetry';
 import { tinyInventory, tinySample } from '../support/tiny-node';
 import { waitFor } from '../support/wait';

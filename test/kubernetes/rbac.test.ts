@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { ClusterWatch } from '../../src/adapters/kubernetes/cluster-watch';
 import { ClusterWriter } from '../../src/adapters/kubernetes/cluster-writer';
 import { LeaseLeader } from '../../src/adapters/kubernetes/lease-leader';
-import { KubernetesPublisher } from '../../src/advisor/kubernetes-publisher';
+import { KubernetesPublisher } from '../../src/advisor/outputs/kubernetes-publisher';
 import type { NodeAnalysis, NodeInventory, RecommendationMessage } from '../../src/telemetry';
 import { ensureTestCrds } from '../support/crds';
 import { renderIn } from '../support/helm';

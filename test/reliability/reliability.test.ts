@@ -14,8 +14,8 @@ import { LeaseLeader, microTime } from '../../src/adapters/kubernetes/lease-lead
 import { SlackAlerter } from '../../src/adapters/slack/slack-alerter';
 import { webhookPost } from '../../src/adapters/slack/webhook-post';
 import { InfluxStore } from '../../src/adapters/store/influx-store';
-import { AdvisorCore } from '../../src/advisor/advisor-core';
-import { startAdvisorRuntime } from '../../src/advisor/advisor-runtime';
+import { AdvisorCore } from '../../src/advisor/ingest/advisor-core';
+import { startAdvisorRuntime } from '../../src/advisor/app/advisor-runtime';
 import { codecs, defaultTopicSpecs, TOPICS, type NodeSample } from '../../src/telemetry';
 import { kubeConfigAs } from '../support/kube';
 import { servicesStateFile, testBrokers, testInfluxUrl } from '../support/services';

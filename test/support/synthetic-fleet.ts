@@ -1,4 +1,4 @@
-import type { NodeSummary } from '../../src/advisor/node-summary';
+import type { NodeSummary } from '../../src/advisor/fleet/node-summary';
 
 /** A small seeded generator (mulberry32), so the fleet is the same on every run. */
 function rng(seed: number): () => number {

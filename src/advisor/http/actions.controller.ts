@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { AdvisorCore } from '../advisor-core';
+import { AdvisorCore } from '../ingest/advisor-core';
 import { ClusterPlanner } from '../planner/cluster-planner';
 import { ApiTokenGuard } from './api-token.guard';
 

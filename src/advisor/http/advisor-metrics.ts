@@ -1,4 +1,4 @@
-import type { AdvisorServices } from '../runtime';
+import type { AdvisorServices } from '../app/runtime';
 
 export type Metric = [name: string, help: string, type: 'counter' | 'gauge', value: number];
 

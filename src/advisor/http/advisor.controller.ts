@@ -2,14 +2,14 @@ import { Controller, Get, Header, Inject, NotFoundException, Param, Query } from
 import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { MODELS } from '../../sim/models';
-import type { AdvisorServices } from '../runtime';
-import { nodeCharts } from '../node-series';
+import type { AdvisorServices } from '../app/runtime';
+import { nodeCharts } from '../fleet/node-series';
 import type { TimeSeriesStore } from '../../adapters/store/time-series-store';
-import { AdvisorCore } from '../advisor-core';
-import { FleetView } from '../fleet-view';
+import { AdvisorCore } from '../ingest/advisor-core';
+import { FleetView } from '../fleet/fleet-view';
 import { ClusterPlanner } from '../planner/cluster-planner';
 import { MetricsExporter } from './metrics-exporter';
-import { ADVISOR_SERVICES, TIME_SERIES_STORE } from '../tokens';
+import { ADVISOR_SERVICES, TIME_SERIES_STORE } from '../app/tokens';
 import { ZodPipe } from './zod.pipe';
 import type {
   ActiveAlert,

@@ -1,7 +1,7 @@
 import { Controller, Sse, type MessageEvent } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { Observable } from 'rxjs';
-import { LiveEvents } from '../live-events';
+import { LiveEvents } from '../outputs/live-events';
 
 /** Live updates for the dashboard: analyses, alerts and plans as they happen (Server-Sent Events). */
 @ApiTags('advisor')

@@ -1,7 +1,7 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { AdvisorCore } from '../advisor-core';
+import { AdvisorCore } from '../ingest/advisor-core';
 
 type PartStatus = { status: 'up' | 'down' | 'degraded'; reasons?: string[] };
 

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { VERSION } from '../../cli/version';
-import type { AdvisorServices } from '../runtime';
+import type { AdvisorServices } from '../app/runtime';
 import { advisorMetrics } from './advisor-metrics';
 import { findingSeries } from './finding-series';
 

@@ -1,8 +1,8 @@
-import type { AggregateQuery, Series, TimeSeriesStore } from '../adapters/store/time-series-store';
-import type { Chart } from './http/api-types';
-import { MEASUREMENTS } from './store-points';
+import type { AggregateQuery, Series, TimeSeriesStore } from '../../adapters/store/time-series-store';
+import type { Chart } from '../http/api-types';
+import { MEASUREMENTS } from '../store/store-points';
 
-export type { Chart } from './http/api-types';
+export type { Chart } from '../http/api-types';
 
 /** Lines of several series on one time axis (bucket starts), a missing bucket is null. */
 function align(

@@ -1,4 +1,4 @@
-import type { Point, TimeSeriesStore } from '../adapters/store/time-series-store';
+import type { Point, TimeSeriesStore } from '../../adapters/store/time-series-store';
 
 /**
  * Points wait here and go to the store in batches, off the ingest path: a slow or stopped store

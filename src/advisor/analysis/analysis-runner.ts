@@ -1,18 +1,18 @@
 import { availableParallelism } from 'node:os';
-import type { NodeAnalysis, NodeInventory } from '../telemetry';
-import type { Calibration, FitHint } from './domain/calibrate';
+import type { NodeAnalysis, NodeInventory } from '../../telemetry';
+import type { Calibration, FitHint } from '../domain/calibrate';
 import {
   prepareAnalysis,
   type NodeAnalysisResult,
   type ModelRequest,
   type PreparedAnalysis,
   type WindowObservation,
-} from './domain/analyze-node';
-import { LruCache, predictionKey, type ModelledNode, type Predictions } from './domain/model-cache';
-import { modelStillFits, type NodeModel } from './domain/model-reuse';
-import { takeOverModel } from './domain/model-takeover';
-import type { WindowSample } from './domain/window-sample';
-import { ModelPool, type Lease } from './model-pool/model-pool';
+} from '../domain/analyze-node';
+import { LruCache, predictionKey, type ModelledNode, type Predictions } from '../domain/model-cache';
+import { modelStillFits, type NodeModel } from '../domain/model-reuse';
+import { takeOverModel } from '../domain/model-takeover';
+import type { WindowSample } from '../domain/window-sample';
+import { ModelPool, type Lease } from '../model-pool/model-pool';
 
 /**
  * What a window needs to be modelled: the node's inventory, its samples and what was observed.

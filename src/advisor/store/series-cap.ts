@@ -1,4 +1,4 @@
-import type { Point } from '../adapters/store/time-series-store';
+import type { Point } from '../../adapters/store/time-series-store';
 
 /**
  * Bounds the distinct store series one node writes: a producer that renames its VMs at every

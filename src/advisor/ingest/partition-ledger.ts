@@ -1,4 +1,4 @@
-import type { CommitPosition } from '../adapters/bus/message-bus';
+import type { CommitPosition } from '../../adapters/bus/message-bus';
 import { encodeMarks } from './resume-marks';
 
 /** What the ledger needs of a node: its partition, the offsets its unpublished windows hold, how far it was analysed. */

@@ -1,13 +1,13 @@
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { Log } from '../adapters/log/log';
-import { ClusterWatch } from '../adapters/kubernetes/cluster-watch';
-import { ClusterWriter } from '../adapters/kubernetes/cluster-writer';
-import { LeaseLeader } from '../adapters/kubernetes/lease-leader';
-import type { NodeAnalysis, RecommendationMessage } from '../telemetry';
-import type { AlertEvent } from './alerts/alert-tracker';
+import type { Log } from '../../adapters/log/log';
+import { ClusterWatch } from '../../adapters/kubernetes/cluster-watch';
+import { ClusterWriter } from '../../adapters/kubernetes/cluster-writer';
+import { LeaseLeader } from '../../adapters/kubernetes/lease-leader';
+import type { NodeAnalysis, RecommendationMessage } from '../../telemetry';
+import type { AlertEvent } from '../alerts/alert-tracker';
 import { KubernetesPublisher, type KubernetesPublisherOptions } from './kubernetes-publisher';
-import type { NodeInventories } from './node-inventories';
-import type { LeaderElection } from './planner/leader-election';
+import type { NodeInventories } from '../ingest/node-inventories';
+import type { LeaderElection } from '../planner/leader-election';
 
 /**
  * What the advisor asks of the cluster it runs in: who leads the planner, how many CPUs a node

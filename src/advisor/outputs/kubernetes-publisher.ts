@@ -1,9 +1,9 @@
-import type { Log } from '../adapters/log/log';
-import type { ClusterVmi } from '../adapters/kubernetes/cluster-watch';
-import type { ClusterWriter, EventTarget } from '../adapters/kubernetes/cluster-writer';
-import { ClusterWriter as Writer } from '../adapters/kubernetes/cluster-writer';
-import type { NodeAnalysis, NodeInventory, RecommendationMessage } from '../telemetry';
-import type { AlertEvent } from './alerts/alert-tracker';
+import type { Log } from '../../adapters/log/log';
+import type { ClusterVmi } from '../../adapters/kubernetes/cluster-watch';
+import type { ClusterWriter, EventTarget } from '../../adapters/kubernetes/cluster-writer';
+import { ClusterWriter as Writer } from '../../adapters/kubernetes/cluster-writer';
+import type { NodeAnalysis, NodeInventory, RecommendationMessage } from '../../telemetry';
+import type { AlertEvent } from '../alerts/alert-tracker';
 
 export interface KubernetesPublisherOptions {
   /** Create VirtualMachineInstanceMigrations for the planner's moves (off by default). */

@@ -1,10 +1,10 @@
-import type { MessageBus } from '../adapters/bus/message-bus';
-import type { TimeSeriesStore } from '../adapters/store/time-series-store';
-import type { RecommendationMessage } from '../telemetry';
-import type { AdvisorOptions } from './advisor-core';
-import type { KubernetesGatewayOptions } from './cluster-gateway';
-import type { ClusterPlannerOptions } from './planner/cluster-planner';
-import type { LeaderElection } from './planner/leader-election';
+import type { MessageBus } from '../../adapters/bus/message-bus';
+import type { TimeSeriesStore } from '../../adapters/store/time-series-store';
+import type { RecommendationMessage } from '../../telemetry';
+import type { AdvisorOptions } from '../ingest/advisor-core';
+import type { KubernetesGatewayOptions } from '../outputs/cluster-gateway';
+import type { ClusterPlannerOptions } from '../planner/cluster-planner';
+import type { LeaderElection } from '../planner/leader-election';
 
 export interface AdvisorRuntimeOptions extends AdvisorOptions {
   port: number;

@@ -1,8 +1,8 @@
-import type { Log } from '../adapters/log/log';
+import type { Log } from '../../adapters/log/log';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DeadLetterBatch } from '../adapters/bus/dead-letter-batch';
-import { deadLetterOf, routeInvalidToDeadLetter } from '../adapters/bus/dead-letter-router';
+import { DeadLetterBatch } from '../../adapters/bus/dead-letter-batch';
+import { deadLetterOf, routeInvalidToDeadLetter } from '../../adapters/bus/dead-letter-router';
 import type {
   BusMessage,
   BusConsumer,
@@ -10,8 +10,8 @@ import type {
   BusProducer,
   MessageBus,
   OutgoingMessage,
-} from '../adapters/bus/message-bus';
-import type { Point, TimeSeriesStore } from '../adapters/store/time-series-store';
+} from '../../adapters/bus/message-bus';
+import type { Point, TimeSeriesStore } from '../../adapters/store/time-series-store';
 import {
   alertKey,
   codecs,
@@ -21,23 +21,29 @@ import {
   type NodeFindings,
   type NodeInventory,
   type NodeSample,
-} from '../telemetry';
-import { AlertTracker, type AlertEvent } from './alerts/alert-tracker';
-import { agentHealth, agentStatusOf, nodeSummary, type NodeDetail, type NodeSummary } from './node-summary';
-import { observeWindow, wireAnalysis, type WindowObservation } from './domain/analyze-node';
-import { fnv1a } from '../sim/core/fnv1a';
-import { AnalysisRunner } from './analysis-runner';
+} from '../../telemetry';
+import { AlertTracker, type AlertEvent } from '../alerts/alert-tracker';
+import {
+  agentHealth,
+  agentStatusOf,
+  nodeSummary,
+  type NodeDetail,
+  type NodeSummary,
+} from '../fleet/node-summary';
+import { observeWindow, wireAnalysis, type WindowObservation } from '../domain/analyze-node';
+import { fnv1a } from '../../sim/core/fnv1a';
+import { AnalysisRunner } from '../analysis/analysis-runner';
 import { NodeInventories } from './node-inventories';
-import { findingsChanged } from './domain/findings-changed';
-import { NodeWindow } from './domain/node-window';
-import { windowSample, type WindowSample } from './domain/window-sample';
-import { analysisPoints, samplePoints } from './store-points';
-import { GroupSend } from './group-send';
-import { PointBuffer } from './point-buffer';
+import { findingsChanged } from '../domain/findings-changed';
+import { NodeWindow } from '../domain/node-window';
+import { windowSample, type WindowSample } from '../domain/window-sample';
+import { analysisPoints, samplePoints } from '../store/store-points';
+import { GroupSend } from '../../lib/group-send';
+import { PointBuffer } from '../store/point-buffer';
 import { commitPositions } from './partition-ledger';
 import { decodeMarks, nodeKey } from './resume-marks';
-import { SeriesCap } from './series-cap';
-import { throttledLog } from './throttled-log';
+import { SeriesCap } from '../store/series-cap';
+import { throttledLog } from '../../lib/throttled-log';
 
 export interface AdvisorOptions {
   /** The rolling window per node (default 5 minutes). */

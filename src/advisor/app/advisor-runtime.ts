@@ -1,11 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { MessageBus } from '../adapters/bus/message-bus';
-import type { TimeSeriesStore } from '../adapters/store/time-series-store';
+import type { MessageBus } from '../../adapters/bus/message-bus';
+import type { TimeSeriesStore } from '../../adapters/store/time-series-store';
 import type { AdvisorRuntimeOptions } from './advisor-config';
-import { AdvisorEvents } from './advisor-events';
+import { AdvisorEvents } from '../outputs/advisor-events';
 import { AdvisorModule } from './advisor.module';
-import { createAdvisorApp } from './http/create-app';
+import { createAdvisorApp } from '../http/create-app';
 import type { AdvisorRuntime, AdvisorServices } from './runtime';
 import { ADVISOR_SERVICES } from './tokens';
 

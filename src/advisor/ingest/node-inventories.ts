@@ -1,4 +1,4 @@
-import type { NodeInventory } from '../telemetry';
+import type { NodeInventory } from '../../telemetry';
 
 /**
  * Every node's newest inventory, as this replica read it from the compacted inventory topic. The

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SlackAlerter } from '../adapters/slack/slack-alerter';
-import type { NodeAnalysis, NodeFindings, RecommendationMessage } from '../telemetry';
-import type { AdvisorConfig } from './advisor-config';
-import type { AdvisorOptions } from './advisor-core';
-import type { AlertEvent } from './alerts/alert-tracker';
+import type { SlackAlerter } from '../../adapters/slack/slack-alerter';
+import type { NodeAnalysis, NodeFindings, RecommendationMessage } from '../../telemetry';
+import type { AdvisorConfig } from '../app/advisor-config';
+import type { AdvisorOptions } from '../ingest/advisor-core';
+import type { AlertEvent } from '../alerts/alert-tracker';
 import type { ClusterGateway } from './cluster-gateway';
-import { MetricsExporter } from './http/metrics-exporter';
+import { MetricsExporter } from '../http/metrics-exporter';
 import { LiveEvents } from './live-events';
-import { ADVISOR_CONFIG, CLUSTER_GATEWAY, SLACK_ALERTER } from './tokens';
+import { ADVISOR_CONFIG, CLUSTER_GATEWAY, SLACK_ALERTER } from '../app/tokens';
 
 type AnalysisCost = Parameters<NonNullable<AdvisorOptions['onAnalysis']>>[1];
 

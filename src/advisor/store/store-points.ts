@@ -1,6 +1,6 @@
-import type { Point } from '../adapters/store/time-series-store';
-import type { NodeAnalysis, NodeSample } from '../telemetry';
-import { SEVERITY_RANK } from './domain/analyze-node';
+import type { Point } from '../../adapters/store/time-series-store';
+import type { NodeAnalysis, NodeSample } from '../../telemetry';
+import { SEVERITY_RANK } from '../domain/analyze-node';
 
 /** Measurements the advisor writes, and the dashboard and Grafana read. */
 export const MEASUREMENTS = {

@@ -1,11 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
-import type { SlackAlerter } from '../adapters/slack/slack-alerter';
-import type { TimeSeriesStore } from '../adapters/store/time-series-store';
-import type { AdvisorCore } from './advisor-core';
-import type { FleetView } from './fleet-view';
-import type { MetricsExporter } from './http/metrics-exporter';
-import type { LiveEvents } from './live-events';
-import type { ClusterPlanner } from './planner/cluster-planner';
+import type { SlackAlerter } from '../../adapters/slack/slack-alerter';
+import type { TimeSeriesStore } from '../../adapters/store/time-series-store';
+import type { AdvisorCore } from '../ingest/advisor-core';
+import type { FleetView } from '../fleet/fleet-view';
+import type { MetricsExporter } from '../http/metrics-exporter';
+import type { LiveEvents } from '../outputs/live-events';
+import type { ClusterPlanner } from '../planner/cluster-planner';
 
 /** The advisor's services, as `/metrics` reads them across the application at each scrape. */
 export interface AdvisorServices {

@@ -1,6 +1,6 @@
-import type { Log } from '../adapters/log/log';
+import type { Log } from '../../adapters/log/log';
 import { randomUUID } from 'node:crypto';
-import type { BusConsumer, MessageBus } from '../adapters/bus/message-bus';
+import type { BusConsumer, MessageBus } from '../../adapters/bus/message-bus';
 import {
   alertKey,
   codecs,
@@ -10,7 +10,7 @@ import {
   type NodeFindings,
   type NodeInventory,
   type RecommendationMessage,
-} from '../telemetry';
+} from '../../telemetry';
 import {
   agentHealthFromAnalysis,
   newestObserved,
@@ -18,7 +18,7 @@ import {
   type NodeDetail,
   type NodeSummary,
 } from './node-summary';
-import type { ActiveAlert, NodeView } from './http/api-types';
+import type { ActiveAlert, NodeView } from '../http/api-types';
 
 /** Alert transitions kept for the history, newest last. */
 const ALERT_HISTORY = 500;

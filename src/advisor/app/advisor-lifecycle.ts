@@ -7,12 +7,12 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
-import type { SlackAlerter } from '../adapters/slack/slack-alerter';
+import type { SlackAlerter } from '../../adapters/slack/slack-alerter';
 import type { AdvisorConfig } from './advisor-config';
-import { AdvisorCore } from './advisor-core';
-import type { ClusterGateway } from './cluster-gateway';
-import { FleetView } from './fleet-view';
-import { ClusterPlanner } from './planner/cluster-planner';
+import { AdvisorCore } from '../ingest/advisor-core';
+import type { ClusterGateway } from '../outputs/cluster-gateway';
+import { FleetView } from '../fleet/fleet-view';
+import { ClusterPlanner } from '../planner/cluster-planner';
 import { StepwiseShutdown } from './stepwise-shutdown';
 import { ADVISOR_CONFIG, CLUSTER_GATEWAY, SLACK_ALERTER } from './tokens';
 

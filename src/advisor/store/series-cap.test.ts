@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { Point } from '../adapters/store/time-series-store';
+import type { Point } from '../../adapters/store/time-series-store';
 import { SeriesCap } from './series-cap';
 
 const point = (vm: string): Point => ({
