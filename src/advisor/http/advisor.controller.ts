@@ -5,7 +5,6 @@ import { MODELS } from '../../sim/models';
 import type { AdvisorServices } from '../app/runtime';
 import { nodeCharts } from '../fleet/node-series';
 import type { TimeSeriesStore } from '../../adapters/store/time-series-store';
-import { AdvisorCore } from '../ingest/advisor-core';
 import { FleetView } from '../fleet/fleet-view';
 import { ClusterPlanner } from '../planner/cluster-planner';
 import { MetricsExporter } from './metrics-exporter';
@@ -28,12 +27,11 @@ const MINUTES = z.coerce
   .max(1440, 'expected at most 1440 (a day)')
   .default(30);
 
-/** Read-only REST over the advisor's state; thin: the logic lives in the core, planner and store. */
+/** Read-only REST over the advisor's state; thin: the logic lives in the fleet view, planner and store. */
 @ApiTags('advisor')
 @Controller()
 export class AdvisorController {
   constructor(
-    private readonly core: AdvisorCore,
     private readonly fleet: FleetView,
     private readonly planner: ClusterPlanner,
     private readonly metricsExporter: MetricsExporter,
