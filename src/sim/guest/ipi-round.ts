@@ -3,7 +3,7 @@ import type { HostModel, VmState } from '../host/host-model';
 import { ThreadState } from '../host/thread';
 import { Activity, type Vcpu } from '../kvm/vcpu';
 import { EnqueueKind } from '../sched/host-scheduler';
-import { icrWrites } from './icr-writes';
+import { forEachIcrWrite } from './icr-writes';
 
 export function handlerNs(h: HostModel, v: Vcpu): number {
   return h.vms[v.vm]!.work.ipis.handler;
@@ -80,7 +80,7 @@ export function startRound(h: HostModel, v: Vcpu): void {
     if (deliver(h, r)) wake.push(r);
     if (pv.schedYield && r.preempted && (!yieldTo || r.index < yieldTo.index)) yieldTo = r;
   }
-  if (sent) for (const write of icrWrites(sent, others, ipis.destMode)) h.kvm.onIcrWrite(h, v, write);
+  if (sent) forEachIcrWrite(sent, others, ipis.destMode, (write) => h.kvm.onIcrWrite(h, v, write));
   if (v.roundPending === 0) {
     completeRound(h, v);
     return;

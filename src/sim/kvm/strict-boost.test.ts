@@ -1,14 +1,21 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Rng } from '../core/rng';
-import { icrWrites } from '../guest/icr-writes';
+import { forEachIcrWrite, type DestMode } from '../guest/icr-writes';
 import { Thread } from '../host/thread';
 import { modelByName } from '../models';
 import { parseScenario, type ScenarioInput } from '../scenario';
 import { simulate } from '../simulate';
-import type { SpinHost } from './directed-yield';
+import type { IcrWrite, SpinHost } from './directed-yield';
 import { StrictBoostOnSpin } from './strict-boost';
 import { Vcpu } from './vcpu';
+
+/** The writes of one round, copied out of the visitor. */
+function icrWrites(receivers: Vcpu[], others: number, mode: DestMode): IcrWrite[] {
+  const writes: IcrWrite[] = [];
+  forEachIcrWrite(receivers, others, mode, (w) => writes.push({ ...w, receivers: [...w.receivers] }));
+  return writes;
+}
 
 /** `n` vCPUs of one VM, every one scheduled out; the host answers only vcpusOf. */
 function scheduledOut(n: number) {
