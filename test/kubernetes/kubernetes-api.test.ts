@@ -13,7 +13,7 @@ import { withKubeDown } from '../../deploy/dev/services';
 import { ClusterWatch } from '../../src/adapters/kubernetes/cluster-watch';
 import { ClusterWriter, RECOMMENDATION_ANNOTATION } from '../../src/adapters/kubernetes/cluster-writer';
 import { LeaseLeader } from '../../src/adapters/kubernetes/lease-leader';
-import type { AlertEvent } from '../../src/advisor/alerts/alert-tracker';
+import type { AlertEvent } from '../../src/advisor/http/api-types';
 import { KubernetesPublisher } from '../../src/advisor/outputs/kubernetes-publisher';
 import type { NodeAnalysis, NodeInventory, Recommendation } from '../../src/telemetry';
 import { EmbeddedBus } from '../../src/adapters/bus/embedded-bus';

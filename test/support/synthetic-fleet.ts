@@ -1,4 +1,4 @@
-import type { NodeSummary } from '../../src/advisor/fleet/node-summary';
+import type { NodeSummary } from '../../src/advisor/http/api-types';
 
 /** A small seeded generator (mulberry32), so the fleet is the same on every run. */
 function rng(seed: number): () => number {

@@ -3,8 +3,6 @@ import { SEVERITY_RANK } from '../domain/analyze-node';
 import { Hysteresis } from '../domain/hysteresis';
 import type { AlertEvent } from '../http/api-types';
 
-export type { AlertEvent } from '../http/api-types';
-
 /** Findings that mean spinning; run-queue wait alone is oversubscription, shown but not paged. */
 const ALERTING: readonly FindingKind[] = ['ple-rate', 'spin-share', 'yield-ineffective'];
 

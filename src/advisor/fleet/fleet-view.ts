@@ -11,14 +11,8 @@ import {
   type NodeInventory,
   type RecommendationMessage,
 } from '../../telemetry';
-import {
-  agentHealthFromAnalysis,
-  newestObserved,
-  nodeSummary,
-  type NodeDetail,
-  type NodeSummary,
-} from './node-summary';
-import type { ActiveAlert, NodeView } from '../http/api-types';
+import { agentHealthFromAnalysis, newestObserved, nodeSummary } from './node-summary';
+import type { ActiveAlert, NodeDetail, NodeSummary, NodeView } from '../http/api-types';
 
 /** Alert transitions kept for the history, newest last. */
 const ALERT_HISTORY = 500;

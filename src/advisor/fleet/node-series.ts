@@ -2,8 +2,6 @@ import type { AggregateQuery, Series, TimeSeriesStore } from '../../adapters/sto
 import type { Chart } from '../http/api-types';
 import { MEASUREMENTS } from '../store/store-points';
 
-export type { Chart } from '../http/api-types';
-
 /** Lines of several series on one time axis (bucket starts), a missing bucket is null. */
 function align(
   title: string,

@@ -3,8 +3,6 @@ import { oversubscriptionOf } from '../domain/analyze-node';
 import type { WindowSample } from '../domain/window-sample';
 import type { AgentHealth, NodeSummary } from '../http/api-types';
 
-export type { AgentHealth, NodeDetail, NodeSummary } from '../http/api-types';
-
 /** The agent as the owner's window shows it, for the findings and analyses any replica reads. */
 export function agentStatusOf(newest: WindowSample, gaps: number): AgentStatus {
   return {

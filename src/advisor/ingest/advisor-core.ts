@@ -22,14 +22,9 @@ import {
   type NodeInventory,
   type NodeSample,
 } from '../../telemetry';
-import { AlertTracker, type AlertEvent } from '../alerts/alert-tracker';
-import {
-  agentHealth,
-  agentStatusOf,
-  nodeSummary,
-  type NodeDetail,
-  type NodeSummary,
-} from '../fleet/node-summary';
+import { AlertTracker } from '../alerts/alert-tracker';
+import type { AlertEvent, NodeDetail, NodeSummary } from '../http/api-types';
+import { agentHealth, agentStatusOf, nodeSummary } from '../fleet/node-summary';
 import { observeWindow, wireAnalysis, type WindowObservation } from '../domain/analyze-node';
 import { fnv1a } from '../../sim/core/fnv1a';
 import { AnalysisRunner } from '../analysis/analysis-runner';

@@ -3,7 +3,7 @@ import type { SlackAlerter } from '../../adapters/slack/slack-alerter';
 import type { NodeAnalysis, NodeFindings, RecommendationMessage } from '../../telemetry';
 import type { AdvisorConfig } from '../app/advisor-config';
 import type { AdvisorOptions } from '../ingest/advisor-core';
-import type { AlertEvent } from '../alerts/alert-tracker';
+import type { AlertEvent } from '../http/api-types';
 import type { ClusterGateway } from './cluster-gateway';
 import { MetricsExporter } from '../http/metrics-exporter';
 import { LiveEvents } from './live-events';

@@ -4,7 +4,7 @@ import { ClusterWatch } from '../../adapters/kubernetes/cluster-watch';
 import { ClusterWriter } from '../../adapters/kubernetes/cluster-writer';
 import { LeaseLeader } from '../../adapters/kubernetes/lease-leader';
 import type { NodeAnalysis, RecommendationMessage } from '../../telemetry';
-import type { AlertEvent } from '../alerts/alert-tracker';
+import type { AlertEvent } from '../http/api-types';
 import { KubernetesPublisher, type KubernetesPublisherOptions } from './kubernetes-publisher';
 import type { NodeInventories } from '../ingest/node-inventories';
 import type { LeaderElection } from '../planner/leader-election';

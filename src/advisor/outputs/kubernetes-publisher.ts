@@ -3,7 +3,7 @@ import type { ClusterVmi } from '../../adapters/kubernetes/cluster-watch';
 import type { ClusterWriter, EventTarget } from '../../adapters/kubernetes/cluster-writer';
 import { ClusterWriter as Writer } from '../../adapters/kubernetes/cluster-writer';
 import type { NodeAnalysis, NodeInventory, RecommendationMessage } from '../../telemetry';
-import type { AlertEvent } from '../alerts/alert-tracker';
+import type { AlertEvent } from '../http/api-types';
 
 export interface KubernetesPublisherOptions {
   /** Create VirtualMachineInstanceMigrations for the planner's moves (off by default). */

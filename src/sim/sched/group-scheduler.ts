@@ -303,24 +303,19 @@ export class GroupScheduler implements HostScheduler, LoadView {
     const path = this.path(curr);
     // entity_tick() → update_cfs_group() of each group the running thread is in, on this pCPU.
     for (const g of path) this.updateCfsGroup(g, rq.cpu);
-    // CFS's sched_slice() at a level is that level's share times every level's above it: scale
-    // a level by the product of its ancestors' weight fractions, from the root down.
-    const scales: number[] = [];
+    // CFS's sched_slice() at a level is that level's share times every level's above it: from the
+    // root down, each group's cfs_rq ticks with the product of its ancestors' weight fractions.
+    let resched = this.inner.tick(this.roots[rq.cpu]!);
     let scale = 1;
     for (let i = path.length - 1; i >= 0; i--) {
       const g = path[i]!;
-      const parent = this.parentRq(g, rq.cpu);
       const e = this.groups[g]!.entity[rq.cpu]!;
       let load = 0;
-      for (const o of parent.threads) load += o.weight;
+      for (const o of this.parentRq(g, rq.cpu).threads) load += o.weight;
       scale *= e.weight / Math.max(load, e.weight);
-      scales[i] = scale;
+      resched = this.inner.tick(this.groups[g]!.child[rq.cpu]!, scale) || resched;
     }
-    let resched = false;
-    if (path.length > 0) resched = this.inner.tick(this.own(curr, rq.cpu), scales[0]) || resched;
-    for (let i = 0; i < path.length - 1; i++)
-      resched = this.inner.tick(this.groups[path[i + 1]!]!.child[rq.cpu]!, scales[i + 1]) || resched;
-    return this.inner.tick(this.roots[rq.cpu]!) || resched;
+    return resched;
   }
 
   // ---- LoadView: what the load balancer reads ---------------------------------------------
