@@ -1,5 +1,5 @@
 import type { CommitPosition } from '../../adapters/bus/message-bus';
-import { encodeMarks } from './resume-marks';
+import { encodeMarks, nodeKey } from './resume-marks';
 
 /** What the ledger needs of a node: its partition, the offsets its unpublished windows hold, how far it was analysed. */
 export interface LedgerNode {
@@ -7,7 +7,7 @@ export interface LedgerNode {
   partition: number;
   /** First offset of each window not yet published (the open one and those waiting for the models). */
   heldFrom: readonly (bigint | null)[];
-  /** Offset of the newest sample the last published analysis covered. */
+  /** Offset of the newest sample known analysed (by this replica, or per the previous owner's mark). */
   analysedOffset: bigint;
   analysedThroughSeq: number;
 }
@@ -20,6 +20,8 @@ export interface LedgerState {
   parked: readonly { partition: number; offset: bigint }[];
   /** What was committed last, per partition. */
   committed: ReadonlyMap<number, { offset: bigint; metadata: string }>;
+  /** Per partition, the marks its previous owner left (node key → seq), as this owner read them. */
+  inherited?: ReadonlyMap<number, ReadonlyMap<string, number>>;
 }
 
 /**
@@ -48,7 +50,13 @@ export function commitPositions(
       .sort((a, b) =>
         b.analysedOffset > a.analysedOffset ? 1 : b.analysedOffset < a.analysedOffset ? -1 : 0,
       )
-      .map((n) => ({ node: n.node, seq: n.analysedThroughSeq }));
+      .map((n) => ({ key: nodeKey(n.node), seq: n.analysedThroughSeq }));
+    // The previous owner's marks of nodes this owner has not met since: their analysed samples
+    // may lie past the watermark still. Dropping them would make a second handover analyse those
+    // again (found by the node tracker's property test). A node this owner tracks speaks for itself.
+    const tracked = new Set(mine.map((n) => nodeKey(n.node)));
+    for (const [key, seq] of state.inherited?.get(partition) ?? [])
+      if (!tracked.has(key)) marks.push({ key, seq });
     const { metadata, dropped } = encodeMarks(marks);
     const last = state.committed.get(partition);
     if (last && last.offset === watermark && last.metadata === metadata) continue;

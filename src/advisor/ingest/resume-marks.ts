@@ -17,12 +17,15 @@ export function nodeKey(node: string): string {
   return createHash('sha256').update(node).digest().subarray(0, 9).toString('base64url');
 }
 
-/** Marks in priority order (the caller puts the ones most likely re-read first); what does not fit is left out. */
-export function encodeMarks(marks: { node: string; seq: number }[]): { metadata: string; dropped: number } {
+/**
+ * Marks in priority order (the caller puts the ones most likely re-read first), by node key; what
+ * does not fit is left out.
+ */
+export function encodeMarks(marks: { key: string; seq: number }[]): { metadata: string; dropped: number } {
   let metadata = '';
   let kept = 0;
   for (const m of marks) {
-    const entry = `${kept ? ',' : ''}${nodeKey(m.node)}:${m.seq.toString(36)}`;
+    const entry = `${kept ? ',' : ''}${m.key}:${m.seq.toString(36)}`;
     if (metadata.length + entry.length > MAX_BYTES) break;
     metadata += entry;
     kept++;

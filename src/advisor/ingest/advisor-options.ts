@@ -1,0 +1,109 @@
+import type { Log } from '../../adapters/log/log';
+import type { NodeAnalysis, NodeFindings } from '../../telemetry';
+import type { AlertEvent } from '../http/api-types';
+
+export interface AdvisorOptions {
+  /** The rolling window per node (default 5 minutes). */
+  windowMs?: number;
+  /**
+   * Each node is analysed once per epoch of this length in the samples' own time (default 60 s):
+   * when its first sample of the next epoch arrives, or after `idleMs` without samples.
+   */
+  analysisIntervalMs?: number;
+  /**
+   * Each node's epochs start at an offset of their own within the interval (from its name), so
+   * that a fleet's windows close spread over the minute and its model work arrives evenly, not
+   * all in the seconds after each minute's turn (default: aligned, every node at :00).
+   */
+  spreadEpochs?: boolean;
+  /** Wall time without samples after which a node's open epoch is analysed (default 2 epochs). */
+  idleMs?: number;
+  /** Analyses in a row over (under) a threshold before an alert is raised (cleared); default 2 and 2. */
+  raiseAfter?: number;
+  clearAfter?: number;
+  groupId?: string;
+  /** Where a new consumer group starts: the oldest sample kept (default), or only new ones. */
+  fromBeginning?: boolean;
+  /** Worker threads that analyse (default: one per core but one, at least one). */
+  analysisWorkers?: number;
+  /** Called once per published analysis, with the model time it took and whether the fit was reused. */
+  onAnalysis?: (
+    analysis: NodeAnalysis,
+    cost: { ms: number; cached: boolean; closedAtWallMs: number; freshSeqs: readonly number[] },
+  ) => void;
+  onAlert?: (alert: AlertEvent) => void;
+  /** A window's findings are published (`delayMs` after it closed). */
+  onFindings?: (findings: NodeFindings, delayMs: number) => void;
+  log?: Log;
+  /** This replica's name on what it publishes (default: the host name, a pod's name in Kubernetes). */
+  replica?: string;
+  /**
+   * Samples older than this (default 24 h, the samples topic's retention) or ahead of this
+   * replica's clock by more than `maxClockSkewMs` (default 2 min) are dead-lettered: one forged
+   * timestamp must not hold a node's window in the future.
+   */
+  maxSampleAgeMs?: number;
+  maxClockSkewMs?: number;
+  /** A seq this far from the node's newest (default 100,000: 11 days of 10 s samples) starts a new series. */
+  maxSeqJump?: number;
+  /** How long a node's samples wait for its inventory before they are dead-lettered (default 60 s). */
+  inventoryWaitMs?: number;
+  /** Most nodes tracked at once, waiting ones included (default 20,000); beyond, samples are dead-lettered. */
+  maxNodes?: number;
+  /** A node silent this long, with nothing left to analyse, is forgotten (default 1 h). */
+  evictIdleMs?: number;
+  /** Most distinct store series one node writes in a day (default 20,000); beyond, new ones are not written. */
+  maxSeriesPerNode?: number;
+}
+
+/** Counters exported on /metrics. */
+export interface AdvisorMetrics {
+  /** Windows being modelled right now. */
+  analysesInFlight: number;
+  /** Messages of spinwise.samples.v1 handled, valid or not. */
+  messagesHandled: number;
+  samplesIngested: number;
+  inventoriesIngested: number;
+  duplicates: number;
+  deadLettered: number;
+  windowsAnalysed: number;
+  /** Windows taken into one still waiting for the models (the node's next prediction covers both). */
+  windowsCoalesced: number;
+  /** Broker append time to handling of the newest sample. */
+  ingestLagMs: number;
+  /** Resume marks that did not fit a commit's metadata (their windows may be analysed again after a handover). */
+  resumeMarksDropped: number;
+  alertsRaised: number;
+  storeWriteFailures: number;
+  /** Valid samples refused: timestamp out of bounds, no inventory in time, or the node cap. */
+  refusedClock: number;
+  refusedNoInventory: number;
+  refusedNodeCap: number;
+  /** Points not written: their node reached its series cap. */
+  pointsRefusedSeriesCap: number;
+  seriesRestarts: number;
+  nodesEvicted: number;
+}
+
+export function newAdvisorMetrics(): AdvisorMetrics {
+  return {
+    analysesInFlight: 0,
+    messagesHandled: 0,
+    samplesIngested: 0,
+    inventoriesIngested: 0,
+    duplicates: 0,
+    deadLettered: 0,
+    windowsAnalysed: 0,
+    ingestLagMs: 0,
+    resumeMarksDropped: 0,
+    alertsRaised: 0,
+    storeWriteFailures: 0,
+    windowsCoalesced: 0,
+    refusedClock: 0,
+    refusedNoInventory: 0,
+    refusedNodeCap: 0,
+    pointsRefusedSeriesCap: 0,
+    seriesRestarts: 0,
+    nodesEvicted: 0,
+  };
+}
