@@ -1,25 +1,29 @@
 import {
   closeSync,
   existsSync,
-  fstatSync,
-  fsyncSync,
   ftruncateSync,
+  fsyncSync,
   mkdirSync,
   openSync,
   readdirSync,
   readSync,
-  renameSync,
   rmSync,
-  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
-
-/** One message waiting for the broker. */
-export interface SpooledMessage {
-  topic: string;
-  key: string;
-  value: string;
-}
+import {
+  fileOf,
+  keptKeyOf,
+  setAside,
+  parseLine,
+  readRange,
+  readState,
+  openLines,
+  writeAll,
+  writeState,
+  type Line,
+  type SpooledMessage,
+  type State,
+} from './spool-files';
 
 export interface SpoolOptions {
   /**
@@ -31,34 +35,12 @@ export interface SpoolOptions {
   now?: () => number;
 }
 
-/**
- * The state file (head offset, next sequence number, which file generation) is written in place
- * at a fixed size: a rename needs a new inode and block, which a full disk refuses; overwriting
- * the same bytes of an existing file does not, so the sequence number advances on a full disk.
- */
-const STATE_BYTES = 96;
 /** When full, free this share of the bound beyond what is needed, so room is made rarely. */
 const ROOM_SLACK = 0.1;
 /** Messages held in memory while the disk refuses writes, at most (the chart's agent has 256 MiB). */
 const MEMORY_MAX_BYTES = 16 << 20;
 /** Quarantined spools kept for an operator to look at; older ones are deleted. */
 const QUARANTINE_KEEP = 2;
-
-interface State {
-  head: number;
-  nextSeq: number;
-  /** The spool file's generation: compaction writes the next one, then switches the state to it. */
-  gen: number;
-}
-
-interface Line {
-  offset: number;
-  bytes: number;
-  /** `topic\0key` of a line whose topic keeps its newest message, else null. */
-  kept: string | null;
-}
-
-const fileOf = (gen: number) => (gen === 0 ? 'spool.jsonl' : `spool.${gen}.jsonl`);
 
 /**
  * An append-only, fsync'd file of JSON lines plus a small state file. It survives an agent
@@ -211,7 +193,7 @@ export class DiskSpool {
   // ---- opening and quarantine ----
 
   private open(): void {
-    const state = this.readState();
+    const state = readState(this.statePath);
     if (state === 'corrupt') return this.quarantine('its state file does not parse');
     if (state) this.state = state;
     for (const f of readdirSync(this.dir))
@@ -221,42 +203,11 @@ export class DiskSpool {
       if (this.state.head > 0) return this.quarantine('its file is gone');
       return;
     }
-    const fd = openSync(this.file, 'r+');
-    let lines: Line[];
-    try {
-      const length = fstatSync(fd).size;
-      lines = this.scan(fd, length);
-      const end = lines.length ? lines[lines.length - 1]!.offset + lines[lines.length - 1]!.bytes : 0;
-      // A torn last line: a crash mid-write, never acknowledged as spooled.
-      if (end < length) ftruncateSync(fd, end);
-      this.size = end;
-    } finally {
-      closeSync(fd);
-    }
+    const { lines, size } = openLines(this.file, this.options.keepNewestOf);
+    this.size = size;
     if (this.state.head > 0 && !lines.some((l) => l.offset + l.bytes === this.state.head))
       return this.quarantine('its head offset is not at a line boundary');
     this.lines = lines.filter((l) => l.offset >= this.state.head);
-  }
-
-  /** The state, null when absent, 'corrupt' when it does not parse (empty, garbage). */
-  private readState(): State | null | 'corrupt' {
-    if (!existsSync(this.statePath)) return null;
-    try {
-      const fd = openSync(this.statePath, 'r');
-      try {
-        const text = readRange(fd, 0, STATE_BYTES * 2)
-          .toString('utf8')
-          .trim();
-        const s = JSON.parse(text) as Partial<State>;
-        const ok = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
-        if (!ok(s.head) || !ok(s.nextSeq)) return 'corrupt';
-        return { head: s.head, nextSeq: s.nextSeq, gen: ok(s.gen) ? s.gen : 0 };
-      } finally {
-        closeSync(fd);
-      }
-    } catch {
-      return 'corrupt';
-    }
   }
 
   /**
@@ -267,18 +218,7 @@ export class DiskSpool {
    */
   private quarantine(why: string): void {
     const stamp = this.options.now();
-    let highest = -1;
-    for (const f of readdirSync(this.dir)) {
-      if (!/^(spool(\.\d+)?\.jsonl|state\.json)$/.test(f)) continue;
-      if (f !== 'state.json') highest = Math.max(highest, highestSeqIn(join(this.dir, f)));
-      renameSync(join(this.dir, f), join(this.dir, `${f}.corrupt-${stamp}`));
-    }
-    const copies = readdirSync(this.dir)
-      .filter((f) => /\.corrupt-\d+$/.test(f))
-      .sort((a, b) => Number(b.split('-').pop()) - Number(a.split('-').pop()));
-    const stamps = [...new Set(copies.map((f) => f.split('-').pop()))];
-    for (const old of copies.filter((f) => !stamps.slice(0, QUARANTINE_KEEP).includes(f.split('-').pop())))
-      rmSync(join(this.dir, old), { force: true });
+    const highest = setAside(this.dir, stamp, QUARANTINE_KEEP);
     this.quarantined++;
     this.size = 0;
     this.lines = [];
@@ -287,31 +227,6 @@ export class DiskSpool {
       `spool quarantined (${why}): renamed *.corrupt-${stamp}; a fresh one starts at seq ${this.state.nextSeq}`,
     );
     this.saveState();
-  }
-
-  /** Line boundaries of the file, read in chunks: memory grows with lines, not bytes. */
-  private scan(fd: number, length: number): Line[] {
-    const lines: Line[] = [];
-    const chunk = Buffer.alloc(1 << 20);
-    let start = 0;
-    for (let pos = 0; pos < length;) {
-      const n = readSync(fd, chunk, 0, Math.min(chunk.length, length - pos), pos);
-      if (n === 0) break;
-      for (let at = 0, nl; (nl = chunk.indexOf(0x0a, at)) >= 0 && nl < n; at = nl + 1) {
-        const end = pos + nl + 1;
-        lines.push({ offset: start, bytes: end - start, kept: null });
-        start = end;
-      }
-      pos += n;
-    }
-    for (const line of lines) line.kept = this.keptKey(readRange(fd, line.offset, Math.min(line.bytes, 512)));
-    return lines;
-  }
-
-  /** `topic\0key` when the line's topic keeps its newest message (JSON.stringify writes topic and key first). */
-  private keptKey(start: Buffer): string | null {
-    const m = /^\{"topic":"([^"\\]*)","key":"((?:[^"\\]|\\.)*)"/.exec(start.toString('utf8'));
-    return m && this.options.keepNewestOf.has(m[1]!) ? `${m[1]}\0${m[2]}` : null;
   }
 
   // ---- writing ----
@@ -338,7 +253,11 @@ export class DiskSpool {
       if (fd !== null) closeSync(fd);
     }
     for (const line of fresh) {
-      this.lines.push({ offset: this.size, bytes: line.length, kept: this.keptKey(line.subarray(0, 512)) });
+      this.lines.push({
+        offset: this.size,
+        bytes: line.length,
+        kept: keptKeyOf(this.options.keepNewestOf, line.subarray(0, 512)),
+      });
       this.size += line.length;
     }
     if (this.diskError) {
@@ -464,65 +383,12 @@ export class DiskSpool {
 
   /** Writes the state in place; false (and the disk's refusal noted) when the disk refuses. */
   private saveState(): boolean {
-    const bytes = Buffer.alloc(STATE_BYTES, ' ');
-    bytes.write(JSON.stringify(this.state), 0, 'utf8');
-    bytes[STATE_BYTES - 1] = 0x0a;
-    let fd: number | null = null;
     try {
-      fd = openSync(this.statePath, existsSync(this.statePath) ? 'r+' : 'w');
-      writeAll(fd, bytes, 0);
-      fsyncSync(fd);
+      writeState(this.statePath, this.state);
       return true;
     } catch (err) {
       this.refuseDisk(err);
       return false;
-    } finally {
-      if (fd !== null) closeSync(fd);
     }
   }
-}
-
-function parseLine(line: Buffer): SpooledMessage | null {
-  try {
-    const m = JSON.parse(line.toString('utf8')) as Partial<SpooledMessage>;
-    return typeof m.topic === 'string' && typeof m.key === 'string' && typeof m.value === 'string'
-      ? { topic: m.topic, key: m.key, value: m.value }
-      : null;
-  } catch {
-    return null;
-  }
-}
-
-/** The highest sample seq a spool file holds (its lines' values are JSON strings: `\"seq\":N`). */
-function highestSeqIn(path: string): number {
-  let highest = -1;
-  const fd = openSync(path, 'r');
-  try {
-    const chunk = Buffer.alloc(1 << 20);
-    for (let pos = 0, n; (n = readSync(fd, chunk, 0, chunk.length, pos)) > 0; pos += n)
-      for (const m of chunk
-        .subarray(0, n)
-        .toString('latin1')
-        .matchAll(/\\"seq\\":(\d+)/g))
-        highest = Math.max(highest, Number(m[1]));
-  } finally {
-    closeSync(fd);
-  }
-  return highest;
-}
-
-function readRange(fd: number, offset: number, bytes: number): Buffer {
-  const buffer = Buffer.alloc(bytes);
-  let total = 0;
-  while (total < bytes) {
-    const n = readSync(fd, buffer, total, bytes - total, offset + total);
-    if (n === 0) break;
-    total += n;
-  }
-  return buffer.subarray(0, total);
-}
-
-function writeAll(fd: number, data: Buffer, position?: number): void {
-  for (let done = 0; done < data.length;)
-    done += writeSync(fd, data, done, data.length - done, position === undefined ? null : position + done);
 }
