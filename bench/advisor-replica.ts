@@ -30,35 +30,43 @@ class DiscardingStore implements TimeSeriesStore {
 async function main(): Promise<void> {
   const env = process.env;
   const bus = new KafkaBus({ brokers: [env.BROKERS!], clientId: 'bench-replica' });
-  const core = new AdvisorCore(bus, new DiscardingStore(), {
-    groupId: env.GROUP!,
-    analysisIntervalMs: Number(env.EPOCH_MS),
-    // The benchmark runs it as `spinwise advisor` does, each node's minute at its own offset;
-    // the reliability suite counts windows at the minute's turn.
-    spreadEpochs: env.SPREAD_EPOCHS === '1',
-    idleMs: 10 * 60_000,
-    analysisWorkers: Number(env.WORKERS ?? 1),
-    replica: env.REPLICA,
-    onFindings: (f, delayMs) =>
-      process.send!({
-        type: 'findings',
-        node: f.node,
-        windowEndMs: f.windowEndMs,
-        delayMs,
-        atMs: Date.now(),
-      }),
-    onAnalysis: (a, cost) =>
-      process.send!({
-        type: 'analysis',
-        node: a.node,
-        lastSeq: a.lastSeq,
-        ms: cost.ms,
-        cached: cost.cached,
-        closedAtMs: cost.closedAtWallMs,
-        atMs: Date.now(),
-        freshSeqs: cost.freshSeqs,
-      }),
-  });
+  const core = new AdvisorCore(
+    bus,
+    new DiscardingStore(),
+    {
+      groupId: env.GROUP!,
+      analysisIntervalMs: Number(env.EPOCH_MS),
+      // The benchmark runs it as `spinwise advisor` does, each node's minute at its own offset;
+      // the reliability suite counts windows at the minute's turn.
+      spreadEpochs: env.SPREAD_EPOCHS === '1',
+      idleMs: 10 * 60_000,
+      analysisWorkers: Number(env.WORKERS ?? 1),
+      replica: env.REPLICA,
+    },
+    [
+      {
+        findings: (f, delayMs) =>
+          void process.send!({
+            type: 'findings',
+            node: f.node,
+            windowEndMs: f.windowEndMs,
+            delayMs,
+            atMs: Date.now(),
+          }),
+        analysis: (a, cost) =>
+          void process.send!({
+            type: 'analysis',
+            node: a.node,
+            lastSeq: a.lastSeq,
+            ms: cost.ms,
+            cached: cost.cached,
+            closedAtMs: cost.closedAtWallMs,
+            atMs: Date.now(),
+            freshSeqs: cost.freshSeqs,
+          }),
+      },
+    ],
+  );
   await core.start();
   // As `spinwise advisor` runs: every node's newest analysis followed, and a node taken over
   // (the other replica stopped) starts from its previous owner's model.

@@ -119,10 +119,14 @@ async function run(options: AdvisorOptions, io: CliIo): Promise<void> {
         : undefined,
       log,
       shutdownTimeoutMs: options.shutdownTimeout,
-      onAnalysis: (a) =>
-        io.out(
-          `${JSON.stringify({ node: a.node, severity: a.severity, findings: a.findings.length, recommendations: a.recommendations.map((r) => r.target) })}\n`,
-        ),
+      sinks: [
+        {
+          analysis: (a) =>
+            io.out(
+              `${JSON.stringify({ node: a.node, severity: a.severity, findings: a.findings.length, recommendations: a.recommendations.map((r) => r.target) })}\n`,
+            ),
+        },
+      ],
     },
     { ownsAdapters: true, shutdownHooks: true },
   );

@@ -37,21 +37,25 @@ async function run(options: DemoOptions, io: CliIo): Promise<void> {
     apiToken: process.env.SPINWISE_API_TOKEN || undefined,
     slackWebhookUrl: process.env.SPINWISE_SLACK_WEBHOOK_URL || undefined,
     log: (l) => io.err(`${l}\n`),
-    onAnalysis: (a) => {
-      io.out(`${a.node}: ${a.severity}, ${a.oversubscription} vCPUs/pCPU, model ${a.model}\n`);
-      for (const f of a.findings) io.out(`  finding ${f.severity}: ${f.message}\n`);
-      for (const r of a.recommendations)
-        io.out(
-          `  recommend ${r.kind} → ${r.target}: PLE exits ${pct(r.predicted.pleExits.change)}, useful time ${pct(r.predicted.usefulNs.change)} (confidence ${r.confidence}; disrupts: ${r.disruption ?? '–'})\n`,
-        );
-    },
-    onAlert: (a) => io.out(`ALERT ${a.transition}: ${a.node} ${a.finding.kind} ${a.finding.message}\n`),
-    onPlan: (moves) => {
-      for (const m of moves)
-        io.out(
-          `  plan: ${m.recommendation.summary}: cluster spin time ${pct(m.recommendation.predicted.spinNs?.change ?? 0)}\n`,
-        );
-    },
+    sinks: [
+      {
+        analysis: (a) => {
+          io.out(`${a.node}: ${a.severity}, ${a.oversubscription} vCPUs/pCPU, model ${a.model}\n`);
+          for (const f of a.findings) io.out(`  finding ${f.severity}: ${f.message}\n`);
+          for (const r of a.recommendations)
+            io.out(
+              `  recommend ${r.kind} → ${r.target}: PLE exits ${pct(r.predicted.pleExits.change)}, useful time ${pct(r.predicted.usefulNs.change)} (confidence ${r.confidence}; disrupts: ${r.disruption ?? '–'})\n`,
+            );
+        },
+        alert: (a) => io.out(`ALERT ${a.transition}: ${a.node} ${a.finding.kind} ${a.finding.message}\n`),
+        plan: (moves) => {
+          for (const m of moves)
+            io.out(
+              `  plan: ${m.recommendation.summary}: cluster spin time ${pct(m.recommendation.predicted.spinNs?.change ?? 0)}\n`,
+            );
+        },
+      },
+    ],
   });
   io.err(
     `spinwise demo: ${options.nodes} simulated nodes, embedded bus and store, Slack ${demo.slack ? 'on' : 'off'}; dashboard ${demo.url}/ (API ${demo.url}/api/nodes, OpenAPI ${demo.url}/api/docs). Ctrl-C to stop.\n`,

@@ -23,11 +23,15 @@ it('advisor on real Kafka and InfluxDB: telemetry in, an analysis on spinwise.an
   const database = `advisor_${randomUUID().replace(/-/g, '')}`;
   const store = new InfluxStore({ url: testInfluxUrl(), database, retentionMs: 7 * 24 * 3_600_000 });
   const analyses: NodeAnalysis[] = [];
-  const core = new AdvisorCore(bus, store, {
-    groupId: `advisor-${randomUUID()}`,
-    analysisIntervalMs: 500,
-    onAnalysis: (a) => analyses.push(a),
-  });
+  const core = new AdvisorCore(
+    bus,
+    store,
+    {
+      groupId: `advisor-${randomUUID()}`,
+      analysisIntervalMs: 500,
+    },
+    [{ analysis: (a) => void analyses.push(a) }],
+  );
   await core.start();
 
   const published: NodeAnalysis[] = [];

@@ -40,21 +40,29 @@ it('two advisor replicas on real Kafka share the nodes; a stopped one hands its 
   const groupId = `advisor-${run}`;
   const analysedBy = new Map<string, string[]>();
   const replica = (name: string) =>
-    new AdvisorCore(bus, new EmbeddedStore({ database: 'spinwise', retentionMs: 24 * 3_600_000 }), {
-      groupId,
-      analysisIntervalMs: EPOCH_MS,
-      idleMs: 10 * 60_000,
-      analysisWorkers: 1,
-      // Other tests' nodes, silent now, hold their partitions' commits until idleMs: start after them.
-      fromBeginning: false,
-      onAnalysis: (a) => {
-        if (nodes.includes(a.node))
-          analysedBy.set(`${a.node}/${a.newFromSeq}`, [
-            ...(analysedBy.get(`${a.node}/${a.newFromSeq}`) ?? []),
-            name,
-          ]);
+    new AdvisorCore(
+      bus,
+      new EmbeddedStore({ database: 'spinwise', retentionMs: 24 * 3_600_000 }),
+      {
+        groupId,
+        analysisIntervalMs: EPOCH_MS,
+        idleMs: 10 * 60_000,
+        analysisWorkers: 1,
+        // Other tests' nodes, silent now, hold their partitions' commits until idleMs: start after them.
+        fromBeginning: false,
       },
-    });
+      [
+        {
+          analysis: (a) => {
+            if (nodes.includes(a.node))
+              analysedBy.set(`${a.node}/${a.newFromSeq}`, [
+                ...(analysedBy.get(`${a.node}/${a.newFromSeq}`) ?? []),
+                name,
+              ]);
+          },
+        },
+      ],
+    );
   const published: NodeAnalysis[] = [];
   const reader = bus.consumer({ groupId: `read-${run}`, topics: [TOPICS.analyses], fromBeginning: true });
   await reader.start(async (m) => {

@@ -24,11 +24,15 @@ async function ingest(
   const bus = new EmbeddedBus();
   const fresh = new Map<string, number[]>();
   const dead: string[] = [];
-  const core = new AdvisorCore(bus, new EmbeddedStore({ database: 'spinwise', retentionMs: 86_400_000 }), {
-    analysisWorkers: 1,
-    ...options,
-    onAnalysis: (a, cost) => fresh.set(a.node, [...(fresh.get(a.node) ?? []), ...cost.freshSeqs]),
-  });
+  const core = new AdvisorCore(
+    bus,
+    new EmbeddedStore({ database: 'spinwise', retentionMs: 86_400_000 }),
+    {
+      analysisWorkers: 1,
+      ...options,
+    },
+    [{ analysis: (a, cost) => void fresh.set(a.node, [...(fresh.get(a.node) ?? []), ...cost.freshSeqs]) }],
+  );
   await core.start();
   const reader = bus.consumer({ groupId: 'dead', topics: [TOPICS.deadLetter], fromBeginning: true });
   try {

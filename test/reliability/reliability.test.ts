@@ -99,13 +99,17 @@ async function startAdvisor(nodes: string[]) {
   const database = `rel_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
   const store = new InfluxStore({ url: testInfluxUrl(), database, retentionMs: 86_400_000 });
   const fresh = new Map<string, number[]>();
-  const core = new AdvisorCore(bus, store, {
-    log: (l) => process.stderr.write(`${l}\n`),
-    groupId: group,
-    analysisWorkers: 1,
-    analysisIntervalMs: 60_000,
-    onAnalysis: (a, cost) => fresh.set(a.node, [...(fresh.get(a.node) ?? []), ...cost.freshSeqs]),
-  });
+  const core = new AdvisorCore(
+    bus,
+    store,
+    {
+      log: (l) => process.stderr.write(`${l}\n`),
+      groupId: group,
+      analysisWorkers: 1,
+      analysisIntervalMs: 60_000,
+    },
+    [{ analysis: (a, cost) => void fresh.set(a.node, [...(fresh.get(a.node) ?? []), ...cost.freshSeqs]) }],
+  );
   await core.start();
   const producer = bus.producer();
   const advisor = { bus, store, core, fresh, producer };

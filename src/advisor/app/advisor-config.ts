@@ -1,8 +1,8 @@
 import type { MessageBus } from '../../adapters/bus/message-bus';
 import type { TimeSeriesStore } from '../../adapters/store/time-series-store';
-import type { RecommendationMessage } from '../../telemetry';
 import type { AdvisorOptions } from '../ingest/advisor-core';
 import type { KubernetesGatewayOptions } from '../outputs/cluster-gateway';
+import type { ResultSink } from '../outputs/result-sink';
 import type { ClusterPlannerOptions } from '../planner/cluster-planner';
 import type { LeaderElection } from '../planner/leader-election';
 
@@ -17,7 +17,8 @@ export interface AdvisorRuntimeOptions extends AdvisorOptions {
   planner?: ClusterPlannerOptions;
   /** Default: a Kubernetes Lease in a cluster, else leadership by consumer group on the bus. */
   leader?: LeaderElection;
-  onPlan?: (moves: RecommendationMessage[]) => void;
+  /** Consumers of the advisor's results of the caller's own (the CLI's console, a test). */
+  sinks?: ResultSink[];
   /** In a cluster: Events, node annotations, VMI migrations and the planner's Lease. */
   kubernetes?: KubernetesGatewayOptions;
   /** How long stopping may take (default 25 s); on a signal the process exits at that point. */

@@ -9,6 +9,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import type { SlackAlerter } from '../../adapters/slack/slack-alerter';
 import type { AdvisorConfig } from './advisor-config';
+import { AnalysisRunner } from '../analysis/analysis-runner';
 import { AdvisorCore } from '../ingest/advisor-core';
 import type { ClusterGateway } from '../outputs/cluster-gateway';
 import { FleetView } from '../fleet/fleet-view';
@@ -31,6 +32,7 @@ export class AdvisorLifecycle
   constructor(
     private readonly core: AdvisorCore,
     private readonly fleet: FleetView,
+    private readonly runner: AnalysisRunner,
     private readonly planner: ClusterPlanner,
     private readonly http: HttpAdapterHost,
     @Inject(CLUSTER_GATEWAY) private readonly gateway: ClusterGateway | null,
@@ -39,6 +41,8 @@ export class AdvisorLifecycle
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // A node this replica takes over (a handover, a restart) starts from its previous owner's model.
+    this.runner.takeOverFrom((node) => this.fleet.newestAnalysis(node));
     await this.core.start();
     await this.fleet.start();
     await this.gateway?.start();

@@ -3,13 +3,34 @@ import type { AddressInfo } from 'node:net';
 import type { MessageBus } from '../../adapters/bus/message-bus';
 import type { TimeSeriesStore } from '../../adapters/store/time-series-store';
 import type { AdvisorRuntimeOptions } from './advisor-config';
-import { AdvisorEvents } from '../outputs/advisor-events';
-import { AdvisorModule } from './advisor.module';
+import type { INestApplication } from '@nestjs/common';
+import type { SlackAlerter } from '../../adapters/slack/slack-alerter';
+import { FleetView } from '../fleet/fleet-view';
 import { createAdvisorApp } from '../http/create-app';
-import type { AdvisorRuntime, AdvisorServices } from './runtime';
-import { ADVISOR_SERVICES } from './tokens';
+import { MetricsExporter } from '../http/metrics-exporter';
+import { AdvisorCore } from '../ingest/advisor-core';
+import { LiveEvents } from '../outputs/live-events';
+import { SlackSink } from '../outputs/slack-sink';
+import { ClusterPlanner } from '../planner/cluster-planner';
+import { AdvisorModule } from './advisor.module';
 
-export type { AdvisorRuntime, AdvisorRuntimeOptions };
+export type { AdvisorRuntimeOptions };
+
+/** A started advisor: its services, the Nest application serving them, and where it listens. */
+export interface AdvisorRuntime {
+  core: AdvisorCore;
+  /** The whole fleet, as every replica answers for it. */
+  fleet: FleetView;
+  metrics: MetricsExporter;
+  planner: ClusterPlanner;
+  store: TimeSeriesStore;
+  live: LiveEvents;
+  slack: SlackAlerter | null;
+  app: INestApplication;
+  url: string;
+  /** app.close(): the server, then every part in reverse order (see AdvisorLifecycle). */
+  stop(): Promise<void>;
+}
 
 /**
  * Starts the advisor as a Nest application over one bus and one store: its services start in
@@ -31,7 +52,18 @@ export async function startAdvisorRuntime(
   await app.listen(options.port, host);
   const address = (app.getHttpServer() as Server).address() as AddressInfo;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
-  const events = app.get(AdvisorEvents);
-  events.publicUrl ||= url;
-  return { ...app.get<AdvisorServices>(ADVISOR_SERVICES), app, url, stop: () => app.close() };
+  const slack = app.get(SlackSink, { strict: false });
+  if (slack) slack.publicUrl ||= url;
+  return {
+    core: app.get(AdvisorCore),
+    fleet: app.get(FleetView),
+    metrics: app.get(MetricsExporter),
+    planner: app.get(ClusterPlanner),
+    live: app.get(LiveEvents),
+    slack: slack?.slack ?? null,
+    store,
+    app,
+    url,
+    stop: () => app.close(),
+  };
 }

@@ -6,5 +6,7 @@ export const CLUSTER_GATEWAY = Symbol('CLUSTER_GATEWAY');
 /** A `SlackAlerter`, or null without a webhook. */
 export const SLACK_ALERTER = Symbol('SLACK_ALERTER');
 export const ADVISOR_CONFIG = Symbol('ADVISOR_CONFIG');
-/** `AdvisorServices`: what `/metrics` reads across the advisor at each scrape. */
-export const ADVISOR_SERVICES = Symbol('ADVISOR_SERVICES');
+/** The advisor's settings (`AdvisorRuntimeOptions`), resolved once. */
+export const ADVISOR_SETTINGS = Symbol('ADVISOR_SETTINGS');
+/** `ResultSink[]`: every consumer of the advisor's results besides Kafka. */
+export const RESULT_SINKS = Symbol('RESULT_SINKS');

@@ -1,3 +1,4 @@
+import { Inject, Injectable } from '@nestjs/common';
 import type { Log } from '../../adapters/log/log';
 import { randomUUID } from 'node:crypto';
 import type { BusConsumer, MessageBus } from '../../adapters/bus/message-bus';
@@ -13,6 +14,8 @@ import {
 } from '../../telemetry';
 import { agentHealthFromAnalysis, newestObserved, nodeSummary } from './node-summary';
 import type { ActiveAlert, NodeDetail, NodeSummary, NodeView } from '../http/api-types';
+import { ADVISOR_SETTINGS, MESSAGE_BUS } from '../app/tokens';
+import { AdvisorCore } from '../ingest/advisor-core';
 
 /** Alert transitions kept for the history, newest last. */
 const ALERT_HISTORY = 500;
@@ -33,6 +36,7 @@ export interface OwnedNodes {
  * outside any shared group. Nodes this replica owns are shown with its live window; the others
  * as their owner's newest findings and prediction say.
  */
+@Injectable()
 export class FleetView {
   private readonly analyses = new Map<string, NodeAnalysis>();
   private readonly findings = new Map<string, NodeFindings>();
@@ -42,11 +46,16 @@ export class FleetView {
   private consumer: BusConsumer | null = null;
   skipped = 0;
 
+  private readonly log: Log;
+
   constructor(
-    private readonly bus: MessageBus,
-    private readonly own: OwnedNodes,
-    private readonly log: Log = () => undefined,
-  ) {}
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    /** This replica's own nodes (the core). */
+    @Inject(AdvisorCore) private readonly own: OwnedNodes,
+    @Inject(ADVISOR_SETTINGS) settings: { log?: Log } = {},
+  ) {
+    this.log = settings.log ?? (() => undefined);
+  }
 
   async start(): Promise<void> {
     this.consumer = this.bus.consumer({

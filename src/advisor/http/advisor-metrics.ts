@@ -1,9 +1,23 @@
-import type { AdvisorServices } from '../app/runtime';
+import type { SlackAlerter } from '../../adapters/slack/slack-alerter';
+import type { FleetView } from '../fleet/fleet-view';
+import type { AdvisorCore } from '../ingest/advisor-core';
+import type { LiveEvents } from '../outputs/live-events';
+import type { ClusterPlanner } from '../planner/cluster-planner';
+
+/** What `/metrics` reads across the advisor at each scrape. */
+export interface MetricSources {
+  core: AdvisorCore;
+  /** The whole fleet, as every replica answers for it. */
+  fleet: FleetView;
+  planner: ClusterPlanner;
+  live: LiveEvents;
+  slack: SlackAlerter | null;
+}
 
 export type Metric = [name: string, help: string, type: 'counter' | 'gauge', value: number];
 
 /** The advisor's own counters and gauges, read at each scrape. */
-export function advisorMetrics(services: AdvisorServices): Metric[] {
+export function advisorMetrics(services: MetricSources): Metric[] {
   const m = services.core.metrics;
   const models = services.core.runner.stats();
   const metrics: Metric[] = [

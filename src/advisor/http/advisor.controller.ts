@@ -2,13 +2,15 @@ import { Controller, Get, Header, Inject, NotFoundException, Param, Query } from
 import { ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { MODELS } from '../../sim/models';
-import type { AdvisorServices } from '../app/runtime';
+import type { SlackAlerter } from '../../adapters/slack/slack-alerter';
+import { AdvisorCore } from '../ingest/advisor-core';
+import { LiveEvents } from '../outputs/live-events';
 import { nodeCharts } from '../fleet/node-series';
 import type { TimeSeriesStore } from '../../adapters/store/time-series-store';
 import { FleetView } from '../fleet/fleet-view';
 import { ClusterPlanner } from '../planner/cluster-planner';
 import { MetricsExporter } from './metrics-exporter';
-import { ADVISOR_SERVICES, TIME_SERIES_STORE } from '../app/tokens';
+import { SLACK_ALERTER, TIME_SERIES_STORE } from '../app/tokens';
 import { ZodPipe } from './zod.pipe';
 import type {
   ActiveAlert,
@@ -35,8 +37,10 @@ export class AdvisorController {
     private readonly fleet: FleetView,
     private readonly planner: ClusterPlanner,
     private readonly metricsExporter: MetricsExporter,
+    private readonly core: AdvisorCore,
+    private readonly live: LiveEvents,
     @Inject(TIME_SERIES_STORE) private readonly store: TimeSeriesStore,
-    @Inject(ADVISOR_SERVICES) private readonly services: AdvisorServices,
+    @Inject(SLACK_ALERTER) private readonly slack: SlackAlerter | null,
   ) {}
 
   @Get('api/nodes')
@@ -136,6 +140,7 @@ export class AdvisorController {
   @Get('metrics')
   @Header('content-type', 'text/plain; version=0.0.4; charset=utf-8')
   metrics(): Promise<string> {
-    return this.metricsExporter.text(this.services);
+    const { core, fleet, planner, live, slack } = this;
+    return this.metricsExporter.text({ core, fleet, planner, live, slack });
   }
 }

@@ -1,7 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { VERSION } from '../../cli/version';
-import type { AdvisorServices } from '../app/runtime';
-import { advisorMetrics } from './advisor-metrics';
+import type { NodeAnalysis, NodeFindings } from '../../telemetry';
+import type { AnalysisCost, ResultSink } from '../outputs/result-sink';
+import { advisorMetrics, type MetricSources } from './advisor-metrics';
 import { findingSeries } from './finding-series';
 
 /**
@@ -9,7 +10,7 @@ import { findingSeries } from './finding-series';
  * the analysis time and of the delays from a window closing to its findings and to its prediction,
  * the advisor's counters and gauges (read at each scrape), and the findings of this replica's nodes.
  */
-export class MetricsExporter {
+export class MetricsExporter implements ResultSink {
   readonly registry = new Registry();
   readonly analysisSeconds = new Histogram({
     name: 'spinwise_analysis_duration_seconds',
@@ -48,11 +49,20 @@ export class MetricsExporter {
     }).set({ version: VERSION, nodejs: process.version }, 1);
   }
 
+  findings(_findings: NodeFindings, delayMs: number): void {
+    this.findingDelaySeconds.observe(delayMs / 1000);
+  }
+
+  analysis(_analysis: NodeAnalysis, cost: AnalysisCost): void {
+    this.analysisSeconds.observe(cost.ms / 1000);
+    this.predictionDelaySeconds.observe((Date.now() - cost.closedAtWallMs) / 1000);
+  }
+
   get contentType(): string {
     return this.registry.contentType;
   }
 
-  async text(services: AdvisorServices): Promise<string> {
+  async text(services: MetricSources): Promise<string> {
     for (const [name, help, type, value] of advisorMetrics(services)) {
       let metric = this.own.get(name);
       if (!metric) {

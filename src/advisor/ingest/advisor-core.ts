@@ -1,3 +1,4 @@
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Log } from '../../adapters/log/log';
@@ -6,11 +7,13 @@ import { deadLetterOf, routeInvalidToDeadLetter } from '../../adapters/bus/dead-
 import type { BusMessage, BusConsumer, ConsumerHealth, MessageBus } from '../../adapters/bus/message-bus';
 import type { TimeSeriesStore } from '../../adapters/store/time-series-store';
 import { codecs, defaultTopicSpecs, TOPICS, type NodeInventory, type NodeSample } from '../../telemetry';
-import { OwnedNodes } from '../fleet/owned-nodes';
+import { OwnedNodeViews } from '../fleet/owned-node-views';
 import type { NodeDetail, NodeSummary } from '../http/api-types';
 import { observeWindow } from '../domain/analyze-node';
 import { AnalysisRunner } from '../analysis/analysis-runner';
 import { ResultPublisher } from '../outputs/result-publisher';
+import { ResultSinks, type ResultSink } from '../outputs/result-sink';
+import { ADVISOR_SETTINGS, MESSAGE_BUS, RESULT_SINKS, TIME_SERIES_STORE } from '../app/tokens';
 import { samplePoints } from '../store/store-points';
 import { NodePoints } from '../store/node-points';
 import { throttledLog } from '../../lib/throttled-log';
@@ -35,9 +38,10 @@ export type { AdvisorMetrics, AdvisorOptions } from './advisor-options';
  * that stops or dies leaves its unanalysed samples to the next owner, which neither loses a
  * window nor analyses one twice.
  */
+@Injectable()
 export class AdvisorCore {
   private readonly tracker: NodeTracker<WindowDetail>;
-  private readonly owned: OwnedNodes;
+  private readonly owned: OwnedNodeViews;
   private readonly admission: SampleAdmission;
   private readonly queue: WindowQueue;
   private readonly windows: WindowAnalysis;
@@ -59,13 +63,15 @@ export class AdvisorCore {
   readonly metrics: AdvisorMetrics = newAdvisorMetrics();
 
   constructor(
-    private readonly bus: MessageBus,
-    private readonly store: TimeSeriesStore,
-    private readonly options: AdvisorOptions = {},
+    @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
+    @Inject(TIME_SERIES_STORE) private readonly store: TimeSeriesStore,
+    @Inject(ADVISOR_SETTINGS) private readonly options: AdvisorOptions = {},
+    /** Where results go besides Kafka (metrics, live events, Slack, the cluster, a test). */
+    @Inject(RESULT_SINKS) sinks: readonly ResultSink[] = [],
     /** The models: worker pool, cache and fits in flight (shared with the cluster planner). */
-    readonly runner = new AnalysisRunner(options.analysisWorkers),
+    readonly runner: AnalysisRunner = new AnalysisRunner(options.analysisWorkers),
     /** Every node's inventory, which this core keeps up to date. */
-    readonly inventories = new NodeInventories(),
+    readonly inventories: NodeInventories = new NodeInventories(),
   ) {
     this.replica = options.replica ?? hostname();
     this.log = options.log ?? (() => undefined);
@@ -84,7 +90,7 @@ export class AdvisorCore {
         return inventory ? { inventory, observed: observeWindow(inventory, samples) } : null;
       },
     );
-    this.owned = new OwnedNodes(this.tracker, this.inventories, this.replica, {
+    this.owned = new OwnedNodeViews(this.tracker, this.inventories, this.replica, {
       raiseAfter: options.raiseAfter ?? 2,
       clearAfter: options.clearAfter ?? 2,
     });
@@ -113,7 +119,7 @@ export class AdvisorCore {
       committer: this.committer,
       publisher: () => this.publisher!,
       metrics: this.metrics,
-      options,
+      sinks: new ResultSinks(sinks, this.log),
       log: this.log,
       replica: this.replica,
       owns: (partition) => this.owns(partition),

@@ -1,6 +1,4 @@
 import type { Log } from '../../adapters/log/log';
-import type { NodeAnalysis, NodeFindings } from '../../telemetry';
-import type { AlertEvent } from '../http/api-types';
 
 export interface AdvisorOptions {
   /** The rolling window per node (default 5 minutes). */
@@ -26,14 +24,6 @@ export interface AdvisorOptions {
   fromBeginning?: boolean;
   /** Worker threads that analyse (default: one per core but one, at least one). */
   analysisWorkers?: number;
-  /** Called once per published analysis, with the model time it took and whether the fit was reused. */
-  onAnalysis?: (
-    analysis: NodeAnalysis,
-    cost: { ms: number; cached: boolean; closedAtWallMs: number; freshSeqs: readonly number[] },
-  ) => void;
-  onAlert?: (alert: AlertEvent) => void;
-  /** A window's findings are published (`delayMs` after it closed). */
-  onFindings?: (findings: NodeFindings, delayMs: number) => void;
   log?: Log;
   /** This replica's name on what it publishes (default: the host name, a pod's name in Kubernetes). */
   replica?: string;

@@ -5,11 +5,12 @@ import { wireAnalysis, type WindowObservation } from '../domain/analyze-node';
 import { findingsChanged } from '../domain/findings-changed';
 import { windowFindings } from '../domain/window-findings';
 import { agentStatusOf } from '../fleet/node-summary';
-import type { OwnedNodes } from '../fleet/owned-nodes';
+import type { OwnedNodeViews } from '../fleet/owned-node-views';
 import type { ResultPublisher } from '../outputs/result-publisher';
 import type { NodePoints } from '../store/node-points';
 import { analysisPoints } from '../store/store-points';
-import type { AdvisorMetrics, AdvisorOptions } from './advisor-options';
+import type { ResultSinks } from '../outputs/result-sink';
+import type { AdvisorMetrics } from './advisor-options';
 import type { Close, ClosedWindow, NodeTracker } from './node-tracker';
 import type { OffsetCommitter } from './offset-committer';
 import type { WindowQueue } from './window-queue';
@@ -45,12 +46,12 @@ export interface WindowAnalysisContext {
   tracker: NodeTracker<WindowDetail>;
   queue: WindowQueue;
   runner: AnalysisRunner;
-  owned: OwnedNodes;
+  owned: OwnedNodeViews;
   points: NodePoints;
   committer: OffsetCommitter;
   publisher: () => ResultPublisher;
   metrics: AdvisorMetrics;
-  options: Pick<AdvisorOptions, 'onAnalysis' | 'onAlert' | 'onFindings'>;
+  sinks: ResultSinks;
   log: Log;
   replica: string;
   /** Whether this replica owns the samples partition now. */
@@ -103,7 +104,7 @@ export class WindowAnalysis {
     const alerts = out.alerts.observe(findings, out.analysis?.recommendations ?? []);
     for (const alert of alerts) {
       if (alert.transition === 'raised') this.ctx.metrics.alertsRaised++;
-      this.ctx.options.onAlert?.(alert);
+      this.ctx.sinks.alert(alert);
     }
     // Every replica's fleet view (and so its alert history) follows the transitions on their topic.
     const sent = [
@@ -118,7 +119,7 @@ export class WindowAnalysis {
     ];
     const closedAtWallMs = window.closedAtWallMs;
     void Promise.all(sent).then(
-      () => this.ctx.options.onFindings?.(findings, Date.now() - closedAtWallMs),
+      () => this.ctx.sinks.findings(findings, Date.now() - closedAtWallMs),
       (err: Error) =>
         this.ctx.log(`advisor: publishing the findings of ${node} failed: ${err.message}`, 'warn'),
     );
@@ -168,7 +169,7 @@ export class WindowAnalysis {
       );
     this.ctx.metrics.windowsAnalysed++;
     if (tracked) this.ctx.points.add(node, analysisPoints(analysis));
-    this.ctx.options.onAnalysis?.(analysis, {
+    this.ctx.sinks.analysis(analysis, {
       ms,
       cached: result.cached,
       closedAtWallMs: window.closedAtWallMs,

@@ -6,22 +6,24 @@ import { LeaseLeader } from '../../adapters/kubernetes/lease-leader';
 import type { NodeAnalysis, RecommendationMessage } from '../../telemetry';
 import type { AlertEvent } from '../http/api-types';
 import { KubernetesPublisher, type KubernetesPublisherOptions } from './kubernetes-publisher';
+import type { ResultSink } from './result-sink';
 import type { NodeInventories } from '../ingest/node-inventories';
 import type { LeaderElection } from '../planner/leader-election';
 
 /**
  * What the advisor asks of the cluster it runs in: who leads the planner, how many CPUs a node
  * may give its pods, and a place to show conclusions (Events, annotations, migrations). Outside a
- * cluster there is none; the advisor then leads by consumer group and shows nothing.
+ * cluster there is none; the advisor then leads by consumer group and shows nothing. It is one of
+ * the advisor's result sinks.
  */
-export interface ClusterGateway {
+export interface ClusterGateway extends ResultSink {
   readonly leader: LeaderElection;
   allocatableCpusOf(node: string): number | undefined;
   /** The cluster's Nodes, or null while the watch has not listed any (never "every node is gone"). */
   nodeNames(): ReadonlySet<string> | null;
-  onAnalysis(analysis: NodeAnalysis): Promise<void>;
-  onAlert(alert: AlertEvent): Promise<void>;
-  onPlan(moves: RecommendationMessage[]): Promise<void>;
+  analysis(analysis: NodeAnalysis): Promise<void>;
+  alert(alert: AlertEvent): Promise<void>;
+  plan(moves: RecommendationMessage[]): Promise<void>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -61,15 +63,15 @@ export class KubernetesGateway implements ClusterGateway {
     return nodes.length === 0 ? null : new Set(nodes.map((n) => n.name));
   }
 
-  onAnalysis(analysis: NodeAnalysis): Promise<void> {
+  analysis(analysis: NodeAnalysis): Promise<void> {
     return this.publisher.onAnalysis(analysis);
   }
 
-  onAlert(alert: AlertEvent): Promise<void> {
+  alert(alert: AlertEvent): Promise<void> {
     return this.publisher.onAlert(alert);
   }
 
-  onPlan(moves: RecommendationMessage[]): Promise<void> {
+  plan(moves: RecommendationMessage[]): Promise<void> {
     return this.publisher.onPlan(moves);
   }
 

@@ -14,7 +14,7 @@ export interface NodeOutputs {
 }
 
 /** The nodes this replica owns: their newest findings, analysis and alerts, and the queries over them. */
-export class OwnedNodes {
+export class OwnedNodeViews {
   private readonly outputs = new Map<string, NodeOutputs>();
 
   constructor(
