@@ -63,7 +63,8 @@ describe('result sinks', () => {
           value: codecs.sample.encode(tinySample('n', seq, baseMs)),
         })),
       );
-      await waitFor('the samples handled', () => runtime.core.metrics.messagesHandled === 6, 30_000);
+      // Ingested, not only handled: a sample handled before its node's inventory was read waits parked.
+      await waitFor('the samples ingested', () => runtime.core.metrics.samplesIngested === 6, 30_000);
       await runtime.core.analyseNow();
       await waitFor('the findings heard', () => findings.length === 1, 10_000);
       assert.deepEqual(

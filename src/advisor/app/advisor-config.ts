@@ -1,6 +1,10 @@
 import type { MessageBus } from '../../adapters/bus/message-bus';
 import type { TimeSeriesStore } from '../../adapters/store/time-series-store';
-import type { AdvisorOptions } from '../ingest/advisor-core';
+import {
+  resolveAdvisorOptions,
+  type AdvisorOptions,
+  type ResolvedAdvisorOptions,
+} from '../ingest/advisor-options';
 import type { KubernetesGatewayOptions } from '../outputs/cluster-gateway';
 import type { ResultSink } from '../outputs/result-sink';
 import type { ClusterPlannerOptions } from '../planner/cluster-planner';
@@ -32,4 +36,28 @@ export interface AdvisorConfig {
   options: AdvisorRuntimeOptions;
   /** The application owns the bus and the store: it closes them when it stops (the CLI's case). */
   ownsAdapters?: boolean;
+}
+
+/** The advisor's settings with every default filled in (`resolveSettings`): what its services read. */
+export type AdvisorSettings = AdvisorRuntimeOptions &
+  ResolvedAdvisorOptions & {
+    host: string;
+    shutdownTimeoutMs: number;
+    planner: ClusterPlannerOptions & { intervalMs: number; forgetNodesAfterMs: number };
+  };
+
+/** Every default of the advisor's settings, in one place (the core's in `resolveAdvisorOptions`). */
+export function resolveSettings(options: AdvisorRuntimeOptions): AdvisorSettings {
+  return {
+    ...options,
+    // This replica's name: its pod's in a cluster, else the host name.
+    ...resolveAdvisorOptions({ replica: options.kubernetes?.identity, ...options }),
+    host: options.host ?? '127.0.0.1',
+    shutdownTimeoutMs: options.shutdownTimeoutMs ?? 25_000,
+    planner: {
+      ...options.planner,
+      intervalMs: options.planner?.intervalMs ?? 300_000,
+      forgetNodesAfterMs: options.planner?.forgetNodesAfterMs ?? 24 * 3_600_000,
+    },
+  };
 }

@@ -8,14 +8,14 @@ import {
 import { HttpAdapterHost } from '@nestjs/core';
 import type { Server } from 'node:http';
 import type { SlackAlerter } from '../../adapters/slack/slack-alerter';
-import type { AdvisorConfig } from './advisor-config';
+import type { AdvisorConfig, AdvisorSettings } from './advisor-config';
 import { AnalysisRunner } from '../analysis/analysis-runner';
 import { AdvisorCore } from '../ingest/advisor-core';
 import type { ClusterGateway } from '../outputs/cluster-gateway';
 import { FleetView } from '../fleet/fleet-view';
 import { ClusterPlanner } from '../planner/cluster-planner';
 import { StepwiseShutdown } from './stepwise-shutdown';
-import { ADVISOR_CONFIG, CLUSTER_GATEWAY, SLACK_ALERTER } from './tokens';
+import { ADVISOR_CONFIG, ADVISOR_SETTINGS, CLUSTER_GATEWAY, SLACK_ALERTER } from './tokens';
 
 /**
  * Starts the advisor's parts in the order they depend on each other before the server listens,
@@ -38,6 +38,7 @@ export class AdvisorLifecycle
     @Inject(CLUSTER_GATEWAY) private readonly gateway: ClusterGateway | null,
     @Inject(SLACK_ALERTER) private readonly slack: SlackAlerter | null,
     @Inject(ADVISOR_CONFIG) private readonly config: AdvisorConfig,
+    @Inject(ADVISOR_SETTINGS) private readonly settings: AdvisorSettings,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -51,9 +52,9 @@ export class AdvisorLifecycle
 
   /** Before the server closes: live-update streams never end by themselves, so cut every connection. */
   beforeApplicationShutdown(signal?: string): void {
-    const log = this.config.options.log;
+    const log = this.settings.log;
     this.stopping = new StepwiseShutdown({
-      deadlineMs: this.config.options.shutdownTimeoutMs ?? 25_000,
+      deadlineMs: this.settings.shutdownTimeoutMs,
       log: (line) => log?.(`spinwise advisor: ${line}`),
       why: signal ?? 'closing',
       exitAtDeadline: signal !== undefined,

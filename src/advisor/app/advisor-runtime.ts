@@ -12,6 +12,7 @@ import { AdvisorCore } from '../ingest/advisor-core';
 import { LiveEvents } from '../outputs/live-events';
 import { SlackSink } from '../outputs/slack-sink';
 import { ClusterPlanner } from '../planner/cluster-planner';
+import { resolveSettings } from './advisor-config';
 import { AdvisorModule } from './advisor.module';
 
 export type { AdvisorRuntimeOptions };
@@ -48,7 +49,7 @@ export async function startAdvisorRuntime(
     AdvisorModule.forRoot({ bus, store, options, ownsAdapters: process.ownsAdapters }),
   );
   if (process.shutdownHooks) app.enableShutdownHooks(['SIGINT', 'SIGTERM'], { useProcessExit: true });
-  const host = options.host ?? '127.0.0.1';
+  const { host } = resolveSettings(options);
   await app.listen(options.port, host);
   const address = (app.getHttpServer() as Server).address() as AddressInfo;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;

@@ -2,7 +2,7 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { SlackAlerter } from '../../adapters/slack/slack-alerter';
 import { webhookPost } from '../../adapters/slack/webhook-post';
-import type { AdvisorConfig } from './advisor-config';
+import { resolveSettings, type AdvisorConfig } from './advisor-config';
 import { AdvisorCore } from '../ingest/advisor-core';
 import { AdvisorLifecycle } from './advisor-lifecycle';
 import { AnalysisRunner } from '../analysis/analysis-runner';
@@ -39,8 +39,7 @@ import {
 @Module({})
 export class AdvisorModule {
   static forRoot(config: AdvisorConfig): DynamicModule {
-    // This replica's name: its pod's in a cluster, else the host name (the core's default).
-    const settings = { replica: config.options.kubernetes?.identity, ...config.options };
+    const settings = resolveSettings(config.options);
     return {
       module: AdvisorModule,
       imports: [TerminusModule.forRoot({ logger: false })],

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { hostname } from 'node:os';
 import type { Log } from '../../adapters/log/log';
 import { DeadLetterBatch } from '../../adapters/bus/dead-letter-batch';
 import { deadLetterOf, routeInvalidToDeadLetter } from '../../adapters/bus/dead-letter-router';
@@ -17,7 +16,13 @@ import { ADVISOR_SETTINGS, MESSAGE_BUS, RESULT_SINKS, TIME_SERIES_STORE } from '
 import { samplePoints } from '../store/store-points';
 import { NodePoints } from '../store/node-points';
 import { throttledLog } from '../../lib/throttled-log';
-import { newAdvisorMetrics, type AdvisorMetrics, type AdvisorOptions } from './advisor-options';
+import {
+  newAdvisorMetrics,
+  resolveAdvisorOptions,
+  type AdvisorMetrics,
+  type AdvisorOptions,
+  type ResolvedAdvisorOptions,
+} from './advisor-options';
 import { NodeInventories } from './node-inventories';
 import { NodeTracker } from './node-tracker';
 import { WindowAnalysis, type WindowDetail } from './window-analysis';
@@ -50,6 +55,7 @@ export class AdvisorCore {
   private readonly log: Log;
   private readonly capLog: Log;
   readonly replica: string;
+  private readonly settings: ResolvedAdvisorOptions;
   private readonly points: NodePoints;
   private samples: BusConsumer | null = null;
   private inventory: BusConsumer | null = null;
@@ -65,24 +71,26 @@ export class AdvisorCore {
   constructor(
     @Inject(MESSAGE_BUS) private readonly bus: MessageBus,
     @Inject(TIME_SERIES_STORE) private readonly store: TimeSeriesStore,
-    @Inject(ADVISOR_SETTINGS) private readonly options: AdvisorOptions = {},
+    @Inject(ADVISOR_SETTINGS) options: AdvisorOptions = {},
     /** Where results go besides Kafka (metrics, live events, Slack, the cluster, a test). */
     @Inject(RESULT_SINKS) sinks: readonly ResultSink[] = [],
     /** The models: worker pool, cache and fits in flight (shared with the cluster planner). */
-    readonly runner: AnalysisRunner = new AnalysisRunner(options.analysisWorkers),
+    readonly runner: AnalysisRunner = new AnalysisRunner(resolveAdvisorOptions(options).analysisWorkers),
     /** Every node's inventory, which this core keeps up to date. */
     readonly inventories: NodeInventories = new NodeInventories(),
   ) {
-    this.replica = options.replica ?? hostname();
-    this.log = options.log ?? (() => undefined);
+    const o = resolveAdvisorOptions(options);
+    this.settings = o;
+    this.replica = o.replica;
+    this.log = o.log;
     this.capLog = throttledLog(this.log, 60_000);
-    this.points = new NodePoints(store, options.maxSeriesPerNode ?? 20_000, this.metrics, this.log);
+    this.points = new NodePoints(store, o.maxSeriesPerNode, this.metrics, this.log);
     this.tracker = new NodeTracker(
       {
-        windowMs: options.windowMs ?? 300_000,
-        epochMs: options.analysisIntervalMs ?? 60_000,
-        spreadEpochs: options.spreadEpochs ?? false,
-        maxSeqJump: options.maxSeqJump ?? 100_000,
+        windowMs: o.windowMs,
+        epochMs: o.analysisIntervalMs,
+        spreadEpochs: o.spreadEpochs,
+        maxSeqJump: o.maxSeqJump,
       },
       (node, samples) => {
         // Without an inventory the samples stay fresh (held, uncommitted) until one arrives.
@@ -91,13 +99,13 @@ export class AdvisorCore {
       },
     );
     this.owned = new OwnedNodeViews(this.tracker, this.inventories, this.replica, {
-      raiseAfter: options.raiseAfter ?? 2,
-      clearAfter: options.clearAfter ?? 2,
+      raiseAfter: o.raiseAfter,
+      clearAfter: o.clearAfter,
     });
     this.admission = new SampleAdmission({
-      maxSampleAgeMs: options.maxSampleAgeMs ?? 86_400_000,
-      maxClockSkewMs: options.maxClockSkewMs ?? 120_000,
-      maxNodes: this.maxNodes,
+      maxSampleAgeMs: o.maxSampleAgeMs,
+      maxClockSkewMs: o.maxClockSkewMs,
+      maxNodes: o.maxNodes,
     });
     this.queue = new WindowQueue((node, err) =>
       this.log(`advisor: analysis of ${node} failed (retried in 5 s): ${err.message}`, 'warn'),
@@ -125,14 +133,6 @@ export class AdvisorCore {
       owns: (partition) => this.owns(partition),
       stopping: () => this.stopping,
     });
-  }
-
-  private get epochMs(): number {
-    return this.options.analysisIntervalMs ?? 60_000;
-  }
-
-  private get maxNodes(): number {
-    return this.options.maxNodes ?? 20_000;
   }
 
   async start(): Promise<void> {
@@ -163,9 +163,9 @@ export class AdvisorCore {
       m.value.length === 0 && m.key !== null ? this.inventories.delete(m.key) : readInventory(m),
     );
     this.samples = this.bus.consumer({
-      groupId: this.options.groupId ?? 'spinwise-advisor',
+      groupId: this.settings.groupId,
       topics: [TOPICS.samples],
-      fromBeginning: this.options.fromBeginning ?? true,
+      fromBeginning: this.settings.fromBeginning,
       holdCommits: true,
       // While one partition waits for its analysis to be published and committed, others go on.
       concurrentPartitions: 4,
@@ -178,7 +178,10 @@ export class AdvisorCore {
       this.metrics.messagesHandled++;
       this.committer.handled(m.partition, BigInt(m.offset));
     });
-    this.timer = setInterval(() => void this.tick(), Math.min(1_000, Math.max(50, this.epochMs / 4)));
+    this.timer = setInterval(
+      () => void this.tick(),
+      Math.min(1_000, Math.max(50, this.settings.analysisIntervalMs / 4)),
+    );
     this.ready = true;
   }
 
@@ -198,7 +201,7 @@ export class AdvisorCore {
         else {
           this.metrics.refusedNodeCap++;
           this.capLog(
-            `advisor: tracking ${this.maxNodes} nodes already (the cap); samples of new nodes are dead-lettered`,
+            `advisor: tracking ${this.settings.maxNodes} nodes already (the cap); samples of new nodes are dead-lettered`,
             'warn',
           );
         }
@@ -225,7 +228,7 @@ export class AdvisorCore {
 
   /** Parked samples whose inventory did not come in time: dead-lettered, so the commit moves on. */
   private async expireOrphans(): Promise<void> {
-    const waitMs = this.options.inventoryWaitMs ?? 60_000;
+    const waitMs = this.settings.inventoryWaitMs;
     for (const { node, items } of this.admission.expired(Date.now(), waitMs)) {
       this.forget(node);
       this.metrics.refusedNoInventory += items.length;
@@ -288,9 +291,8 @@ export class AdvisorCore {
       for (const node of this.tracker.revoked(owned)) this.forget(node);
       for (const node of this.admission.revoked(owned)) this.forget(node);
       this.committer.keepOnly(owned);
-      for (const node of this.tracker.idle(nowMs, this.options.idleMs ?? 2 * this.epochMs))
-        void this.windows.close(node);
-      for (const node of this.tracker.evictable(nowMs, this.options.evictIdleMs ?? 3_600_000)) {
+      for (const node of this.tracker.idle(nowMs, this.settings.idleMs)) void this.windows.close(node);
+      for (const node of this.tracker.evictable(nowMs, this.settings.evictIdleMs)) {
         this.forget(node);
         this.metrics.nodesEvicted++;
       }

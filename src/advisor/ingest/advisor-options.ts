@@ -1,3 +1,4 @@
+import { availableParallelism, hostname } from 'node:os';
 import type { Log } from '../../adapters/log/log';
 
 export interface AdvisorOptions {
@@ -44,6 +45,34 @@ export interface AdvisorOptions {
   evictIdleMs?: number;
   /** Most distinct store series one node writes in a day (default 20,000); beyond, new ones are not written. */
   maxSeriesPerNode?: number;
+}
+
+/** The core's options with every default filled in: what the core and its parts read. */
+export type ResolvedAdvisorOptions = Required<Omit<AdvisorOptions, 'log'>> & { log: Log };
+
+/** Every default of the core's options, in one place. */
+export function resolveAdvisorOptions(options: AdvisorOptions): ResolvedAdvisorOptions {
+  const analysisIntervalMs = options.analysisIntervalMs ?? 60_000;
+  return {
+    windowMs: options.windowMs ?? 300_000,
+    analysisIntervalMs,
+    spreadEpochs: options.spreadEpochs ?? false,
+    idleMs: options.idleMs ?? 2 * analysisIntervalMs,
+    raiseAfter: options.raiseAfter ?? 2,
+    clearAfter: options.clearAfter ?? 2,
+    groupId: options.groupId ?? 'spinwise-advisor',
+    fromBeginning: options.fromBeginning ?? true,
+    analysisWorkers: options.analysisWorkers ?? Math.max(1, availableParallelism() - 1),
+    log: options.log ?? (() => undefined),
+    replica: options.replica ?? hostname(),
+    maxSampleAgeMs: options.maxSampleAgeMs ?? 86_400_000,
+    maxClockSkewMs: options.maxClockSkewMs ?? 120_000,
+    maxSeqJump: options.maxSeqJump ?? 100_000,
+    inventoryWaitMs: options.inventoryWaitMs ?? 60_000,
+    maxNodes: options.maxNodes ?? 20_000,
+    evictIdleMs: options.evictIdleMs ?? 3_600_000,
+    maxSeriesPerNode: options.maxSeriesPerNode ?? 20_000,
+  };
 }
 
 /** Counters exported on /metrics. */

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Log } from '../../adapters/log/log';
 import type { BusProducer, MessageBus, OutgoingMessage } from '../../adapters/bus/message-bus';
 import { codecs, TOPICS, type RecommendationMessage } from '../../telemetry';
-import type { AdvisorRuntimeOptions } from '../app/advisor-config';
+import type { AdvisorSettings } from '../app/advisor-config';
 import { ADVISOR_SETTINGS, CLUSTER_GATEWAY, MESSAGE_BUS, RESULT_SINKS } from '../app/tokens';
 import { AnalysisRunner } from '../analysis/analysis-runner';
 import { FleetView } from '../fleet/fleet-view';
@@ -32,7 +32,7 @@ export class ClusterPlanner {
   private planning: Promise<void> | null = null;
   lastPlan: { atMs: number; moves: RecommendationMessage[] } | null = null;
   plans = 0;
-  private readonly options: ClusterPlannerOptions;
+  private readonly options: AdvisorSettings['planner'];
   /** Default: a Kubernetes Lease in a cluster, else leadership by consumer group on the bus. */
   private readonly leader: LeaderElection;
   private readonly reaper: NodeReaper;
@@ -45,22 +45,22 @@ export class ClusterPlanner {
     private readonly inventories: NodeInventories,
     /** Runs planMoves (off the main thread: see ModelPool). */
     private readonly runner: AnalysisRunner,
-    @Inject(ADVISOR_SETTINGS) settings: AdvisorRuntimeOptions,
+    @Inject(ADVISOR_SETTINGS) settings: AdvisorSettings,
     @Inject(RESULT_SINKS) sinks: readonly ResultSink[],
     /** In a cluster: the Nodes (what is gone) and their allocatable CPUs. */
     @Inject(CLUSTER_GATEWAY) private readonly gateway: ClusterGateway | null,
   ) {
-    this.options = settings.planner ?? {};
-    this.log = settings.log ?? (() => undefined);
+    this.options = settings.planner;
+    this.log = settings.log;
     this.leader = settings.leader ?? gateway?.leader ?? new ConsumerGroupLeader(bus);
-    this.reaper = new NodeReaper(this.options.forgetNodesAfterMs ?? 24 * 3_600_000);
+    this.reaper = new NodeReaper(this.options.forgetNodesAfterMs);
     this.sinks = new ResultSinks(sinks, this.log);
   }
 
   async start(): Promise<void> {
     this.producer = this.bus.producer();
     await this.leader.start();
-    this.timer = setInterval(() => void this.planIfLeader(), this.options.intervalMs ?? 300_000);
+    this.timer = setInterval(() => void this.planIfLeader(), this.options.intervalMs);
   }
 
   /** Tombstones for nodes gone from the cluster long enough, one send per topic; a failure waits for the next round. */
