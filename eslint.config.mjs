@@ -10,6 +10,42 @@ const TEST_RUNNER = {
   name: ['describe', 'it', 'test', 'before', 'after'],
 };
 
+/** What a layer of src/sim may import besides the core, the top-level data (scenario, kernel features) and its own folder. */
+const SIM_STATE = [
+  '!../host/ports',
+  '!../host/thread',
+  '!../host/runqueue',
+  '!../host/host-event',
+  '!../kvm/vcpu',
+];
+const SIM_PORTS = ['!../kvm/directed-yield', '!../sched/host-scheduler'];
+const layer = (folder, forbidden, ignores = []) => ({
+  files: [`src/sim/${folder}/**/*.ts`],
+  ignores: ['**/*.test.ts', ...ignores],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [
+          {
+            group: [...forbidden.map((f) => `../${f}/*`), ...SIM_STATE, ...SIM_PORTS],
+            message:
+              'a simulator layer reaches the others through src/sim/host/ports.ts (its Host), not by import',
+          },
+        ],
+      },
+    ],
+  },
+});
+const simLayers = () => [
+  layer('core', ['guest', 'kvm', 'sched', 'host']),
+  layer('guest', ['kvm', 'sched', 'host']),
+  layer('kvm', ['guest', 'sched', 'host']),
+  layer('sched', ['guest', 'kvm', 'host']),
+  // The host scheduler uses the scheduling classes below it; HostModel and the ports connect every layer.
+  layer('host', ['guest', 'kvm'], ['src/sim/host/host-model.ts', 'src/sim/host/ports.ts']),
+];
+
 export default tseslint.config(
   {
     ignores: [
@@ -48,6 +84,9 @@ export default tseslint.config(
       '@typescript-eslint/require-await': 'off',
     },
   },
+  // The simulator's layers meet only through src/sim/host/ports.ts (see its header): a layer imports
+  // the core, the state, the ports and its own folder; HostModel alone connects them.
+  ...simLayers(),
   {
     files: ['**/*.mjs', 'bin/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', require: 'readonly' } },

@@ -1,9 +1,9 @@
 import { HostEvent } from '../host/host-event';
-import type { HostModel } from '../host/host-model';
+import type { Host } from '../host/ports';
 import { Activity, NextOp, type Vcpu } from '../kvm/vcpu';
 
 /** Close the guest-time interval of a running vCPU's current activity. */
-export function accountGuest(h: HostModel, v: Vcpu): void {
+export function accountGuest(h: Host, v: Vcpu): void {
   const elapsed = h.now - v.activityStartNs;
   v.activityStartNs = h.now;
   if (elapsed <= 0) return;
@@ -25,7 +25,7 @@ export function accountGuest(h: HostModel, v: Vcpu): void {
 }
 
 export function setActivity(
-  h: HostModel,
+  h: Host,
   v: Vcpu,
   activity: Activity,
   remainingNs: number,
@@ -38,17 +38,17 @@ export function setActivity(
   v.guestGen++;
 }
 
-export function pushGuest(h: HostModel, v: Vcpu): void {
+export function pushGuest(h: Host, v: Vcpu): void {
   h.queue.push(h.now + Math.max(0, v.remainingNs), HostEvent.Guest, v.id, v.guestGen);
 }
 
-export function armSpin(h: HostModel, v: Vcpu): void {
+export function armSpin(h: Host, v: Vcpu): void {
   h.armPauseLoop(v);
   if (v.activity === Activity.SpinLock && h.vms[v.vm]!.work.pvSpinlocks) pushGuest(h, v);
 }
 
 /** Entering the guest (sched-in, handler return): carry on with what the vCPU was doing. */
-export function continueGuest(h: HostModel, v: Vcpu): void {
+export function continueGuest(h: Host, v: Vcpu): void {
   if (v.handlerQueue.length > 0 && v.activity !== Activity.Handler) {
     h.startHandler(v);
     return;
@@ -83,7 +83,7 @@ export function continueGuest(h: HostModel, v: Vcpu): void {
 }
 
 /** A timed guest activity ended. */
-export function guestStep(h: HostModel, v: Vcpu): void {
+export function guestStep(h: Host, v: Vcpu): void {
   accountGuest(h, v);
   switch (v.activity) {
     case Activity.Compute: {
@@ -135,12 +135,12 @@ export function guestStep(h: HostModel, v: Vcpu): void {
   }
 }
 
-export function startBurst(h: HostModel, v: Vcpu): void {
+export function startBurst(h: Host, v: Vcpu): void {
   v.burstLeftNs = v.demand.exponentialNs(h.vms[v.vm]!.work.burst);
   nextSegment(h, v);
 }
 
-export function endBurst(h: HostModel, v: Vcpu): void {
+export function endBurst(h: Host, v: Vcpu): void {
   const work = h.vms[v.vm]!.work;
   if (work.busy >= 1) {
     startBurst(h, v);
@@ -151,7 +151,7 @@ export function endBurst(h: HostModel, v: Vcpu): void {
 }
 
 /** The next stretch of compute, ending in a lock, an IPI round, or the end of the burst. */
-export function nextSegment(h: HostModel, v: Vcpu): void {
+export function nextSegment(h: Host, v: Vcpu): void {
   if (v.burstLeftNs <= 0) {
     endBurst(h, v);
     return;
@@ -175,7 +175,7 @@ export function nextSegment(h: HostModel, v: Vcpu): void {
   pushGuest(h, v);
 }
 
-export function halt(h: HostModel, v: Vcpu, untilNs: number): void {
+export function halt(h: Host, v: Vcpu, untilNs: number): void {
   setActivity(h, v, Activity.Halted, 0, false);
   v.idleUntilNs = untilNs;
   v.haltExits++;

@@ -1,11 +1,10 @@
-import { markWoken } from '../kvm/vcpu-wake';
-import type { HostModel, VmState } from '../host/host-model';
+import type { Host, VmState } from '../host/ports';
 import { ThreadState } from '../host/thread';
 import { Activity, type Vcpu } from '../kvm/vcpu';
 import { EnqueueKind } from '../sched/host-scheduler';
 import { forEachIcrWrite } from './icr-writes';
 
-export function handlerNs(h: HostModel, v: Vcpu): number {
+export function handlerNs(h: Host, v: Vcpu): number {
   return h.vms[v.vm]!.work.ipis.handler;
 }
 
@@ -16,7 +15,7 @@ export function handlerNs(h: HostModel, v: Vcpu): number {
  * them — Intel IPIv posts the IPI without an exit; AVIC delivers to a running target without one,
  * and its incomplete-IPI exit for a target that is not running only wakes it.
  */
-function ipiTraps(h: HostModel, vm: VmState): boolean {
+function ipiTraps(h: Host, vm: VmState): boolean {
   return !vm.work.pv.ipi && h.scenario.host.ipiVirtualization === 'none';
 }
 
@@ -37,7 +36,7 @@ function ipiTraps(h: HostModel, vm: VmState): boolean {
  * - PV sched yield (kvm_smp_send_call_func_ipi): after sending, the sender yields
  *   (KVM_HC_SCHED_YIELD) to the first receiver, in CPU order, that is preempted and not idle.
  */
-export function startRound(h: HostModel, v: Vcpu): void {
+export function startRound(h: Host, v: Vcpu): void {
   const vm = h.vms[v.vm]!;
   const others = vm.vcpus.length - 1;
   const k = Math.min(vm.work.ipis.targets, others);
@@ -95,7 +94,7 @@ export function startRound(h: HostModel, v: Vcpu): void {
 }
 
 /** Deliver an IPI; true when the receiver is halted and must be woken. */
-export function deliver(h: HostModel, r: Vcpu): boolean {
+export function deliver(h: Host, r: Vcpu): boolean {
   if (r.thread.state === ThreadState.Running) {
     // A halt-polling receiver sees the interrupt pending (kvm_vcpu_check_block) and stops polling.
     if (r.polling) {
@@ -111,13 +110,13 @@ export function deliver(h: HostModel, r: Vcpu): boolean {
     (r.activity === Activity.Halted || r.activity === Activity.PvHalted || r.activity === Activity.MutexWait)
   ) {
     r.halted = false;
-    markWoken(h, r); // kvm_vcpu_kick → kvm_vcpu_wake_up
+    h.markWoken(r); // kvm_vcpu_kick → kvm_vcpu_wake_up
     return true;
   }
   return false;
 }
 
-export function startHandler(h: HostModel, v: Vcpu): void {
+export function startHandler(h: Host, v: Vcpu): void {
   h.accountGuest(v);
   v.savedActivity = v.activity;
   v.savedRemainingNs = v.remainingNs;
@@ -127,7 +126,7 @@ export function startHandler(h: HostModel, v: Vcpu): void {
   h.pushGuest(v);
 }
 
-export function handlerDone(h: HostModel, sender: Vcpu): void {
+export function handlerDone(h: Host, sender: Vcpu): void {
   sender.roundPending--;
   if (
     sender.roundPending === 0 &&
@@ -138,7 +137,7 @@ export function handlerDone(h: HostModel, sender: Vcpu): void {
     completeRound(h, sender);
 }
 
-export function completeRound(h: HostModel, v: Vcpu): void {
+export function completeRound(h: Host, v: Vcpu): void {
   v.ipiRounds++;
   h.nextSegment(v);
 }

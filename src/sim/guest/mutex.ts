@@ -1,6 +1,5 @@
-import { markWoken } from '../kvm/vcpu-wake';
 import { HostEvent } from '../host/host-event';
-import type { HostModel } from '../host/host-model';
+import type { Host } from '../host/ports';
 import { ThreadState } from '../host/thread';
 import { Activity, type Vcpu } from '../kvm/vcpu';
 import { EnqueueKind } from '../sched/host-scheduler';
@@ -15,11 +14,11 @@ import { EnqueueKind } from '../sched/host-scheduler';
  * the PV preempted hint (KVM_FEATURE_STEAL_TIME's `preempted`, kvm_vcpu_is_preempted), waiters
  * spin — and PLE-exit — for as long as the owner's vCPU waits for a pCPU. With it they sleep.
  */
-function ownerOnCpu(h: HostModel, v: Vcpu, owner: Vcpu): boolean {
+function ownerOnCpu(h: Host, v: Vcpu, owner: Vcpu): boolean {
   return !(h.vms[v.vm]!.work.pv.preemptedHint && owner.preempted);
 }
 
-export function startMutex(h: HostModel, v: Vcpu): void {
+export function startMutex(h: Host, v: Vcpu): void {
   const vm = h.vms[v.vm]!;
   v.mutex = v.demand.int(vm.mutexOwner.length);
   vm.mutexWaiters[v.mutex]!.push(v.id);
@@ -30,7 +29,7 @@ export function startMutex(h: HostModel, v: Vcpu): void {
  * The waiter (running in the guest) looks at its mutex: takes it when free, spins while the
  * owner is on a CPU, else sleeps (the idle vCPU halts) until the unlock wakes it.
  */
-export function tryMutex(h: HostModel, v: Vcpu): void {
+export function tryMutex(h: Host, v: Vcpu): void {
   const vm = h.vms[v.vm]!;
   const owner = vm.mutexOwner[v.mutex]!;
   if (owner === -1) {
@@ -49,7 +48,7 @@ export function tryMutex(h: HostModel, v: Vcpu): void {
   sleepOnMutex(h, v);
 }
 
-function sleepOnMutex(h: HostModel, v: Vcpu): void {
+function sleepOnMutex(h: Host, v: Vcpu): void {
   h.setActivity(v, Activity.MutexWait, 0, false);
   v.haltExits++;
   v.halted = true;
@@ -60,7 +59,7 @@ function sleepOnMutex(h: HostModel, v: Vcpu): void {
  * The owner's vCPU was preempted: with the hint, its spinning waiters see it at their next look
  * (an event now, after the host's switch completes) and give up to sleep.
  */
-export function ownerPreempted(h: HostModel, owner: Vcpu): void {
+export function ownerPreempted(h: Host, owner: Vcpu): void {
   const vm = h.vms[owner.vm]!;
   if (!vm.work.pv.preemptedHint) return;
   for (let m = 0; m < vm.mutexOwner.length; m++) {
@@ -78,7 +77,7 @@ export function ownerPreempted(h: HostModel, owner: Vcpu): void {
  * asleep is returned, to be woken (wakeMutexWaiter) once the unlocker has moved on — a wakeup may
  * preempt the unlocker, which must be in its next activity by then.
  */
-export function releaseMutex(h: HostModel, v: Vcpu): Vcpu | null {
+export function releaseMutex(h: Host, v: Vcpu): Vcpu | null {
   const vm = h.vms[v.vm]!;
   const m = v.mutex;
   v.mutex = -1;
@@ -100,14 +99,14 @@ export function releaseMutex(h: HostModel, v: Vcpu): Vcpu | null {
  * wake_up_q() by the unlocker `waker`: a reschedule IPI to the sleeping waiter's halted vCPU; it
  * tries again when it runs.
  */
-export function wakeMutexWaiter(h: HostModel, sleeper: Vcpu, waker: Vcpu): void {
+export function wakeMutexWaiter(h: Host, sleeper: Vcpu, waker: Vcpu): void {
   if (sleeper.activity !== Activity.MutexWait) return;
   sleeper.halted = false;
   if (sleeper.polling) {
     h.wakeFromPoll(sleeper);
     tryMutex(h, sleeper);
   } else if (sleeper.thread.state === ThreadState.Sleeping) {
-    markWoken(h, sleeper); // kvm_vcpu_kick → kvm_vcpu_wake_up
+    h.markWoken(sleeper); // kvm_vcpu_kick → kvm_vcpu_wake_up
     h.wakeThread(sleeper.thread, EnqueueKind.Wakeup, waker.thread);
   }
 }

@@ -1,6 +1,4 @@
-import { markWoken } from '../kvm/vcpu-wake';
-import { kvmSchedYield } from '../kvm/sched-yield';
-import type { HostModel } from '../host/host-model';
+import type { Host } from '../host/ports';
 import { ThreadState } from '../host/thread';
 import { Activity, type Vcpu } from '../kvm/vcpu';
 import { EnqueueKind } from '../sched/host-scheduler';
@@ -18,7 +16,7 @@ const PV_SPIN_ITERATIONS = 1 << 15;
  * (waiters[0], which the unlocker hands the lock) always spins its full budget. The model checks
  * when the waiter starts or resumes spinning, not every 256 spins.
  */
-export function pvSpinNs(h: HostModel, v: Vcpu): number {
+export function pvSpinNs(h: Host, v: Vcpu): number {
   const waiters = h.vms[v.vm]!.lockWaiters[v.lock]!;
   const at = waiters.indexOf(v.id);
   if (at > 0) {
@@ -28,7 +26,7 @@ export function pvSpinNs(h: HostModel, v: Vcpu): number {
   return Math.round((PV_SPIN_ITERATIONS * h.scenario.host.cpu.pauseCycles) / h.scenario.host.cpu.ghz);
 }
 
-export function startLock(h: HostModel, v: Vcpu): void {
+export function startLock(h: Host, v: Vcpu): void {
   const vm = h.vms[v.vm]!;
   v.lock = v.demand.int(vm.lockHolder.length);
   if (vm.lockHolder[v.lock] === -1) {
@@ -40,7 +38,7 @@ export function startLock(h: HostModel, v: Vcpu): void {
   h.armSpin(v);
 }
 
-export function acquire(h: HostModel, v: Vcpu): void {
+export function acquire(h: Host, v: Vcpu): void {
   const vm = h.vms[v.vm]!;
   vm.lockHolder[v.lock] = v.id;
   h.setActivity(v, Activity.CriticalSection, v.demand.exponentialNs(vm.work.locks.hold), false);
@@ -48,7 +46,7 @@ export function acquire(h: HostModel, v: Vcpu): void {
 }
 
 /** A spinner in the guest checks its lock: free (test-and-set) or handed to it (PV queue). */
-export function tryTakeLock(h: HostModel, v: Vcpu): boolean {
+export function tryTakeLock(h: Host, v: Vcpu): boolean {
   const vm = h.vms[v.vm]!;
   const holder = vm.lockHolder[v.lock]!;
   if (holder !== -1 && holder !== v.id) return false;
@@ -71,7 +69,7 @@ export function tryTakeLock(h: HostModel, v: Vcpu): boolean {
  * able to acquire the lock before it has to wait again". The model lets any spinning waiter
  * steal; in the guest only those still in the unfair trylock loop, not yet queued, can.
  */
-export function releaseLock(h: HostModel, v: Vcpu): Vcpu | null {
+export function releaseLock(h: Host, v: Vcpu): Vcpu | null {
   const vm = h.vms[v.vm]!;
   const lock = v.lock;
   v.lock = -1;
@@ -94,13 +92,13 @@ export function releaseLock(h: HostModel, v: Vcpu): Vcpu | null {
 }
 
 /** A free lock goes to one of the waiters spinning on a CPU right now, if any (at random). */
-function stealBySpinner(h: HostModel, waiters: readonly number[]): void {
+function stealBySpinner(h: Host, waiters: readonly number[]): void {
   let running = 0;
   for (const id of waiters) if (spinningInGuest(h, h.vcpus[id]!)) h.scratch[running++] = id;
   if (running > 0) tryTakeLock(h, h.vcpus[h.scratch[h.rng.int(running)]!]!);
 }
 
-export function spinningInGuest(h: HostModel, v: Vcpu): boolean {
+export function spinningInGuest(h: Host, v: Vcpu): boolean {
   return v.activity === Activity.SpinLock && v.thread.state === ThreadState.Running && !v.inExit;
 }
 
@@ -108,7 +106,7 @@ export function spinningInGuest(h: HostModel, v: Vcpu): boolean {
  * KVM_HC_KICK_CPU: wake the halted waiter (kvm_pv_kick_cpu_op), then, since 266e85a5ec91 (5.3,
  * `queue-head-boost`), kvm_sched_yield() to it.
  */
-export function kick(h: HostModel, from: Vcpu, to: Vcpu): void {
+export function kick(h: Host, from: Vcpu, to: Vcpu): void {
   to.halted = false;
   if (to.polling) {
     // Still polling in kvm_vcpu_halt(): the kick ends the halt; nothing to wake, not `ready`.
@@ -116,8 +114,8 @@ export function kick(h: HostModel, from: Vcpu, to: Vcpu): void {
     h.continueGuest(to);
   } else {
     to.pvUnhalted = true;
-    markWoken(h, to); // kvm_pv_kick_cpu_op → kvm_vcpu_kick → kvm_vcpu_wake_up
+    h.markWoken(to); // kvm_pv_kick_cpu_op → kvm_vcpu_kick → kvm_vcpu_wake_up
     h.wakeThread(to.thread, EnqueueKind.Wakeup, from.thread);
   }
-  if (h.features.has('queue-head-boost')) kvmSchedYield(h, from, to);
+  if (h.features.has('queue-head-boost')) h.kvmSchedYield(from, to);
 }

@@ -1,6 +1,6 @@
 import { EnqueueKind } from '../sched/host-scheduler';
 import { HostEvent } from './host-event';
-import type { HostModel } from './host-model';
+import type { Host } from './ports';
 import type { RunQueue } from './runqueue';
 import { ThreadState, type Thread } from './thread';
 
@@ -69,7 +69,7 @@ export class Bandwidth {
  * runtime, it asks the pool for a slice, and if the pool is empty too, resched_curr() — the
  * throttle itself happens at the next schedule (check_cfs_rq_runtime in put_prev_entity).
  */
-export function accountRuntime(h: HostModel, rq: RunQueue, t: Thread, deltaNs: number): void {
+export function accountRuntime(h: Host, rq: RunQueue, t: Thread, deltaNs: number): void {
   const bw = h.bandwidthOf(t);
   if (!bw || bw.throttled[rq.cpu]) return;
   bw.remaining[rq.cpu]! -= deltaNs;
@@ -82,7 +82,7 @@ export function accountRuntime(h: HostModel, rq: RunQueue, t: Thread, deltaNs: n
  * cfs_rq out of runtime (throttle_cfs_rq tries the pool once more for 1 ns) is throttled: every
  * thread of that VM on this pCPU leaves the runqueue.
  */
-export function throttleIfOut(h: HostModel, rq: RunQueue): void {
+export function throttleIfOut(h: Host, rq: RunQueue): void {
   const curr = rq.curr;
   const bw = curr ? h.bandwidthOf(curr) : null;
   if (!bw || bw.throttled[rq.cpu] || bw.remaining[rq.cpu]! > 0 || bw.assign(rq.cpu, 1)) return;
@@ -103,7 +103,7 @@ export function throttleIfOut(h: HostModel, rq: RunQueue): void {
 }
 
 /** A thread that wakes (or is placed) on a pCPU where its VM's cfs_rq is throttled stays off the runqueue. */
-export function parkedOnWake(h: HostModel, t: Thread, cpu: number): boolean {
+export function parkedOnWake(h: Host, t: Thread, cpu: number): boolean {
   const bw = h.bandwidthOf(t);
   if (!bw || !bw.throttled[cpu]) return false;
   t.state = ThreadState.Throttled;
@@ -118,7 +118,7 @@ export function parkedOnWake(h: HostModel, t: Thread, cpu: number): boolean {
  * gives each throttled cfs_rq, in throttle order, what it needs to run again (−remaining + 1)
  * while the pool lasts, and unthrottles it.
  */
-export function periodTimer(h: HostModel, bw: Bandwidth): void {
+export function periodTimer(h: Host, bw: Bandwidth): void {
   bw.nrPeriods++;
   bw.pool = bw.quotaNs;
   if (bw.order.length > 0) bw.nrThrottled++;
@@ -128,7 +128,7 @@ export function periodTimer(h: HostModel, bw: Bandwidth): void {
 }
 
 /** distribute_cfs_runtime(): each throttled cfs_rq, in throttle order, gets what it needs to run again. */
-function distribute(h: HostModel, bw: Bandwidth): void {
+function distribute(h: Host, bw: Bandwidth): void {
   while (bw.order.length > 0 && bw.pool > 0) {
     const cpu = bw.order[0]!;
     const need = -bw.remaining[cpu]! + 1;
@@ -148,7 +148,7 @@ function distribute(h: HostModel, bw: Bandwidth): void {
  * cfs_rq is throttled, start_cfs_slack_bandwidth() arms the slack timer (5 ms), unless the
  * period refreshes within 7 ms or it is armed already.
  */
-export function returnRuntime(h: HostModel, bw: Bandwidth, cpu: number): void {
+export function returnRuntime(h: Host, bw: Bandwidth, cpu: number): void {
   if (bw.throttled[cpu]) return;
   for (const t of h.rqs[cpu]!.threads) if (h.bandwidthOf(t) === bw) return;
   const slack = bw.remaining[cpu]! - MIN_CFS_RQ_RUNTIME_NS;
@@ -162,13 +162,13 @@ export function returnRuntime(h: HostModel, bw: Bandwidth, cpu: number): void {
 }
 
 /** do_sched_cfs_slack_timer(): hand the returned runtime to throttled cfs_rqs if it is more than a slice. */
-export function slackTimer(h: HostModel, bw: Bandwidth): void {
+export function slackTimer(h: Host, bw: Bandwidth): void {
   bw.slackStarted = false;
   if (bw.pool > BANDWIDTH_SLICE_NS) distribute(h, bw);
 }
 
 /** unthrottle_cfs_rq(): the VM's threads on this pCPU are enqueued again. */
-function unthrottle(h: HostModel, bw: Bandwidth, cpu: number): void {
+function unthrottle(h: Host, bw: Bandwidth, cpu: number): void {
   bw.throttled[cpu] = 0;
   bw.throttledNs += h.now - bw.throttledSince[cpu]!;
   const parked = bw.parked[cpu]!.splice(0);

@@ -1,15 +1,14 @@
 import { YieldResult } from '../kvm/directed-yield';
 import { accountRuntime, parkedOnWake, returnRuntime, throttleIfOut } from './bandwidth';
 import { BALANCE_TICKS } from './load-balance';
-import { kvmSchedIn, kvmSchedOut } from '../kvm/preempt-notifiers';
 import type { Vcpu } from '../kvm/vcpu';
 import { EnqueueKind } from '../sched/host-scheduler';
-import type { HostModel } from './host-model';
-import { trackLoad } from './load-tracking';
+import type { Host } from './ports';
+import { trackLoad } from '../sched/load-tracking';
 import type { RunQueue } from './runqueue';
 import { ThreadState, type Thread } from './thread';
 
-export function tick(h: HostModel): void {
+export function tick(h: Host): void {
   const balance = Math.round(h.now / h.tickNs) % BALANCE_TICKS === 0;
   for (const rq of h.rqs) {
     if (!rq.curr) {
@@ -26,7 +25,7 @@ export function tick(h: HostModel): void {
 }
 
 /** update_curr(): charge the running thread up to now. */
-export function updateCurr(h: HostModel, rq: RunQueue): void {
+export function updateCurr(h: Host, rq: RunQueue): void {
   const c = rq.curr;
   if (!c) return;
   const delta = h.now - c.execStartNs;
@@ -40,7 +39,7 @@ export function updateCurr(h: HostModel, rq: RunQueue): void {
 }
 
 /** __schedule() on one pCPU. */
-export function schedule(h: HostModel, rq: RunQueue): void {
+export function schedule(h: Host, rq: RunQueue): void {
   updateCurr(h, rq);
   throttleIfOut(h, rq);
   rq.needResched = false;
@@ -71,7 +70,7 @@ export function schedule(h: HostModel, rq: RunQueue): void {
  * pick_task_fair(): the class's pick; a delayed thread it chooses is dequeued now (its sleep
  * finished, pick_next_entity() 6.12+) and the pick starts over.
  */
-function pickNext(h: HostModel, rq: RunQueue): Thread | null {
+function pickNext(h: Host, rq: RunQueue): Thread | null {
   let next = h.sched.pick(rq);
   while (next?.delayed) {
     finishDelayed(h, rq, next);
@@ -84,7 +83,7 @@ function pickNext(h: HostModel, rq: RunQueue): Thread | null {
  * dequeue_entities(DEQUEUE_SLEEP | DEQUEUE_DELAYED): a delayed thread leaves its runqueue, as it
  * would have when it blocked; with its VM's last thread there gone, the cfs_rq returns its runtime.
  */
-export function finishDelayed(h: HostModel, rq: RunQueue, t: Thread): void {
+export function finishDelayed(h: Host, rq: RunQueue, t: Thread): void {
   trackLoad(t, h.now);
   h.sched.unplace(rq, t, false);
   rq.remove(t);
@@ -94,7 +93,7 @@ export function finishDelayed(h: HostModel, rq: RunQueue, t: Thread): void {
 }
 
 /** A runnable thread loses its pCPU (preemption or yield); KVM's sched_out notifier runs. */
-export function switchOut(h: HostModel, t: Thread): void {
+export function switchOut(h: Host, t: Thread): void {
   trackLoad(t, h.now);
   t.state = ThreadState.Runnable;
   t.runnableSinceNs = h.now;
@@ -105,7 +104,7 @@ export function switchOut(h: HostModel, t: Thread): void {
  * A thread that stays runnable leaves its pCPU (switched out, or throttled with its cfs_rq): for a
  * vCPU, its guest stops and kvm_sched_out marks it preempted; a mutex it owns tells its spinners.
  */
-function preempted(h: HostModel, t: Thread): void {
+function preempted(h: Host, t: Thread): void {
   t.involuntarySwitches++;
   if (t.vcpu < 0) {
     h.pauseLoad(t);
@@ -114,12 +113,12 @@ function preempted(h: HostModel, t: Thread): void {
   const v = h.vcpus[t.vcpu]!;
   h.accountGuest(v);
   v.guestGen++;
-  kvmSchedOut(h, v, true);
+  h.kvmSchedOut(v, true);
   if (v.mutex >= 0 && h.vms[v.vm]!.mutexOwner[v.mutex] === v.id) h.ownerPreempted(v);
 }
 
 /** A thread gets a pCPU; for a vCPU, KVM's sched_in notifier runs and the guest resumes. */
-export function switchIn(h: HostModel, rq: RunQueue, t: Thread): void {
+export function switchIn(h: Host, rq: RunQueue, t: Thread): void {
   if (t.state === ThreadState.Running) throw new Error(`thread ${t.id} would run on two pCPUs`);
   trackLoad(t, h.now);
   t.state = ThreadState.Running;
@@ -133,14 +132,14 @@ export function switchIn(h: HostModel, rq: RunQueue, t: Thread): void {
     return;
   }
   const v = h.vcpus[t.vcpu]!;
-  kvmSchedIn(h, v);
+  h.kvmSchedIn(v);
   v.activityStartNs = h.now;
   v.guestGen++;
   h.continueGuest(v);
 }
 
 /** A running thread blocks (HLT, PV wait, host load sleep). */
-export function blockThread(h: HostModel, t: Thread): void {
+export function blockThread(h: Host, t: Thread): void {
   const rq = h.rqs[t.cpu]!;
   updateCurr(h, rq);
   trackLoad(t, h.now);
@@ -155,7 +154,7 @@ export function blockThread(h: HostModel, t: Thread): void {
   h.sleepSince[t.id] = h.now;
   if (t.vcpu >= 0) {
     const v = h.vcpus[t.vcpu]!;
-    kvmSchedOut(h, v, false);
+    h.kvmSchedOut(v, false);
     v.guestGen++;
     h.haltSince[v.id] = h.now;
   }
@@ -170,7 +169,7 @@ export function blockThread(h: HostModel, t: Thread): void {
  * try_to_wake_up(): select a pCPU, enqueue, maybe preempt its current thread. `waker`: the running
  * thread that wakes `t`, if any (select_task_rq_fair() weighs its pCPU).
  */
-export function wakeThread(h: HostModel, t: Thread, kind: EnqueueKind, waker?: Thread): void {
+export function wakeThread(h: Host, t: Thread, kind: EnqueueKind, waker?: Thread): void {
   if (t.state !== ThreadState.Sleeping) return;
   trackLoad(t, h.now);
   const from = h.rqs[t.cpu]!;
@@ -187,7 +186,7 @@ export function wakeThread(h: HostModel, t: Thread, kind: EnqueueKind, waker?: T
  * ttwu_do_activate(): enqueue a thread made runnable and let it preempt the running one
  * (check_preempt_curr), or run at once on an idle pCPU, or end a halt-poll there.
  */
-function enqueue(h: HostModel, rq: RunQueue, t: Thread, kind: EnqueueKind, from: RunQueue): void {
+function enqueue(h: Host, rq: RunQueue, t: Thread, kind: EnqueueKind, from: RunQueue): void {
   rq.add(t);
   h.sched.place(rq, t, kind, from);
   t.queuedNs = h.now;
@@ -201,7 +200,7 @@ function enqueue(h: HostModel, rq: RunQueue, t: Thread, kind: EnqueueKind, from:
  * the full wakeup (select_task_rq, placement with its lag) — false; otherwise it is requeued
  * where it is (requeue_delayed_entity) and may preempt — true.
  */
-function wakeDelayed(h: HostModel, rq: RunQueue, t: Thread): boolean {
+function wakeDelayed(h: Host, rq: RunQueue, t: Thread): boolean {
   if (rq.threads.length > 1 && t.allowed.length > 1) {
     finishDelayed(h, rq, t);
     return false;
@@ -213,7 +212,7 @@ function wakeDelayed(h: HostModel, rq: RunQueue, t: Thread): boolean {
 }
 
 /** ttwu_do_wakeup(): `t`, queued on `rq`, is runnable; it runs at once there or may preempt. */
-function runnable(h: HostModel, rq: RunQueue, t: Thread): void {
+function runnable(h: Host, rq: RunQueue, t: Thread): void {
   t.state = ThreadState.Runnable;
   t.runnableSinceNs = h.now;
   if (!rq.curr) {
@@ -230,7 +229,7 @@ function runnable(h: HostModel, rq: RunQueue, t: Thread): void {
  * task, 0 when the target runs already or sleeps, else the class sets the next buddy and the
  * yielder reschedules (and the target's pCPU too, if it is another).
  */
-export function directedYield(h: HostModel, me: Vcpu, target: Vcpu): YieldResult {
+export function directedYield(h: Host, me: Vcpu, target: Vcpu): YieldResult {
   const s = me.thread;
   const t = target.thread;
   const rq = h.rqs[s.cpu]!;
@@ -253,7 +252,7 @@ export function directedYield(h: HostModel, me: Vcpu, target: Vcpu): YieldResult
  * TASK_RUNNING and on_rq in its throttled cfs_rq: for KVM a vCPU leaving its pCPU so is preempted
  * (kvm_sched_out), and yield_to_task_fair() refuses it (throttled_hierarchy).
  */
-export function parkThread(h: HostModel, rq: RunQueue, t: Thread): void {
+export function parkThread(h: Host, rq: RunQueue, t: Thread): void {
   const running = rq.curr === t;
   trackLoad(t, h.now);
   h.sched.unplace(rq, t, false);
@@ -268,7 +267,7 @@ export function parkThread(h: HostModel, rq: RunQueue, t: Thread): void {
 }
 
 /** unthrottle_cfs_rq() puts a parked thread back on its runqueue, as a wakeup would. */
-export function unparkThread(h: HostModel, rq: RunQueue, t: Thread, kind: EnqueueKind): void {
+export function unparkThread(h: Host, rq: RunQueue, t: Thread, kind: EnqueueKind): void {
   t.throttledNs += h.now - t.throttledSinceNs;
   trackLoad(t, h.now); // the throttled time is skipped (its PELT clock stopped)
   h.attachment.move(t, rq.cpu);

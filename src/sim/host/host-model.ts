@@ -1,4 +1,5 @@
 import { markWoken } from '../kvm/vcpu-wake';
+import { kvmSchedIn, kvmSchedOut } from '../kvm/preempt-notifiers';
 import type { FeatureId } from '../kernel-features';
 import { EventQueue } from '../core/event-queue';
 import { Rng } from '../core/rng';
@@ -6,13 +7,13 @@ import * as guest from '../guest/activity';
 import * as ipiRound from '../guest/ipi-round';
 import * as mutex from '../guest/mutex';
 import * as spinlock from '../guest/spinlock';
-import { YieldResult, type DirectedYieldPolicy, type SpinHost } from '../kvm/directed-yield';
+import { YieldResult, type DirectedYieldPolicy } from '../kvm/directed-yield';
 import type { PleConfig } from '../kvm/ple';
 import * as haltPoll from '../kvm/halt-poll';
 import * as pleExit from '../kvm/ple-exit';
 import { kvmSchedYield } from '../kvm/sched-yield';
 import { Activity, Vcpu } from '../kvm/vcpu';
-import type { Scenario, VmSpec, WorkloadSpec } from '../scenario';
+import type { Scenario, VmSpec } from '../scenario';
 import { GroupScheduler } from '../sched/group-scheduler';
 import { EnqueueKind, type HostScheduler } from '../sched/host-scheduler';
 import * as coreSched from './core-scheduling';
@@ -20,44 +21,11 @@ import { Bandwidth, periodTimer, slackTimer } from './bandwidth';
 import { HostEvent } from './host-event';
 import * as loadBalance from './load-balance';
 import { kubevirtPod, kubevirtTree, type PodCgroup } from './kubevirt';
-import { CpuAttachment, FlatLoad, type LoadView } from './load-tracking';
+import { CpuAttachment, FlatLoad, type LoadView } from '../sched/load-tracking';
 import * as otherLoad from './other-load';
 import { RunQueue } from './runqueue';
+import type { Host, HostLoad, VmState } from './ports';
 import { Thread, ThreadState } from './thread';
-
-export interface VmState {
-  name: string;
-  vcpus: Vcpu[];
-  work: WorkloadSpec;
-  lastBoosted: number;
-  /** Per lock: the vCPU id holding it (or handed it, for PV), −1 when free. */
-  lockHolder: Int32Array;
-  /** Per lock: vCPU ids spinning (or PV-halted) for it, in arrival order. */
-  lockWaiters: number[][];
-  /** Per mutex: the vCPU id owning it, −1 when free; and the vCPUs waiting (spinning or asleep). */
-  mutexOwner: Int32Array;
-  mutexWaiters: number[][];
-  /** Rates per ns of vCPU run time. */
-  mutexRatePerNs: number;
-  lockRatePerNs: number;
-  ipiRatePerNs: number;
-  /** CFS bandwidth control of the VM's cgroup (cpu.max), or null without a limit. */
-  bw: Bandwidth | null;
-}
-
-/** A thread that is not a vCPU: other host load, or one of QEMU's own threads in its VM's cgroup. */
-export interface HostLoad {
-  thread: Thread;
-  /** The VM whose cgroup (and CPU limit) it is in, or −1 for host load at the root. */
-  vm: number;
-  busy: number;
-  burstNs: number;
-  remainingNs: number;
-  startedNs: number;
-  gen: number;
-  /** The load's bursts and sleeps, drawn apart from everything else (like a vCPU's `demand`). */
-  demand: Rng;
-}
 
 /**
  * One KVM host as a discrete-event model: pCPUs with runqueues under a host scheduler policy
@@ -68,9 +36,10 @@ export interface HostLoad {
  * This class keeps the state, builds it and dispatches events; the mechanisms live with the
  * kernel layer they mirror — the guest (src/sim/guest), KVM (src/sim/kvm) and the host scheduler
  * (core-scheduling, load-balance, bandwidth, other-load here; the classes in src/sim/sched). The
- * methods at the end are what those layers ask of each other, so that none imports another.
+ * methods at the end implement the ports (./ports.ts) through which those layers ask each other:
+ * it is the one module that imports them all.
  */
-export class HostModel implements SpinHost {
+export class HostModel implements Host {
   readonly rqs: RunQueue[];
   readonly threads: Thread[] = [];
   readonly vcpus: Vcpu[] = [];
@@ -308,7 +277,7 @@ export class HostModel implements SpinHost {
             guest.continueGuest(this, v);
           } else if (v.thread.state === ThreadState.Sleeping) {
             v.halted = false;
-            markWoken(this, v); // kvm_vcpu_wake_up(): a vCPU woken from halt is `ready` (the overboost trap)
+            this.markWoken(v); // kvm_vcpu_wake_up(): a vCPU woken from halt is `ready` (the overboost trap)
             coreSched.wakeThread(this, v.thread, EnqueueKind.Wakeup);
           }
           break;
@@ -429,6 +398,18 @@ export class HostModel implements SpinHost {
 
   kvmSchedYield(from: Vcpu, to: Vcpu): void {
     kvmSchedYield(this, from, to);
+  }
+
+  kvmSchedOut(v: Vcpu, runnable: boolean): void {
+    kvmSchedOut(this, v, runnable);
+  }
+
+  kvmSchedIn(v: Vcpu): void {
+    kvmSchedIn(this, v);
+  }
+
+  markWoken(v: Vcpu): void {
+    markWoken(this, v);
   }
 
   armPauseLoop(v: Vcpu): void {

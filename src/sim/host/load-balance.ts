@@ -1,7 +1,7 @@
 import { EnqueueKind } from '../sched/host-scheduler';
 import { returnRuntime } from './bandwidth';
-import type { HostModel } from './host-model';
-import { trackLoad } from './load-tracking';
+import type { Host } from './ports';
+import { trackLoad } from '../sched/load-tracking';
 import type { RunQueue } from './runqueue';
 import { type Thread } from './thread';
 
@@ -12,7 +12,7 @@ export const BALANCE_TICKS = 4;
 const IMBALANCE_PCT = 117;
 
 /** available_idle_cpu(): nothing running or queued (the host is not itself a guest). */
-function idle(h: HostModel, cpu: number): boolean {
+function idle(h: Host, cpu: number): boolean {
   const rq = h.rqs[cpu]!;
   return rq.curr === null && rq.threads.length === 0;
 }
@@ -25,7 +25,7 @@ function idle(h: HostModel, cpu: number): boolean {
  * releaser); none for a timer, which fires on the pCPU the thread last ran on (KVM migrates a
  * vCPU's timers with it). recent_used_cpu and the SIS_UTIL scan limit are not modelled.
  */
-export function selectCpu(h: HostModel, t: Thread, waker?: Thread): number {
+export function selectCpu(h: Host, t: Thread, waker?: Thread): number {
   const allowed = t.allowed;
   if (allowed.length === 1) return allowed[0]!;
   const prev = allowed.includes(t.cpu) ? t.cpu : allowed[0]!;
@@ -42,7 +42,7 @@ export function selectCpu(h: HostModel, t: Thread, waker?: Thread): number {
  * record_wakee(): the waker counts a flip each time it wakes another thread than last time,
  * halved at most once a second (the kernel checks jiffies against wakee_flip_decay_ts + HZ).
  */
-function recordWakee(h: HostModel, waker: Thread, wakee: Thread): void {
+function recordWakee(h: Host, waker: Thread, wakee: Thread): void {
   if (h.now > waker.wakeeFlipDecayNs + 1e9) {
     waker.wakeeFlips >>= 1;
     waker.wakeeFlipDecayNs = h.now;
@@ -54,7 +54,7 @@ function recordWakee(h: HostModel, waker: Thread, wakee: Thread): void {
 }
 
 /** wake_wide(): a waker and wakee that both flip among many partners spread over the LLC. */
-function wakeWide(h: HostModel, waker: Thread, wakee: Thread): boolean {
+function wakeWide(h: Host, waker: Thread, wakee: Thread): boolean {
   const factor = h.rqs.length; // sd_llc_size: every pCPU shares the one LLC
   const master = Math.max(waker.wakeeFlips, wakee.wakeeFlips);
   const slave = Math.min(waker.wakeeFlips, wakee.wakeeFlips);
@@ -67,7 +67,7 @@ function wakeWide(h: HostModel, waker: Thread, wakee: Thread): boolean {
  * thread is below the previous pCPU's without it (the previous one favoured by half of
  * imbalance_pct), else the previous pCPU.
  */
-function wakeAffine(h: HostModel, t: Thread, thisCpu: number, prev: number): number {
+function wakeAffine(h: Host, t: Thread, thisCpu: number, prev: number): number {
   if (idle(h, thisCpu)) return idle(h, prev) ? prev : thisCpu;
   if (idle(h, prev)) return prev;
   const taskLoad = h.load.taskLoad(t, h.now);
@@ -80,7 +80,7 @@ function wakeAffine(h: HostModel, t: Thread, thisCpu: number, prev: number): num
  * select_idle_sibling(): the target if idle, else the previous pCPU if idle, else the first idle
  * allowed pCPU scanning from the target (select_idle_cpu), else the target.
  */
-function selectIdleSibling(h: HostModel, allowed: readonly number[], prev: number, target: number): number {
+function selectIdleSibling(h: Host, allowed: readonly number[], prev: number, target: number): number {
   if (idle(h, target)) return target;
   if (prev !== target && idle(h, prev)) return prev;
   const start = Math.max(0, allowed.indexOf(target));
@@ -97,7 +97,7 @@ function selectIdleSibling(h: HostModel, allowed: readonly number[], prev: numbe
  * throttling). task_hot() (a thread that ran in the last 0.5 ms stays unless balancing failed
  * before) is not modelled.
  */
-function canMigrate(h: HostModel, t: Thread, cpu: number): boolean {
+function canMigrate(h: Host, t: Thread, cpu: number): boolean {
   if (!t.allowed.includes(cpu)) return false;
   return h.features.has('task-based-throttle') || !h.bandwidthOf(t)?.throttled[cpu];
 }
@@ -127,7 +127,7 @@ interface CpuStats {
  * 0b0695f2b34a of 5.5, as in 5.6–6.19): overloaded when more than one task and util or runnable
  * exceeds the capacity by imbalance_pct; fully busy when it has no spare capacity.
  */
-function cpuStats(h: HostModel, cpu: number): CpuStats {
+function cpuStats(h: Host, cpu: number): CpuStats {
   const nr = h.rqs[cpu]!.threads.length;
   const { util: rawUtil, runnable } = h.attachment.utilAndRunnable(cpu, h.now);
   const util = Math.min(rawUtil, CAPACITY);
@@ -156,7 +156,7 @@ function busier(s: CpuStats, busiest: CpuStats | null): boolean {
  * one only when newly idle, as a kernel with CONFIG_PREEMPTION stops there (the case of every
  * PREEMPT_DYNAMIC distribution kernel, which the model assumes for every release).
  */
-export function pullTo(h: HostModel, rq: RunQueue, newlyIdle: boolean): boolean {
+export function pullTo(h: Host, rq: RunQueue, newlyIdle: boolean): boolean {
   let busiest: CpuStats | null = null;
   for (const other of h.rqs)
     if (other !== rq && other.threads.length > 1 && movable(h, other, rq.cpu)) {
@@ -172,7 +172,7 @@ export function pullTo(h: HostModel, rq: RunQueue, newlyIdle: boolean): boolean 
  * Whether a runqueue has a waiting thread that may move to `cpu`. A pCPU whose threads are all
  * pinned elsewhere is left out of the search, as load_balance() does after LBF_ALL_PINNED.
  */
-function movable(h: HostModel, rq: RunQueue, cpu: number): boolean {
+function movable(h: Host, rq: RunQueue, cpu: number): boolean {
   for (const t of rq.threads) if (t !== rq.curr && !t.delayed && canMigrate(h, t, cpu)) return true;
   return false;
 }
@@ -185,7 +185,7 @@ function movable(h: HostModel, rq: RunQueue, cpu: number): boolean {
  * waiting threads whose task_h_load fits it, relaxed by nr_balance_failed. Active balance
  * (moving a running thread) is not modelled.
  */
-export function balance(h: HostModel): void {
+export function balance(h: Host): void {
   const stats = h.rqs.map((rq) => cpuStats(h, rq.cpu));
   const nrFailed = h.balanceFailed;
   for (const rq of h.rqs) {
@@ -218,7 +218,7 @@ export function balance(h: HostModel): void {
  * count. Returns how many moved.
  */
 function detach(
-  h: HostModel,
+  h: Host,
   from: RunQueue,
   to: RunQueue,
   imbalance: number,
@@ -244,7 +244,7 @@ function detach(
   return moved;
 }
 
-export function migrate(h: HostModel, t: Thread, from: RunQueue, to: RunQueue): void {
+export function migrate(h: Host, t: Thread, from: RunQueue, to: RunQueue): void {
   h.updateCurr(from);
   trackLoad(t, h.now);
   h.sched.unplace(from, t, true);

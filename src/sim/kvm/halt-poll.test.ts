@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import type { HostModel } from '../host/host-model';
+import type { FeatureId } from '../kernel-features';
 import { parseScenario, type ScenarioInput } from '../scenario';
 import { simulate } from '../simulate';
 import { haltEnded } from './halt-poll';
@@ -44,8 +44,8 @@ const afterLongHalt = (windowNs: number, shrink: boolean) => {
   const h = {
     now: 1_000_000,
     scenario: { host: { haltPollNs: 200_000 } },
-    features: new Set(shrink ? ['halt-poll-shrink'] : []),
-  } as unknown as HostModel;
+    features: new Set<FeatureId>(shrink ? ['halt-poll-shrink'] : []),
+  };
   const v = { haltStartNs: 0, haltPollNs: windowNs } as Vcpu;
   haltEnded(h, v);
   return v.haltPollNs;

@@ -1,5 +1,5 @@
 import { HostEvent } from '../host/host-event';
-import type { HostModel } from '../host/host-model';
+import type { Host } from '../host/ports';
 import type { RunQueue } from '../host/runqueue';
 import type { Vcpu } from './vcpu';
 
@@ -11,7 +11,7 @@ const GROW = 2;
 const SHRINK = 2;
 
 /** shrink_halt_poll_ns(): halved from 6.11, else 0; below the grow start, 0 (ae232ea46088). */
-function shrunk(h: HostModel, windowNs: number): number {
+function shrunk(h: Pick<Host, 'features'>, windowNs: number): number {
   if (!h.features.has('halt-poll-shrink')) return 0;
   const half = Math.floor(windowNs / SHRINK);
   return half < GROW_START_NS ? 0 : half;
@@ -24,7 +24,7 @@ function shrunk(h: HostModel, windowNs: number): number {
  * ends the halt without a context switch. Otherwise it blocks. The thread runs while it polls:
  * host CPU time the guest does not use (pollNs), and it is no yield candidate (not `ready`).
  */
-export function kvmVcpuHalt(h: HostModel, v: Vcpu): void {
+export function kvmVcpuHalt(h: Host, v: Vcpu): void {
   v.haltStartNs = h.now;
   const rq = h.rqs[v.thread.cpu]!;
   if (h.scenario.host.haltPollNs > 0 && v.haltPollNs > 0 && rq.threads.length === 1) {
@@ -38,13 +38,13 @@ export function kvmVcpuHalt(h: HostModel, v: Vcpu): void {
 }
 
 /** The poll window passed with nothing pending: the vCPU blocks. */
-export function pollExpired(h: HostModel, v: Vcpu): void {
+export function pollExpired(h: Host, v: Vcpu): void {
   endPoll(h, v);
   h.blockThread(v.thread);
 }
 
 /** An event for a polling vCPU (kvm_vcpu_check_block() < 0): the halt ends where it was. */
-export function wakeFromPoll(h: HostModel, v: Vcpu): void {
+export function wakeFromPoll(h: Host, v: Vcpu): void {
   endPoll(h, v);
   haltEnded(h, v);
 }
@@ -53,7 +53,7 @@ export function wakeFromPoll(h: HostModel, v: Vcpu): void {
  * Another task became runnable on a polling vCPU's pCPU: single_task_running() fails, polling
  * stops and the vCPU blocks, leaving the pCPU to that task.
  */
-export function pollInterrupted(h: HostModel, rq: RunQueue): boolean {
+export function pollInterrupted(h: Host, rq: RunQueue): boolean {
   const curr = rq.curr;
   if (!curr || curr.vcpu < 0) return false;
   const v = h.vcpus[curr.vcpu]!;
@@ -62,7 +62,7 @@ export function pollInterrupted(h: HostModel, rq: RunQueue): boolean {
   return true;
 }
 
-function endPoll(h: HostModel, v: Vcpu): void {
+function endPoll(h: Host, v: Vcpu): void {
   v.pollNs += h.now - v.pollStartNs;
   v.polling = false;
   v.guestGen++;
@@ -76,7 +76,12 @@ function endPoll(h: HostModel, v: Vcpu): void {
  * dropped to 0 below halt_poll_ns_grow_start (ae232ea46088, 5.15); a short one grows it: from 0
  * to halt_poll_ns_grow_start, then doubling, up to halt_poll_ns.
  */
-export function haltEnded(h: HostModel, v: Vcpu): void {
+/** What the window's adaptation reads of the host: the clock, halt_poll_ns, the kernel's features. */
+type HaltClock = Pick<Host, 'now' | 'features'> & {
+  readonly scenario: { readonly host: { readonly haltPollNs: number } };
+};
+
+export function haltEnded(h: HaltClock, v: Vcpu): void {
   if (v.haltStartNs < 0) return;
   const haltNs = h.now - v.haltStartNs;
   v.haltStartNs = -1;

@@ -2,7 +2,6 @@ import { Rng } from '../core/rng';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Thread } from '../host/thread';
-import type { HostModel } from '../host/host-model';
 import { eligibleForDirectedYield, leaveSpinLoop, type SpinHost } from './directed-yield';
 import { VMX_DEFAULTS, type PleConfig } from './ple';
 import { IpiAwareOnSpin } from './ipi-aware';
@@ -139,7 +138,7 @@ describe('kvm_vcpu_on_spin candidate selection', () => {
     preempt(other, true);
     // yield_to() boosts the target and schedule()s the spinner away: kvm_sched_out runs mid-loop.
     host.yieldTo = () => {
-      kvmSchedOut({ now: 0 } as HostModel, me, true);
+      kvmSchedOut({ now: 0 }, me, true);
       return 1;
     };
     me.inExit = true;
@@ -151,7 +150,7 @@ describe('kvm_vcpu_on_spin candidate selection', () => {
       [false, true],
       'other spinners find it eligible every other time',
     );
-    kvmSchedIn({ ple: VMX_PLE, haltEnded: () => undefined } as unknown as HostModel, me);
+    kvmSchedIn({ ple: VMX_PLE, haltEnded: () => undefined }, me);
     assert.deepEqual([me.inSpinLoop, me.dyEligible], [false, false], 'back from yield_to: the loop ends');
     // Not descheduled: the loop ends at once.
     me.inSpinLoop = true;

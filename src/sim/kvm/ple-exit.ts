@@ -1,11 +1,11 @@
 import { HostEvent } from '../host/host-event';
-import type { HostModel } from '../host/host-model';
+import type { Host } from '../host/ports';
 import { ThreadState } from '../host/thread';
 import { growWindow, windowNs } from './ple';
 import { Activity, type Vcpu } from './vcpu';
 
 /** handle_pause(): grow the window, then kvm_vcpu_on_spin(); back in the guest the loop restarts. */
-export function pleExit(h: HostModel, v: Vcpu): void {
+export function pleExit(h: Host, v: Vcpu): void {
   h.accountGuest(v);
   v.pleExits++;
   const grown = growWindow(v.pleWindow, h.ple);
@@ -40,7 +40,7 @@ export function pleExit(h: HostModel, v: Vcpu): void {
  * of a loop; SVM reloads the pause filter count from the VMCB at VMRUN — so a later arming
  * replaces an earlier one (the queue keeps only the newest due time).
  */
-export function armPauseLoop(h: HostModel, v: Vcpu, afterNs = 0): void {
+export function armPauseLoop(h: Host, v: Vcpu, afterNs = 0): void {
   if (!h.ple.enabled) return;
   v.pleDueNs = h.now + afterNs + windowNs(v.pleWindow, h.ple);
   h.queue.push(v.pleDueNs, HostEvent.Ple, v.id, v.guestGen);
@@ -51,12 +51,12 @@ export function armPauseLoop(h: HostModel, v: Vcpu, afterNs = 0): void {
  * a vCPU spinning there exits and re-enters, and its PAUSE loop count starts again. A window
  * longer than the tick period therefore never expires; the spinner runs on until it is descheduled.
  */
-export function tickExit(h: HostModel, v: Vcpu): void {
+export function tickExit(h: Host, v: Vcpu): void {
   if (v.spinning && !v.inExit) armPauseLoop(h, v, h.ple.exitCostNs);
 }
 
 /** Whether some vCPU waits for `v`: it holds (or was handed) a lock others spin for, or owes IPI handlers. */
-export function waitedOn(h: HostModel, v: Vcpu): boolean {
+export function waitedOn(h: Host, v: Vcpu): boolean {
   if (v.handlerQueue.length > 0) return true;
   if (
     v.mutex >= 0 &&
@@ -70,7 +70,7 @@ export function waitedOn(h: HostModel, v: Vcpu): boolean {
 }
 
 /** Whether `spinner` waits for `other`: the holder of its lock, or a receiver of its IPI round. */
-export function waitsFor(h: HostModel, spinner: Vcpu, other: Vcpu): boolean {
+export function waitsFor(h: Host, spinner: Vcpu, other: Vcpu): boolean {
   if (spinner.activity === Activity.SpinLock) return h.vms[spinner.vm]!.lockHolder[spinner.lock] === other.id;
   if (spinner.activity === Activity.SpinIpi) return other.handlerQueue.includes(spinner.id);
   if (spinner.activity === Activity.SpinMutex)

@@ -1,4 +1,4 @@
-import type { HostModel } from '../host/host-model';
+import type { Host } from '../host/ports';
 import { shrinkWindow } from './ple';
 import { Activity, type Vcpu } from './vcpu';
 
@@ -11,7 +11,7 @@ import { Activity, type Vcpu } from './vcpu';
  * A spinner descheduled inside yield_to() has not left kvm_vcpu_on_spin() yet: it stays "in a spin
  * loop" until it runs again (see leaveSpinLoop).
  */
-export function kvmSchedOut(h: HostModel, v: Vcpu, runnable: boolean): void {
+export function kvmSchedOut(h: Pick<Host, 'now'>, v: Vcpu, runnable: boolean): void {
   // Polling in kvm_vcpu_halt() ends when the task loses its pCPU (need_resched, throttling).
   if (v.polling) {
     v.pollNs += h.now - v.pollStartNs;
@@ -34,7 +34,7 @@ export function kvmSchedOut(h: HostModel, v: Vcpu, runnable: boolean): void {
  * only entry where its bits can be set, since only a scheduled-out or ready vCPU is marked. A
  * spinner descheduled inside yield_to() returns to kvm_vcpu_on_spin(), which ends its spin loop.
  */
-export function kvmSchedIn(h: HostModel, v: Vcpu): void {
+export function kvmSchedIn(h: Pick<Host, 'ple' | 'haltEnded'>, v: Vcpu): void {
   v.preempted = false;
   v.ready = false;
   v.pvUnhalted = false;

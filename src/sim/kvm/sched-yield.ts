@@ -1,4 +1,4 @@
-import type { HostModel } from '../host/host-model';
+import type { Host } from '../host/ports';
 import { ThreadState } from '../host/thread';
 import { YieldResult } from './directed-yield';
 import type { Vcpu } from './vcpu';
@@ -13,7 +13,7 @@ import type { Vcpu } from './vcpu';
  * kvm_vcpu_yield_to(). The model has no hypercall cost: a vCPU already switched out by the
  * wakeup it just caused cannot yield.
  */
-export function kvmSchedYield(h: HostModel, from: Vcpu, to: Vcpu): void {
+export function kvmSchedYield(h: Host, from: Vcpu, to: Vcpu): void {
   if (from.thread.state !== ThreadState.Running) return;
   from.pvYieldAttempted++;
   // single_task_running(): the caller alone on its runqueue gives up its yield (72b268a8e930, 5.13;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CpuAttachment } from '../host/load-tracking';
+import { CpuAttachment } from './load-tracking';
 import { RunQueue } from '../host/runqueue';
 import { Thread } from '../host/thread';
 import { parseScenario } from '../scenario';

@@ -1,4 +1,4 @@
-import { trackLoad, type CpuAttachment, type LoadView } from '../host/load-tracking';
+import { trackLoad, type CpuAttachment, type LoadView } from './load-tracking';
 import { RunQueue } from '../host/runqueue';
 import { NICE_0_WEIGHT, Thread } from '../host/thread';
 import { EnqueueKind, type HostScheduler } from './host-scheduler';

@@ -1,5 +1,5 @@
-import { updateLoadAvg } from '../sched/pelt';
-import { ThreadState, type Thread } from './thread';
+import { updateLoadAvg } from './pelt';
+import { ThreadState, type Thread } from '../host/thread';
 
 /**
  * A thread's PELT signals brought up to `nowNs` from what it was since its last update: on the
