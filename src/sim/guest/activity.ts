@@ -43,14 +43,14 @@ export function pushGuest(h: Host, v: Vcpu): void {
 }
 
 export function armSpin(h: Host, v: Vcpu): void {
-  h.armPauseLoop(v);
+  h.kvmOps.armPauseLoop(v);
   if (v.activity === Activity.SpinLock && h.vms[v.vm]!.work.pvSpinlocks) pushGuest(h, v);
 }
 
 /** Entering the guest (sched-in, handler return): carry on with what the vCPU was doing. */
 export function continueGuest(h: Host, v: Vcpu): void {
   if (v.handlerQueue.length > 0 && v.activity !== Activity.Handler) {
-    h.startHandler(v);
+    h.guestOps.startHandler(v);
     return;
   }
   switch (v.activity) {
@@ -60,10 +60,10 @@ export function continueGuest(h: Host, v: Vcpu): void {
       pushGuest(h, v);
       break;
     case Activity.SpinLock:
-      if (!h.tryTakeLock(v)) armSpin(h, v);
+      if (!h.guestOps.tryTakeLock(v)) armSpin(h, v);
       break;
     case Activity.SpinIpi:
-      if (v.roundPending === 0) h.completeRound(v);
+      if (v.roundPending === 0) h.guestOps.completeRound(v);
       else armSpin(h, v);
       break;
     case Activity.Halted:
@@ -72,11 +72,11 @@ export function continueGuest(h: Host, v: Vcpu): void {
       break;
     case Activity.SpinMutex:
     case Activity.MutexWait:
-      h.tryMutex(v);
+      h.guestOps.tryMutex(v);
       break;
     case Activity.PvHalted:
       // Kicked (or interrupted): pv_wait returns and the waiter spins again.
-      setActivity(h, v, Activity.SpinLock, h.pvSpinNs(v), false);
+      setActivity(h, v, Activity.SpinLock, h.guestOps.pvSpinNs(v), false);
       continueGuest(h, v);
       break;
   }
@@ -88,22 +88,22 @@ export function guestStep(h: Host, v: Vcpu): void {
   switch (v.activity) {
     case Activity.Compute: {
       const op = v.nextOp;
-      if (op === NextOp.Lock) h.startLock(v);
-      else if (op === NextOp.IpiRound) h.startRound(v);
-      else if (op === NextOp.Mutex) h.startMutex(v);
+      if (op === NextOp.Lock) h.guestOps.startLock(v);
+      else if (op === NextOp.IpiRound) h.guestOps.startRound(v);
+      else if (op === NextOp.Mutex) h.guestOps.startMutex(v);
       else endBurst(h, v);
       break;
     }
     case Activity.CriticalSection: {
       if (v.mutex >= 0) {
-        const sleeper = h.releaseMutex(v);
+        const sleeper = h.guestOps.releaseMutex(v);
         nextSegment(h, v);
-        if (sleeper) h.wakeMutexWaiter(sleeper, v);
+        if (sleeper) h.guestOps.wakeMutexWaiter(sleeper, v);
         break;
       }
-      const kick = h.releaseLock(v);
+      const kick = h.guestOps.releaseLock(v);
       nextSegment(h, v);
-      if (kick) h.kick(v, kick);
+      if (kick) h.guestOps.kick(v, kick);
       break;
     }
     case Activity.Handler: {
@@ -112,25 +112,25 @@ export function guestStep(h: Host, v: Vcpu): void {
       // it (an edge IPI's EOI does not exit).
       h.kvm.onEoi(h, v, !h.postedInterrupts);
       if (v.handlerQueue.length > 0) {
-        setActivity(h, v, Activity.Handler, h.handlerNs(v), false);
+        setActivity(h, v, Activity.Handler, h.guestOps.handlerNs(v), false);
         pushGuest(h, v);
       } else {
         setActivity(h, v, v.savedActivity, v.savedRemainingNs, v.savedUserMode);
         continueGuest(h, v);
       }
-      h.handlerDone(sender);
+      h.guestOps.handlerDone(sender);
       break;
     }
     case Activity.SpinMutex:
       // mutex_spin_on_owner() looks again (its owner was preempted).
-      h.tryMutex(v);
+      h.guestOps.tryMutex(v);
       break;
     case Activity.SpinLock:
       // PV spinlock: 2^15 spins without the lock; pv_wait() halts until kicked.
       setActivity(h, v, Activity.PvHalted, 0, false);
       v.haltExits++;
       v.halted = true;
-      h.kvmVcpuHalt(v);
+      h.kvmOps.kvmVcpuHalt(v);
       break;
   }
 }
@@ -182,5 +182,5 @@ export function halt(h: Host, v: Vcpu, untilNs: number): void {
   v.halted = true;
   v.timerGen++;
   h.queue.push(untilNs, HostEvent.Timer, v.id, v.timerGen);
-  h.kvmVcpuHalt(v);
+  h.kvmOps.kvmVcpuHalt(v);
 }

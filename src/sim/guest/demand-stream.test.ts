@@ -49,9 +49,10 @@ function drawsOf(input: ScenarioInput, model: string, seed: number): Map<string,
       };
     }
   }
-  const { setActivity } = host;
-  host.setActivity = (v, activity, remainingNs, userMode) => {
-    setActivity.call(host, v, activity, remainingNs, userMode);
+  const guest = host.guestOps;
+  const { setActivity } = guest;
+  guest.setActivity = (v, activity, remainingNs, userMode) => {
+    setActivity.call(guest, v, activity, remainingNs, userMode);
     if (activity === Activity.CriticalSection)
       logs[v.id]!.push(`holds ${v.mutex >= 0 ? `mutex ${v.mutex}` : `lock ${v.lock}`} for ${remainingNs} ns`);
   };

@@ -41,7 +41,7 @@ export function startRound(h: Host, v: Vcpu): void {
   const others = vm.vcpus.length - 1;
   const k = Math.min(vm.work.ipis.targets, others);
   if (k === 0) {
-    h.nextSegment(v);
+    h.guestOps.nextSegment(v);
     return;
   }
   const { pv, ipis } = vm.work;
@@ -54,7 +54,7 @@ export function startRound(h: Host, v: Vcpu): void {
   // Partial Fisher–Yates over the other vCPUs' indices.
   const pick = h.scratch;
   for (let i = 0, j = 0; i < vm.vcpus.length; i++) if (i !== v.index) pick[j++] = i;
-  h.setActivity(v, Activity.SpinIpi, 0, false);
+  h.guestOps.setActivity(v, Activity.SpinIpi, 0, false);
   v.roundPending = 0;
   const wake = h.toWake;
   /** The receivers IPI'd by trapped ICR writes, when the policy watches kvm_apic_send_ipi(). */
@@ -84,13 +84,13 @@ export function startRound(h: Host, v: Vcpu): void {
     completeRound(h, v);
     return;
   }
-  h.armSpin(v);
+  h.guestOps.armSpin(v);
   // Wake receivers last: a wakeup may preempt the sender, which is now fully in its spin state.
   // The sender wakes them (kvm_vcpu_kick() in its exit, or its hypercall), except under Intel
   // IPIv: no exit, and the posted-interrupt wakeup vector fires on the pCPU the receiver blocked on.
   const waker = h.scenario.host.ipiVirtualization === 'ipiv' ? undefined : v.thread;
-  while (wake.length > 0) h.wakeThread(wake.pop()!.thread, EnqueueKind.Wakeup, waker);
-  if (yieldTo) h.kvmSchedYield(v, yieldTo);
+  while (wake.length > 0) h.schedOps.wakeThread(wake.pop()!.thread, EnqueueKind.Wakeup, waker);
+  if (yieldTo) h.kvmOps.kvmSchedYield(v, yieldTo);
 }
 
 /** Deliver an IPI; true when the receiver is halted and must be woken. */
@@ -98,7 +98,7 @@ export function deliver(h: Host, r: Vcpu): boolean {
   if (r.thread.state === ThreadState.Running) {
     // A halt-polling receiver sees the interrupt pending (kvm_vcpu_check_block) and stops polling.
     if (r.polling) {
-      h.wakeFromPoll(r);
+      h.kvmOps.wakeFromPoll(r);
       r.halted = false;
     }
     if (r.activity !== Activity.Handler && !r.inExit) startHandler(h, r);
@@ -110,20 +110,20 @@ export function deliver(h: Host, r: Vcpu): boolean {
     (r.activity === Activity.Halted || r.activity === Activity.PvHalted || r.activity === Activity.MutexWait)
   ) {
     r.halted = false;
-    h.markWoken(r); // kvm_vcpu_kick → kvm_vcpu_wake_up
+    h.kvmOps.markWoken(r); // kvm_vcpu_kick → kvm_vcpu_wake_up
     return true;
   }
   return false;
 }
 
 export function startHandler(h: Host, v: Vcpu): void {
-  h.accountGuest(v);
+  h.guestOps.accountGuest(v);
   v.savedActivity = v.activity;
   v.savedRemainingNs = v.remainingNs;
   v.savedUserMode = v.userMode;
   v.pendingInterrupt = false;
-  h.setActivity(v, Activity.Handler, handlerNs(h, v), false);
-  h.pushGuest(v);
+  h.guestOps.setActivity(v, Activity.Handler, handlerNs(h, v), false);
+  h.guestOps.pushGuest(v);
 }
 
 export function handlerDone(h: Host, sender: Vcpu): void {
@@ -139,5 +139,5 @@ export function handlerDone(h: Host, sender: Vcpu): void {
 
 export function completeRound(h: Host, v: Vcpu): void {
   v.ipiRounds++;
-  h.nextSegment(v);
+  h.guestOps.nextSegment(v);
 }

@@ -36,23 +36,23 @@ export function tryMutex(h: Host, v: Vcpu): void {
     const waiters = vm.mutexWaiters[v.mutex]!;
     waiters.splice(waiters.indexOf(v.id), 1);
     vm.mutexOwner[v.mutex] = v.id;
-    h.setActivity(v, Activity.CriticalSection, v.demand.exponentialNs(vm.work.mutexes.hold), false);
-    h.pushGuest(v);
+    h.guestOps.setActivity(v, Activity.CriticalSection, v.demand.exponentialNs(vm.work.mutexes.hold), false);
+    h.guestOps.pushGuest(v);
     return;
   }
   if (ownerOnCpu(h, v, h.vcpus[owner]!)) {
-    if (v.activity !== Activity.SpinMutex) h.setActivity(v, Activity.SpinMutex, 0, false);
-    h.armSpin(v);
+    if (v.activity !== Activity.SpinMutex) h.guestOps.setActivity(v, Activity.SpinMutex, 0, false);
+    h.guestOps.armSpin(v);
     return;
   }
   sleepOnMutex(h, v);
 }
 
 function sleepOnMutex(h: Host, v: Vcpu): void {
-  h.setActivity(v, Activity.MutexWait, 0, false);
+  h.guestOps.setActivity(v, Activity.MutexWait, 0, false);
   v.haltExits++;
   v.halted = true;
-  h.kvmVcpuHalt(v);
+  h.kvmOps.kvmVcpuHalt(v);
 }
 
 /**
@@ -103,10 +103,10 @@ export function wakeMutexWaiter(h: Host, sleeper: Vcpu, waker: Vcpu): void {
   if (sleeper.activity !== Activity.MutexWait) return;
   sleeper.halted = false;
   if (sleeper.polling) {
-    h.wakeFromPoll(sleeper);
+    h.kvmOps.wakeFromPoll(sleeper);
     tryMutex(h, sleeper);
   } else if (sleeper.thread.state === ThreadState.Sleeping) {
-    h.markWoken(sleeper); // kvm_vcpu_kick → kvm_vcpu_wake_up
-    h.wakeThread(sleeper.thread, EnqueueKind.Wakeup, waker.thread);
+    h.kvmOps.markWoken(sleeper); // kvm_vcpu_kick → kvm_vcpu_wake_up
+    h.schedOps.wakeThread(sleeper.thread, EnqueueKind.Wakeup, waker.thread);
   }
 }

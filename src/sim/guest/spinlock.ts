@@ -34,15 +34,15 @@ export function startLock(h: Host, v: Vcpu): void {
     return;
   }
   vm.lockWaiters[v.lock]!.push(v.id);
-  h.setActivity(v, Activity.SpinLock, vm.work.pvSpinlocks ? pvSpinNs(h, v) : 0, false);
-  h.armSpin(v);
+  h.guestOps.setActivity(v, Activity.SpinLock, vm.work.pvSpinlocks ? pvSpinNs(h, v) : 0, false);
+  h.guestOps.armSpin(v);
 }
 
 export function acquire(h: Host, v: Vcpu): void {
   const vm = h.vms[v.vm]!;
   vm.lockHolder[v.lock] = v.id;
-  h.setActivity(v, Activity.CriticalSection, v.demand.exponentialNs(vm.work.locks.hold), false);
-  h.pushGuest(v);
+  h.guestOps.setActivity(v, Activity.CriticalSection, v.demand.exponentialNs(vm.work.locks.hold), false);
+  h.guestOps.pushGuest(v);
 }
 
 /** A spinner in the guest checks its lock: free (test-and-set) or handed to it (PV queue). */
@@ -110,12 +110,12 @@ export function kick(h: Host, from: Vcpu, to: Vcpu): void {
   to.halted = false;
   if (to.polling) {
     // Still polling in kvm_vcpu_halt(): the kick ends the halt; nothing to wake, not `ready`.
-    h.wakeFromPoll(to);
-    h.continueGuest(to);
+    h.kvmOps.wakeFromPoll(to);
+    h.guestOps.continueGuest(to);
   } else {
     to.pvUnhalted = true;
-    h.markWoken(to); // kvm_pv_kick_cpu_op → kvm_vcpu_kick → kvm_vcpu_wake_up
-    h.wakeThread(to.thread, EnqueueKind.Wakeup, from.thread);
+    h.kvmOps.markWoken(to); // kvm_pv_kick_cpu_op → kvm_vcpu_kick → kvm_vcpu_wake_up
+    h.schedOps.wakeThread(to.thread, EnqueueKind.Wakeup, from.thread);
   }
-  if (h.features.has('queue-head-boost')) h.kvmSchedYield(from, to);
+  if (h.features.has('queue-head-boost')) h.kvmOps.kvmSchedYield(from, to);
 }

@@ -94,10 +94,10 @@ export function throttleIfOut(h: Host, rq: RunQueue): void {
     // A delayed (asleep) thread of the throttled cfs_rq leaves now, as if picked: the model parks
     // only runnable threads (the kernel leaves it delayed inside the throttled cfs_rq).
     if (t.delayed) {
-      h.finishDelayed(rq, t);
+      h.schedOps.finishDelayed(rq, t);
       continue;
     }
-    h.parkThread(rq, t);
+    h.schedOps.parkThread(rq, t);
     bw.parked[rq.cpu]!.push(t);
   }
 }
@@ -172,5 +172,5 @@ function unthrottle(h: Host, bw: Bandwidth, cpu: number): void {
   bw.throttled[cpu] = 0;
   bw.throttledNs += h.now - bw.throttledSince[cpu]!;
   const parked = bw.parked[cpu]!.splice(0);
-  for (const t of parked) h.unparkThread(h.rqs[cpu]!, t, EnqueueKind.Wakeup);
+  for (const t of parked) h.schedOps.unparkThread(h.rqs[cpu]!, t, EnqueueKind.Wakeup);
 }

@@ -14,14 +14,14 @@ export function tick(h: Host): void {
     if (!rq.curr) {
       // Idle balance (CPU_IDLE): attach_task() → wakeup_preempt() reschedules the idle pCPU, so
       // it runs what it pulled at once.
-      if (rq.threads.length === 0 && h.pullTo(rq, false)) schedule(h, rq);
+      if (rq.threads.length === 0 && h.schedOps.pullTo(rq, false)) schedule(h, rq);
       continue;
     }
-    if (rq.curr.vcpu >= 0) h.tickExit(h.vcpus[rq.curr.vcpu]!);
+    if (rq.curr.vcpu >= 0) h.kvmOps.tickExit(h.vcpus[rq.curr.vcpu]!);
     updateCurr(h, rq);
     if (h.sched.tick(rq) || rq.needResched) schedule(h, rq);
   }
-  if (balance) h.balance();
+  if (balance) h.schedOps.balance();
 }
 
 /** update_curr(): charge the running thread up to now. */
@@ -45,7 +45,7 @@ export function schedule(h: Host, rq: RunQueue): void {
   rq.needResched = false;
   const prev = rq.curr;
   let next = pickNext(h, rq);
-  if (!next && h.pullTo(rq, true)) next = pickNext(h, rq);
+  if (!next && h.schedOps.pullTo(rq, true)) next = pickNext(h, rq);
   const boosted = h.boosted[rq.cpu];
   if (boosted) {
     if (next === boosted) h.boostedBy[rq.cpu]!.boostsHonoured++;
@@ -107,14 +107,14 @@ export function switchOut(h: Host, t: Thread): void {
 function preempted(h: Host, t: Thread): void {
   t.involuntarySwitches++;
   if (t.vcpu < 0) {
-    h.pauseLoad(t);
+    h.loadOps.pauseLoad(t);
     return;
   }
   const v = h.vcpus[t.vcpu]!;
-  h.accountGuest(v);
+  h.guestOps.accountGuest(v);
   v.guestGen++;
-  h.kvmSchedOut(v, true);
-  if (v.mutex >= 0 && h.vms[v.vm]!.mutexOwner[v.mutex] === v.id) h.ownerPreempted(v);
+  h.kvmOps.kvmSchedOut(v, true);
+  if (v.mutex >= 0 && h.vms[v.vm]!.mutexOwner[v.mutex] === v.id) h.guestOps.ownerPreempted(v);
 }
 
 /** A thread gets a pCPU; for a vCPU, KVM's sched_in notifier runs and the guest resumes. */
@@ -128,14 +128,14 @@ export function switchIn(h: Host, rq: RunQueue, t: Thread): void {
   t.execStartNs = h.now;
   t.queuedNs = h.now;
   if (t.vcpu < 0) {
-    h.resumeLoad(t);
+    h.loadOps.resumeLoad(t);
     return;
   }
   const v = h.vcpus[t.vcpu]!;
-  h.kvmSchedIn(v);
+  h.kvmOps.kvmSchedIn(v);
   v.activityStartNs = h.now;
   v.guestGen++;
-  h.continueGuest(v);
+  h.guestOps.continueGuest(v);
 }
 
 /** A running thread blocks (HLT, PV wait, host load sleep). */
@@ -154,7 +154,7 @@ export function blockThread(h: Host, t: Thread): void {
   h.sleepSince[t.id] = h.now;
   if (t.vcpu >= 0) {
     const v = h.vcpus[t.vcpu]!;
-    h.kvmSchedOut(v, false);
+    h.kvmOps.kvmSchedOut(v, false);
     v.guestGen++;
     h.haltSince[v.id] = h.now;
   }
@@ -176,7 +176,7 @@ export function wakeThread(h: Host, t: Thread, kind: EnqueueKind, waker?: Thread
   if (kind !== EnqueueKind.New) h.sleepNs[t.id]! += h.now - h.sleepSince[t.id]!;
   if (t.vcpu >= 0 && kind !== EnqueueKind.New) h.vcpus[t.vcpu]!.haltedNs += h.now - h.haltSince[t.vcpu]!;
   if (t.delayed && wakeDelayed(h, from, t)) return;
-  const rq = h.rqs[h.selectCpu(t, waker)]!;
+  const rq = h.rqs[h.schedOps.selectCpu(t, waker)]!;
   h.attachment.move(t, rq.cpu);
   if (parkedOnWake(h, t, rq.cpu)) return;
   enqueue(h, rq, t, kind, from);
@@ -219,7 +219,7 @@ function runnable(h: Host, rq: RunQueue, t: Thread): void {
     schedule(h, rq);
     return;
   }
-  if (h.pollInterrupted(rq)) return;
+  if (h.kvmOps.pollInterrupted(rq)) return;
   updateCurr(h, rq);
   if (h.sched.wakeupPreempts(rq, t) || rq.needResched) schedule(h, rq);
 }

@@ -61,7 +61,7 @@ describe('DELAY_DEQUEUE on the host (6.12+)', () => {
     );
     assert.ok(t, 'a delayed vCPU while another pCPU idles');
     const from = t.cpu;
-    h.wakeThread(t, EnqueueKind.Wakeup);
+    h.schedOps.wakeThread(t, EnqueueKind.Wakeup);
     assert.equal(t.delayed, false);
     assert.ok(!h.rqs[from]!.threads.includes(t), 'left the runqueue it was delayed on');
     assert.notEqual(t.cpu, from);
@@ -79,7 +79,7 @@ describe('DELAY_DEQUEUE on the host (6.12+)', () => {
     const t = runUntil(h, (host) => host.threads.find((x) => x.delayed && x.vcpu >= 0));
     assert.ok(t, 'a delayed pinned vCPU');
     const [cpu, vruntime, deadline] = [t.cpu, t.vruntime, t.deadline];
-    h.wakeThread(t, EnqueueKind.Wakeup);
+    h.schedOps.wakeThread(t, EnqueueKind.Wakeup);
     assert.equal(t.delayed, false);
     assert.equal(t.cpu, cpu);
     assert.ok(h.rqs[cpu]!.threads.includes(t));

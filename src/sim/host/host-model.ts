@@ -1,30 +1,29 @@
 import { markWoken } from '../kvm/vcpu-wake';
-import { kvmSchedIn, kvmSchedOut } from '../kvm/preempt-notifiers';
 import type { FeatureId } from '../kernel-features';
 import { EventQueue } from '../core/event-queue';
 import { Rng } from '../core/rng';
 import * as guest from '../guest/activity';
-import * as ipiRound from '../guest/ipi-round';
-import * as mutex from '../guest/mutex';
-import * as spinlock from '../guest/spinlock';
+import { GuestLayer } from '../guest/guest-layer';
 import { YieldResult, type DirectedYieldPolicy } from '../kvm/directed-yield';
 import type { PleConfig } from '../kvm/ple';
 import * as haltPoll from '../kvm/halt-poll';
+import { KvmLayer } from '../kvm/kvm-layer';
 import * as pleExit from '../kvm/ple-exit';
-import { kvmSchedYield } from '../kvm/sched-yield';
 import { Activity, Vcpu } from '../kvm/vcpu';
-import type { Scenario, VmSpec } from '../scenario';
+import type { Scenario } from '../scenario';
 import { GroupScheduler } from '../sched/group-scheduler';
 import { EnqueueKind, type HostScheduler } from '../sched/host-scheduler';
 import * as coreSched from './core-scheduling';
 import { Bandwidth, periodTimer, slackTimer } from './bandwidth';
 import { HostEvent } from './host-event';
-import * as loadBalance from './load-balance';
-import { kubevirtPod, kubevirtTree, type PodCgroup } from './kubevirt';
+import { kubevirtTree } from './kubevirt';
 import { CpuAttachment, FlatLoad, type LoadView } from '../sched/load-tracking';
 import * as otherLoad from './other-load';
 import { RunQueue } from './runqueue';
-import type { Host, HostLoad, VmState } from './ports';
+import type { GuestOps, Host, HostLoad, KvmOps, LoadOps, SchedOps, VmState } from './ports';
+import { LoadLayer } from './load-layer';
+import { SchedLayer } from './sched-layer';
+import { populate } from './host-population';
 import { Thread, ThreadState } from './thread';
 
 /**
@@ -36,15 +35,15 @@ import { Thread, ThreadState } from './thread';
  * This class keeps the state, builds it and dispatches events; the mechanisms live with the
  * kernel layer they mirror — the guest (src/sim/guest), KVM (src/sim/kvm) and the host scheduler
  * (core-scheduling, load-balance, bandwidth, other-load here; the classes in src/sim/sched). The
- * methods at the end implement the ports (./ports.ts) through which those layers ask each other:
- * it is the one module that imports them all.
+ * layers ask each other through ports (./ports.ts), each implemented by a class of its layer and
+ * connected here, the one module that imports them all.
  */
 export class HostModel implements Host {
   readonly rqs: RunQueue[];
-  readonly threads: Thread[] = [];
-  readonly vcpus: Vcpu[] = [];
-  readonly vms: VmState[] = [];
-  readonly loads: HostLoad[] = [];
+  readonly threads: Thread[];
+  readonly vcpus: Vcpu[];
+  readonly vms: VmState[];
+  readonly loads: HostLoad[];
   readonly yieldCount: Float64Array;
   readonly idleNs: Float64Array;
   readonly idleSince: Float64Array;
@@ -73,6 +72,12 @@ export class HostModel implements Host {
   /** Per pCPU, sd->nr_balance_failed of its periodic balance. */
   readonly balanceFailed: Int32Array;
 
+  // Each layer's port, connected once: a layer reaches another only through these.
+  readonly schedOps: SchedOps = new SchedLayer(this);
+  readonly kvmOps: KvmOps = new KvmLayer(this);
+  readonly guestOps: GuestOps = new GuestLayer(this);
+  readonly loadOps: LoadOps = new LoadLayer(this);
+
   constructor(
     readonly scenario: Scenario,
     sched: HostScheduler,
@@ -92,80 +97,12 @@ export class HostModel implements Host {
     this.boostedBy = new Array<Vcpu | null>(pcpus).fill(null);
     this.tickNs = Math.round(1e9 / scenario.host.tickHz);
     this.postedInterrupts = scenario.host.apicv && ple.vendor === 'vmx';
-    const all = Array.from({ length: pcpus }, (_, i) => i);
-    let maxVcpus = 1;
+    const { vms, vcpus, threads, loads, weights, pods, maxVcpus } = populate(scenario, ple.base, seed);
+    this.vms = vms;
+    this.vcpus = vcpus;
+    this.threads = threads;
+    this.loads = loads;
     const kubevirt = scenario.host.cgroups === 'kubevirt';
-    const weights: number[] = [];
-    const pods: PodCgroup[] = [];
-    /** QEMU's own threads, created once every vCPU thread is (load threads follow the vCPUs). */
-    const emulators: { vm: number; allowed: readonly number[]; spec: NonNullable<VmSpec['emulator']> }[] = [];
-    for (const spec of scenario.vms) {
-      const pod = kubevirt ? kubevirtPod(spec) : null;
-      const limit = pod ? pod.limit : spec.cpu?.limit;
-      const dedicated = spec.pinning === 'dedicated' || spec.dedicatedCpus;
-      // KubeVirt's isolateEmulatorThread takes one more dedicated CPU per VM, after its vCPUs'.
-      const stride = spec.vcpus + (spec.isolateEmulatorThread ? 1 : 0);
-      for (let copy = 0; copy < spec.count; copy++) {
-        const vmIndex = this.vms.length;
-        const cpus = spec.cpus ?? all;
-        weights.push(pod ? pod.weight : (spec.cpu?.weight ?? 100));
-        if (pod) pods.push(pod);
-        const vm: VmState = {
-          name: spec.count > 1 ? `${spec.name}-${copy}` : spec.name,
-          vcpus: [],
-          work: spec.workload,
-          lastBoosted: 0,
-          lockHolder: new Int32Array(spec.workload.locks.count).fill(-1),
-          lockWaiters: Array.from({ length: spec.workload.locks.count }, () => []),
-          lockRatePerNs: spec.workload.locks.perSecond / 1e9,
-          mutexOwner: new Int32Array(spec.workload.mutexes.count).fill(-1),
-          mutexWaiters: Array.from({ length: spec.workload.mutexes.count }, () => []),
-          mutexRatePerNs: spec.workload.mutexes.perSecond / 1e9,
-          bw:
-            limit !== undefined
-              ? new Bandwidth(
-                  vmIndex,
-                  Math.round(limit * (spec.cpu?.period ?? 100e6)),
-                  spec.cpu?.period ?? 100e6,
-                  pcpus,
-                )
-              : null,
-          ipiRatePerNs: spec.workload.ipis.perSecond / 1e9,
-        };
-        for (let i = 0; i < spec.vcpus; i++) {
-          const allowed = dedicated ? [cpus[(copy * stride + i) % cpus.length]!] : cpus;
-          const thread = new Thread(this.threads.length, this.vcpus.length, allowed);
-          this.threads.push(thread);
-          const demand = Rng.stream(seed, `vcpu/${vm.name}/${i}`);
-          const v = new Vcpu(this.vcpus.length, vmIndex, i, spec.vcpus, thread, demand);
-          v.pleWindow = ple.base;
-          this.vcpus.push(v);
-          vm.vcpus.push(v);
-        }
-        maxVcpus = Math.max(maxVcpus, spec.vcpus);
-        this.vms.push(vm);
-        if (spec.emulator && spec.emulator.threads > 0)
-          emulators.push({
-            vm: vmIndex,
-            allowed: spec.isolateEmulatorThread ? [cpus[(copy * stride + spec.vcpus) % cpus.length]!] : cpus,
-            spec: spec.emulator,
-          });
-      }
-    }
-    const host = scenario.host.otherLoad;
-    for (let i = 0; i < host.threads; i++) {
-      const thread = new Thread(this.threads.length, -1, all);
-      thread.cpu = i % pcpus;
-      this.threads.push(thread);
-      this.loads.push(this.load0(thread, -1, host.busy, host.burst, Rng.stream(seed, `load/${i}`)));
-    }
-    for (const e of emulators)
-      for (let i = 0; i < e.spec.threads; i++) {
-        const thread = new Thread(this.threads.length, -1, e.allowed);
-        this.threads.push(thread);
-        const demand = Rng.stream(seed, `emulator/${this.vms[e.vm]!.name}/${i}`);
-        this.loads.push(this.load0(thread, e.vm, e.spec.busy, e.spec.burst, demand));
-      }
     this.sleepSince = new Float64Array(this.threads.length);
     this.sleepNs = new Float64Array(this.threads.length);
     this.haltSince = new Float64Array(this.vcpus.length);
@@ -277,7 +214,7 @@ export class HostModel implements Host {
             guest.continueGuest(this, v);
           } else if (v.thread.state === ThreadState.Sleeping) {
             v.halted = false;
-            this.markWoken(v); // kvm_vcpu_wake_up(): a vCPU woken from halt is `ready` (the overboost trap)
+            markWoken(this, v); // kvm_vcpu_wake_up(): a vCPU woken from halt is `ready` (the overboost trap)
             coreSched.wakeThread(this, v.thread, EnqueueKind.Wakeup);
           }
           break;
@@ -331,27 +268,7 @@ export class HostModel implements Host {
     }
   }
 
-  // ---- what the layers ask of each other ----
-
-  startMutex(v: Vcpu): void {
-    mutex.startMutex(this, v);
-  }
-
-  tryMutex(v: Vcpu): void {
-    mutex.tryMutex(this, v);
-  }
-
-  releaseMutex(v: Vcpu): Vcpu | null {
-    return mutex.releaseMutex(this, v);
-  }
-
-  wakeMutexWaiter(v: Vcpu, waker: Vcpu): void {
-    mutex.wakeMutexWaiter(this, v, waker);
-  }
-
-  ownerPreempted(v: Vcpu): void {
-    mutex.ownerPreempted(this, v);
-  }
+  // ---- state the layers read ----
 
   /** The VM whose cgroup a thread is in (a vCPU's, or QEMU's own thread's), or −1. */
   vmOf(t: Thread): number {
@@ -362,165 +279,5 @@ export class HostModel implements Host {
   bandwidthOf(t: Thread): Bandwidth | null {
     const vm = this.vmOf(t);
     return vm >= 0 ? this.vms[vm]!.bw : null;
-  }
-
-  private load0(thread: Thread, vm: number, busy: number, burstNs: number, demand: Rng): HostLoad {
-    return { thread, vm, busy, burstNs, remainingNs: 0, startedNs: 0, gen: 0, demand };
-  }
-
-  parkThread(rq: RunQueue, t: Thread): void {
-    coreSched.parkThread(this, rq, t);
-  }
-
-  finishDelayed(rq: RunQueue, t: Thread): void {
-    coreSched.finishDelayed(this, rq, t);
-  }
-
-  unparkThread(rq: RunQueue, t: Thread, kind: EnqueueKind): void {
-    coreSched.unparkThread(this, rq, t, kind);
-  }
-
-  kvmVcpuHalt(v: Vcpu): void {
-    haltPoll.kvmVcpuHalt(this, v);
-  }
-
-  wakeFromPoll(v: Vcpu): void {
-    haltPoll.wakeFromPoll(this, v);
-  }
-
-  pollInterrupted(rq: RunQueue): boolean {
-    return haltPoll.pollInterrupted(this, rq);
-  }
-
-  haltEnded(v: Vcpu): void {
-    haltPoll.haltEnded(this, v);
-  }
-
-  kvmSchedYield(from: Vcpu, to: Vcpu): void {
-    kvmSchedYield(this, from, to);
-  }
-
-  kvmSchedOut(v: Vcpu, runnable: boolean): void {
-    kvmSchedOut(this, v, runnable);
-  }
-
-  kvmSchedIn(v: Vcpu): void {
-    kvmSchedIn(this, v);
-  }
-
-  markWoken(v: Vcpu): void {
-    markWoken(this, v);
-  }
-
-  armPauseLoop(v: Vcpu): void {
-    pleExit.armPauseLoop(this, v);
-  }
-
-  tickExit(v: Vcpu): void {
-    pleExit.tickExit(this, v);
-  }
-
-  updateCurr(rq: RunQueue): void {
-    coreSched.updateCurr(this, rq);
-  }
-
-  schedule(rq: RunQueue): void {
-    coreSched.schedule(this, rq);
-  }
-
-  blockThread(t: Thread): void {
-    coreSched.blockThread(this, t);
-  }
-
-  wakeThread(t: Thread, kind: EnqueueKind, waker?: Thread): void {
-    coreSched.wakeThread(this, t, kind, waker);
-  }
-
-  directedYield(me: Vcpu, target: Vcpu): YieldResult {
-    return coreSched.directedYield(this, me, target);
-  }
-
-  selectCpu(t: Thread, waker?: Thread): number {
-    return loadBalance.selectCpu(this, t, waker);
-  }
-
-  pullTo(rq: RunQueue, newlyIdle: boolean): boolean {
-    return loadBalance.pullTo(this, rq, newlyIdle);
-  }
-
-  balance(): void {
-    loadBalance.balance(this);
-  }
-
-  accountGuest(v: Vcpu): void {
-    guest.accountGuest(this, v);
-  }
-
-  setActivity(v: Vcpu, activity: Activity, remainingNs: number, userMode: boolean): void {
-    guest.setActivity(this, v, activity, remainingNs, userMode);
-  }
-
-  pushGuest(v: Vcpu): void {
-    guest.pushGuest(this, v);
-  }
-
-  armSpin(v: Vcpu): void {
-    guest.armSpin(this, v);
-  }
-
-  continueGuest(v: Vcpu): void {
-    guest.continueGuest(this, v);
-  }
-
-  nextSegment(v: Vcpu): void {
-    guest.nextSegment(this, v);
-  }
-
-  pvSpinNs(v: Vcpu): number {
-    return spinlock.pvSpinNs(this, v);
-  }
-
-  startLock(v: Vcpu): void {
-    spinlock.startLock(this, v);
-  }
-
-  tryTakeLock(v: Vcpu): boolean {
-    return spinlock.tryTakeLock(this, v);
-  }
-
-  releaseLock(v: Vcpu): Vcpu | null {
-    return spinlock.releaseLock(this, v);
-  }
-
-  kick(from: Vcpu, to: Vcpu): void {
-    spinlock.kick(this, from, to);
-  }
-
-  handlerNs(v: Vcpu): number {
-    return ipiRound.handlerNs(this, v);
-  }
-
-  startRound(v: Vcpu): void {
-    ipiRound.startRound(this, v);
-  }
-
-  startHandler(v: Vcpu): void {
-    ipiRound.startHandler(this, v);
-  }
-
-  handlerDone(sender: Vcpu): void {
-    ipiRound.handlerDone(this, sender);
-  }
-
-  completeRound(v: Vcpu): void {
-    ipiRound.completeRound(this, v);
-  }
-
-  pauseLoad(t: Thread): void {
-    otherLoad.pauseLoad(this, t);
-  }
-
-  resumeLoad(t: Thread): void {
-    otherLoad.resumeLoad(this, t);
   }
 }

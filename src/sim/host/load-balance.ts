@@ -206,7 +206,7 @@ export function balance(h: Host): void {
     if (moved > 0) {
       stats[rq.cpu] = cpuStats(h, rq.cpu);
       stats[busiest.cpu] = cpuStats(h, busiest.cpu);
-      if (!rq.curr) h.schedule(rq);
+      if (!rq.curr) h.schedOps.schedule(rq);
     }
   }
 }
@@ -245,7 +245,7 @@ function detach(
 }
 
 export function migrate(h: Host, t: Thread, from: RunQueue, to: RunQueue): void {
-  h.updateCurr(from);
+  h.schedOps.updateCurr(from);
   trackLoad(t, h.now);
   h.sched.unplace(from, t, true);
   from.remove(t);
@@ -258,9 +258,9 @@ export function migrate(h: Host, t: Thread, from: RunQueue, to: RunQueue): void 
   // 6.18+: moved onto its VM's throttled cfs_rq, the thread is throttled at its first return to
   // user space (a vCPU: its first VM entry) — the model parks it on arrival.
   if (bw?.throttled[to.cpu]) {
-    h.parkThread(to, t);
+    h.schedOps.parkThread(to, t);
     bw.parked[to.cpu]!.push(t);
     return;
   }
-  h.pollInterrupted(to);
+  h.kvmOps.pollInterrupted(to);
 }

@@ -5,7 +5,7 @@ import { ThreadState, type Thread } from './thread';
 
 export function startLoadBurst(h: Host, load: HostLoad): void {
   load.remainingNs = load.demand.exponentialNs(load.burstNs);
-  h.wakeThread(load.thread, EnqueueKind.New);
+  h.schedOps.wakeThread(load.thread, EnqueueKind.New);
 }
 
 export function loadFor(h: Host, t: Thread): HostLoad {
@@ -29,7 +29,7 @@ export function loadStep(h: Host, load: HostLoad): void {
   const t = load.thread;
   load.gen++;
   if (t.state === ThreadState.Running) {
-    h.blockThread(t);
+    h.schedOps.blockThread(t);
     h.queue.push(
       h.now + load.demand.exponentialNs((load.burstNs * (1 - load.busy)) / load.busy),
       HostEvent.HostLoad,
@@ -38,6 +38,6 @@ export function loadStep(h: Host, load: HostLoad): void {
     );
   } else if (t.state === ThreadState.Sleeping) {
     load.remainingNs = load.demand.exponentialNs(load.burstNs);
-    h.wakeThread(t, EnqueueKind.Wakeup);
+    h.schedOps.wakeThread(t, EnqueueKind.Wakeup);
   }
 }

@@ -16,8 +16,8 @@ import type { Thread } from './thread';
  * (src/sim/host, with the scheduling classes of src/sim/sched) — meet here and nowhere else: each
  * layer's functions take a `Host`, the host's state as plain data plus the operations of the
  * other layers (the ports below), and import only the core, the state, these ports and their own
- * folder (eslint's no-restricted-imports, per folder). HostModel implements them all, connecting
- * each port to its layer once.
+ * folder (eslint's no-restricted-imports, per folder). Each port is implemented by a class in its
+ * layer's folder, constructed over the host; HostModel holds the state and connects the four once.
  */
 
 export interface VmState {
@@ -110,7 +110,7 @@ export interface SchedOps {
 }
 
 /** KVM (src/sim/kvm): halt polling, PLE exits, preempt notifiers, wakeups, PV yield. */
-export interface KvmOps extends SpinHost {
+export interface KvmOps {
   kvmVcpuHalt(v: Vcpu): void;
   wakeFromPoll(v: Vcpu): void;
   pollInterrupted(rq: RunQueue): boolean;
@@ -156,5 +156,13 @@ export interface LoadOps {
   resumeLoad(t: Thread): void;
 }
 
-/** What a layer's function is given: the state and every other layer's port. */
-export type Host = HostState & SchedOps & KvmOps & GuestOps & LoadOps;
+/** Each layer's port, implemented by that layer's class (SchedLayer, KvmLayer, GuestLayer, LoadLayer). */
+export interface Ports {
+  readonly schedOps: SchedOps;
+  readonly kvmOps: KvmOps;
+  readonly guestOps: GuestOps;
+  readonly loadOps: LoadOps;
+}
+
+/** What a layer's function is given: the state and every layer's port (and kvm_vcpu_on_spin()'s view). */
+export type Host = HostState & Ports & SpinHost;

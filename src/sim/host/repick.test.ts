@@ -29,7 +29,7 @@ describe('a re-picked thread keeps what set_next_entity() set when it was first 
     const { host, rq, t } = running('stock-6.6');
     const picked = t.pickedDeadline;
     t.deadline += 2_250_000; // yield_task_fair(): one slice further
-    host.schedule(rq);
+    host.schedOps.schedule(rq);
     assert.equal(rq.curr, t, 're-picked');
     assert.equal(t.pickedDeadline, picked);
     assert.notEqual(t.pickedDeadline, t.deadline, 'protection ended with the moved deadline');
@@ -39,7 +39,7 @@ describe('a re-picked thread keeps what set_next_entity() set when it was first 
     const { host, rq, t } = running('stock-5.6');
     const sliceStart = t.execAtPickNs;
     host.advanceTo(21e6);
-    host.schedule(rq);
+    host.schedOps.schedule(rq);
     assert.equal(rq.curr, t, 're-picked');
     assert.equal(t.execAtPickNs, sliceStart);
     assert.ok(t.sumExecNs > sliceStart);

@@ -34,13 +34,13 @@ export function kvmVcpuHalt(h: Host, v: Vcpu): void {
     h.queue.push(h.now + v.haltPollNs, HostEvent.Guest, v.id, v.guestGen);
     return;
   }
-  h.blockThread(v.thread);
+  h.schedOps.blockThread(v.thread);
 }
 
 /** The poll window passed with nothing pending: the vCPU blocks. */
 export function pollExpired(h: Host, v: Vcpu): void {
   endPoll(h, v);
-  h.blockThread(v.thread);
+  h.schedOps.blockThread(v.thread);
 }
 
 /** An event for a polling vCPU (kvm_vcpu_check_block() < 0): the halt ends where it was. */

@@ -150,7 +150,7 @@ describe('kvm_vcpu_on_spin candidate selection', () => {
       [false, true],
       'other spinners find it eligible every other time',
     );
-    kvmSchedIn({ ple: VMX_PLE, haltEnded: () => undefined }, me);
+    kvmSchedIn({ ple: VMX_PLE, kvmOps: { haltEnded: () => undefined } }, me);
     assert.deepEqual([me.inSpinLoop, me.dyEligible], [false, false], 'back from yield_to: the loop ends');
     // Not descheduled: the loop ends at once.
     me.inSpinLoop = true;

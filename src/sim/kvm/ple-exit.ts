@@ -6,7 +6,7 @@ import { Activity, type Vcpu } from './vcpu';
 
 /** handle_pause(): grow the window, then kvm_vcpu_on_spin(); back in the guest the loop restarts. */
 export function pleExit(h: Host, v: Vcpu): void {
-  h.accountGuest(v);
+  h.guestOps.accountGuest(v);
   v.pleExits++;
   const grown = growWindow(v.pleWindow, h.ple);
   if (grown !== v.pleWindow) v.pleWindowUpdates++;
@@ -17,17 +17,17 @@ export function pleExit(h: Host, v: Vcpu): void {
   h.kvm.onSpin(h, v, true);
   v.inExit = false;
   if (v.guestGen !== gen || v.thread.state !== ThreadState.Running) return;
-  if (v.activity === Activity.SpinLock && h.tryTakeLock(v)) return;
+  if (v.activity === Activity.SpinLock && h.guestOps.tryTakeLock(v)) return;
   if (v.activity === Activity.SpinMutex) {
     // Back in mutex_spin_on_owner(): the owner released it or (with the hint) is seen preempted.
     const owner = h.vms[v.vm]!.mutexOwner[v.mutex]!;
     if (owner === -1 || (h.vms[v.vm]!.work.pv.preemptedHint && h.vcpus[owner]!.preempted)) {
-      h.tryMutex(v);
+      h.guestOps.tryMutex(v);
       return;
     }
   }
   if (v.activity === Activity.SpinIpi && v.roundPending === 0) {
-    h.completeRound(v);
+    h.guestOps.completeRound(v);
     return;
   }
   armPauseLoop(h, v, h.ple.exitCostNs);

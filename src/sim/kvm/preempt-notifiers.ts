@@ -1,4 +1,4 @@
-import type { Host } from '../host/ports';
+import type { Host, KvmOps } from '../host/ports';
 import { shrinkWindow } from './ple';
 import { Activity, type Vcpu } from './vcpu';
 
@@ -34,7 +34,10 @@ export function kvmSchedOut(h: Pick<Host, 'now'>, v: Vcpu, runnable: boolean): v
  * only entry where its bits can be set, since only a scheduled-out or ready vCPU is marked. A
  * spinner descheduled inside yield_to() returns to kvm_vcpu_on_spin(), which ends its spin loop.
  */
-export function kvmSchedIn(h: Pick<Host, 'ple' | 'haltEnded'>, v: Vcpu): void {
+export function kvmSchedIn(
+  h: Pick<Host, 'ple'> & { readonly kvmOps: Pick<KvmOps, 'haltEnded'> },
+  v: Vcpu,
+): void {
   v.preempted = false;
   v.ready = false;
   v.pvUnhalted = false;
@@ -46,7 +49,7 @@ export function kvmSchedIn(h: Pick<Host, 'ple' | 'haltEnded'>, v: Vcpu): void {
     v.dyEligible = false;
   }
   // Back from kvm_vcpu_block(): kvm_vcpu_halt() adapts the poll window to this halt.
-  h.haltEnded(v);
+  h.kvmOps.haltEnded(v);
   const window = shrinkWindow(v.pleWindow, h.ple);
   if (window !== v.pleWindow) v.pleWindowUpdates++;
   v.pleWindow = window;

@@ -20,5 +20,5 @@ export function kvmSchedYield(h: Host, from: Vcpu, to: Vcpu): void {
   // after the attempt is counted, as merged in v3).
   if (h.features.has('undercommit-bailout') && h.rqs[from.thread.cpu]!.threads.length === 1) return;
   if (!to.ready || to === from) return;
-  if (h.directedYield(from, to) === YieldResult.Boosted) from.pvYieldSuccessful++;
+  if (h.schedOps.directedYield(from, to) === YieldResult.Boosted) from.pvYieldSuccessful++;
 }
