@@ -32,16 +32,13 @@ import { nodeKey } from './resume-marks';
 import { SampleAdmission } from './sample-admission';
 import { WindowQueue } from './window-queue';
 
-export type { AdvisorMetrics, AdvisorOptions } from './advisor-options';
-
 /**
- * The advisor's engine, free of Nest: it wires the ingest's parts — admission, the node tracker,
- * the window queue, the offset committer — to the bus, the models and the outputs. Samples come
- * through a consumer group (replicas share nodes by partition); every replica reads all
- * inventories. A node's samples are analysed once per epoch and published to
- * spinwise.analyses.v1, and only then is the partition's offset committed past them: a replica
- * that stops or dies leaves its unanalysed samples to the next owner, which neither loses a
- * window nor analyses one twice.
+ * The advisor's engine (a Nest service, constructed directly as well): it wires the ingest's
+ * parts — admission, node tracker, window queue, offset committer — to the bus, the models and the
+ * result sinks. Replicas share nodes by partition of the samples' consumer group; each reads
+ * every inventory. A node's samples are analysed once per epoch and published, and only then is
+ * the partition committed past them: a replica that stops or dies leaves its unanalysed samples
+ * to the next owner, which neither loses a window nor analyses one twice.
  */
 @Injectable()
 export class AdvisorCore {

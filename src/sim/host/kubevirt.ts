@@ -1,5 +1,5 @@
 import type { VmSpec } from '../scenario';
-import type { GroupSpec } from '../sched/group-scheduler';
+import type { GroupSpec } from '../sched/group-tree';
 
 /**
  * The cgroup a KubeVirt VM's virt-launcher pod gets on its node, as the kubelet sets it up:

@@ -7,7 +7,8 @@ import { parseScenario } from '../scenario';
 import { modelByName } from '../models';
 import { buildHost, simulate } from '../simulate';
 import { CfsScheduler } from './cfs';
-import { GroupScheduler, sharesOfCpuWeight } from './group-scheduler';
+import { GroupScheduler } from './group-scheduler';
+import { sharesOfCpuWeight } from './group-tree';
 import { EnqueueKind } from './host-scheduler';
 
 /** CPU shares of VMs a and b, both always busy, on 4 pCPUs. */

@@ -1,38 +1,9 @@
 import { trackLoad, type CpuAttachment, type LoadView } from './load-tracking';
 import { RunQueue } from '../host/runqueue';
-import { NICE_0_WEIGHT, Thread } from '../host/thread';
+import type { Thread } from '../host/thread';
 import { EnqueueKind, type HostScheduler } from './host-scheduler';
+import { buildGroups, MIN_SHARES, removeFrom, type Group, type GroupSpec } from './group-tree';
 import { recomputeAvg, updateLoadAvg } from './pelt';
-
-/** MIN_SHARES (kernel/sched/sched.h): a group entity never weighs less than this. */
-const MIN_SHARES = 2;
-
-/** cgroup v2 cpu.weight → shares (sched_weight_from_cgroup: weight × 1024 / 100, rounded). */
-export function sharesOfCpuWeight(weight: number): number {
-  return Math.round((weight * NICE_0_WEIGHT) / 100);
-}
-
-/** A cgroup of the hierarchy: its cpu.weight, and its parent group (−1: under the root). */
-export interface GroupSpec {
-  weight: number;
-  parent: number;
-}
-
-interface Group {
-  shares: number;
-  /** The group it is in, −1 for the root cgroup. */
-  parent: number;
-  /** Whether other groups are in it (its cfs_rq then holds their entities). */
-  hasChildren: boolean;
-  /** This group and its ancestors, up to the one under the root. */
-  path: readonly number[];
-  /** Per pCPU: the group's cfs_rq and the entity that stands for it on its parent's cfs_rq. */
-  child: RunQueue[];
-  entity: Thread[];
-  /** tg->load_avg, and per pCPU the cfs_rq's tg_load_avg_contrib to it. */
-  loadAvg: number;
-  contrib: Float64Array;
-}
 
 /**
  * Group scheduling (CONFIG_FAIR_GROUP_SCHED) over a tree of cgroups: one per VM (libvirt's
@@ -74,19 +45,8 @@ export class GroupScheduler implements HostScheduler, LoadView {
     this.name = `${inner.name}+cgroups`;
     this.roots = Array.from({ length: pcpus }, (_, cpu) => new RunQueue(cpu));
     this.groupOf = Int32Array.from(threadGroups);
-    // Entity ids after every thread's, so ties between entities and threads stay deterministic.
     this.firstEntityId = threadGroups.length;
-    let nextEntityId = this.firstEntityId;
-    this.groups = specs.map((spec, g) => ({
-      shares: sharesOfCpuWeight(spec.weight),
-      parent: spec.parent,
-      hasChildren: specs.some((other) => other.parent === g),
-      path: ancestry(specs, g),
-      child: Array.from({ length: pcpus }, (_, cpu) => new RunQueue(cpu)),
-      entity: Array.from({ length: pcpus }, () => new Thread(nextEntityId++, -1, [])),
-      loadAvg: 0,
-      contrib: new Float64Array(pcpus),
-    }));
+    this.groups = buildGroups(specs, pcpus, this.firstEntityId);
   }
 
   /** The cfs_rq a group's entity is queued on, on `cpu`: its parent group's, or the root. */
@@ -433,16 +393,3 @@ export class GroupScheduler implements HostScheduler, LoadView {
 }
 
 const NO_GROUPS: readonly number[] = [];
-
-/** Group `g` and its ancestors, bottom up. */
-function ancestry(specs: readonly GroupSpec[], g: number): number[] {
-  const path: number[] = [];
-  for (let c = g; c >= 0; c = specs[c]!.parent) path.push(c);
-  return path;
-}
-
-/** Takes `t` off a level's runqueue, and off its curr. */
-function removeFrom(rq: RunQueue, t: Thread): void {
-  rq.remove(t);
-  if (rq.curr === t) rq.curr = null;
-}
