@@ -39,6 +39,7 @@ import { Thread, ThreadState } from './thread';
  * connected here, the one module that imports them all.
  */
 export class HostModel implements Host {
+  // The state: ports.ts's HostState says what each field holds.
   readonly rqs: RunQueue[];
   readonly threads: Thread[];
   readonly vcpus: Vcpu[];
@@ -50,7 +51,6 @@ export class HostModel implements Host {
   readonly sleepSince: Float64Array;
   readonly sleepNs: Float64Array;
   readonly haltSince: Float64Array;
-  /** Per pCPU: the thread a successful yield_to boosted there, checked at that pCPU's next pick. */
   readonly boosted: (Thread | null)[];
   readonly boostedBy: (Vcpu | null)[];
   readonly queue: EventQueue;
@@ -59,17 +59,13 @@ export class HostModel implements Host {
   readonly tickNs: number;
   readonly postedInterrupts: boolean;
   now = 0;
+  /** Events handled so far (the bench's measure of work). */
   events = 0;
-
-  /** The host's own draws (which spinner wins a freed lock); the guests draw from their vCPU's `demand`. */
   readonly rng: Rng;
-
-  /** The host scheduler: the model's class, under a per-VM cgroup hierarchy with host.cgroups per-vm. */
+  /** The model's class, under the cgroup hierarchy unless host.cgroups is flat. */
   readonly sched: HostScheduler;
-  /** Where each thread's PELT signals are attached, and the cfs_rq loads the balancer reads. */
   readonly attachment: CpuAttachment;
   readonly load: LoadView;
-  /** Per pCPU, sd->nr_balance_failed of its periodic balance. */
   readonly balanceFailed: Int32Array;
 
   // Each layer's port, connected once: a layer reaches another only through these.

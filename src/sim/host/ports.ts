@@ -84,6 +84,7 @@ export interface HostState {
   /** The host's own draws; the guests draw from their vCPU's `demand`. */
   readonly rng: Rng;
   readonly sched: HostScheduler;
+  /** Where each thread's PELT signals are attached, and the cfs_rq loads the balancer reads. */
   readonly attachment: CpuAttachment;
   readonly load: LoadView;
   /** Per pCPU, sd->nr_balance_failed of its periodic balance. */
