@@ -1,6 +1,5 @@
 import { markWoken } from '../kvm/vcpu-wake';
 import type { FeatureId } from '../kernel-features';
-import { Engine, type EventHandler } from '../core/engine';
 import { EventQueue } from '../core/event-queue';
 import { Rng } from '../core/rng';
 import * as guest from '../guest/activity';
@@ -33,12 +32,11 @@ import { Thread, ThreadState } from './thread';
  * and halt, PLE exits and a kvm_vcpu_on_spin policy. Time is integer ns; every random draw comes
  * from a stream of the run's seed: each vCPU's guest its own (`Vcpu.demand`), the host its own.
  *
- * This class keeps the state, builds it and says what each kind of event does (the engine in
- * src/sim/core pops them). The mechanisms live with the kernel layer they mirror — the guest
- * (src/sim/guest), KVM (src/sim/kvm) and the host scheduler (core-scheduling, load-balance,
- * bandwidth, other-load here; the classes in src/sim/sched) — and ask each other through ports
- * (./ports.ts), each implemented by a class of its layer and connected here, the one module that
- * imports them all.
+ * This class keeps the state, builds it and dispatches events; the mechanisms live with the
+ * kernel layer they mirror — the guest (src/sim/guest), KVM (src/sim/kvm) and the host scheduler
+ * (core-scheduling, load-balance, bandwidth, other-load here; the classes in src/sim/sched). The
+ * layers ask each other through ports (./ports.ts), each implemented by a class of its layer and
+ * connected here, the one module that imports them all.
  */
 export class HostModel implements Host {
   // The state: ports.ts's HostState says what each field holds.
@@ -56,7 +54,6 @@ export class HostModel implements Host {
   readonly boosted: (Thread | null)[];
   readonly boostedBy: (Vcpu | null)[];
   readonly queue: EventQueue;
-  private readonly engine: Engine;
   readonly scratch: Int32Array;
   readonly toWake: Vcpu[] = [];
   readonly tickNs: number;
@@ -112,7 +109,6 @@ export class HostModel implements Host {
     targets[HostEvent.HostLoad] = this.loads.length;
     targets[HostEvent.Bandwidth] = targets[HostEvent.BandwidthSlack] = this.vms.length;
     this.queue = new EventQueue(targets);
-    this.engine = new Engine(this.queue, this, this.handlers());
     this.attachment = new CpuAttachment(this.threads, pcpus);
     this.balanceFailed = new Int32Array(pcpus);
     if (scenario.host.cgroups !== 'flat') {
@@ -185,46 +181,58 @@ export class HostModel implements Host {
 
   /** Processes every event up to `untilNs`; a later call continues where this one stopped. */
   advanceTo(untilNs: number): void {
-    this.engine.advanceTo(untilNs);
-  }
-
-  /** One handler per HostEvent: what each kind of event does to the host. */
-  private handlers(): EventHandler[] {
-    const handlers: EventHandler[] = [];
-    handlers[HostEvent.Guest] = (target, gen) => {
-      const v = this.vcpus[target]!;
-      if (gen !== v.guestGen) return;
-      if (v.polling) haltPoll.pollExpired(this, v);
-      else guest.guestStep(this, v);
-    };
-    handlers[HostEvent.Ple] = (target, gen, time) => {
-      const v = this.vcpus[target]!;
-      if (gen === v.guestGen && time === v.pleDueNs) pleExit.pleExit(this, v);
-    };
-    handlers[HostEvent.Timer] = (target, gen) => {
-      const v = this.vcpus[target]!;
-      if (gen !== v.timerGen || v.activity !== Activity.Halted) return;
-      if (v.polling) {
-        haltPoll.wakeFromPoll(this, v);
-        v.halted = false;
-        guest.continueGuest(this, v);
-      } else if (v.thread.state === ThreadState.Sleeping) {
-        v.halted = false;
-        markWoken(this, v); // kvm_vcpu_wake_up(): a vCPU woken from halt is `ready` (the overboost trap)
-        coreSched.wakeThread(this, v.thread, EnqueueKind.Wakeup);
+    const q = this.queue;
+    while (q.length > 0) {
+      if (q.peekTime() > untilNs) break;
+      q.pop();
+      this.now = q.time;
+      this.events++;
+      const target = q.target;
+      switch (q.kind as HostEvent) {
+        case HostEvent.Guest: {
+          const v = this.vcpus[target]!;
+          if (q.gen !== v.guestGen) break;
+          if (v.polling) haltPoll.pollExpired(this, v);
+          else guest.guestStep(this, v);
+          break;
+        }
+        case HostEvent.Ple: {
+          const v = this.vcpus[target]!;
+          if (q.gen === v.guestGen && q.time === v.pleDueNs) pleExit.pleExit(this, v);
+          break;
+        }
+        case HostEvent.Timer: {
+          const v = this.vcpus[target]!;
+          if (q.gen !== v.timerGen || v.activity !== Activity.Halted) break;
+          if (v.polling) {
+            haltPoll.wakeFromPoll(this, v);
+            v.halted = false;
+            guest.continueGuest(this, v);
+          } else if (v.thread.state === ThreadState.Sleeping) {
+            v.halted = false;
+            markWoken(this, v); // kvm_vcpu_wake_up(): a vCPU woken from halt is `ready` (the overboost trap)
+            coreSched.wakeThread(this, v.thread, EnqueueKind.Wakeup);
+          }
+          break;
+        }
+        case HostEvent.Bandwidth:
+          periodTimer(this, this.vms[target]!.bw!);
+          break;
+        case HostEvent.BandwidthSlack:
+          slackTimer(this, this.vms[target]!.bw!);
+          break;
+        case HostEvent.Tick:
+          coreSched.tick(this);
+          this.queue.push(this.now + this.tickNs, HostEvent.Tick, 0, 0);
+          break;
+        case HostEvent.HostLoad: {
+          const load = this.loads[target]!;
+          if (q.gen === load.gen) otherLoad.loadStep(this, load);
+          break;
+        }
       }
-    };
-    handlers[HostEvent.Bandwidth] = (target) => periodTimer(this, this.vms[target]!.bw!);
-    handlers[HostEvent.BandwidthSlack] = (target) => slackTimer(this, this.vms[target]!.bw!);
-    handlers[HostEvent.Tick] = () => {
-      coreSched.tick(this);
-      this.queue.push(this.now + this.tickNs, HostEvent.Tick, 0, 0);
-    };
-    handlers[HostEvent.HostLoad] = (target, gen) => {
-      const load = this.loads[target]!;
-      if (gen === load.gen) otherLoad.loadStep(this, load);
-    };
-    return handlers;
+    }
+    this.now = untilNs;
   }
 
   /** A thread's run time up to now, the running stretch included (what schedstat shows mid-run). */
