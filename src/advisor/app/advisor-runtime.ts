@@ -2,7 +2,6 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { MessageBus } from '../../adapters/bus/message-bus';
 import type { TimeSeriesStore } from '../../adapters/store/time-series-store';
-import type { AdvisorRuntimeOptions } from './advisor-config';
 import type { INestApplication } from '@nestjs/common';
 import type { SlackAlerter } from '../../adapters/slack/slack-alerter';
 import { FleetView } from '../fleet/fleet-view';
@@ -12,7 +11,8 @@ import { AdvisorCore } from '../ingest/advisor-core';
 import { LiveEvents } from '../outputs/live-events';
 import { SlackSink } from '../outputs/slack-sink';
 import { ClusterPlanner } from '../planner/cluster-planner';
-import { resolveSettings } from './advisor-config';
+import type { AdvisorRuntimeOptions, AdvisorSettings } from './advisor-config';
+import { ADVISOR_SETTINGS } from './tokens';
 import { AdvisorModule } from './advisor.module';
 
 export type { AdvisorRuntimeOptions };
@@ -49,7 +49,8 @@ export async function startAdvisorRuntime(
     AdvisorModule.forRoot({ bus, store, options, ownsAdapters: process.ownsAdapters }),
   );
   if (process.shutdownHooks) app.enableShutdownHooks(['SIGINT', 'SIGTERM'], { useProcessExit: true });
-  const { host } = resolveSettings(options);
+  // As the application resolved it (ADVISOR_SETTINGS), not resolved a second time here.
+  const { host } = app.get<AdvisorSettings>(ADVISOR_SETTINGS);
   await app.listen(options.port, host);
   const address = (app.getHttpServer() as Server).address() as AddressInfo;
   const url = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;

@@ -72,7 +72,7 @@ export class AdvisorCore {
     /** Where results go besides Kafka (metrics, live events, Slack, the cluster, a test). */
     @Inject(RESULT_SINKS) sinks: readonly ResultSink[] = [],
     /** The models: worker pool, cache and fits in flight (shared with the cluster planner). */
-    readonly runner: AnalysisRunner = new AnalysisRunner(resolveAdvisorOptions(options).analysisWorkers),
+    readonly runner: AnalysisRunner = new AnalysisRunner(options.analysisWorkers),
     /** Every node's inventory, which this core keeps up to date. */
     readonly inventories: NodeInventories = new NodeInventories(),
   ) {

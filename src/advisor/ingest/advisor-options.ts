@@ -1,4 +1,4 @@
-import { availableParallelism, hostname } from 'node:os';
+import { hostname } from 'node:os';
 import type { Log } from '../../adapters/log/log';
 
 export interface AdvisorOptions {
@@ -48,7 +48,11 @@ export interface AdvisorOptions {
 }
 
 /** The core's options with every default filled in: what the core and its parts read. */
-export type ResolvedAdvisorOptions = Required<Omit<AdvisorOptions, 'log'>> & { log: Log };
+export type ResolvedAdvisorOptions = Required<Omit<AdvisorOptions, 'log' | 'analysisWorkers'>> & {
+  log: Log;
+  /** Unset: AnalysisRunner's own default (one worker per core but one). */
+  analysisWorkers?: number;
+};
 
 /** Every default of the core's options, in one place. */
 export function resolveAdvisorOptions(options: AdvisorOptions): ResolvedAdvisorOptions {
@@ -62,7 +66,7 @@ export function resolveAdvisorOptions(options: AdvisorOptions): ResolvedAdvisorO
     clearAfter: options.clearAfter ?? 2,
     groupId: options.groupId ?? 'spinwise-advisor',
     fromBeginning: options.fromBeginning ?? true,
-    analysisWorkers: options.analysisWorkers ?? Math.max(1, availableParallelism() - 1),
+    analysisWorkers: options.analysisWorkers,
     log: options.log ?? (() => undefined),
     replica: options.replica ?? hostname(),
     maxSampleAgeMs: options.maxSampleAgeMs ?? 86_400_000,

@@ -10,26 +10,25 @@ export type ReadinessByPart = {
 
 /**
  * How each part is, with what is wrong (an empty list is a healthy part): the advisor started
- * (`consumer` null otherwise); Kafka (in the consumer group and fetching, and committing); the
- * store keeping up (failing writes are buffered; failing with the buffer full is not keeping up).
- * Liveness (/healthz) is separate and only says the process runs.
+ * (the consumer's health `h` is null otherwise); Kafka (in the consumer group and fetching, and
+ * committing: `failingSince`); the store keeping up (failing writes are buffered; failing with
+ * the buffer full is not keeping up). Liveness (/healthz) is separate and only says the process
+ * runs.
  */
 export function readinessByPart(
-  consumer: ConsumerHealth | null,
-  commitsFailingSinceWallMs: number | null,
+  h: ConsumerHealth | null,
+  failingSince: number | null,
   points: PointBuffer,
   nowMs: number,
 ): ReadinessByPart {
-  if (!consumer) return { advisor: ['not started (or stopping)'], kafka: [], store: [] };
+  if (!h) return { advisor: ['not started (or stopping)'], kafka: [], store: [] };
   const kafka: string[] = [];
-  const h = consumer;
   if (h.crashed) kafka.push(`the Kafka consumer crashed (being replaced): ${h.crashed}`);
   else if (!h.member) kafka.push('not a member of the consumer group (joining or rebalancing)');
   if (h.lastFetchWallMs === null || nowMs - h.lastFetchWallMs > 30_000)
     kafka.push(
       `no fetch from the broker for ${h.lastFetchWallMs === null ? 'ever' : `${Math.round((nowMs - h.lastFetchWallMs) / 1000)} s`}`,
     );
-  const failingSince = commitsFailingSinceWallMs;
   if (failingSince !== null && nowMs - failingSince > 30_000)
     kafka.push(`offset commits failing for ${Math.round((nowMs - failingSince) / 1000)} s`);
   const store: string[] = [];

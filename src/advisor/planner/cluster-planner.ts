@@ -76,7 +76,8 @@ export class ClusterPlanner {
     for (const d of due) {
       this.log(`planner: ${d.node} left the cluster; its compacted records are removed`);
       for (const { topic, message } of d.tombstones)
-        byTopic.set(topic, [...(byTopic.get(topic) ?? []), message]);
+        if (byTopic.has(topic)) byTopic.get(topic)!.push(message);
+        else byTopic.set(topic, [message]);
     }
     for (const [topic, messages] of byTopic)
       await this.producer!.send(topic, messages).catch((err: Error) =>
