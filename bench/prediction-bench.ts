@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { baselineBuild } from './baseline-build';
 import { diverseFleet } from './diverse-fleet';
 import type { ProbeNode, ProbeResult } from './prediction-probe';
+import { worthIt } from '../src/advisor/domain/worth-it';
 import { printTable } from './table';
 
-/** The commit before common random numbers and the one-slot event queue (issue 20). */
-const BASELINE_COMMIT = '3abd417';
+/** The commit before predictions in batches (issue 20); 3abd417 was the one before common random numbers. */
+const BASELINE_COMMIT = process.env.SPINWISE_BENCH_PREDICT_BASELINE ?? '607e2fd';
 const NODES = Number(process.env.SPINWISE_BENCH_PREDICT_NODES ?? 16);
 const REPO = join(__dirname, '..', '..');
 
@@ -52,7 +53,15 @@ export async function predictionBench(): Promise<void> {
       new Set(results.flatMap((n) => Object.keys(n.predictions).map((id) => `${n.node} ${id}`))),
   );
   const common = [...keys[0]!].filter((k) => keys.every((set) => set.has(k)));
-  const stats = runs.map(({ label, results }) => {
+  const verdicts = runs.map(({ results }) => {
+    const byNode = new Map(results.map((n) => [n.node, n]));
+    return common.map((k) => {
+      const [node, id] = k.split(' ') as [string, string];
+      const n = byNode.get(node)!;
+      return worthIt(n.kinds[id]!, n.predictions[id]!);
+    });
+  });
+  const stats = runs.map(({ label, results }, b) => {
     const byNode = new Map(results.map((n) => [n.node, n.predictions]));
     const widths = (field: 'spinNs' | 'pleExits' | 'usefulNs') =>
       median(
@@ -70,6 +79,8 @@ export async function predictionBench(): Promise<void> {
       spin: widths('spinNs'),
       ple: widths('pleExits'),
       useful: widths('usefulNs'),
+      recommended: verdicts[b]!.filter(Boolean).length,
+      asBefore: verdicts[b]!.filter((v, i) => v === verdicts[0]![i]).length,
     };
   });
   const before = stats[0]!;
@@ -89,6 +100,8 @@ export async function predictionBench(): Promise<void> {
       'useful ±',
       'spin narrower',
       'useful narrower',
+      'recommended',
+      'verdicts as before',
     ],
     stats.map((s) => [
       s.label,
@@ -100,6 +113,8 @@ export async function predictionBench(): Promise<void> {
       pct(s.useful),
       narrower(s, s.spin, before.spin),
       narrower(s, s.useful, before.useful),
+      s.recommended,
+      `${s.asBefore}/${common.length}`,
     ]),
   );
 }

@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as AnalyzeNode from '../src/advisor/domain/analyze-node';
 import type { Prediction } from '../src/advisor/domain/predict';
+import type * as WhatIfs from '../src/advisor/domain/what-ifs';
 import type * as WindowSampleModule from '../src/advisor/domain/window-sample';
+import type { RecommendationKind } from '../src/telemetry';
 import type { NodeInventory, NodeSample } from '../src/telemetry';
 
 /** One node's window as the prediction bench hands it to a build. */
@@ -17,6 +19,8 @@ export interface ProbeResult {
   fitCpuS: number;
   predictCpuS: number;
   predictions: Record<string, Prediction>;
+  /** Each what-if's kind, by id: what decides whether its prediction is worth recommending. */
+  kinds: Record<string, RecommendationKind>;
 }
 
 const cpuSeconds = (since: NodeJS.CpuUsage) => {
@@ -36,6 +40,9 @@ async function probe(root: string, file: string): Promise<void> {
   const { windowSample }: typeof WindowSampleModule = await import(
     join(root, 'dist', 'src', 'advisor', 'domain', 'window-sample')
   );
+  const { whatIfCandidates }: typeof WhatIfs = await import(
+    join(root, 'dist', 'src', 'advisor', 'domain', 'what-ifs')
+  );
   const nodes = JSON.parse(readFileSync(file, 'utf8')) as ProbeNode[];
   const results: ProbeResult[] = nodes.map(({ inventory, samples }) => {
     const { request } = analyze.prepareAnalysis(inventory, samples.map(windowSample));
@@ -49,6 +56,9 @@ async function probe(root: string, file: string): Promise<void> {
       fitCpuS,
       predictCpuS: cpuSeconds(since),
       predictions: Object.fromEntries(predictions),
+      kinds: Object.fromEntries(
+        whatIfCandidates(calibration, request.oversubscribed, request.worst).map((c) => [c.id, c.kind]),
+      ),
     };
   });
   process.stdout.write(JSON.stringify(results));

@@ -23,3 +23,29 @@ export function relativeChange(value: number, base: number): number {
   if (base === 0) return value === 0 ? 0 : Infinity;
   return (value - base) / base;
 }
+
+/**
+ * The relative change of a total from `before` to `after` over paired observations (run i of one
+ * with run i of the other, or batch j of them): the ratio of their sums, less one, with the 95 %
+ * interval of that ratio by linearisation — the ratio estimator's standard error (Cochran,
+ * "Sampling Techniques", chapter 6): residuals (aᵢ − R·bᵢ) / mean(b), Student's t with n − 1 degrees of
+ * freedom. Unlike a mean of per-pair relative changes, a pair with little in its baseline (a short
+ * batch with almost no spinning) weighs only as much as it holds. No baseline at all: 0 when the
+ * other is 0 too, else an infinite change without interval.
+ */
+export function ratioChange(before: readonly number[], after: readonly number[]): Estimate {
+  const n = before.length;
+  let sumBefore = 0;
+  let sumAfter = 0;
+  for (let i = 0; i < n; i++) {
+    sumBefore += before[i]!;
+    sumAfter += after[i]!;
+  }
+  if (sumBefore === 0) return { mean: sumAfter === 0 ? 0 : Infinity, ci95: 0 };
+  const ratio = sumAfter / sumBefore;
+  if (n < 2) return { mean: ratio - 1, ci95: 0 };
+  const meanBefore = sumBefore / n;
+  let squares = 0;
+  for (let i = 0; i < n; i++) squares += ((after[i]! - ratio * before[i]!) / meanBefore) ** 2;
+  return { mean: ratio - 1, ci95: (T95[n - 2] ?? 1.96) * Math.sqrt(squares / (n - 1) / n) };
+}

@@ -19,8 +19,7 @@ import {
   type VmObservation,
 } from './calibrate';
 import { nodeFingerprint, nodeShape, type ModelledNode, type Predictions } from './model-cache';
-import { simulate } from '../../sim/simulate';
-import { Baseline, predictUntilDecided } from './predict';
+import { Baseline, predictUntilDecided, replay } from './predict';
 import { decided, worthIt } from './worth-it';
 import { vmMetrics } from './vm-metrics';
 import { fnv1a } from '../../sim/core/fnv1a';
@@ -98,8 +97,8 @@ export function predictNode(
     whatIfCandidates(calibration, oversubscribed, worst).map((c) => [
       c.id,
       predictUntilDecided(
-        (seed) => baseline.totals(seed),
-        (seed) => simulate(c.scenario, c.model, seed).totals,
+        (seed) => baseline.batches(seed),
+        (seed) => replay(c.scenario, c.model, seed),
         (p) => decided(c.kind, p),
       ).prediction,
     ]),

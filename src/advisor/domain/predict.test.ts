@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { estimate, relativeChange } from '../../sim/statistics';
+import { ratioChange } from '../../sim/statistics';
 import { pairedChange, predictUntilDecided, type PredictedTotals } from './predict';
 import { decided, worthIt } from './worth-it';
 
@@ -19,30 +19,36 @@ describe('paired predictions', () => {
     // The same runs paired otherwise: the seed-to-seed spread of the workload is in the interval.
     const unpaired = pairedChange(before, [...after].reverse()).spinNs;
     assert.ok(unpaired.ci95 > 0.5, `unpaired ±${unpaired.ci95}`);
-    const expected = estimate(before.map((b, i) => relativeChange([100, 150, 50][i]!, b.spinNs)));
+    const expected = ratioChange([100, 300, 200], [100, 150, 50]);
     assert.equal(unpaired.ci95, Math.round(expected.ci95 * 1e4) / 1e4);
   });
 
+  it('weighs a pair by what its baseline holds: a batch with almost no spinning does not swing the change', () => {
+    // Per-pair relative changes would average −50 %, −50 % and +900 %: one near-empty batch decides.
+    const p = pairedChange([run(1000), run(1000), run(1)], [run(500), run(500), run(10)]).spinNs;
+    assert.equal(p.change, Math.round((1010 / 2001 - 1) * 1e4) / 1e4);
+    assert.ok(p.change < -0.49, `${p.change}`);
+  });
+
   it('adds seeds from the minimum until the interval decides, or the maximum, never fewer or more', () => {
+    /** A seed's run in two batches, (before, after) each. */
+    const batch = () => fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 0, max: 1000 }));
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 0, max: 1000 })), {
-          minLength: 8,
-          maxLength: 8,
-        }),
+        fc.array(fc.tuple(batch(), batch()), { minLength: 8, maxLength: 8 }),
         fc.integer({ min: 1, max: 4 }),
         fc.integer({ min: 0, max: 4 }),
         fc.double({ min: 0, max: 2, noNaN: true }),
         (runs, min, extra, width) => {
           const max = min + extra;
           const asked: number[] = [];
-          const before = (seed: number) => (asked.push(seed), run(runs[seed - 1]![0]));
-          const after = (seed: number) => run(runs[seed - 1]![1]);
-          /** The prediction from the first n seeds, computed here apart from the code under test. */
+          const before = (seed: number) => (asked.push(seed), runs[seed - 1]!.map(([b]) => run(b)));
+          const after = (seed: number) => runs[seed - 1]!.map(([, a]) => run(a));
+          /** The prediction from every batch of the first n seeds, computed here apart from the code under test. */
           const firstSeeds = (n: number) =>
             pairedChange(
-              runs.slice(0, n).map(([b]) => run(b)),
-              runs.slice(0, n).map(([, a]) => run(a)),
+              runs.slice(0, n).flatMap((seed) => seed.map(([b]) => run(b))),
+              runs.slice(0, n).flatMap((seed) => seed.map(([, a]) => run(a))),
             );
           // Decided once the spin interval is narrower than `width`.
           const narrow = (n: number) => firstSeeds(n).spinNs.ci95 < width;
