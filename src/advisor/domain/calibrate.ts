@@ -75,6 +75,12 @@ const FIT_TOLERANCE = 0.05;
 const WARM_TOLERANCE = 0.15;
 /** Runs of a warm start: from the hint, then secant steps on the log-log PLE curve. */
 const WARM_STEPS = 4;
+/**
+ * Runs of a start without a hint: the same secant steps from the middle of the lock rates on a log
+ * scale (about 1,400 a second), ×4 at most per step, so the rates the fleet fits (10² to 10⁵) are
+ * reached in two to four steps; the bisection runs only if they miss.
+ */
+const COLD_STEPS = 7;
 const LOCK_RATES = { min: 10, max: 200_000 } as const;
 
 /**
@@ -290,7 +296,7 @@ export function calibrate(
    * instead of the bisection's six to ten; a step is at most ×4, and a curve that is flat or
    * falling there ends the warm start.
    */
-  const warm = (h: FitHint): Fit => {
+  const warm = (h: FitHint, steps = WARM_STEPS, cold = false): Fit => {
     const clamp = (r: number) => Math.min(LOCK_RATES.max, Math.max(LOCK_RATES.min, r));
     const step = (rate: number, ple: number, slope: number) =>
       clamp(rate * Math.min(4, Math.max(0.25, ple > 0 ? (observedPleRate / ple) ** (1 / slope) : 4)));
@@ -298,12 +304,16 @@ export function calibrate(
     let prev: Fit | null = null;
     let fit: Fit = { rate: first, targets: h.targets, ple: rateOf(first, h.targets) };
     let best = fit;
-    for (let i = 1; i < WARM_STEPS && miss(best) > FIT_TOLERANCE && observedPleRate > 0; i++) {
-      const slope =
+    for (let i = 1; i < steps && miss(best) > FIT_TOLERANCE && observedPleRate > 0; i++) {
+      let slope =
         prev && prev.ple > 0 && fit.ple > 0 && prev.rate !== fit.rate
           ? Math.log(fit.ple / prev.ple) / Math.log(fit.rate / prev.rate)
           : 1;
-      if (!(slope > 0.05)) break;
+      // Flat where a cold start begins: locks do not yet drive the spinning (IPIs do); ×4 on.
+      if (!(slope > 0.05)) {
+        if (!cold) break;
+        slope = 1;
+      }
       const rate = step(fit.rate, fit.ple, slope);
       if (rate === fit.rate) break;
       prev = fit;
@@ -312,12 +322,31 @@ export function calibrate(
     }
     return best;
   };
-  let best = hint ? warm(hint) : null;
-  if (!best || miss(best) > Math.max(WARM_TOLERANCE, hint!.residual + FIT_TOLERANCE)) {
-    for (const targets of anyIpis ? IPI_TARGETS : [1]) {
-      const fit = search(targets, LOCK_RATES.min, LOCK_RATES.max, 9);
+  const fanOuts = anyIpis ? IPI_TARGETS : [1];
+  /** Each fan-out in turn until one fits: `fitOne` gives its fit. */
+  const eachFanOut = (fitOne: (targets: number) => Fit, from: Fit | null): Fit => {
+    let best = from;
+    for (const targets of fanOuts) {
+      const fit = fitOne(targets);
       if (!best || miss(fit) < miss(best)) best = fit;
       if (miss(best) <= FIT_TOLERANCE) break;
+    }
+    return best!;
+  };
+  const middle = Math.sqrt(LOCK_RATES.min * LOCK_RATES.max);
+  let best = hint ? warm(hint) : null;
+  if (!best || miss(best) > Math.max(WARM_TOLERANCE, (hint?.residual ?? 0) + FIT_TOLERANCE)) {
+    // Secant steps from the middle for each fan-out; where none comes close, the bisection for
+    // the fan-out that came closest (a curve too noisy or too flat for steps). Nothing observed:
+    // the bisection's first run, at the lowest rate, is the fit.
+    if (observedPleRate > 0)
+      best = eachFanOut(
+        (targets) => warm({ lockRate: middle, targets, pleRate: 0, residual: 0 }, COLD_STEPS, true),
+        best,
+      );
+    if (observedPleRate === 0 || miss(best!) > WARM_TOLERANCE) {
+      const fit = search(best?.targets ?? fanOuts[0]!, LOCK_RATES.min, LOCK_RATES.max, 9);
+      if (!best || miss(fit) < miss(best)) best = fit;
     }
   }
   const lockRate = Math.round(best!.rate);
