@@ -81,6 +81,31 @@ describe('analysis runner', () => {
     }
   });
 
+  it("a refit whose lock rate moved less than ×1.1 keeps the node's what-ifs; one that moved more replays them", async () => {
+    const runner = new AnalysisRunner(1);
+    runner.start();
+    try {
+      const rate = (a: { result: { vms: { workload?: { locksPerSecond: number } }[] } }) =>
+        a.result.vms[0]!.workload!.locksPerSecond;
+      const first = await analyse(runner, minute('refit', 0, 1));
+      const replays = runner.stats().predictionMisses;
+      // PLE exits up 6 %: out of the model's band (±4.9 %), so fitted again; the lock rate moves less.
+      const near = await analyse(runner, minute('refit', 6, 1.06));
+      assert.equal(runner.stats().misses, 2);
+      assert.ok(rate(near) / rate(first) < 1.1, `${rate(first)} -> ${rate(near)}`);
+      assert.equal(runner.stats().predictionsKept, 1);
+      assert.equal(runner.stats().predictionMisses, replays, 'no what-if replayed');
+      assert.deepEqual(near.result.whatIfs, first.result.whatIfs);
+      // Up 50 %: the lock rate moves beyond ×1.1 of the one the what-ifs were replayed on.
+      const far = await analyse(runner, minute('refit', 12, 1.5));
+      assert.ok(rate(far) / rate(first) > 1.1, `${rate(first)} -> ${rate(far)}`);
+      assert.equal(runner.stats().predictionsKept, 1);
+      assert.equal(runner.stats().predictionMisses, replays + 1, 'replayed');
+    } finally {
+      await runner.close();
+    }
+  });
+
   it('a window of a fingerprint modelled before (another node alike) is answered without a worker', async () => {
     const runner = new AnalysisRunner(1);
     runner.start();

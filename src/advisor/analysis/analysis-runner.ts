@@ -9,7 +9,7 @@ import {
   type WindowObservation,
 } from '../domain/analyze-node';
 import { LruCache, predictionKey, type ModelledNode, type Predictions } from '../domain/model-cache';
-import { modelStillFits, type NodeModel } from '../domain/model-reuse';
+import { modelStillFits, predictionsStillStand, type NodeModel } from '../domain/model-reuse';
 import { takeOverModel } from '../domain/model-takeover';
 import type { WindowSample } from '../domain/window-sample';
 import { ModelPool, type Lease } from '../model-pool/model-pool';
@@ -53,6 +53,8 @@ export interface RunnerStats {
   misses: number;
   /** Fits whose what-ifs were replayed before for an alike fitted workload. */
   predictionHits: number;
+  /** Fits that kept their node's what-ifs: the fit moved too little to change them. */
+  predictionsKept: number;
   predictionMisses: number;
   size: number;
   /** Worker milliseconds spent fitting, and replaying what-ifs. */
@@ -76,7 +78,15 @@ export class AnalysisRunner {
   private readonly shapeHints = new LruCache<FitHint>();
   private readonly fitting = new Map<string, Promise<Calibration>>();
   private readonly predicting = new Map<string, Promise<Predictions>>();
-  private readonly counts = { reused: 0, takenOver: 0, hits: 0, misses: 0, fitMs: 0, predictMs: 0 };
+  private readonly counts = {
+    reused: 0,
+    takenOver: 0,
+    hits: 0,
+    misses: 0,
+    predictionsKept: 0,
+    fitMs: 0,
+    predictMs: 0,
+  };
   /** A node's newest published analysis (any replica's): the model to take over when there is none here. */
   private published: (node: string) => NodeAnalysis | undefined = () => undefined;
 
@@ -191,16 +201,31 @@ export class AnalysisRunner {
     }
     const calibration = await calibrating;
     this.shapeHints.set(request.shape, calibration.hint);
-    const modelled = { calibration, predictions: await this.whatIfs(calibration, request, lease) };
+    const modelled = { calibration, ...(await this.whatIfs(calibration, request, lease)) };
     this.fits.set(request.key, modelled);
     return this.remember(request, modelled, prepared.finish(modelled, { cached: !fitted }));
   }
 
-  /** The what-ifs of a new fit: an alike fit's from the fleet's cache, or replayed on the leased worker. */
-  private async whatIfs(calibration: Calibration, request: ModelRequest, lease: Lease): Promise<Predictions> {
+  /**
+   * The what-ifs of a new fit: the node's own when the fit moved too little to change them, an
+   * alike fit's from the fleet's cache, or replayed on the leased worker.
+   */
+  private async whatIfs(
+    calibration: Calibration,
+    request: ModelRequest,
+    lease: Lease,
+  ): Promise<Pick<ModelledNode, 'predictions' | 'predictedOn'>> {
+    const own = this.latest.peek(request.inventory.node);
+    if (own?.shape === request.shape) {
+      const predictedOn = own.modelled.predictedOn ?? own.modelled.calibration.workloads;
+      if (predictionsStillStand(predictedOn, calibration.workloads)) {
+        this.counts.predictionsKept++;
+        return { predictions: own.modelled.predictions, predictedOn };
+      }
+    }
     const key = predictionKey(calibration, request.oversubscribed, request.worst);
     const cached = this.predictions.get(key);
-    if (cached) return cached;
+    if (cached) return { predictions: cached };
     let replaying = this.predicting.get(key);
     if (!replaying) {
       const { oversubscribed, worst } = request;
@@ -212,7 +237,7 @@ export class AnalysisRunner {
     }
     const predictions = await replaying;
     this.predictions.set(key, predictions);
-    return predictions;
+    return { predictions };
   }
 
   /** The worker threads that run the models; the cluster planner uses them too. */

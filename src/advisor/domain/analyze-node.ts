@@ -25,6 +25,7 @@ import { vmMetrics } from './vm-metrics';
 import { fnv1a } from '../../sim/core/fnv1a';
 import { priorityOf } from './priority';
 import { whatIfCandidates } from './what-ifs';
+import { PREDICTED_LOCK_RATE_RATIO } from './model-reuse';
 import { windowSample, type WindowSample } from './window-sample';
 
 /** Thresholds of a finding: warning and critical levels. */
@@ -245,6 +246,11 @@ export function prepareAnalysis(
         : [
             `model fitted to the window ending ${new Date(source.fittedToMs).toISOString()}: this window's load is within half a fingerprint bin of it`,
           ]),
+      ...(modelled.predictedOn && modelled.predictedOn !== cal.workloads
+        ? [
+            `what-ifs replayed on an earlier fit of this node: every VM's lock rate within ×${PREDICTED_LOCK_RATE_RATIO} of this fit's, its load within half a fingerprint bin`,
+          ]
+        : []),
       ...cal.assumptions.map((a) => `assumed: ${a}`),
     ];
     const whatIfs: WhatIf[] = [];

@@ -11,6 +11,11 @@ export type Predictions = Map<string, Prediction>;
 export interface ModelledNode {
   calibration: Calibration;
   predictions: Predictions;
+  /**
+   * The fitted workloads the predictions were replayed on, when an earlier fit of the node's
+   * (`predictionsStillStand`); absent: this calibration's own.
+   */
+  predictedOn?: Calibration['workloads'];
 }
 
 /** Bins a positive value on a log scale with `ratio` between bin edges; 0 has a bin of its own. */
