@@ -14,7 +14,12 @@ export type BatchTotals = Pick<Totals, 'pleExits' | 'usefulNs' | 'spinNs'>;
  * an interval in two: the run is the same event for event, and the batches add up to `simulate`'s
  * totals exactly.
  */
-export function simulateBatches(scenario: Scenario, modelName: string, seed: number, batches: number): BatchTotals[] {
+export function simulateBatches(
+  scenario: Scenario,
+  modelName: string,
+  seed: number,
+  batches: number,
+): BatchTotals[] {
   const host = buildHost(scenario, resolveModel(scenario, modelName), seed);
   host.start();
   const out: BatchTotals[] = [];

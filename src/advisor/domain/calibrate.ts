@@ -345,7 +345,7 @@ export function calibrate(
         best,
       );
     if (observedPleRate === 0 || miss(best!) > WARM_TOLERANCE) {
-      const fit = search(best?.targets ?? fanOuts[0]!, LOCK_RATES.min, LOCK_RATES.max, 9);
+      const fit = search(best?.targets ?? fanOuts[0], LOCK_RATES.min, LOCK_RATES.max, 9);
       if (!best || miss(fit) < miss(best)) best = fit;
     }
   }
