@@ -1,6 +1,9 @@
 /**
  * Binary min-heap of events on typed arrays: time (integer ns), then push order, so equal times pop
- * in the order they were pushed (determinism). An event is (kind, target, generation), and each
+ * in the order they were pushed (determinism). The push order is (the simulated time it was pushed
+ * at, a sequence number): the same order as the sequence alone, since pushes happen at the time of
+ * the last pop, which never goes back — and a merged event (`pushAs`) can take the order it would
+ * have had if pushed at another time. An event is (kind, target, generation), and each
  * (kind, target) — a vCPU's guest step, its PLE window, its timer — has at most one pending event:
  * pushing another replaces it in place, with the new time and a new push order. A model therefore
  * never pops an event it has superseded (in the paper's stock-5.6 runs four in ten pops were such),
@@ -15,6 +18,7 @@ export class EventQueue {
   private readonly slotTarget: Int32Array;
   /** Per slot: the pending event's time, push order and generation, and its heap index (−1: none). */
   private readonly times: Float64Array;
+  private readonly orderAt: Float64Array;
   private readonly orders: Float64Array;
   private readonly gens: Int32Array;
   private readonly pos: Int32Array;
@@ -28,6 +32,8 @@ export class EventQueue {
   kind = 0;
   target = 0;
   gen = 0;
+  private poppedAt = 0;
+  private poppedSeq = -1;
 
   /** `targets[k]`: how many targets events of kind k can have (their targets are 0 … targets[k] − 1). */
   constructor(targets: readonly number[]) {
@@ -45,6 +51,7 @@ export class EventQueue {
       }
     });
     this.times = new Float64Array(slots);
+    this.orderAt = new Float64Array(slots);
     this.orders = new Float64Array(slots);
     this.gens = new Int32Array(slots);
     this.pos = new Int32Array(slots).fill(-1);
@@ -62,18 +69,45 @@ export class EventQueue {
 
   /** Schedules (kind, target) at `time`, replacing its pending event if it has one. */
   push(time: number, kind: number, target: number, gen: number): void {
+    this.pushAs(time, kind, target, gen, this.time, this.pushed++);
+  }
+
+  /** The sequence number a push now would take, kept for a later `pushAs`. */
+  reserveOrder(): number {
+    return this.pushed++;
+  }
+
+  /**
+   * Schedules (kind, target) at `time` in the push order of an event pushed at simulated time `pushedAt`
+   * with sequence number `seq` (one `reserveOrder` gave): where equal times pop, it pops as that
+   * push would have.
+   */
+  pushAs(time: number, kind: number, target: number, gen: number, pushedAt: number, seq: number): void {
     if (target < 0 || target >= this.targets[kind]!)
       throw new Error(`event kind ${kind} has no target ${target}`);
     const slot = this.firstSlot[kind]! + target;
-    const later = time >= this.times[slot]!;
+    const oldTime = this.times[slot]!;
+    const oldAt = this.orderAt[slot]!;
+    const later =
+      time > oldTime ||
+      (time === oldTime && (pushedAt > oldAt || (pushedAt === oldAt && seq >= this.orders[slot]!)));
     this.times[slot] = time;
-    this.orders[slot] = this.pushed++;
+    this.orderAt[slot] = pushedAt;
+    this.orders[slot] = seq;
     this.gens[slot] = gen;
     const at = this.pos[slot]!;
     if (at < 0) this.siftUp(slot, this.size++);
-    // A replaced event moves down when it is not earlier (its push order only grew), else up.
+    // A replaced event moves down when it is not earlier than it was, else up.
     else if (later) this.siftDown(slot, at);
     else this.siftUp(slot, at);
+  }
+
+  /**
+   * Whether the event last popped came before an event at the same time pushed in the order
+   * (`pushedAt`, `seq`): which of two events at one nanosecond happened first.
+   */
+  poppedBefore(pushedAt: number, seq: number): boolean {
+    return this.poppedAt < pushedAt || (this.poppedAt === pushedAt && this.poppedSeq < seq);
   }
 
   /** Removes the earliest event into time/kind/target/gen; false when empty. */
@@ -84,6 +118,8 @@ export class EventQueue {
     this.kind = this.slotKind[slot]!;
     this.target = this.slotTarget[slot]!;
     this.gen = this.gens[slot]!;
+    this.poppedAt = this.orderAt[slot]!;
+    this.poppedSeq = this.orders[slot]!;
     this.pos[slot] = -1;
     const last = --this.size;
     if (last > 0) this.siftDown(this.heap[last]!, 0);
@@ -93,7 +129,10 @@ export class EventQueue {
   private before(a: number, b: number): boolean {
     const ta = this.times[a]!;
     const tb = this.times[b]!;
-    return ta < tb || (ta === tb && this.orders[a]! < this.orders[b]!);
+    if (ta !== tb) return ta < tb;
+    const oa = this.orderAt[a]!;
+    const ob = this.orderAt[b]!;
+    return oa < ob || (oa === ob && this.orders[a]! < this.orders[b]!);
   }
 
   /** Places `slot` at heap index `i` or above, moving parents down until it fits. */

@@ -1,9 +1,11 @@
 import { HostEvent } from '../host/host-event';
 import type { Host } from '../host/ports';
 import { Activity, NextOp, type Vcpu } from '../kvm/vcpu';
+import { settleSection } from './section-ahead';
 
 /** Close the guest-time interval of a running vCPU's current activity. */
 export function accountGuest(h: Host, v: Vcpu): void {
+  if (v.sectionEndNs >= 0) settleSection(h, v);
   const elapsed = h.now - v.activityStartNs;
   v.activityStartNs = h.now;
   if (elapsed <= 0) return;
@@ -152,27 +154,43 @@ export function endBurst(h: Host, v: Vcpu): void {
 
 /** The next stretch of compute, ending in a lock, an IPI round, or the end of the burst. */
 export function nextSegment(h: Host, v: Vcpu): void {
-  if (v.burstLeftNs <= 0) {
-    endBurst(h, v);
-    return;
+  if (!v.drawn) {
+    if (v.burstLeftNs <= 0) {
+      endBurst(h, v);
+      return;
+    }
+    drawSegment(h, v);
   }
+  v.drawn = false;
+  v.nextOp = v.drawnNextOp;
+  setActivity(h, v, Activity.Compute, v.drawnSegmentNs, v.drawnUserMode);
+  pushGuest(h, v);
+}
+
+/**
+ * Draws the next stretch of compute of a vCPU whose burst has work left: its length, the
+ * operation that ends it and whether it runs in user mode — now, or ahead of time for a section
+ * run ahead (the vCPU's own demand stream, so the same draws in the same order either way).
+ */
+export function drawSegment(h: Host, v: Vcpu): void {
   const vm = h.vms[v.vm]!;
   const rate = vm.lockRatePerNs + vm.ipiRatePerNs + vm.mutexRatePerNs;
   const gap = rate > 0 ? v.demand.exponentialNs(1 / rate) : Infinity;
   let segment = v.burstLeftNs;
-  v.nextOp = NextOp.EndBurst;
+  v.drawnNextOp = NextOp.EndBurst;
   if (gap < segment) {
     segment = gap;
     const u = v.demand.uniform() * rate;
-    v.nextOp =
+    v.drawnNextOp =
       u < vm.lockRatePerNs
         ? NextOp.Lock
         : u < vm.lockRatePerNs + vm.ipiRatePerNs
           ? NextOp.IpiRound
           : NextOp.Mutex;
   }
-  setActivity(h, v, Activity.Compute, segment, v.demand.uniform() < vm.work.userShare);
-  pushGuest(h, v);
+  v.drawnSegmentNs = segment;
+  v.drawnUserMode = v.demand.uniform() < vm.work.userShare;
+  v.drawn = true;
 }
 
 export function halt(h: Host, v: Vcpu, untilNs: number): void {

@@ -2,6 +2,7 @@ import type { Host } from '../host/ports';
 import { ThreadState } from '../host/thread';
 import { Activity, type Vcpu } from '../kvm/vcpu';
 import { EnqueueKind } from '../sched/host-scheduler';
+import { canRunAhead, runAhead, settleSection } from './section-ahead';
 
 /** PV spinlock: SPIN_THRESHOLD = 2^15 PAUSE iterations before pv_wait halts. */
 const PV_SPIN_ITERATIONS = 1 << 15;
@@ -29,8 +30,13 @@ export function pvSpinNs(h: Host, v: Vcpu): number {
 export function startLock(h: Host, v: Vcpu): void {
   const vm = h.vms[v.vm]!;
   v.lock = v.demand.int(vm.lockHolder.length);
+  const holder = vm.lockHolder[v.lock]!;
+  // A holder whose section runs ahead: done by now (the lock is free), or it gets its end event.
+  if (holder >= 0 && h.vcpus[holder]!.sectionEndNs >= 0) settleSection(h, h.vcpus[holder]!);
   if (vm.lockHolder[v.lock] === -1) {
     acquire(h, v);
+    if (canRunAhead(h, v)) runAhead(h, v);
+    else h.guestOps.pushGuest(v);
     return;
   }
   vm.lockWaiters[v.lock]!.push(v.id);
@@ -38,11 +44,11 @@ export function startLock(h: Host, v: Vcpu): void {
   h.guestOps.armSpin(v);
 }
 
-export function acquire(h: Host, v: Vcpu): void {
+/** Takes the lock: the critical section begins (its end event is the caller's to push, or not). */
+function acquire(h: Host, v: Vcpu): void {
   const vm = h.vms[v.vm]!;
   vm.lockHolder[v.lock] = v.id;
   h.guestOps.setActivity(v, Activity.CriticalSection, v.demand.exponentialNs(vm.work.locks.hold), false);
-  h.guestOps.pushGuest(v);
 }
 
 /** A spinner in the guest checks its lock: free (test-and-set) or handed to it (PV queue). */
@@ -54,6 +60,7 @@ export function tryTakeLock(h: Host, v: Vcpu): boolean {
   const at = waiters.indexOf(v.id);
   if (at >= 0) waiters.splice(at, 1);
   acquire(h, v);
+  h.guestOps.pushGuest(v);
   return true;
 }
 

@@ -4,6 +4,7 @@ import { EventQueue } from '../core/event-queue';
 import { Rng } from '../core/rng';
 import * as guest from '../guest/activity';
 import { GuestLayer } from '../guest/guest-layer';
+import { settleEnded, settleSection } from '../guest/section-ahead';
 import { YieldResult, type DirectedYieldPolicy } from '../kvm/directed-yield';
 import type { PleConfig } from '../kvm/ple';
 import * as haltPoll from '../kvm/halt-poll';
@@ -58,6 +59,7 @@ export class HostModel implements Host {
   readonly toWake: Vcpu[] = [];
   readonly tickNs: number;
   readonly postedInterrupts: boolean;
+  sectionsAhead = true;
   now = 0;
   /** Events handled so far (the bench's measure of work). */
   events = 0;
@@ -191,6 +193,7 @@ export class HostModel implements Host {
       switch (q.kind as HostEvent) {
         case HostEvent.Guest: {
           const v = this.vcpus[target]!;
+          if (v.sectionEndNs >= 0) settleSection(this, v);
           if (q.gen !== v.guestGen) break;
           if (v.polling) haltPoll.pollExpired(this, v);
           else guest.guestStep(this, v);
@@ -233,6 +236,7 @@ export class HostModel implements Host {
       }
     }
     this.now = untilNs;
+    settleEnded(this, untilNs);
   }
 
   /** A thread's run time up to now, the running stretch included (what schedstat shows mid-run). */

@@ -80,6 +80,11 @@ export interface HostState {
   readonly toWake: Vcpu[];
   readonly tickNs: number;
   readonly postedInterrupts: boolean;
+  /**
+   * Whether uncontended critical sections run ahead, without an end event of their own
+   * (guest/section-ahead.ts); off, every section has its event — the run they must equal.
+   */
+  sectionsAhead: boolean;
   now: number;
   /** The host's own draws; the guests draw from their vCPU's `demand`. */
   readonly rng: Rng;

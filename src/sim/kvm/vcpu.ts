@@ -93,6 +93,18 @@ export class Vcpu {
   burstLeftNs = 0;
   /** Operation to start when the current compute segment ends. */
   nextOp: NextOp = NextOp.EndBurst;
+  /**
+   * A critical section run ahead (guest/section-ahead.ts): when it ends (−1: none), when it began
+   * and the push order its end event took there.
+   */
+  sectionEndNs = -1;
+  sectionStartNs = 0;
+  sectionOrder = 0;
+  /** The next compute segment, drawn ahead (with a section run ahead): its length, end and mode. */
+  drawn = false;
+  drawnSegmentNs = 0;
+  drawnNextOp: NextOp = NextOp.EndBurst;
+  drawnUserMode = false;
   /** Receivers that have not yet run this vCPU's IPI handler. */
   roundPending = 0;
   /** Senders whose IPI this vCPU has not yet handled, in arrival order. */
