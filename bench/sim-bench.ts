@@ -8,10 +8,10 @@ import type { SimProbeResult } from './sim-probe';
 import { printTable } from './table';
 
 /**
- * The commit before PELT load, calc_group_shares from it and load balancing by load (issue 19);
- * issue 20's before/after (one-slot queue, demand streams) compared against 3abd417.
+ * The commit before critical sections run ahead (issue 20); earlier before/afters: ebfa48f (before
+ * issue 19's PELT load and balancing), 3abd417 (before the one-slot queue and demand streams).
  */
-const BASELINE_COMMIT = 'ebfa48f';
+const BASELINE_COMMIT = process.env.SPINWISE_BENCH_SIM_BASELINE ?? '607e2fd';
 const REPO = join(__dirname, '..', '..');
 
 /** The ceiling: pop one event and push one, with as many pending events as the paper model keeps. */

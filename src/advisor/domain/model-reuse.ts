@@ -41,9 +41,8 @@ export function modelStillFits(model: NodeModel, request: ModelRequest): boolean
 /**
  * How far a refit's lock rate may move from the one a node's what-ifs were replayed on before they
  * are replayed again. Measured on 7 nodes of the bench's diverse fleet (37 what-ifs): replayed at
- * ×0.9 and ×1.1 of each fitted lock rate, every recommend-or-not verdict stayed as it was, and
- * every predicted change stayed within its interval of the unscaled one; at ×1.25 one verdict of
- * 37 turned.
+ * ×0.9 and ×1.1 of each fitted lock rate, every recommend-or-not verdict stayed as it was; at
+ * ×1.25 one of 37 turned.
  */
 export const PREDICTED_LOCK_RATE_RATIO = 1.1;
 
