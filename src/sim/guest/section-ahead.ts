@@ -1,7 +1,7 @@
 import { HostEvent } from '../host/host-event';
 import type { Host } from '../host/ports';
 import { Activity, type Vcpu } from '../kvm/vcpu';
-import { drawSegment } from './activity';
+import { drawSegment } from './segment';
 
 /**
  * An uncontended critical section run ahead: one event instead of two. Most of a guest's lock
