@@ -8,7 +8,7 @@ import {
   type PreparedAnalysis,
   type WindowObservation,
 } from '../domain/analyze-node';
-import { LruCache, predictionKey, type ModelledNode, type Predictions } from '../domain/model-cache';
+import { LruCache, predictionKey, type ModelledNode } from '../domain/model-cache';
 import { modelStillFits, predictionsStillStand, type NodeModel } from '../domain/model-reuse';
 import { takeOverModel } from '../domain/model-takeover';
 import type { WindowSample } from '../domain/window-sample';
@@ -42,6 +42,9 @@ export interface WaitingWindow {
 const FRESH_MS = 20_000;
 
 /** Counts of how windows came by their models, for /metrics and the benchmark. */
+/** A fit's what-ifs replayed, and the precision of the baseline they were paired with. */
+type Replayed = Pick<ModelledNode, 'predictions' | 'pleNoise'>;
+
 export interface RunnerStats {
   /** Windows whose node's own model still fitted. */
   reused: number;
@@ -72,12 +75,12 @@ export interface RunnerStats {
 export class AnalysisRunner {
   private pool: ModelPool | null = null;
   private readonly fits = new LruCache<ModelledNode>();
-  private readonly predictions = new LruCache<Predictions>();
+  private readonly predictions = new LruCache<Replayed>();
   private readonly latest = new LruCache<NodeModel>(16_384);
   /** The newest fit of each node shape: the warm start of an alike node's first fit. */
   private readonly shapeHints = new LruCache<FitHint>();
   private readonly fitting = new Map<string, Promise<Calibration>>();
-  private readonly predicting = new Map<string, Promise<Predictions>>();
+  private readonly predicting = new Map<string, Promise<Replayed>>();
   private readonly counts = {
     reused: 0,
     takenOver: 0,
@@ -214,30 +217,31 @@ export class AnalysisRunner {
     calibration: Calibration,
     request: ModelRequest,
     lease: Lease,
-  ): Promise<Pick<ModelledNode, 'predictions' | 'predictedOn'>> {
+  ): Promise<Replayed & Pick<ModelledNode, 'predictedOn'>> {
     const own = this.latest.peek(request.inventory.node);
     if (own?.shape === request.shape) {
+      const { predictions, pleNoise } = own.modelled;
       const predictedOn = own.modelled.predictedOn ?? own.modelled.calibration.workloads;
       if (predictionsStillStand(predictedOn, calibration.workloads)) {
         this.counts.predictionsKept++;
-        return { predictions: own.modelled.predictions, predictedOn };
+        return { predictions, pleNoise, predictedOn };
       }
     }
     const key = predictionKey(calibration, request.oversubscribed, request.worst);
     const cached = this.predictions.get(key);
-    if (cached) return { predictions: cached };
+    if (cached) return cached;
     let replaying = this.predicting.get(key);
     if (!replaying) {
       const { oversubscribed, worst } = request;
       replaying = lease
         .run({ kind: 'predict', calibration, oversubscribed, worst })
-        .then((r) => ((this.counts.predictMs += r.ms), r.predictions))
+        .then((r) => ((this.counts.predictMs += r.ms), { predictions: r.predictions, pleNoise: r.pleNoise }))
         .finally(() => this.predicting.delete(key));
       this.predicting.set(key, replaying);
     }
-    const predictions = await replaying;
-    this.predictions.set(key, predictions);
-    return { predictions };
+    const replayed = await replaying;
+    this.predictions.set(key, replayed);
+    return replayed;
   }
 
   /** The worker threads that run the models; the cluster planner uses them too. */

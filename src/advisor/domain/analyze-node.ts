@@ -93,8 +93,17 @@ export function predictNode(
   oversubscribed: boolean,
   worst: ModelRequest['worst'],
 ): Predictions {
+  return replayWhatIfs(calibration, oversubscribed, worst).predictions;
+}
+
+/** The what-ifs' predictions, and how precisely the baseline they were paired with gives its PLE rate. */
+export function replayWhatIfs(
+  calibration: Calibration,
+  oversubscribed: boolean,
+  worst: ModelRequest['worst'],
+): { predictions: Predictions; pleNoise: number | null } {
   const baseline = new Baseline(calibration.scenario, calibration.model);
-  return new Map(
+  const predictions: Predictions = new Map(
     whatIfCandidates(calibration, oversubscribed, worst).map((c) => [
       c.id,
       predictUntilDecided(
@@ -104,12 +113,13 @@ export function predictNode(
       ).prediction,
     ]),
   );
+  return { predictions, pleNoise: baseline.pleNoise() };
 }
 
 /** Both, in one go. */
 export function modelNode(req: ModelRequest): ModelledNode {
   const calibration = calibrateNode(req);
-  return { calibration, predictions: predictNode(calibration, req.oversubscribed, req.worst) };
+  return { calibration, ...replayWhatIfs(calibration, req.oversubscribed, req.worst) };
 }
 
 /** How this window came by its model. */
@@ -244,7 +254,7 @@ export function prepareAnalysis(
       ...(source.fittedToMs === undefined
         ? []
         : [
-            `model fitted to the window ending ${new Date(source.fittedToMs).toISOString()}: this window's load is within half a fingerprint bin of it`,
+            `model fitted to the window ending ${new Date(source.fittedToMs).toISOString()}: this window's load is within the model's resolution of it`,
           ]),
       ...(modelled.predictedOn && modelled.predictedOn !== cal.workloads
         ? [

@@ -16,6 +16,11 @@ export interface ModelledNode {
    * (`predictionsStillStand`); absent: this calibration's own.
    */
   predictedOn?: Calibration['workloads'];
+  /**
+   * The relative standard error of one run's PLE exits under this model (`Baseline.pleNoise`),
+   * when what-ifs were replayed: how far the load may move before the model can tell.
+   */
+  pleNoise?: number | null;
 }
 
 /** Bins a positive value on a log scale with `ratio` between bin edges; 0 has a bin of its own. */

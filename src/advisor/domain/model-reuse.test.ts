@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { FittedWorkload } from '../../telemetry';
-import { predictionsStillStand } from './model-reuse';
+import { pleRateStillFits, predictionsStillStand } from './model-reuse';
 
 const fitted: FittedWorkload = {
   pinning: 'none',
@@ -35,5 +35,27 @@ describe("a node's what-ifs after a refit", () => {
     assert.ok(!predictionsStillStand([fitted, fitted], moved({ ipiTargets: 3 })));
     assert.ok(!predictionsStillStand([fitted, fitted], moved({ pinning: 'dedicated' })));
     assert.ok(!predictionsStillStand([fitted, fitted], [fitted]));
+  });
+});
+
+describe("a node's model and its PLE rate", () => {
+  it('stands within half a fingerprint bin of the rate it was fitted to (±4.9 %)', () => {
+    assert.ok(pleRateStillFits(104, 100));
+    assert.ok(pleRateStillFits(96, 100));
+    assert.ok(!pleRateStillFits(106, 100));
+    assert.ok(!pleRateStillFits(94, 100));
+  });
+
+  it("and within twice the model's own noise, up to ×1.25", () => {
+    assert.ok(pleRateStillFits(109, 100, 0.05));
+    assert.ok(!pleRateStillFits(111, 100, 0.05));
+    assert.ok(pleRateStillFits(124, 100, 0.5));
+    assert.ok(!pleRateStillFits(126, 100, 0.5));
+    assert.ok(!pleRateStillFits(106, 100, 0.01), 'a precise model: half a bin');
+  });
+
+  it('none observed stands only for none fitted', () => {
+    assert.ok(pleRateStillFits(0, 0));
+    assert.ok(!pleRateStillFits(0, 100, 0.5));
   });
 });

@@ -16,16 +16,35 @@ const withinRatio = (a: number, b: number, ratio: number) =>
   a === b || (a > 0 && b > 0 && Math.max(a / b, b / a) <= Math.sqrt(ratio));
 
 /**
- * Whether a node's model still stands for a new window of it: the same shape, and every measured
- * load within half a fingerprint bin of what the model was fitted to — the node PLE rate, each
- * VM's busy share, burst and IPI rate. The fingerprint's resolution, centred on the fit: a steady
- * node whose load hovers at a bin edge keeps its model instead of refitting at every crossing,
- * and one whose load moved by more than the cache would share a model over is fitted again.
+ * Whether the node's PLE rate `observed` is one its model, fitted to a window that showed
+ * `fittedTo`, still stands for: within half a fingerprint bin (±4.9 %), or within twice the
+ * model's own noise — the relative standard error of one run's PLE exits (`pleNoise`), what a
+ * refit's runs could not resolve — but never beyond the fingerprint's ×1.25 of a rate. On 12
+ * oversubscribed nodes of the bench's diverse fleet the spread of a fit's PLE rate over six seeds
+ * was 1–20 % of it (median 6 %; 63 % on one whose PLE curve is noise): refitting for a smaller
+ * move fits that noise again.
+ */
+export function pleRateStillFits(observed: number, fittedTo: number, pleNoise?: number | null): boolean {
+  const ratio = Math.min(RESOLUTION.ratio, Math.max(Math.sqrt(RESOLUTION.pleRatio), 1 + 2 * (pleNoise ?? 0)));
+  return (
+    observed === fittedTo ||
+    (observed > 0 && fittedTo > 0 && Math.max(observed / fittedTo, fittedTo / observed) <= ratio)
+  );
+}
+
+/**
+ * Whether a node's model still stands for a new window of it: the same shape, its PLE rate within
+ * the model's resolution (`pleRateStillFits`), and each VM's busy share, burst and IPI rate within
+ * half a fingerprint bin of what the model was fitted to — the fingerprint's resolution, centred
+ * on the fit: a steady node whose load hovers at a bin edge keeps its model instead of refitting
+ * at every crossing, and one whose load moved by more than the cache would share a model over is
+ * fitted again.
  */
 export function modelStillFits(model: NodeModel, request: ModelRequest): boolean {
   if (request.shape !== model.shape) return false;
   const cal = model.modelled.calibration;
-  if (!withinRatio(pleRateOf(request.observations), cal.observedPleRate, RESOLUTION.pleRatio)) return false;
+  if (!pleRateStillFits(pleRateOf(request.observations), cal.observedPleRate, model.modelled.pleNoise))
+    return false;
   return request.observations.every((vm, i) => {
     const now = workloadOf(vm, 0, 1);
     const fitted = cal.workloads[i];

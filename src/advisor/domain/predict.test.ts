@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ratioChange } from '../../sim/statistics';
-import { pairedChange, predictUntilDecided, type PredictedTotals } from './predict';
+import { parseScenario } from '../../sim/scenario';
+import {
+  BATCHES_PER_RUN,
+  Baseline,
+  pairedChange,
+  predictUntilDecided,
+  type PredictedTotals,
+} from './predict';
 import { decided, worthIt } from './worth-it';
 
 const run = (spinNs: number, pleExits = 1000, usefulNs = 1e9): PredictedTotals => ({
@@ -70,6 +77,31 @@ describe('paired predictions', () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("the baseline's noise", () => {
+  const scenario = (ple: boolean) =>
+    parseScenario({
+      host: { pcpus: 4, kernel: '5.6.0', ple: { enabled: ple } },
+      vms: [{ name: 'a', vcpus: 8, workload: { busy: 0.9, locks: { count: 2, perSecond: 20_000 } } }],
+      duration: '50ms',
+    });
+
+  it("is the relative standard error of one run's PLE exits, from the spread of its batches", () => {
+    const baseline = new Baseline(scenario(true), 'stock-5.6');
+    assert.equal(baseline.pleNoise(), null, 'nothing run yet');
+    const exits = [...baseline.batches(101), ...baseline.batches(102)].map((b) => b.pleExits);
+    const mean = exits.reduce((a, x) => a + x, 0) / exits.length;
+    const variance = exits.reduce((a, x) => a + (x - mean) ** 2, 0) / (exits.length - 1);
+    assert.ok(mean > 0);
+    assert.equal(baseline.pleNoise(), Math.sqrt(variance / BATCHES_PER_RUN) / mean);
+  });
+
+  it('is unknown without PLE exits', () => {
+    const baseline = new Baseline(scenario(false), 'stock-5.6');
+    baseline.batches(101);
+    assert.equal(baseline.pleNoise(), null);
   });
 });
 

@@ -45,6 +45,21 @@ export class Baseline {
     if (!t) this.runs.set(seed, (t = replay(this.scenario, this.model, seed)));
     return t;
   }
+
+  /**
+   * How precisely one run of the model gives its PLE rate: the relative standard error of a run's
+   * PLE exits, from the spread of its batches over every seed run so far (null before two
+   * batches, or without PLE exits). A load that moved by less than this, the model cannot tell
+   * from the one it was fitted to.
+   */
+  pleNoise(): number | null {
+    const exits = [...this.runs.values()].flat().map((b) => b.pleExits);
+    const n = exits.length;
+    const mean = exits.reduce((a, x) => a + x, 0) / n;
+    if (n < 2 || !(mean > 0)) return null;
+    const variance = exits.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1);
+    return Math.sqrt(variance / BATCHES_PER_RUN) / mean;
+  }
 }
 
 /** What a prediction compares between two runs (or two batches of them). */

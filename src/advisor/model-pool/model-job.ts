@@ -14,7 +14,7 @@ export type ModelJob = ModelTask & { id: number };
 
 export type ModelResult =
   | { kind: 'calibrate'; calibration: Calibration }
-  | { kind: 'predict'; predictions: Predictions }
+  | { kind: 'predict'; predictions: Predictions; pleNoise: number | null }
   | { kind: 'plan'; moves: RecommendationMessage[] };
 
 export type ModelReply =

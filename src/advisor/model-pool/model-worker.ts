@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { calibrateNode, predictNode } from '../domain/analyze-node';
+import { calibrateNode, replayWhatIfs } from '../domain/analyze-node';
 import { planMoves } from '../planner/plan-moves';
 import type { ModelJob, ModelReply, ModelResult } from './model-job';
 
@@ -8,7 +8,7 @@ function perform(job: ModelJob): ModelResult {
     case 'calibrate':
       return { kind: 'calibrate', calibration: calibrateNode(job.request) };
     case 'predict':
-      return { kind: 'predict', predictions: predictNode(job.calibration, job.oversubscribed, job.worst) };
+      return { kind: 'predict', ...replayWhatIfs(job.calibration, job.oversubscribed, job.worst) };
     case 'plan':
       return { kind: 'plan', moves: planMoves(job.nodes, job.options) };
   }
