@@ -137,14 +137,17 @@ export const nodeAnalysis = z
     /**
      * What the model was fitted to, so that the node's next owner (after a handover or a restart)
      * takes the model over while the load stays within its resolution instead of fitting it
-     * again: the node's shape (its discrete part, hashed) and the PLE rate observed and fitted.
-     * Optional: older senders omit it (their nodes are fitted afresh by a new owner).
+     * again: the node's shape (its discrete part, hashed), the PLE rate observed and fitted, and
+     * the relative standard error of one run's PLE exits under the model, which widens that
+     * resolution (absent when no what-if was replayed). Optional: older senders omit it (their
+     * nodes are fitted afresh by a new owner).
      */
     fit: z
       .object({
         shape: z.number().int().nonnegative(),
         observedPleRate: finite.nonnegative(),
         fittedPleRate: finite.nonnegative(),
+        pleNoise: finite.nonnegative().optional(),
       })
       .strict()
       .optional(),

@@ -195,6 +195,8 @@ describe('model takeover', () => {
     assert.deepEqual(taken.modelled.predictions, modelled.predictions);
     assert.deepEqual(taken.modelled.calibration.hint, modelled.calibration.hint);
     assert.deepEqual(taken.modelled.calibration.assumptions, modelled.calibration.assumptions);
+    assert.ok(modelled.pleNoise! > 0, 'the baseline gives its noise');
+    assert.equal(taken.modelled.pleNoise, modelled.pleNoise, "and so the model's resolution travels");
     assert.equal(taken.fittedToMs, analysis.windowEndMs);
 
     const upgraded = prepareAnalysis(
@@ -220,7 +222,8 @@ describe('model takeover', () => {
       assert.equal(next.result.modelFittedToMs, analysis.windowEndMs);
       assert.deepEqual(next.result.whatIfs, analysis.whatIfs);
 
-      const moved = await analyse(runner, minute('handed-over', 12, 1.12, 8), 8);
+      // Up 30 %: beyond the model's resolution however noisy the model (×1.25 at most).
+      const moved = await analyse(runner, minute('handed-over', 12, 1.3, 8), 8);
       assert.equal(runner.stats().misses, 1, 'fitted once its load left the model');
       assert.equal(moved.result.modelFittedToMs, undefined);
       assert.equal(runner.stats().takenOver, 1);

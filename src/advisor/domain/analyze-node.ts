@@ -312,6 +312,7 @@ export function prepareAnalysis(
         shape: fnv1a(request.shape),
         observedPleRate: cal.observedPleRate,
         fittedPleRate: cal.fittedPleRate,
+        ...(modelled.pleNoise == null ? {} : { pleNoise: modelled.pleNoise }),
       },
       vms: observed.vms.map((vm, i) => ({ ...vm, workload: cal.workloads[i]! })),
       findings,

@@ -18,10 +18,11 @@ import { whatIfCandidates } from './what-ifs';
  * The model behind a node's newest published analysis, rebuilt for a window of a replica that has
  * none of its own for the node — it took the node over in a rebalance, or restarted. Every replica
  * reads the analyses topic, and an analysis carries what a model is: the workload fitted to each
- * VM (the scenario is rebuilt from them as the fit built it), the PLE rates it was fitted to, and
- * every what-if's prediction. So the new owner answers the node's windows from it while the load
- * stays within its resolution (`modelStillFits`), and starts a refit from its lock rate, instead
- * of fitting and replaying the whole fleet again after every restart.
+ * VM (the scenario is rebuilt from them as the fit built it), the PLE rates it was fitted to, how
+ * precisely the model gives its own, and every what-if's prediction. So the new owner answers the
+ * node's windows from it while the load stays within its resolution (`modelStillFits`), and
+ * starts a refit from its lock rate, instead of fitting and replaying the whole fleet again after
+ * every restart.
  *
  * Null when the analysis does not describe this window's node: an older sender (no `fit`), another
  * shape (host, kernel, PLE, a VM's size, pinning or limit changed), other VMs, another model, or
@@ -73,7 +74,7 @@ export function takeOverModel(analysis: NodeAnalysis, request: ModelRequest): No
   if (predictions.size !== analysis.whatIfs.length) return null;
   return {
     shape: request.shape,
-    modelled: { calibration, predictions },
+    modelled: { calibration, predictions, pleNoise: fit.pleNoise ?? null },
     fittedToMs: analysis.modelFittedToMs ?? analysis.windowEndMs,
   };
 }
