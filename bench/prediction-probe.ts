@@ -50,7 +50,11 @@ async function probe(root: string, file: string): Promise<void> {
     const calibration = analyze.calibrateNode(request);
     const fitCpuS = cpuSeconds(since);
     since = process.cpuUsage();
-    const predictions = analyze.predictNode(calibration, request.oversubscribed, request.worst);
+    // `replayWhatIfs` since issue 20's noise; an earlier build (the bench's "before") has `predictNode`.
+    const earlier = analyze as unknown as { predictNode?: (...a: unknown[]) => Map<string, Prediction> };
+    const predictions = earlier.predictNode
+      ? earlier.predictNode(calibration, request.oversubscribed, request.worst)
+      : analyze.replayWhatIfs(calibration, request.oversubscribed, request.worst).predictions;
     return {
       node: inventory.node,
       fitCpuS,

@@ -204,7 +204,7 @@ export class AnalysisRunner {
     }
     const calibration = await calibrating;
     this.shapeHints.set(request.shape, calibration.hint);
-    const modelled = { calibration, ...(await this.whatIfs(calibration, request, lease)) };
+    const modelled = { calibration, ...(await this.whatIfs(calibration, request, lease, own)) };
     this.fits.set(request.key, modelled);
     return this.remember(request, modelled, prepared.finish(modelled, { cached: !fitted }));
   }
@@ -217,8 +217,9 @@ export class AnalysisRunner {
     calibration: Calibration,
     request: ModelRequest,
     lease: Lease,
+    /** The node's model before this fit, if any. */
+    own: NodeModel | undefined,
   ): Promise<Replayed & Pick<ModelledNode, 'predictedOn'>> {
-    const own = this.latest.peek(request.inventory.node);
     if (own?.shape === request.shape) {
       const { predictions, pleNoise } = own.modelled;
       const predictedOn = own.modelled.predictedOn ?? own.modelled.calibration.workloads;

@@ -86,17 +86,9 @@ export function calibrateNode(req: ModelRequest): Calibration {
 
 /**
  * The second: replays every what-if on the fitted workload (most of the cost), paired seed by seed
- * with the baseline, adding seeds until the interval decides whether it is worth recommending.
+ * with the baseline, adding seeds until the interval decides whether it is worth recommending; and
+ * how precisely that baseline gives its PLE rate.
  */
-export function predictNode(
-  calibration: Calibration,
-  oversubscribed: boolean,
-  worst: ModelRequest['worst'],
-): Predictions {
-  return replayWhatIfs(calibration, oversubscribed, worst).predictions;
-}
-
-/** The what-ifs' predictions, and how precisely the baseline they were paired with gives its PLE rate. */
 export function replayWhatIfs(
   calibration: Calibration,
   oversubscribed: boolean,

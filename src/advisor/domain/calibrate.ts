@@ -323,44 +323,34 @@ export function calibrate(
     return best;
   };
   const fanOuts = anyIpis ? IPI_TARGETS : [1];
-  /** Each fan-out in turn until one fits: `fitOne` gives its fit. */
-  const eachFanOut = (fitOne: (targets: number) => Fit, from: Fit | null): Fit => {
-    let best = from;
-    for (const targets of fanOuts) {
-      const fit = fitOne(targets);
-      if (!best || miss(fit) < miss(best)) best = fit;
-      if (miss(best) <= FIT_TOLERANCE) break;
-    }
-    return best!;
-  };
   const middle = Math.sqrt(LOCK_RATES.min * LOCK_RATES.max);
   let best = hint ? warm(hint) : null;
   if (!best || miss(best) > Math.max(WARM_TOLERANCE, (hint?.residual ?? 0) + FIT_TOLERANCE)) {
-    // Secant steps from the middle for each fan-out; where none comes close, the bisection for
-    // the fan-out that came closest (a curve too noisy or too flat for steps). Nothing observed:
-    // the bisection's first run, at the lowest rate, is the fit.
-    if (observedPleRate > 0)
-      best = eachFanOut(
-        (targets) => warm({ lockRate: middle, targets, pleRate: 0, residual: 0 }, COLD_STEPS, true),
-        best,
-      );
-    if (observedPleRate === 0 || miss(best!) > WARM_TOLERANCE) {
+    // Secant steps from the middle for each fan-out in turn until one fits; where none comes
+    // close, the bisection for the fan-out that came closest (a curve too noisy or too flat for
+    // steps). Nothing observed: the bisection's first run, at the lowest rate, is the fit.
+    for (const targets of observedPleRate > 0 ? fanOuts : []) {
+      const fit = warm({ lockRate: middle, targets, pleRate: 0, residual: 0 }, COLD_STEPS, true);
+      if (!best || miss(fit) < miss(best)) best = fit;
+      if (miss(best) <= FIT_TOLERANCE) break;
+    }
+    if (!best || miss(best) > WARM_TOLERANCE) {
       const fit = search(best?.targets ?? fanOuts[0], LOCK_RATES.min, LOCK_RATES.max, 9);
       if (!best || miss(fit) < miss(best)) best = fit;
     }
   }
-  const lockRate = Math.round(best!.rate);
-  const scenario = scenarioOf(lockRate, best!.targets, predictNs);
+  const lockRate = Math.round(best.rate);
+  const scenario = scenarioOf(lockRate, best.targets, predictNs);
   return {
     scenario,
     model,
-    residual: miss(best!),
+    residual: miss(best),
     observedPleRate,
-    fittedPleRate: best!.ple,
-    workloads: vms.map((vm) => workloadOf(vm, lockRate, best!.targets)),
+    fittedPleRate: best.ple,
+    workloads: vms.map((vm) => workloadOf(vm, lockRate, best.targets)),
     ...reportedSettings(inventory),
-    hint: { lockRate, targets: best!.targets, pleRate: best!.ple, residual: miss(best!) },
-    assumptions: assumptionsOf(vms, best!.targets),
+    hint: { lockRate, targets: best.targets, pleRate: best.ple, residual: miss(best) },
+    assumptions: assumptionsOf(vms, best.targets),
     runs,
   };
 }

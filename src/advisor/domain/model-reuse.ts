@@ -12,8 +12,11 @@ export interface NodeModel {
   fittedToMs: number;
 }
 
+/** Whether `a` and `b` are within `ratio` of each other (both 0 counts as equal). */
 const withinRatio = (a: number, b: number, ratio: number) =>
-  a === b || (a > 0 && b > 0 && Math.max(a / b, b / a) <= Math.sqrt(ratio));
+  a === b || (a > 0 && b > 0 && Math.max(a / b, b / a) <= ratio);
+/** Half a fingerprint bin of a rate: ±12 %. */
+const HALF_BIN = Math.sqrt(RESOLUTION.ratio);
 
 /**
  * Whether the node's PLE rate `observed` is one its model, fitted to a window that showed
@@ -26,10 +29,7 @@ const withinRatio = (a: number, b: number, ratio: number) =>
  */
 export function pleRateStillFits(observed: number, fittedTo: number, pleNoise?: number | null): boolean {
   const ratio = Math.min(RESOLUTION.ratio, Math.max(Math.sqrt(RESOLUTION.pleRatio), 1 + 2 * (pleNoise ?? 0)));
-  return (
-    observed === fittedTo ||
-    (observed > 0 && fittedTo > 0 && Math.max(observed / fittedTo, fittedTo / observed) <= ratio)
-  );
+  return withinRatio(observed, fittedTo, ratio);
 }
 
 /**
@@ -51,8 +51,8 @@ export function modelStillFits(model: NodeModel, request: ModelRequest): boolean
     if (!fitted) return false;
     return (
       Math.abs(now.busy - fitted.busy) <= RESOLUTION.busy / 2 &&
-      withinRatio(now.burstUs, fitted.burstUs, RESOLUTION.ratio) &&
-      withinRatio(now.ipisPerSecond, fitted.ipisPerSecond * fitted.ipiTargets, RESOLUTION.ratio)
+      withinRatio(now.burstUs, fitted.burstUs, HALF_BIN) &&
+      withinRatio(now.ipisPerSecond, fitted.ipisPerSecond * fitted.ipiTargets, HALF_BIN)
     );
   });
 }
@@ -83,11 +83,10 @@ export function predictionsStillStand(
       now.pinning === then.pinning &&
       now.ipiTargets === then.ipiTargets &&
       now.holdUs === then.holdUs &&
-      Math.max(now.locksPerSecond / then.locksPerSecond, then.locksPerSecond / now.locksPerSecond) <=
-        PREDICTED_LOCK_RATE_RATIO &&
+      withinRatio(now.locksPerSecond, then.locksPerSecond, PREDICTED_LOCK_RATE_RATIO) &&
       Math.abs(now.busy - then.busy) <= RESOLUTION.busy / 2 &&
-      withinRatio(now.burstUs, then.burstUs, RESOLUTION.ratio) &&
-      withinRatio(now.ipisPerSecond, then.ipisPerSecond, RESOLUTION.ratio)
+      withinRatio(now.burstUs, then.burstUs, HALF_BIN) &&
+      withinRatio(now.ipisPerSecond, then.ipisPerSecond, HALF_BIN)
     );
   });
 }

@@ -2,7 +2,7 @@ import type { NodeAnalysis, NodeFindings } from '../../telemetry';
 import { AlertTracker } from '../alerts/alert-tracker';
 import type { NodeDetail, NodeSummary } from '../http/api-types';
 import type { NodeInventories } from '../ingest/node-inventories';
-import type { NodeTracker } from '../ingest/node-tracker';
+import type { NodeTracker, TrackedNode } from '../ingest/node-tracker';
 import { agentHealth, nodeSummary } from './node-summary';
 
 /** What this replica shows of a node it owns, beside the node's window. */
@@ -54,15 +54,13 @@ export class OwnedNodeViews {
       const inventory = this.inventories.get(name);
       if (!inventory) return [];
       const out = this.outputs.get(name);
-      const samples = s.window.contents();
-      const agent = agentHealth(s.lastSampleWallMs, samples[samples.length - 1], s.window.gaps, nowMs);
       return [
         nodeSummary(
           inventory,
           out?.analysis ?? null,
           out?.findings ?? null,
-          samples.length,
-          agent,
+          s.window.contents().length,
+          agentOf(s, nowMs),
           this.replica,
         ),
       ];
@@ -75,7 +73,6 @@ export class OwnedNodeViews {
     const inventory = this.inventories.get(name);
     if (!s || !inventory) return null;
     const out = this.outputs.get(name);
-    const samples = s.window.contents();
     return {
       inventory,
       analysis: out?.analysis ?? null,
@@ -84,7 +81,13 @@ export class OwnedNodeViews {
       firstSampleMs: s.firstSampleMs,
       gaps: s.window.gaps,
       duplicates: s.window.duplicates,
-      agent: agentHealth(s.lastSampleWallMs, samples[samples.length - 1], s.window.gaps, nowMs),
+      agent: agentOf(s, nowMs),
     };
   }
+}
+
+/** How a node's agent is doing, from its newest sample and when it came. */
+function agentOf(s: Readonly<TrackedNode<unknown>>, nowMs: number) {
+  const samples = s.window.contents();
+  return agentHealth(s.lastSampleWallMs, samples[samples.length - 1], s.window.gaps, nowMs);
 }

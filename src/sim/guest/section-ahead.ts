@@ -46,19 +46,21 @@ export function runAhead(h: Host, v: Vcpu): void {
  */
 export function settleSection(h: Host, v: Vcpu): void {
   const end = v.sectionEndNs;
-  v.sectionEndNs = -1;
   if (h.now < end || (h.now === end && h.queue.poppedBefore(v.sectionStartNs, v.sectionOrder))) {
+    v.sectionEndNs = -1;
     h.queue.pushAs(end, HostEvent.Guest, v.id, v.guestGen, v.sectionStartNs, v.sectionOrder);
     return;
   }
-  sectionEnded(h, v, end);
+  sectionEnded(h, v);
 }
 
 /**
- * What the section's end event would have done at `end`: account the section, release the lock
+ * What the section's end event would have done at its end: account the section, release the lock
  * (nobody waits: a waiter would have settled it), begin the segment drawn with it.
  */
-function sectionEnded(h: Host, v: Vcpu, end: number): void {
+function sectionEnded(h: Host, v: Vcpu): void {
+  const end = v.sectionEndNs;
+  v.sectionEndNs = -1;
   const held = end - v.activityStartNs;
   v.usefulNs += held;
   v.remainingNs -= held;
@@ -80,10 +82,5 @@ function sectionEnded(h: Host, v: Vcpu, end: number): void {
  * read), as its end event would have been handled.
  */
 export function settleEnded(h: Host, untilNs: number): void {
-  for (const v of h.vcpus)
-    if (v.sectionEndNs >= 0 && v.sectionEndNs <= untilNs) {
-      const end = v.sectionEndNs;
-      v.sectionEndNs = -1;
-      sectionEnded(h, v, end);
-    }
+  for (const v of h.vcpus) if (v.sectionEndNs >= 0 && v.sectionEndNs <= untilNs) sectionEnded(h, v);
 }
