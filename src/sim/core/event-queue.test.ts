@@ -5,26 +5,34 @@ import { EventQueue } from './event-queue';
 
 const TARGETS = [5, 3, 1];
 
-/** Pushes (kind, target, time) and pops (null), in any interleaving. */
+/**
+ * Pushes (kind, target, time after the last pop, and for a `pushAs` how far after the last pop it
+ * is ordered as pushed) and pops (null), in any interleaving: as a model pushes, never before the
+ * time of the event it handles.
+ */
 const operations = fc.array(
-  fc.oneof(fc.tuple(fc.nat(TARGETS.length - 1), fc.nat(4), fc.nat(50)), fc.constant(null)),
+  fc.oneof(
+    fc.tuple(fc.nat(TARGETS.length - 1), fc.nat(4), fc.nat(50), fc.option(fc.nat(50))),
+    fc.constant(null),
+  ),
   { maxLength: 400 },
 );
 
-it('pops the earliest pending event, equal times in push order, a re-pushed (kind, target) only once at its newest time', () => {
+it('pops the earliest pending event, equal times in push order (a `pushAs` in the order it was given), a re-pushed (kind, target) only once at its newest time', () => {
   fc.assert(
     fc.property(operations, (ops) => {
       const q = new EventQueue(TARGETS);
       // The reference: every pending (kind, target) with its time and push order, searched linearly.
       const pending = new Map<
         string,
-        { kind: number; target: number; time: number; order: number; gen: number }
+        { kind: number; target: number; time: number; at: number; order: number; gen: number }
       >();
       let order = 0;
+      const earlier = (a: { time: number; at: number; order: number }, b: typeof a) =>
+        a.time < b.time || (a.time === b.time && (a.at < b.at || (a.at === b.at && a.order < b.order)));
       const popReference = () => {
         let first: (typeof pending extends Map<string, infer V> ? V : never) | null = null;
-        for (const e of pending.values())
-          if (!first || e.time < first.time || (e.time === first.time && e.order < first.order)) first = e;
+        for (const e of pending.values()) if (!first || earlier(e, first)) first = e;
         if (first) pending.delete(`${first.kind}/${first.target}`);
         return first;
       };
@@ -39,11 +47,14 @@ it('pops the earliest pending event, equal times in push order, a re-pushed (kin
             );
           continue;
         }
-        const [kind, t, time] = op;
+        const [kind, t, after, orderedAfter] = op;
+        const time = q.time + after;
         const target = t % TARGETS[kind]!;
         const gen = order;
-        q.push(time, kind, target, gen);
-        pending.set(`${kind}/${target}`, { kind, target, time, order: order++, gen });
+        const at = q.time + (orderedAfter ?? 0);
+        if (orderedAfter === null) q.push(time, kind, target, gen);
+        else q.pushAs(time, kind, target, gen, at, q.reserveOrder());
+        pending.set(`${kind}/${target}`, { kind, target, time, at, order: order++, gen });
         assert.equal(q.length, pending.size);
       }
       while (pending.size > 0) {
