@@ -8,7 +8,7 @@ import {
   type PreparedAnalysis,
   type WindowObservation,
 } from '../domain/analyze-node';
-import { LruCache, predictionKey, type ModelledNode } from '../domain/model-cache';
+import { LruCache, predictionFamily, predictionKey, type ModelledNode } from '../domain/model-cache';
 import { modelStillFits, predictionsStillStand, type NodeModel } from '../domain/model-reuse';
 import { takeOverModel } from '../domain/model-takeover';
 import type { WindowSample } from '../domain/window-sample';
@@ -41,9 +41,20 @@ export interface WaitingWindow {
  */
 const FRESH_MS = 20_000;
 
-/** Counts of how windows came by their models, for /metrics and the benchmark. */
 /** A fit's what-ifs replayed, and the precision of the baseline they were paired with. */
 type Replayed = Pick<ModelledNode, 'predictions' | 'pleNoise'>;
+
+/** What-ifs replayed on a fit of some node, for the fits of its family that come close to it. */
+interface ReplayedOn extends Replayed {
+  predictedOn: Calibration['workloads'];
+  /** The index of the VM that spun most (what a placement what-if moves), or null. */
+  worst: number | null;
+}
+
+/** The newest replays kept per prediction family (`predictionFamily`): alike nodes at other loads. */
+const REPLAYS_PER_FAMILY = 8;
+
+/** Counts of how windows came by their models, for /metrics and the benchmark. */
 
 export interface RunnerStats {
   /** Windows whose node's own model still fitted. */
@@ -54,10 +65,12 @@ export interface RunnerStats {
   hits: number;
   /** Windows fitted. */
   misses: number;
-  /** Fits whose what-ifs were replayed before for an alike fitted workload. */
+  /** Fits whose what-ifs were replayed before for an alike fitted workload (in its bins, or near). */
   predictionHits: number;
   /** Fits that kept their node's what-ifs: the fit moved too little to change them. */
   predictionsKept: number;
+  /** Fits that took the what-ifs of an alike node's fit close enough to theirs (`predictionsStillStand`). */
+  predictionsNear: number;
   predictionMisses: number;
   size: number;
   /** Worker milliseconds spent fitting, and replaying what-ifs. */
@@ -81,12 +94,14 @@ export class AnalysisRunner {
   private readonly shapeHints = new LruCache<FitHint>();
   private readonly fitting = new Map<string, Promise<Calibration>>();
   private readonly predicting = new Map<string, Promise<Replayed>>();
+  private readonly families = new LruCache<ReplayedOn[]>();
   private readonly counts = {
     reused: 0,
     takenOver: 0,
     hits: 0,
     misses: 0,
     predictionsKept: 0,
+    predictionsNear: 0,
     fitMs: 0,
     predictMs: 0,
   };
@@ -211,7 +226,8 @@ export class AnalysisRunner {
 
   /**
    * The what-ifs of a new fit: the node's own when the fit moved too little to change them, an
-   * alike fit's from the fleet's cache, or replayed on the leased worker.
+   * alike fit's from the fleet's cache — in the same bins, or of the same family and close enough
+   * — or replayed on the leased worker.
    */
   private async whatIfs(
     calibration: Calibration,
@@ -220,23 +236,43 @@ export class AnalysisRunner {
     /** The node's model before this fit, if any. */
     own: NodeModel | undefined,
   ): Promise<Replayed & Pick<ModelledNode, 'predictedOn'>> {
+    const fitted = calibration.workloads;
     if (own?.shape === request.shape) {
       const { predictions, pleNoise } = own.modelled;
       const predictedOn = own.modelled.predictedOn ?? own.modelled.calibration.workloads;
-      if (predictionsStillStand(predictedOn, calibration.workloads)) {
+      if (predictionsStillStand(predictedOn, fitted)) {
         this.counts.predictionsKept++;
         return { predictions, pleNoise, predictedOn };
       }
     }
-    const key = predictionKey(calibration, request.oversubscribed, request.worst);
+    const { oversubscribed, worst } = request;
+    const key = predictionKey(calibration, oversubscribed, worst);
     const cached = this.predictions.get(key);
     if (cached) return cached;
+    const family = predictionFamily(calibration, oversubscribed, worst);
+    const near = this.families
+      .peek(family)
+      ?.find(
+        (r) =>
+          predictionsStillStand(r.predictedOn, fitted) &&
+          (worst === null || predictionsStillStand([r.predictedOn[r.worst!]!], [fitted[worst.index]!])),
+      );
+    if (near) {
+      this.counts.predictionsNear++;
+      return { predictions: near.predictions, pleNoise: near.pleNoise, predictedOn: near.predictedOn };
+    }
     let replaying = this.predicting.get(key);
     if (!replaying) {
-      const { oversubscribed, worst } = request;
       replaying = lease
         .run({ kind: 'predict', calibration, oversubscribed, worst })
-        .then((r) => ((this.counts.predictMs += r.ms), { predictions: r.predictions, pleNoise: r.pleNoise }))
+        .then((r) => {
+          this.counts.predictMs += r.ms;
+          const replayed = { predictions: r.predictions, pleNoise: r.pleNoise };
+          const others = this.families.peek(family) ?? [];
+          const on = { ...replayed, predictedOn: fitted, worst: worst?.index ?? null };
+          this.families.set(family, [on, ...others.slice(0, REPLAYS_PER_FAMILY - 1)]);
+          return replayed;
+        })
         .finally(() => this.predicting.delete(key));
       this.predicting.set(key, replaying);
     }
@@ -254,8 +290,9 @@ export class AnalysisRunner {
   stats(): RunnerStats {
     return {
       ...this.counts,
-      predictionHits: this.predictions.hits,
-      predictionMisses: this.predictions.misses,
+      // A fit on a near node's what-ifs missed the binned cache, and was not replayed.
+      predictionHits: this.predictions.hits + this.counts.predictionsNear,
+      predictionMisses: this.predictions.misses - this.counts.predictionsNear,
       size: this.fits.size,
     };
   }

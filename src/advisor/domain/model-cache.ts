@@ -12,8 +12,8 @@ export interface ModelledNode {
   calibration: Calibration;
   predictions: Predictions;
   /**
-   * The fitted workloads the predictions were replayed on, when an earlier fit of the node's
-   * (`predictionsStillStand`); absent: this calibration's own.
+   * The fitted workloads the predictions were replayed on, when an earlier fit's — the node's own
+   * or an alike node's (`predictionsStillStand`); absent: this calibration's own.
    */
   predictedOn?: Calibration['workloads'];
   /**
@@ -74,6 +74,28 @@ export function nodeFingerprint(shape: string, vms: readonly VmObservation[]): s
   return JSON.stringify([shape, logBin(pleRateOf(vms), RESOLUTION.pleRatio), vms.map(load)]);
 }
 
+/** A VM's workload as a prediction's key holds it. */
+type WorkloadKey = (w: Scenario['vms'][number]['workload']) => unknown;
+
+/** The scenario a calibration replays, VM names aside and each VM's workload as `workload` keys it. */
+function replayKey(
+  cal: Calibration,
+  oversubscribed: boolean,
+  worst: { index: number } | null,
+  workload: WorkloadKey,
+): string {
+  const { host, vms } = cal.scenario;
+  const vm = (v: Scenario['vms'][number]) => ({ ...v, name: '', workload: workload(v.workload) });
+  return JSON.stringify([
+    cal.model,
+    host,
+    cal.scenario.duration,
+    oversubscribed,
+    worst === null ? null : vm(vms[worst.index]!),
+    vms.map(vm),
+  ]);
+}
+
 /**
  * What makes two fitted workloads predict the same: the scenario replayed, its VM names aside,
  * with each VM's busy share, burst, lock and IPI rates binned as the fingerprint bins the load
@@ -85,29 +107,32 @@ export function predictionKey(
   oversubscribed: boolean,
   worst: { index: number } | null,
 ): string {
-  const { host, vms } = cal.scenario;
-  const binned = (vm: Scenario['vms'][number]) => {
-    const w = vm.workload;
-    return {
-      ...vm,
-      name: '',
-      workload: {
-        ...w,
-        busy: Math.round(w.busy / RESOLUTION.busy),
-        burst: logBin(w.burst, RESOLUTION.ratio),
-        locks: { ...w.locks, perSecond: logBin(w.locks.perSecond, RESOLUTION.ratio) },
-        ipis: { ...w.ipis, perSecond: logBin(w.ipis.perSecond, RESOLUTION.ratio) },
-      },
-    };
-  };
-  return JSON.stringify([
-    cal.model,
-    host,
-    cal.scenario.duration,
-    oversubscribed,
-    worst === null ? null : binned(vms[worst.index]!),
-    vms.map(binned),
-  ]);
+  return replayKey(cal, oversubscribed, worst, (w) => ({
+    ...w,
+    busy: Math.round(w.busy / RESOLUTION.busy),
+    burst: logBin(w.burst, RESOLUTION.ratio),
+    locks: { ...w.locks, perSecond: logBin(w.locks.perSecond, RESOLUTION.ratio) },
+    ipis: { ...w.ipis, perSecond: logBin(w.ipis.perSecond, RESOLUTION.ratio) },
+  }));
+}
+
+/**
+ * The scenario replayed with none of the rates a fit moves (busy share, burst, lock and IPI
+ * rates): fits of one family have each other's what-ifs while those rates are close enough
+ * (`predictionsStillStand`), wherever the bins of `predictionKey` fall.
+ */
+export function predictionFamily(
+  cal: Calibration,
+  oversubscribed: boolean,
+  worst: { index: number } | null,
+): string {
+  return replayKey(cal, oversubscribed, worst, (w) => ({
+    ...w,
+    busy: null,
+    burst: null,
+    locks: { ...w.locks, perSecond: null },
+    ipis: { ...w.ipis, perSecond: null },
+  }));
 }
 
 /** A bounded least-recently-used map, with hit and miss counts for /metrics. */
