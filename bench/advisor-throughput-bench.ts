@@ -261,6 +261,8 @@ async function live(nodes: FleetNode[], replicas: string[]): Promise<(string | n
         {
           findingDelays: [] as number[],
           predictionDelays: [] as number[],
+          /** Per measured minute, its predictions' delays: a backlog left by the cold start shows in the first. */
+          predictionDelaysByMinute: Array.from({ length: MINUTES }, () => [] as number[]),
           gaps: [] as number[],
           queues: [] as number[],
         },
@@ -295,7 +297,11 @@ async function live(nodes: FleetNode[], replicas: string[]): Promise<(string | n
       } else if (r.type === 'analysis') {
         if (handoverFrom?.unpredicted.delete(r.node) && handoverFrom.unpredicted.size === 0)
           handoverPredictedMs = Date.now() - handoverFrom.at;
-        if (measuring && at !== undefined) seen.get(replica)!.predictionDelays.push(r.atMs - at);
+        if (measuring && at !== undefined) {
+          seen.get(replica)!.predictionDelays.push(r.atMs - at);
+          const minute = Math.min(MINUTES - 1, Math.floor((r.atMs - measureFrom) / 60_000));
+          seen.get(replica)!.predictionDelaysByMinute[minute]?.push(r.atMs - at);
+        }
         const prev = lastPrediction.get(r.node);
         if (measuring && prev !== undefined) seen.get(replica)!.gaps.push(r.atMs - prev);
         lastPrediction.set(r.node, r.atMs);
@@ -355,6 +361,7 @@ async function live(nodes: FleetNode[], replicas: string[]): Promise<(string | n
         percentile(m.findingDelays, 99),
         percentile(m.predictionDelays, 50),
         percentile(m.predictionDelays, 99),
+        m.predictionDelaysByMinute.map((d) => (percentile(d, 99) / 1000).toFixed(1)).join(' / '),
         percentile(m.gaps, 99),
         percentile(ages, 100),
         never,
@@ -377,7 +384,7 @@ async function live(nodes: FleetNode[], replicas: string[]): Promise<(string | n
       while (handoverFrom.unpredicted.size > 0 && Date.now() < deadline) await second();
       const after = (ms: number) => (Number.isNaN(ms) ? `> ${(3 * EPOCH_MS) / 1000}` : ms / 1000);
       const takenOver = stats.get(rest[0]!)!.cache.takenOver - takenBefore;
-      const blank = Array.from({ length: 14 }, () => '');
+      const blank = Array.from({ length: 15 }, () => '');
       rows.push(
         [
           `handover: ${gone} stopped; ${rest.join()} published findings for all its ${handedOver} nodes after (s)`,
@@ -447,6 +454,7 @@ export async function advisorThroughputBench(): Promise<void> {
     'findings ms p99',
     'prediction ms p50',
     'prediction ms p99',
+    'prediction s p99, minute by minute',
     'refresh gap ms p99',
     'oldest prediction ms',
     'never predicted',

@@ -11,6 +11,7 @@ import { takeOverModel } from '../../src/advisor/domain/model-takeover';
 import { codecs } from '../../src/telemetry';
 import { calibrate, observe, type Calibration } from '../../src/advisor/domain/calibrate';
 import { predictionKey } from '../../src/advisor/domain/model-cache';
+import { NearReplays } from '../../src/advisor/domain/near-replays';
 import { windowSample, type WindowSample } from '../../src/advisor/domain/window-sample';
 import { tinyInventory, tinySample } from '../support/tiny-node';
 
@@ -167,6 +168,35 @@ describe('prediction key', () => {
       predictionKey(fitted(centre), true, { index: 0 }),
       predictionKey(fitted(centre), false, null),
     );
+  });
+
+  it("a fit takes the what-ifs replayed on a near fit of its family, across a bin's edge, and only within ×1.1", () => {
+    /** `cal` with its lock rate (every VM's) at `lockRate`, as a fit sets it. */
+    const at = (lockRate: number): Calibration => {
+      const cal = fitted(lockRate);
+      return { ...cal, workloads: cal.workloads.map((w) => ({ ...w, locksPerSecond: lockRate })) };
+    };
+    const edge = 1.25 ** 30.5; // between two bins of the prediction key
+    const near = new NearReplays();
+    const replayed = { predictions: new Map(), pleNoise: 0.03 };
+    near.add(at(edge / 1.04), true, { index: 0 }, replayed);
+    const across = at(edge * 1.04);
+    assert.notEqual(
+      predictionKey(across, true, { index: 0 }),
+      predictionKey(at(edge / 1.04), true, { index: 0 }),
+    );
+    const found = near.find(across, true, { index: 0 });
+    assert.ok(found, '×1.08 apart, across the edge: found');
+    assert.equal(found.predictions, replayed.predictions);
+    assert.equal(found.pleNoise, 0.03);
+    assert.deepEqual(found.predictedOn, at(edge / 1.04).workloads, 'with what it was replayed on');
+    assert.equal(near.find(at(edge * 1.08), true, { index: 0 }), undefined, '×1.12 apart: replayed');
+    assert.equal(near.find(across, false, null), undefined, 'another family (not oversubscribed)');
+    const burstier = {
+      ...across,
+      workloads: across.workloads.map((w) => ({ ...w, burstUs: w.burstUs * 1.5 })),
+    };
+    assert.equal(near.find(burstier, true, { index: 0 }), undefined, 'bursts ×1.5: replayed');
   });
 });
 

@@ -8,7 +8,8 @@ import {
   type PreparedAnalysis,
   type WindowObservation,
 } from '../domain/analyze-node';
-import { LruCache, predictionFamily, predictionKey, type ModelledNode } from '../domain/model-cache';
+import { LruCache, predictionKey, type ModelledNode } from '../domain/model-cache';
+import { NearReplays, type Replayed } from '../domain/near-replays';
 import { modelStillFits, predictionsStillStand, type NodeModel } from '../domain/model-reuse';
 import { takeOverModel } from '../domain/model-takeover';
 import type { WindowSample } from '../domain/window-sample';
@@ -40,19 +41,6 @@ export interface WaitingWindow {
  * is published fresh, and the stale one gets a fresher window to model at its node's next close.
  */
 const FRESH_MS = 20_000;
-
-/** A fit's what-ifs replayed, and the precision of the baseline they were paired with. */
-type Replayed = Pick<ModelledNode, 'predictions' | 'pleNoise'>;
-
-/** What-ifs replayed on a fit of some node, for the fits of its family that come close to it. */
-interface ReplayedOn extends Replayed {
-  predictedOn: Calibration['workloads'];
-  /** The index of the VM that spun most (what a placement what-if moves), or null. */
-  worst: number | null;
-}
-
-/** The newest replays kept per prediction family (`predictionFamily`): alike nodes at other loads. */
-const REPLAYS_PER_FAMILY = 8;
 
 /** Counts of how windows came by their models, for /metrics and the benchmark. */
 
@@ -94,7 +82,7 @@ export class AnalysisRunner {
   private readonly shapeHints = new LruCache<FitHint>();
   private readonly fitting = new Map<string, Promise<Calibration>>();
   private readonly predicting = new Map<string, Promise<Replayed>>();
-  private readonly families = new LruCache<ReplayedOn[]>();
+  private readonly near = new NearReplays();
   private readonly counts = {
     reused: 0,
     takenOver: 0,
@@ -236,11 +224,10 @@ export class AnalysisRunner {
     /** The node's model before this fit, if any. */
     own: NodeModel | undefined,
   ): Promise<Replayed & Pick<ModelledNode, 'predictedOn'>> {
-    const fitted = calibration.workloads;
     if (own?.shape === request.shape) {
       const { predictions, pleNoise } = own.modelled;
       const predictedOn = own.modelled.predictedOn ?? own.modelled.calibration.workloads;
-      if (predictionsStillStand(predictedOn, fitted)) {
+      if (predictionsStillStand(predictedOn, calibration.workloads)) {
         this.counts.predictionsKept++;
         return { predictions, pleNoise, predictedOn };
       }
@@ -249,17 +236,10 @@ export class AnalysisRunner {
     const key = predictionKey(calibration, oversubscribed, worst);
     const cached = this.predictions.get(key);
     if (cached) return cached;
-    const family = predictionFamily(calibration, oversubscribed, worst);
-    const near = this.families
-      .peek(family)
-      ?.find(
-        (r) =>
-          predictionsStillStand(r.predictedOn, fitted) &&
-          (worst === null || predictionsStillStand([r.predictedOn[r.worst!]!], [fitted[worst.index]!])),
-      );
+    const near = this.near.find(calibration, oversubscribed, worst);
     if (near) {
       this.counts.predictionsNear++;
-      return { predictions: near.predictions, pleNoise: near.pleNoise, predictedOn: near.predictedOn };
+      return near;
     }
     let replaying = this.predicting.get(key);
     if (!replaying) {
@@ -268,9 +248,7 @@ export class AnalysisRunner {
         .then((r) => {
           this.counts.predictMs += r.ms;
           const replayed = { predictions: r.predictions, pleNoise: r.pleNoise };
-          const others = this.families.peek(family) ?? [];
-          const on = { ...replayed, predictedOn: fitted, worst: worst?.index ?? null };
-          this.families.set(family, [on, ...others.slice(0, REPLAYS_PER_FAMILY - 1)]);
+          this.near.add(calibration, oversubscribed, worst, replayed);
           return replayed;
         })
         .finally(() => this.predicting.delete(key));
