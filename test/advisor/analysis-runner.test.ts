@@ -107,6 +107,28 @@ describe('analysis runner', () => {
     }
   });
 
+  it("a window in another bin that an alike node's model stands for, as its own model would, is answered without a worker", async () => {
+    const runner = new AnalysisRunner(1);
+    runner.start();
+    try {
+      const keyOf = (m: ReturnType<typeof minute>) =>
+        prepareAnalysis(tinyInventory(m.node, 4), m.samples).request.key;
+      await analyse(runner, minute('near-1', 0, 1));
+      // PLE exits up 4 %: across the edge of a fingerprint bin, within half a bin of the fit.
+      const across = minute('near-2', 0, 1.04);
+      assert.notEqual(keyOf(across), keyOf(minute('near-1', 0, 1)), 'another fingerprint');
+      const near = await analyse(runner, across);
+      assert.deepEqual([runner.stats().misses, runner.stats().nearHits], [1, 1]);
+      assert.equal(near.result.cached, true);
+      assert.equal(near.result.node, 'near-2');
+      // Up 8 %: beyond half a bin of either fit.
+      await analyse(runner, minute('near-3', 0, 1.08));
+      assert.deepEqual([runner.stats().misses, runner.stats().nearHits], [2, 1]);
+    } finally {
+      await runner.close();
+    }
+  });
+
   it('a window of a fingerprint modelled before (another node alike) is answered without a worker', async () => {
     const runner = new AnalysisRunner(1);
     runner.start();

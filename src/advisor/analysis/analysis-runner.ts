@@ -9,6 +9,7 @@ import {
   type WindowObservation,
 } from '../domain/analyze-node';
 import { LruCache, predictionKey, type ModelledNode } from '../domain/model-cache';
+import { NearCache } from '../domain/near-cache';
 import { NearReplays, type Replayed } from '../domain/near-replays';
 import { modelStillFits, predictionsStillStand, type NodeModel } from '../domain/model-reuse';
 import { takeOverModel } from '../domain/model-takeover';
@@ -42,6 +43,9 @@ export interface WaitingWindow {
  */
 const FRESH_MS = 20_000;
 
+/** The newest models kept per node shape, for a window whose own and fingerprint's model miss. */
+const MODELS_PER_SHAPE = 8;
+
 /** Counts of how windows came by their models, for /metrics and the benchmark. */
 
 export interface RunnerStats {
@@ -49,8 +53,10 @@ export interface RunnerStats {
   reused: number;
   /** Nodes whose model this replica took over from their newest published analysis (a handover, a restart). */
   takenOver: number;
-  /** Windows whose fingerprint was modelled before (by any node). */
+  /** Windows whose fingerprint was modelled before (by any node), or close enough to stand on its model. */
   hits: number;
+  /** Of the hits, windows on an alike node's model in another bin: within its resolution (`modelStillFits`). */
+  nearHits: number;
   /** Windows fitted. */
   misses: number;
   /** Fits whose what-ifs were replayed before for an alike fitted workload (in its bins, or near). */
@@ -83,10 +89,13 @@ export class AnalysisRunner {
   private readonly fitting = new Map<string, Promise<Calibration>>();
   private readonly predicting = new Map<string, Promise<Replayed>>();
   private readonly near = new NearReplays();
+  /** The fleet's newest models by node shape: what a window of an alike node may stand on. */
+  private readonly shapes = new NearCache<NodeModel>(MODELS_PER_SHAPE);
   private readonly counts = {
     reused: 0,
     takenOver: 0,
     hits: 0,
+    nearHits: 0,
     misses: 0,
     predictionsKept: 0,
     predictionsNear: 0,
@@ -109,7 +118,7 @@ export class AnalysisRunner {
 
   /**
    * The window's analysis: from the node's own model when its load still fits it, from the fleet's
-   * cache when its fingerprint was modelled before, else fitted on a worker — which it waits for
+   * cache when its fingerprint was modelled before (or an alike node's model fits it), else fitted on a worker — which it waits for
    * behind urgent and fresher windows (see `ModelPool`).
    */
   async run(
@@ -156,8 +165,13 @@ export class AnalysisRunner {
       this.counts.reused++;
       return prepared.finish(own.modelled, { cached: true, fittedToMs: own.fittedToMs });
     }
-    const hit = this.fits.peek(request.key);
-    if (!hit) return null;
+    let hit = this.fits.peek(request.key);
+    if (!hit) {
+      // An alike node's model that this window's load is as close to as a node's own model may be.
+      hit = this.shapes.find(request.shape, (m) => modelStillFits(m, request))?.modelled;
+      if (!hit) return null;
+      this.counts.nearHits++;
+    }
     this.counts.hits++;
     return this.remember(request, hit, prepared.finish(hit, { cached: true }));
   }
@@ -209,7 +223,9 @@ export class AnalysisRunner {
     this.shapeHints.set(request.shape, calibration.hint);
     const modelled = { calibration, ...(await this.whatIfs(calibration, request, lease, own)) };
     this.fits.set(request.key, modelled);
-    return this.remember(request, modelled, prepared.finish(modelled, { cached: !fitted }));
+    const result = this.remember(request, modelled, prepared.finish(modelled, { cached: !fitted }));
+    if (fitted) this.shapes.add(request.shape, this.latest.peek(request.inventory.node)!);
+    return result;
   }
 
   /**

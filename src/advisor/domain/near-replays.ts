@@ -1,5 +1,6 @@
 import type { Calibration } from './calibrate';
-import { LruCache, predictionFamily, type ModelledNode } from './model-cache';
+import { predictionFamily, type ModelledNode } from './model-cache';
+import { NearCache } from './near-cache';
 import { predictionsStillStand } from './model-reuse';
 
 /** A fit's what-ifs replayed, and the precision of the baseline they were paired with. */
@@ -22,7 +23,7 @@ const REPLAYS_PER_FAMILY = 8;
  * those instead — wherever the bins of the prediction key fall between the two.
  */
 export class NearReplays {
-  private readonly families = new LruCache<ReplayedOn[]>();
+  private readonly families = new NearCache<ReplayedOn>(REPLAYS_PER_FAMILY);
 
   /** Replayed what-ifs that stand for `calibration`, with the workloads they were replayed on. */
   find(
@@ -31,7 +32,8 @@ export class NearReplays {
     worst: { index: number } | null,
   ): (Replayed & { predictedOn: Calibration['workloads'] }) | undefined {
     const fitted = calibration.workloads;
-    const near = this.families.peek(predictionFamily(calibration, oversubscribed, worst))?.find(
+    const near = this.families.find(
+      predictionFamily(calibration, oversubscribed, worst),
       (r) =>
         predictionsStillStand(r.predictedOn, fitted) &&
         // The family has a worst VM when this fit has one: theirs must be as close.
@@ -47,9 +49,10 @@ export class NearReplays {
     worst: { index: number } | null,
     replayed: Replayed,
   ): void {
-    const family = predictionFamily(calibration, oversubscribed, worst);
-    const others = this.families.peek(family) ?? [];
-    const on = { ...replayed, predictedOn: calibration.workloads, worst: worst?.index ?? null };
-    this.families.set(family, [on, ...others.slice(0, REPLAYS_PER_FAMILY - 1)]);
+    this.families.add(predictionFamily(calibration, oversubscribed, worst), {
+      ...replayed,
+      predictedOn: calibration.workloads,
+      worst: worst?.index ?? null,
+    });
   }
 }

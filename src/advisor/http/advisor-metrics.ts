@@ -58,7 +58,7 @@ export function advisorMetrics(services: MetricSources): Metric[] {
     ],
     [
       'spinwise_model_cache_hits_total',
-      'Analyses on a cached model of the same fingerprint',
+      'Analyses on a cached model of the same fingerprint, or a near one',
       'counter',
       models.hits,
     ],
