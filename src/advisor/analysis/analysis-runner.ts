@@ -178,7 +178,8 @@ export class AnalysisRunner {
 
   /**
    * The model of the node's newest published analysis, for a node without one here; kept as the
-   * node's model even when this window's load has left it, for its lock rate to start the refit from.
+   * node's model even when this window's load has left it, for its lock rate to start the refit from,
+   * and one an alike node's window may stand on.
    */
   private takeOver(request: ModelRequest): NodeModel | undefined {
     const analysis = this.published(request.inventory.node);
@@ -186,6 +187,7 @@ export class AnalysisRunner {
     if (!model) return undefined;
     this.counts.takenOver++;
     this.latest.set(request.inventory.node, model);
+    this.shapes.add(request.shape, model);
     return model;
   }
 
