@@ -74,18 +74,35 @@ export function nodeFingerprint(shape: string, vms: readonly VmObservation[]): s
   return JSON.stringify([shape, logBin(pleRateOf(vms), RESOLUTION.pleRatio), vms.map(load)]);
 }
 
-/** A VM's workload as a prediction's key holds it. */
-type WorkloadKey = (w: Scenario['vms'][number]['workload']) => unknown;
+/** A key of the what-ifs replayed on a calibration, for a node (not) oversubscribed with this worst VM. */
+type ReplayKey = (cal: Calibration, oversubscribed: boolean, worst: { index: number } | null) => string;
 
-/** The scenario a calibration replays, VM names aside and each VM's workload as `workload` keys it. */
+/**
+ * The scenario a calibration replays, VM names aside, with each VM's busy share and its rates
+ * (burst, lock and IPI rates) as `busy` and `rate` key them.
+ */
 function replayKey(
   cal: Calibration,
   oversubscribed: boolean,
   worst: { index: number } | null,
-  workload: WorkloadKey,
+  busy: (share: number) => unknown,
+  rate: (x: number) => unknown,
 ): string {
   const { host, vms } = cal.scenario;
-  const vm = (v: Scenario['vms'][number]) => ({ ...v, name: '', workload: workload(v.workload) });
+  const vm = (v: Scenario['vms'][number]) => {
+    const w = v.workload;
+    return {
+      ...v,
+      name: '',
+      workload: {
+        ...w,
+        busy: busy(w.busy),
+        burst: rate(w.burst),
+        locks: { ...w.locks, perSecond: rate(w.locks.perSecond) },
+        ipis: { ...w.ipis, perSecond: rate(w.ipis.perSecond) },
+      },
+    };
+  };
   return JSON.stringify([
     cal.model,
     host,
@@ -102,38 +119,28 @@ function replayKey(
  * (the lock rate, which the fingerprint does not carry, ±12 % like the other rates). Nodes whose
  * fits land in one bin share their what-ifs: the replays are most of a model's cost.
  */
-export function predictionKey(
-  cal: Calibration,
-  oversubscribed: boolean,
-  worst: { index: number } | null,
-): string {
-  return replayKey(cal, oversubscribed, worst, (w) => ({
-    ...w,
-    busy: Math.round(w.busy / RESOLUTION.busy),
-    burst: logBin(w.burst, RESOLUTION.ratio),
-    locks: { ...w.locks, perSecond: logBin(w.locks.perSecond, RESOLUTION.ratio) },
-    ipis: { ...w.ipis, perSecond: logBin(w.ipis.perSecond, RESOLUTION.ratio) },
-  }));
-}
+export const predictionKey: ReplayKey = (cal, oversubscribed, worst) =>
+  replayKey(
+    cal,
+    oversubscribed,
+    worst,
+    (share) => Math.round(share / RESOLUTION.busy),
+    (x) => logBin(x, RESOLUTION.ratio),
+  );
 
 /**
- * The scenario replayed with none of the rates a fit moves (busy share, burst, lock and IPI
- * rates): fits of one family have each other's what-ifs while those rates are close enough
- * (`predictionsStillStand`), wherever the bins of `predictionKey` fall.
+ * The scenario replayed without the busy share and rates a fit moves: fits of one family have
+ * each other's what-ifs while those are close enough (`predictionsStillStand`), wherever the bins
+ * of `predictionKey` fall.
  */
-export function predictionFamily(
-  cal: Calibration,
-  oversubscribed: boolean,
-  worst: { index: number } | null,
-): string {
-  return replayKey(cal, oversubscribed, worst, (w) => ({
-    ...w,
-    busy: null,
-    burst: null,
-    locks: { ...w.locks, perSecond: null },
-    ipis: { ...w.ipis, perSecond: null },
-  }));
-}
+export const predictionFamily: ReplayKey = (cal, oversubscribed, worst) =>
+  replayKey(
+    cal,
+    oversubscribed,
+    worst,
+    () => null,
+    () => null,
+  );
 
 /** A bounded least-recently-used map, with hit and miss counts for /metrics. */
 export class LruCache<T> {
