@@ -250,7 +250,7 @@ export function prepareAnalysis(
           ]),
       ...(modelled.predictedOn && modelled.predictedOn !== cal.workloads
         ? [
-            `what-ifs replayed on an earlier fit of this node: every VM's lock rate within ×${PREDICTED_LOCK_RATE_RATIO} of this fit's, its load within half a fingerprint bin`,
+            `what-ifs replayed on an earlier fit of this node or an alike node's: every VM's lock rate within ×${PREDICTED_LOCK_RATE_RATIO} of this fit's, its load within half a fingerprint bin`,
           ]
         : []),
       ...cal.assumptions.map((a) => `assumed: ${a}`),
