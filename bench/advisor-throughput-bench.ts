@@ -60,7 +60,7 @@ const samplesOf = (node: FleetNode, w: number) => {
 /**
  * One minute of the fleet through `runner`: the CPU it took, and each node's analysis. The nodes'
  * samples are made before the clock starts: they stand for the agents' telemetry, and making them
- * here (about 0.8 ms a sample of a 64-pCPU node) would be counted as the advisor's work.
+ * here (about 0.7 ms a sample of a 64-pCPU node) would be counted as the advisor's work.
  */
 async function fleetMinute(runner: AnalysisRunner, nodes: FleetNode[], w: number) {
   const sent = nodes.map((node) => samplesOf(node, w));

@@ -47,7 +47,6 @@ const FRESH_MS = 20_000;
 const MODELS_PER_SHAPE = 8;
 
 /** Counts of how windows came by their models, for /metrics and the benchmark. */
-
 export interface RunnerStats {
   /** Windows whose node's own model still fitted. */
   reused: number;
@@ -118,8 +117,8 @@ export class AnalysisRunner {
 
   /**
    * The window's analysis: from the node's own model when its load still fits it, from the fleet's
-   * cache when its fingerprint was modelled before (or an alike node's model fits it), else fitted on a worker — which it waits for
-   * behind urgent and fresher windows (see `ModelPool`).
+   * cache when its fingerprint was modelled before (or an alike node's model fits it), else fitted
+   * on a worker — which it waits for behind urgent and fresher windows (see `ModelPool`).
    */
   async run(
     window: WindowToModel,
@@ -173,7 +172,9 @@ export class AnalysisRunner {
       this.counts.nearHits++;
     }
     this.counts.hits++;
-    return this.remember(request, hit, prepared.finish(hit, { cached: true }));
+    const result = prepared.finish(hit, { cached: true });
+    this.remember(request, hit, result.windowEndMs);
+    return result;
   }
 
   /**
@@ -191,18 +192,11 @@ export class AnalysisRunner {
     return model;
   }
 
-  /** The node's model from here on is `modelled`, fitted to (the load of) the window of `result`. */
-  private remember(
-    request: ModelRequest,
-    modelled: ModelledNode,
-    result: NodeAnalysisResult,
-  ): NodeAnalysisResult {
-    this.latest.set(request.inventory.node, {
-      shape: request.shape,
-      modelled,
-      fittedToMs: result.windowEndMs,
-    });
-    return result;
+  /** The node's model from here on is `modelled`, fitted to (the load of) the window ending at `windowEndMs`. */
+  private remember(request: ModelRequest, modelled: ModelledNode, windowEndMs: number): NodeModel {
+    const model = { shape: request.shape, modelled, fittedToMs: windowEndMs };
+    this.latest.set(request.inventory.node, model);
+    return model;
   }
 
   /** Fits the window on the leased worker (or waits for an alike window's fit), then its what-ifs. */
@@ -225,8 +219,9 @@ export class AnalysisRunner {
     this.shapeHints.set(request.shape, calibration.hint);
     const modelled = { calibration, ...(await this.whatIfs(calibration, request, lease, own)) };
     this.fits.set(request.key, modelled);
-    const result = this.remember(request, modelled, prepared.finish(modelled, { cached: !fitted }));
-    if (fitted) this.shapes.add(request.shape, this.latest.peek(request.inventory.node)!);
+    const result = prepared.finish(modelled, { cached: !fitted });
+    const model = this.remember(request, modelled, result.windowEndMs);
+    if (fitted) this.shapes.add(request.shape, model);
     return result;
   }
 
