@@ -42,11 +42,20 @@ function analyse(runner: AnalysisRunner, { node, samples }: ReturnType<typeof mi
   return runner.run(window, { urgent: () => false, started: () => undefined });
 }
 
+/** A one-worker runner for `use`, closed after. */
+async function withRunner(use: (runner: AnalysisRunner) => Promise<void>): Promise<void> {
+  const runner = new AnalysisRunner(1);
+  runner.start();
+  try {
+    await use(runner);
+  } finally {
+    await runner.close();
+  }
+}
+
 describe('analysis runner', () => {
-  it("keeps a node's model while its load stays within half a fingerprint bin of the fit, and fits again beyond", async () => {
-    const runner = new AnalysisRunner(1);
-    runner.start();
-    try {
+  it("keeps a node's model while its load stays within half a fingerprint bin of the fit, and fits again beyond", () =>
+    withRunner(async (runner) => {
       const first = await analyse(runner, minute('drifting', 0, 1));
       assert.equal(runner.stats().misses, 1);
       assert.equal(first.result.modelFittedToMs, undefined, 'fitted to its own window');
@@ -77,15 +86,10 @@ describe('analysis runner', () => {
         moved.result.residual <= 0.05,
         `the refit reproduces the new PLE rate (residual ${moved.result.residual})`,
       );
-    } finally {
-      await runner.close();
-    }
-  });
+    }));
 
-  it("a refit whose lock rate moved less than ×1.1 keeps the node's what-ifs; one that moved more replays them", async () => {
-    const runner = new AnalysisRunner(1);
-    runner.start();
-    try {
+  it("a refit whose lock rate moved less than ×1.1 keeps the node's what-ifs; one that moved more replays them", () =>
+    withRunner(async (runner) => {
       const rate = (a: { result: { vms: { workload?: { locksPerSecond: number } }[] } }) =>
         a.result.vms[0]!.workload!.locksPerSecond;
       const first = await analyse(runner, minute('refit', 0, 1));
@@ -102,15 +106,10 @@ describe('analysis runner', () => {
       assert.ok(rate(far) / rate(first) > 1.1, `${rate(first)} -> ${rate(far)}`);
       assert.equal(runner.stats().predictionsKept, 1);
       assert.equal(runner.stats().predictionMisses, replays + 1, 'replayed');
-    } finally {
-      await runner.close();
-    }
-  });
+    }));
 
-  it("a window in another bin that an alike node's model stands for, as its own model would, is answered without a worker", async () => {
-    const runner = new AnalysisRunner(1);
-    runner.start();
-    try {
+  it("a window in another bin that an alike node's model stands for, as its own model would, is answered without a worker", () =>
+    withRunner(async (runner) => {
       const keyOf = (m: ReturnType<typeof minute>) =>
         prepareAnalysis(tinyInventory(m.node, 4), m.samples).request.key;
       await analyse(runner, minute('near-1', 0, 1));
@@ -124,25 +123,17 @@ describe('analysis runner', () => {
       // Up 8 %: beyond half a bin of either fit.
       await analyse(runner, minute('near-3', 0, 1.08));
       assert.deepEqual([runner.stats().misses, runner.stats().nearHits], [2, 1]);
-    } finally {
-      await runner.close();
-    }
-  });
+    }));
 
-  it('a window of a fingerprint modelled before (another node alike) is answered without a worker', async () => {
-    const runner = new AnalysisRunner(1);
-    runner.start();
-    try {
+  it('a window of a fingerprint modelled before (another node alike) is answered without a worker', () =>
+    withRunner(async (runner) => {
       await analyse(runner, minute('alike-1', 0, 1));
       const twin = await analyse(runner, minute('alike-2', 0, 1));
       assert.equal(runner.stats().hits, 1);
       assert.equal(runner.stats().misses, 1);
       assert.equal(twin.result.cached, true);
       assert.equal(twin.result.node, 'alike-2');
-    } finally {
-      await runner.close();
-    }
-  });
+    }));
 });
 
 describe('calibration warm start', () => {
