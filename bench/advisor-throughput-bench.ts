@@ -261,9 +261,8 @@ async function live(nodes: FleetNode[], replicas: string[]): Promise<(string | n
         r,
         {
           findingDelays: [] as number[],
-          predictionDelays: [] as number[],
           /** Per measured minute, its predictions' delays: a backlog left by the cold start shows in the first. */
-          predictionDelaysByMinute: Array.from({ length: MINUTES }, () => [] as number[]),
+          predictionDelays: Array.from({ length: MINUTES }, () => [] as number[]),
           gaps: [] as number[],
           queues: [] as number[],
         },
@@ -299,9 +298,8 @@ async function live(nodes: FleetNode[], replicas: string[]): Promise<(string | n
         if (handoverFrom?.unpredicted.delete(r.node) && handoverFrom.unpredicted.size === 0)
           handoverPredictedMs = Date.now() - handoverFrom.at;
         if (measuring && at !== undefined) {
-          seen.get(replica)!.predictionDelays.push(r.atMs - at);
-          const minute = Math.min(MINUTES - 1, Math.floor((r.atMs - measureFrom) / 60_000));
-          seen.get(replica)!.predictionDelaysByMinute[minute]?.push(r.atMs - at);
+          const minute = Math.floor((r.atMs - measureFrom) / 60_000);
+          seen.get(replica)!.predictionDelays[Math.max(0, Math.min(MINUTES - 1, minute))]!.push(r.atMs - at);
         }
         const prev = lastPrediction.get(r.node);
         if (measuring && prev !== undefined) seen.get(replica)!.gaps.push(r.atMs - prev);
@@ -360,9 +358,9 @@ async function live(nodes: FleetNode[], replicas: string[]): Promise<(string | n
         a ? (b.cpuS - a.cpuS) / seconds : NaN,
         percentile(m.findingDelays, 50),
         percentile(m.findingDelays, 99),
-        percentile(m.predictionDelays, 50),
-        percentile(m.predictionDelays, 99),
-        m.predictionDelaysByMinute.map((d) => (percentile(d, 99) / 1000).toFixed(1)).join(' / '),
+        percentile(m.predictionDelays.flat(), 50),
+        percentile(m.predictionDelays.flat(), 99),
+        m.predictionDelays.map((d) => (percentile(d, 99) / 1000).toFixed(1)).join(' / '),
         percentile(m.gaps, 99),
         percentile(ages, 100),
         never,

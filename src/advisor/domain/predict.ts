@@ -16,9 +16,10 @@ export interface Prediction {
 /**
  * Batches per replay (`simulateBatches`): five stretches, 25 ms each of a 64-pCPU host's 125 ms
  * replay (100 ms of an 8-pCPU host's 500) — several CFS periods and scheduler ticks on every
- * pCPU, so a batch's spinning hardly carries into the next. On 8 nodes of the bench's diverse fleet (44 what-ifs, 8 seeds each), one run in five
- * batches gave intervals as narrow as three whole seeds and two as narrow as four, covering the
- * change of six other seeds 90 % and 93 % of the time (whole seeds: 94–95 %).
+ * pCPU, so a batch's spinning hardly carries into the next. On 8 nodes of the bench's diverse
+ * fleet (44 what-ifs, 8 seeds each), one run in five batches gave intervals as narrow as three
+ * whole seeds and two as narrow as four, covering the change of six other seeds 90 % and 93 % of
+ * the time (whole seeds: 94–95 %).
  */
 export const BATCHES_PER_RUN = 5;
 
