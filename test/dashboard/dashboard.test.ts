@@ -62,6 +62,15 @@ describe('ops dashboard in headless Chromium against spinwise demo', () => {
   });
 
   it('shows a recommendation that appears after the page loaded, without a reload', async () => {
+    // The page loads as it does before the advisor's first prediction: its first request for
+    // recommendations gets none. (Left to the race, the demo's models may have answered before
+    // Chromium is up.) Every later request — each on an event from the advisor — gets what it has.
+    let loading = true;
+    await page.route('**/api/recommendations', (route) => {
+      if (!loading) return route.continue();
+      loading = false;
+      return route.fulfill({ status: 200, contentType: 'application/json', body: '[]' });
+    });
     await page.goto(`${demo.url}/`);
     await page.waitForSelector('#top-recommendations');
     await page.evaluate(() => ((window as unknown as { loadedOnce: boolean }).loadedOnce = true));
@@ -73,6 +82,7 @@ describe('ops dashboard in headless Chromium against spinwise demo', () => {
     await page.waitForSelector('tr.recommendation[data-node="demo-paper-1"][data-kind="kernel"]', {
       timeout: 90_000,
     });
+    await page.unroute('**/api/recommendations');
     assert.equal(
       await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce),
       true,
