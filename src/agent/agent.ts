@@ -296,10 +296,11 @@ export class Agent {
     this.lastSampleWallMs = Date.now();
     this.lastMissing = sample.missing;
     this.metrics.observe(sample, this.inventory);
-    if (this.options.spool) this.options.spool.nextSeq = this.sampler.seq;
     this.options.sink.write([
       { topic: TOPICS.samples, key: this.options.node, value: codecs.sample.encode(sample).toString() },
     ]);
+    // Only once the sample is spooled: a seq saved first would be lost with a kill in between.
+    if (this.options.spool) this.options.spool.nextSeq = this.sampler.seq;
     return sample;
   }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -78,6 +78,36 @@ describe('agent on a simulated node', () => {
       .split('\n');
     assert.equal(trigger.length, 2, 'installed, then removed on stop');
     assert.equal(trigger[1], `!${trigger[0]}`);
+  });
+
+  it('claims a sample’s seq on disk only after the sample is spooled (a kill in between loses nothing)', async () => {
+    const node = new SimulatedNode(paper(), mkdtempSync(join(tmpdir(), 'spinwise-sim-')), 'ple-kvm');
+    await node.init();
+    const spool = new DiskSpool(mkdtempSync(join(tmpdir(), 'spinwise-spool-')), 1 << 20);
+    const stateFile = join(spool.dir, 'state.json');
+    const savedAtWrite: number[] = [];
+    const sink = new (class extends CapturingSink {
+      override write(records: OutgoingRecord[]): void {
+        if (records.some((r) => r.topic === TOPICS.samples))
+          savedAtWrite.push(existsSync(stateFile) ? JSON.parse(readFileSync(stateFile, 'utf8')).nextSeq : 0);
+        spool.append(records);
+      }
+    })();
+    const agent = new Agent({
+      node: 'ordered',
+      root: new HostRoot(node.dir),
+      sink,
+      spool,
+      clock: () => Math.round(node.nowNs / 1e6),
+    });
+    await agent.start();
+    for (let i = 0; i < 3; i++) {
+      await node.advance(50_000_000);
+      const { seq } = await agent.sample();
+      assert.equal(savedAtWrite[i], seq, `seq ${seq} is not yet claimed on disk while it is being spooled`);
+      assert.equal(new DiskSpool(spool.dir, 1 << 20).nextSeq, seq + 1, 'and is claimed once it is');
+    }
+    await agent.stop().catch(() => undefined);
   });
 
   it('reports samples it had to drop when the spool is full', async () => {

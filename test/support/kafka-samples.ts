@@ -14,13 +14,17 @@ export async function samplesOf(bus: KafkaBus, node: string, atLeast: number): P
   await consumer.start(async (m) => {
     if (m.key === node) got.push(codecs.sample.decode(m.value));
   });
-  await waitFor(
-    `${atLeast} samples of ${node}`,
-    () => got.length >= atLeast,
-    60_000,
-    () => got.length,
-  );
-  await sleep(1_000); // a duplicate would arrive here
-  await consumer.stop();
+  try {
+    await waitFor(
+      `${atLeast} samples of ${node}`,
+      () => got.length >= atLeast,
+      60_000,
+      () => got.length,
+    );
+    await sleep(1_000); // a duplicate would arrive here
+  } finally {
+    // Also when too few came: an open consumer would keep the test file running to its timeout.
+    await consumer.stop();
+  }
   return got;
 }

@@ -45,6 +45,16 @@ describe('disk spool', () => {
     );
   });
 
+  it('numbers on above a sample spooled before its seq was saved (killed in between)', () => {
+    const d = dir();
+    const a = new DiskSpool(d, 1 << 20);
+    a.append([1, 2, 3].map((i) => ({ ...msg(i), topic: 'samples' })));
+    a.nextSeq = 3; // the kill came after seq 3 was spooled and before nextSeq = 4 was saved
+    assert.equal(new DiskSpool(d, 1 << 20).nextSeq, 4);
+    a.nextSeq = 9; // above what is spooled (sent and gone): the saved one stands
+    assert.equal(new DiskSpool(d, 1 << 20).nextSeq, 9);
+  });
+
   it('cuts off a torn last line left by a crash mid-write', () => {
     const d = dir();
     new DiskSpool(d, 1 << 20).append([msg(1)]);
@@ -166,12 +176,13 @@ describe('disk spool', () => {
     assert.equal(s.pendingBytes, 0);
     assert.ok(!existsSync(join(d, 'spool.jsonl')), 'the sent file is gone');
     s.append([msg(4)]);
+    s.nextSeq = 5;
     const reopened = new DiskSpool(d, 1 << 20);
     assert.deepEqual(
       reopened.peek(5).messages.map((m) => JSON.parse(m.value).seq),
       [4],
     );
-    assert.equal(reopened.nextSeq, 3);
+    assert.equal(reopened.nextSeq, 5);
   });
 
   it('drains in order once the broker is back, one topic run at a time, nothing twice', async () => {

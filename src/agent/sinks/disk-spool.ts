@@ -12,6 +12,7 @@ import {
 import { join } from 'node:path';
 import {
   fileOf,
+  highestSeqIn,
   keptKeyOf,
   setAside,
   parseLine,
@@ -208,6 +209,9 @@ export class DiskSpool {
     if (this.state.head > 0 && !lines.some((l) => l.offset + l.bytes === this.state.head))
       return this.quarantine('its head offset is not at a line boundary');
     this.lines = lines.filter((l) => l.offset >= this.state.head);
+    // The agent claims a seq (saves nextSeq) only after its sample is spooled, so a kill between
+    // the two leaves a sample newer than the state says: number on above it, never reuse its seq.
+    this.state.nextSeq = Math.max(this.state.nextSeq, highestSeqIn(this.file) + 1);
   }
 
   /**

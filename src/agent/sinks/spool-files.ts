@@ -111,7 +111,7 @@ export function parseLine(line: Buffer): SpooledMessage | null {
 }
 
 /** The highest sample seq a spool file holds (its lines' values are JSON strings: `\"seq\":N`). */
-function highestSeqIn(path: string): number {
+export function highestSeqIn(path: string): number {
   let highest = -1;
   const fd = openSync(path, 'r');
   try {
