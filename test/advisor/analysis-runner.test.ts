@@ -125,6 +125,27 @@ describe('analysis runner', () => {
       assert.deepEqual([runner.stats().misses, runner.stats().nearHits], [2, 1]);
     }));
 
+  it('a waiting window is answered as soon as a model that stands for it is stored, not when a worker frees up', () =>
+    withRunner(async (runner) => {
+      const held = await runner.models.acquire(() => [0]);
+      const done: string[] = [];
+      const run = (name: string, m: ReturnType<typeof minute>, vcpus = 4) =>
+        analyse(runner, m, vcpus).then((a) => (done.push(name), a));
+      // Queued in this order, all alike in priority: a fit, another shape's fit, a twin of the first.
+      const first = run('first', minute('wake-1', 0, 1));
+      const other = run('other shape', minute('wake-2', 0, 1, 8), 8);
+      const twin = run('twin', minute('wake-3', 0, 1.02));
+      assert.equal(runner.models.queued, 3);
+      held.release();
+      const answered = await twin;
+      assert.ok(!done.includes('other shape'), "the twin did not wait for the other shape's fit");
+      assert.equal(answered.result.cached, true);
+      assert.equal(runner.models.queued, 0, 'it left the queue');
+      await Promise.all([first, other]);
+      assert.equal(done.at(-1), 'other shape');
+      assert.equal(runner.stats().misses, 2);
+    }));
+
   it('a window of a fingerprint modelled before (another node alike) is answered without a worker', () =>
     withRunner(async (runner) => {
       await analyse(runner, minute('alike-1', 0, 1));

@@ -57,3 +57,28 @@ it("a failing task rejects with the worker's error and leaves the worker to the 
     await pool.close();
   }
 });
+
+it('a caller that stops waiting leaves the queue; one granted already holds its lease', async () => {
+  const pool = new ModelPool(1);
+  try {
+    const held = await pool.acquire(() => [0]);
+    const gone = new AbortController();
+    const leaving = pool.acquire(() => [0], gone.signal);
+    const next = pool.acquire(() => [1]);
+    assert.equal(pool.queued, 2);
+    gone.abort(new Error('answered elsewhere'));
+    await assert.rejects(leaving, /answered elsewhere/);
+    assert.equal(pool.queued, 1, 'it left the queue');
+    held.release();
+    const lease = await next;
+    // Aborted once granted: nothing changes, the lease is still released by its holder.
+    const late = new AbortController();
+    const granted = pool.acquire(() => [0], late.signal);
+    lease.release();
+    late.abort();
+    (await granted).release();
+    assert.equal(pool.queued, 0);
+  } finally {
+    await pool.close();
+  }
+});

@@ -71,6 +71,24 @@ export interface RunnerStats {
   predictMs: number;
 }
 
+/** A window waiting for a worker: its analysis prepared once per load it shows, and its answer if one came early. */
+class ParkedWindow {
+  readonly abort = new AbortController();
+  /** Its analysis when a model stored meanwhile gave it, and the milliseconds that took. */
+  answer: { result: NodeAnalysisResult; ms: number } | null = null;
+  private cached: { observed: WindowObservation; prepared: PreparedAnalysis } | null = null;
+
+  constructor(private readonly window: WindowToModel) {}
+
+  /** Prepared again only when a window merged in meanwhile (its observation is a new one). */
+  prepared(): PreparedAnalysis {
+    const { inventory, samples, observed } = this.window;
+    if (this.cached?.observed !== observed)
+      this.cached = { observed, prepared: prepareAnalysis(inventory, samples, observed) };
+    return this.cached.prepared;
+  }
+}
+
 /**
  * The model side of an analysis: the worker pool, each node's newest model (reused while its load
  * stays within the model's resolution), the fleet's fits by fingerprint and what-ifs by fitted
@@ -90,6 +108,8 @@ export class AnalysisRunner {
   private readonly near = new NearReplays();
   /** The fleet's newest models by node shape: what a window of an alike node may stand on. */
   private readonly shapes = new NearCache<NodeModel>(MODELS_PER_SHAPE);
+  /** Windows waiting for a worker, to be answered early from a model stored meanwhile. */
+  private readonly parked = new Set<ParkedWindow>();
   private readonly counts = {
     reused: 0,
     takenOver: 0,
@@ -130,30 +150,59 @@ export class AnalysisRunner {
       ms: Number(now() - start) / 1e6,
     });
     const begun = now();
-    const quick = this.fromCache(this.prepare(window));
+    const parked = new ParkedWindow(window);
+    const quick = this.fromCache(parked.prepared());
     if (quick) {
       waiting.started();
       return answer(begun, quick);
     }
     const node = window.inventory.node;
-    const lease = await this.models.acquire(() => [
-      waiting.urgent() ? 0 : 2,
-      Date.now() - window.closedAtWallMs < FRESH_MS ? 0 : 1,
-      this.latest.peek(node)?.fittedToMs ?? 0,
-    ]);
+    // While it waits, a model stored for its shape may already answer it (see `wake`).
+    this.parked.add(parked);
+    let lease: Lease;
+    try {
+      lease = await this.models.acquire(
+        () => [
+          waiting.urgent() ? 0 : 2,
+          Date.now() - window.closedAtWallMs < FRESH_MS ? 0 : 1,
+          this.latest.peek(node)?.fittedToMs ?? 0,
+        ],
+        parked.abort.signal,
+      );
+    } catch (err) {
+      if (!parked.answer) throw err;
+      waiting.started();
+      return parked.answer;
+    } finally {
+      this.parked.delete(parked);
+    }
     const start = now();
     try {
       waiting.started();
+      if (parked.answer) return parked.answer; // answered as the worker was granted
       // Prepared again: a window merged in meanwhile may bring a load that a model fits after all.
-      const prepared = this.prepare(window);
+      const prepared = parked.prepared();
       return answer(start, this.fromCache(prepared) ?? (await this.fit(prepared, lease)));
     } finally {
       lease.release();
     }
   }
 
-  private prepare(window: WindowToModel): PreparedAnalysis {
-    return prepareAnalysis(window.inventory, window.samples, window.observed);
+  /**
+   * A model was stored for `shape`: each window of that shape waiting for a worker is answered
+   * from it now if it would be once a worker took it up. Without this, a window that a fresh model
+   * stands for waits behind every fit queued before it (in a cold start, up to a minute).
+   */
+  private wake(shape: string): void {
+    for (const parked of this.parked) {
+      const begun = process.hrtime.bigint();
+      const prepared = parked.prepared();
+      if (prepared.request.shape !== shape) continue;
+      const result = this.fromCache(prepared);
+      if (!result) continue;
+      parked.answer = { result, ms: Number(process.hrtime.bigint() - begun) / 1e6 };
+      parked.abort.abort(new Error('answered from a model stored while it waited'));
+    }
   }
 
   /** The analysis without a worker, when the node's own model or the fleet's cache has it. */
@@ -222,6 +271,7 @@ export class AnalysisRunner {
     const result = prepared.finish(modelled, { cached: !fitted });
     const model = this.remember(request, modelled, result.windowEndMs);
     if (fitted) this.shapes.add(request.shape, model);
+    this.wake(request.shape);
     return result;
   }
 

@@ -67,10 +67,25 @@ export class ModelPool {
     });
   }
 
-  /** Resolves with a worker when one is free and no waiting caller comes before this one. */
-  acquire(priority: () => Priority): Promise<Lease> {
-    return new Promise((grant) => {
-      this.waiting.push({ priority, grant });
+  /**
+   * Resolves with a worker when one is free and no waiting caller comes before this one. Aborted
+   * while it waits, it leaves the queue and rejects; aborted once granted, the lease is the
+   * caller's to release.
+   */
+  acquire(priority: () => Priority, signal?: AbortSignal): Promise<Lease> {
+    return new Promise((grant, reject) => {
+      const entry: Waiting = { priority, grant };
+      signal?.addEventListener(
+        'abort',
+        () => {
+          const i = this.waiting.indexOf(entry);
+          if (i < 0) return;
+          this.waiting.splice(i, 1);
+          reject(signal.reason instanceof Error ? signal.reason : new Error('model pool: stopped waiting'));
+        },
+        { once: true },
+      );
+      this.waiting.push(entry);
       this.dispatch();
     });
   }
