@@ -368,6 +368,7 @@ async function live(nodes: FleetNode[], replicas: string[]): Promise<(string | n
         Math.max(...m.queues),
         b.coalesced,
         (b.cache.reused + b.cache.hits) / Math.max(1, b.cache.reused + b.cache.hits + b.cache.misses),
+        b.cache.answeredWaiting,
       ]);
     }
     if (replicas.length > 1) {
@@ -383,7 +384,7 @@ async function live(nodes: FleetNode[], replicas: string[]): Promise<(string | n
       while (handoverFrom.unpredicted.size > 0 && Date.now() < deadline) await second();
       const after = (ms: number) => (Number.isNaN(ms) ? `> ${(3 * EPOCH_MS) / 1000}` : ms / 1000);
       const takenOver = stats.get(rest[0]!)!.cache.takenOver - takenBefore;
-      const blank = Array.from({ length: 15 }, () => '');
+      const blank = Array.from({ length: 16 }, () => '');
       rows.push(
         [
           `handover: ${gone} stopped; ${rest.join()} published findings for all its ${handedOver} nodes after (s)`,
@@ -462,6 +463,7 @@ export async function advisorThroughputBench(): Promise<void> {
     'queue max',
     'windows coalesced',
     'windows without a fit',
+    'windows answered while waiting',
   ];
   if (MINUTES === 0) return; // SPINWISE_BENCH_MINUTES=0: the offline figures only
   const rows = [

@@ -141,6 +141,7 @@ describe('analysis runner', () => {
       assert.ok(!done.includes('other shape'), "the twin did not wait for the other shape's fit");
       assert.equal(answered.result.cached, true);
       assert.equal(runner.models.queued, 0, 'it left the queue');
+      assert.equal(runner.stats().answeredWaiting, 1);
       await Promise.all([first, other]);
       assert.equal(done.at(-1), 'other shape');
       assert.equal(runner.stats().misses, 2);

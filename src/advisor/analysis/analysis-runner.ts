@@ -56,6 +56,8 @@ export interface RunnerStats {
   hits: number;
   /** Of the hits, windows on an alike node's model in another bin: within its resolution (`modelStillFits`). */
   nearHits: number;
+  /** Of the reused and the hits, windows answered while they waited for a worker, from a model stored meanwhile. */
+  answeredWaiting: number;
   /** Windows fitted. */
   misses: number;
   /** Fits whose what-ifs were replayed before for an alike fitted workload (in its bins, or near). */
@@ -115,6 +117,7 @@ export class AnalysisRunner {
     takenOver: 0,
     hits: 0,
     nearHits: 0,
+    answeredWaiting: 0,
     misses: 0,
     predictionsKept: 0,
     predictionsNear: 0,
@@ -201,6 +204,7 @@ export class AnalysisRunner {
       const result = this.fromCache(prepared);
       if (!result) continue;
       parked.answer = { result, ms: Number(process.hrtime.bigint() - begun) / 1e6 };
+      this.counts.answeredWaiting++;
       parked.abort.abort(new Error('answered from a model stored while it waited'));
     }
   }

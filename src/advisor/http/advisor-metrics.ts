@@ -62,6 +62,12 @@ export function advisorMetrics(services: MetricSources): Metric[] {
       'counter',
       models.hits,
     ],
+    [
+      'spinwise_model_answered_waiting_total',
+      'Of those, analyses answered while waiting for a worker, from a model stored meanwhile',
+      'counter',
+      models.answeredWaiting,
+    ],
     ['spinwise_model_cache_misses_total', 'Analyses that fitted a model', 'counter', models.misses],
     [
       'spinwise_prediction_cache_hits_total',
