@@ -107,6 +107,10 @@ describe('agent on a simulated node', () => {
       assert.equal(savedAtWrite[i], seq, `seq ${seq} is not yet claimed on disk while it is being spooled`);
       assert.equal(new DiskSpool(spool.dir, 1 << 20).nextSeq, seq + 1, 'and is claimed once it is');
     }
+    // A kill between the two: the state still says the last sample's seq, the spool holds it.
+    const last = spool.nextSeq - 1;
+    spool.nextSeq = last;
+    assert.equal(new DiskSpool(spool.dir, 1 << 20).nextSeq, last + 1, 'a reopened spool numbers on above it');
     await agent.stop().catch(() => undefined);
   });
 

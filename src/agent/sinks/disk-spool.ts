@@ -12,10 +12,10 @@ import {
 import { join } from 'node:path';
 import {
   fileOf,
-  highestSeqIn,
   keptKeyOf,
   setAside,
   parseLine,
+  seqOf,
   readRange,
   readState,
   openLines,
@@ -211,7 +211,26 @@ export class DiskSpool {
     this.lines = lines.filter((l) => l.offset >= this.state.head);
     // The agent claims a seq (saves nextSeq) only after its sample is spooled, so a kill between
     // the two leaves a sample newer than the state says: number on above it, never reuse its seq.
-    this.state.nextSeq = Math.max(this.state.nextSeq, highestSeqIn(this.file) + 1);
+    this.state.nextSeq = Math.max(this.state.nextSeq, this.newestPendingSeq() + 1);
+  }
+
+  /**
+   * The seq of the newest pending sample (-1: none). Samples are spooled in seq order, and one
+   * spooled but not yet claimed cannot have been sent (a send is acknowledged on a later tick than
+   * the claim), so it is the last pending line that carries a seq.
+   */
+  private newestPendingSeq(): number {
+    const fd = this.lines.length ? openSync(this.file, 'r') : null;
+    try {
+      for (let i = this.lines.length - 1; i >= 0; i--) {
+        const { offset, bytes } = this.lines[i]!;
+        const seq = seqOf(parseLine(readRange(fd!, offset, bytes)));
+        if (seq !== null) return seq;
+      }
+      return -1;
+    } finally {
+      if (fd !== null) closeSync(fd);
+    }
   }
 
   /**

@@ -110,8 +110,19 @@ export function parseLine(line: Buffer): SpooledMessage | null {
   }
 }
 
+/** A spooled sample's seq (null: not a sample, or a line that does not parse). */
+export function seqOf(message: SpooledMessage | null): number | null {
+  if (!message) return null;
+  try {
+    const { seq } = JSON.parse(message.value) as { seq?: unknown };
+    return typeof seq === 'number' ? seq : null;
+  } catch {
+    return null;
+  }
+}
+
 /** The highest sample seq a spool file holds (its lines' values are JSON strings: `\"seq\":N`). */
-export function highestSeqIn(path: string): number {
+function highestSeqIn(path: string): number {
   let highest = -1;
   const fd = openSync(path, 'r');
   try {
