@@ -162,7 +162,7 @@ export class AnalysisRunner {
     const node = window.inventory.node;
     // While it waits, a model stored for its shape may already answer it (see `wake`).
     this.parked.add(parked);
-    let lease: Lease;
+    let lease: Lease | null = null;
     try {
       lease = await this.models.acquire(
         () => [
@@ -173,21 +173,20 @@ export class AnalysisRunner {
         parked.abort.signal,
       );
     } catch (err) {
-      if (!parked.answer) throw err;
-      waiting.started();
-      return parked.answer;
+      if (!parked.answer) throw err; // else it left the queue, answered
     } finally {
       this.parked.delete(parked);
     }
     const start = now();
     try {
       waiting.started();
-      if (parked.answer) return parked.answer; // answered as the worker was granted
+      // Answered while it waited (or just as the worker was granted).
+      if (parked.answer) return parked.answer;
       // Prepared again: a window merged in meanwhile may bring a load that a model fits after all.
       const prepared = parked.prepared();
-      return answer(start, this.fromCache(prepared) ?? (await this.fit(prepared, lease)));
+      return answer(start, this.fromCache(prepared) ?? (await this.fit(prepared, lease!)));
     } finally {
-      lease.release();
+      lease?.release();
     }
   }
 
