@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { baselineBuild } from './baseline-build';
 import { diverseFleet } from './diverse-fleet';
-import type { ProbeNode, ProbeResult } from './prediction-probe';
+import { REFERENCE, type ProbeNode, type ProbeResult } from './prediction-probe';
 import { worthIt } from '../src/advisor/domain/worth-it';
 import { printTable } from './table';
 
@@ -21,7 +21,9 @@ const median = (xs: number[]) => {
 /**
  * What a prediction costs and how sure it is, before and after, on the same windows of nodes of
  * the diverse fleet: each build fits and replays every node in its own process; the half-width of
- * the 95 % interval of each predicted change, over the (node, what-if) pairs both builds predicted.
+ * the 95 % interval of each predicted change, over the (node, what-if) pairs both builds predicted;
+ * and how right it is, against what this checkout's model gives each what-if in steady state with
+ * far more simulated time (`REFERENCE`) — the yardstick for spending less on a prediction.
  */
 export async function predictionBench(): Promise<void> {
   const fleet = await diverseFleet(NODES, { intervalMs: 100, intervals: 7, sampleEveryMs: 10_000 });
@@ -37,31 +39,48 @@ export async function predictionBench(): Promise<void> {
     ...('dir' in baseline ? [[`${BASELINE_COMMIT} (before)`, baseline.dir] as [string, string]] : []),
     ['this checkout', REPO],
   ];
-  const runs = builds.map(([label, root]) => {
-    const child = spawnSync(process.execPath, [join(__dirname, 'prediction-probe.js'), root, file], {
-      maxBuffer: 64 << 20,
-      encoding: 'utf8',
-    });
+  const probe = (label: string, root: string, ...flags: string[]) => {
+    const child = spawnSync(
+      process.execPath,
+      [join(__dirname, 'prediction-probe.js'), root, file, ...flags],
+      {
+        maxBuffer: 64 << 20,
+        encoding: 'utf8',
+      },
+    );
     if (child.status !== 0) throw new Error(`prediction probe for ${label}: ${child.stderr}`);
     return { label, results: JSON.parse(child.stdout) as ProbeResult[] };
-  });
+  };
+  const runs = builds.map(([label, root]) => probe(label, root));
+  const reference = probe('reference', REPO, '--reference');
   rmSync(dir, { recursive: true, force: true });
 
-  // The (node, what-if) pairs every build predicted, so the medians compare like with like.
-  const keys = runs.map(
+  // The (node, what-if) pairs every build and the reference predicted, so the medians compare like with like.
+  const keys = [...runs, reference].map(
     ({ results }) =>
       new Set(results.flatMap((n) => Object.keys(n.predictions).map((id) => `${n.node} ${id}`))),
   );
   const common = [...keys[0]!].filter((k) => keys.every((set) => set.has(k)));
-  const verdicts = runs.map(({ results }) => {
+  /** Each common pair's prediction by a run, and whether it is worth recommending. */
+  const judged = ({ results }: { results: ProbeResult[] }) => {
     const byNode = new Map(results.map((n) => [n.node, n]));
     return common.map((k) => {
       const [node, id] = k.split(' ') as [string, string];
       const n = byNode.get(node)!;
-      return worthIt(n.kinds[id]!, n.predictions[id]!);
+      return { prediction: n.predictions[id]!, worth: worthIt(n.kinds[id]!, n.predictions[id]!) };
     });
-  });
+  };
+  const truth = judged(reference);
+  const verdicts = runs.map((run) => judged(run).map((j) => j.worth));
   const stats = runs.map(({ label, results }, b) => {
+    const predicted = judged(runs[b]!).map((j) => j.prediction);
+    const error = (field: 'spinNs' | 'pleExits') =>
+      median(predicted.map((p, i) => Math.abs(p[field].change - truth[i]!.prediction[field].change)));
+    // The reference's own interval counts too: it is precise, not exact.
+    const covered = predicted.filter((p, i) => {
+      const r = truth[i]!.prediction.spinNs;
+      return Math.abs(p.spinNs.change - r.change) <= Math.hypot(p.spinNs.ci95, r.ci95);
+    }).length;
     const byNode = new Map(results.map((n) => [n.node, n.predictions]));
     const widths = (field: 'spinNs' | 'pleExits' | 'usefulNs') =>
       median(
@@ -81,6 +100,10 @@ export async function predictionBench(): Promise<void> {
       useful: widths('usefulNs'),
       recommended: verdicts[b]!.filter(Boolean).length,
       asBefore: verdicts[b]!.filter((v, i) => v === verdicts[0]![i]).length,
+      asReference: verdicts[b]!.filter((v, i) => v === truth[i]!.worth).length,
+      spinError: error('spinNs'),
+      pleError: error('pleExits'),
+      covered,
     };
   });
   const before = stats[0]!;
@@ -89,7 +112,7 @@ export async function predictionBench(): Promise<void> {
   const narrower = (s: (typeof stats)[number], w: number, w0: number) =>
     s === before ? '' : `${((w0 / w) * Math.sqrt(before.predictCpuS / s.predictCpuS)).toFixed(2)}×`;
   printTable(
-    `predictions on ${NODES} nodes of the diverse fleet (64 pCPUs, a 5-minute window each), one core: CPU and the 95 % interval's half-width over the ${common.length} (node, what-if) pairs both builds predicted (median); "narrower" is at equal what-if CPU`,
+    `predictions on ${NODES} nodes of the diverse fleet (64 pCPUs, a 5-minute window each), one core: CPU and the 95 % interval's half-width over the ${common.length} (node, what-if) pairs both builds predicted (median); "narrower" is at equal what-if CPU; against the reference — the change in steady state, ${REFERENCE.seeds} seeds of ${REFERENCE.measuredNs / 1e6} ms after ${REFERENCE.startUpNs / 1e6} ms of start-up (${reference.results.reduce((a, n) => a + n.predictCpuS, 0).toFixed(0)} CPU-s) — how many verdicts agree, the median error of the predicted change, and how often the reference lies within both intervals (spin)`,
     [
       'build',
       'what-ifs',
@@ -102,6 +125,10 @@ export async function predictionBench(): Promise<void> {
       'useful narrower',
       'recommended',
       'verdicts as before',
+      'verdicts as reference',
+      'spin error',
+      'PLE exits error',
+      'spin covered',
     ],
     stats.map((s) => [
       s.label,
@@ -115,6 +142,10 @@ export async function predictionBench(): Promise<void> {
       narrower(s, s.useful, before.useful),
       s.recommended,
       `${s.asBefore}/${common.length}`,
+      `${s.asReference}/${common.length}`,
+      `${(s.spinError * 100).toFixed(2)} pts`,
+      `${(s.pleError * 100).toFixed(2)} pts`,
+      `${s.covered}/${common.length}`,
     ]),
   );
 }
