@@ -71,9 +71,10 @@ export async function predictionBench(): Promise<void> {
     });
   };
   const truth = judged(reference);
-  const verdicts = runs.map((run) => judged(run).map((j) => j.worth));
+  const judgedRuns = runs.map(judged);
+  const verdicts = judgedRuns.map((run) => run.map((j) => j.worth));
   const stats = runs.map(({ label, results }, b) => {
-    const predicted = judged(runs[b]!).map((j) => j.prediction);
+    const predicted = judgedRuns[b]!.map((j) => j.prediction);
     const error = (field: 'spinNs' | 'pleExits') =>
       median(predicted.map((p, i) => Math.abs(p[field].change - truth[i]!.prediction[field].change)));
     // The reference's own interval counts too: it is precise, not exact.

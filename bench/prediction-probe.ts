@@ -6,7 +6,6 @@ import type { Prediction } from '../src/advisor/domain/predict';
 import type { Calibration } from '../src/advisor/domain/calibrate';
 import type { WhatIfCandidate } from '../src/advisor/domain/what-ifs';
 import type * as Batches from '../src/sim/batches';
-import type { BatchTotals } from '../src/sim/batches';
 import type { Scenario } from '../src/sim/scenario';
 import type * as WhatIfs from '../src/advisor/domain/what-ifs';
 import type * as WindowSampleModule from '../src/advisor/domain/window-sample';
@@ -59,7 +58,7 @@ async function referenceOf(root: string) {
     ).slice(startUpNs / batchNs);
   const seeds = { first: 1001, min: REFERENCE.seeds, max: REFERENCE.seeds };
   return (calibration: Calibration, candidates: WhatIfCandidate[]): Map<string, Prediction> => {
-    const baseline = new Map<number, BatchTotals[]>();
+    const baseline = new Map<number, Batches.BatchTotals[]>();
     const before = (seed: number) =>
       baseline.get(seed) ??
       baseline.set(seed, steady(calibration.scenario, calibration.model, seed)).get(seed)!;
