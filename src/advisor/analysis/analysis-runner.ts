@@ -73,6 +73,9 @@ export interface RunnerStats {
   predictMs: number;
 }
 
+const now = () => process.hrtime.bigint();
+const msSince = (start: bigint) => Number(now() - start) / 1e6;
+
 /** A window waiting for a worker: its analysis prepared once per load it shows, and its answer if one came early. */
 class ParkedWindow {
   readonly abort = new AbortController();
@@ -147,11 +150,7 @@ export class AnalysisRunner {
     window: WindowToModel,
     waiting: WaitingWindow,
   ): Promise<{ result: NodeAnalysisResult; ms: number }> {
-    const now = () => process.hrtime.bigint();
-    const answer = (start: bigint, result: NodeAnalysisResult) => ({
-      result,
-      ms: Number(now() - start) / 1e6,
-    });
+    const answer = (start: bigint, result: NodeAnalysisResult) => ({ result, ms: msSince(start) });
     const begun = now();
     const parked = new ParkedWindow(window);
     const quick = this.fromCache(parked.prepared());
@@ -197,12 +196,12 @@ export class AnalysisRunner {
    */
   private wake(shape: string): void {
     for (const parked of this.parked) {
-      const begun = process.hrtime.bigint();
+      const begun = now();
       const prepared = parked.prepared();
       if (prepared.request.shape !== shape) continue;
       const result = this.fromCache(prepared);
       if (!result) continue;
-      parked.answer = { result, ms: Number(process.hrtime.bigint() - begun) / 1e6 };
+      parked.answer = { result, ms: msSince(begun) };
       this.counts.answeredWaiting++;
       parked.abort.abort(new Error('answered from a model stored while it waited'));
     }

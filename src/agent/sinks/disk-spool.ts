@@ -15,7 +15,7 @@ import {
   keptKeyOf,
   setAside,
   parseLine,
-  seqOf,
+  highestSeq,
   readRange,
   readState,
   openLines,
@@ -224,8 +224,8 @@ export class DiskSpool {
     try {
       for (let i = this.lines.length - 1; i >= 0; i--) {
         const { offset, bytes } = this.lines[i]!;
-        const seq = seqOf(parseLine(readRange(fd!, offset, bytes)));
-        if (seq !== null) return seq;
+        const seq = highestSeq(readRange(fd!, offset, bytes));
+        if (seq >= 0) return seq;
       }
       return -1;
     } finally {

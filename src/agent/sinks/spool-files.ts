@@ -110,29 +110,22 @@ export function parseLine(line: Buffer): SpooledMessage | null {
   }
 }
 
-/** A spooled sample's seq (null: not a sample, or a line that does not parse). */
-export function seqOf(message: SpooledMessage | null): number | null {
-  if (!message) return null;
-  try {
-    const { seq } = JSON.parse(message.value) as { seq?: unknown };
-    return typeof seq === 'number' ? seq : null;
-  } catch {
-    return null;
-  }
+/** The highest sample seq in spooled bytes, -1 for none (its lines' values are JSON strings: `\"seq\":N`). */
+export function highestSeq(bytes: Buffer): number {
+  let highest = -1;
+  for (const m of bytes.toString('latin1').matchAll(/\\"seq\\":(\d+)/g))
+    highest = Math.max(highest, Number(m[1]));
+  return highest;
 }
 
-/** The highest sample seq a spool file holds (its lines' values are JSON strings: `\"seq\":N`). */
+/** The highest sample seq a spool file holds. */
 function highestSeqIn(path: string): number {
   let highest = -1;
   const fd = openSync(path, 'r');
   try {
     const chunk = Buffer.alloc(1 << 20);
     for (let pos = 0, n; (n = readSync(fd, chunk, 0, chunk.length, pos)) > 0; pos += n)
-      for (const m of chunk
-        .subarray(0, n)
-        .toString('latin1')
-        .matchAll(/\\"seq\\":(\d+)/g))
-        highest = Math.max(highest, Number(m[1]));
+      highest = Math.max(highest, highestSeq(chunk.subarray(0, n)));
   } finally {
     closeSync(fd);
   }
