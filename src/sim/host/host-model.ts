@@ -69,6 +69,8 @@ export class HostModel implements Host {
   readonly attachment: CpuAttachment;
   readonly load: LoadView;
   readonly balanceFailed: Int32Array;
+  /** Per thread id, its VM's bandwidth control (asked on every schedule and charge). */
+  private readonly threadBw: (Bandwidth | null)[];
 
   // Each layer's port, connected once: a layer reaches another only through these.
   readonly schedOps: SchedOps = new SchedLayer(this);
@@ -111,6 +113,10 @@ export class HostModel implements Host {
     targets[HostEvent.HostLoad] = this.loads.length;
     targets[HostEvent.Bandwidth] = targets[HostEvent.BandwidthSlack] = this.vms.length;
     this.queue = new EventQueue(targets);
+    this.threadBw = this.threads.map((t) => {
+      const vm = this.vmOf(t);
+      return vm >= 0 ? this.vms[vm]!.bw : null;
+    });
     this.attachment = new CpuAttachment(this.threads, pcpus);
     this.balanceFailed = new Int32Array(pcpus);
     if (scenario.host.cgroups !== 'flat') {
@@ -277,7 +283,6 @@ export class HostModel implements Host {
 
   /** The bandwidth control a thread is under: its VM's, if the VM has a CPU limit. */
   bandwidthOf(t: Thread): Bandwidth | null {
-    const vm = this.vmOf(t);
-    return vm >= 0 ? this.vms[vm]!.bw : null;
+    return this.threadBw[t.id]!;
   }
 }

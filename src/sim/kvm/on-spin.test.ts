@@ -184,7 +184,7 @@ describe('kvm_vcpu_on_spin candidate selection', () => {
     assert.deepEqual(patched.calls, [], 'strict boost: skipped');
     const withBit = vm(2);
     wokenFromHalt(withBit.vcpus[1]!);
-    withBit.vcpus[1]!.ipiReceived[0] = 1;
+    withBit.vcpus[1]!.markIpiFrom(0);
     new StrictBoostOnSpin().onSpin(withBit.host, withBit.vcpus[0]!, true);
     assert.deepEqual(withBit.calls, [1], 'it was sent the spinner’s IPI: boosted');
   });

@@ -42,7 +42,7 @@ export function kvmSchedIn(
   v.ready = false;
   v.pvUnhalted = false;
   v.scheduledOut = false;
-  v.ipiReceived.fill(0);
+  v.clearIpiMarks();
   if (v.descheduledInSpinLoop) {
     v.descheduledInSpinLoop = false;
     v.inSpinLoop = false;

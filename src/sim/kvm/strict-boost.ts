@@ -23,7 +23,7 @@ export class StrictBoostOnSpin extends StockOnSpin56 {
     if (!v.ready) return this.reject(host, me, v);
     const userMode = v.preempted && yieldToKernelMode && !v.preemptedInKernel;
     if ((!v.preempted || userMode) && !holdsMyBit) {
-      v.ipiReceived[me.index] = 1;
+      v.markIpiFrom(me.index);
       return this.reject(host, me, v);
     }
     if (v.halted && !dyRunnable(v)) return this.reject(host, me, v);
@@ -46,6 +46,6 @@ export class StrictBoostOnSpin extends StockOnSpin56 {
    */
   override onIcrWrite(host: SpinHost, sender: Vcpu, write: IcrWrite): void {
     const marked = host.vcpusOf(sender.vm)[write.destId];
-    if (marked?.scheduledOut) marked.ipiReceived[sender.index] = 1;
+    if (marked?.scheduledOut) marked.markIpiFrom(sender.index);
   }
 }

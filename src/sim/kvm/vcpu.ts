@@ -64,6 +64,8 @@ export class Vcpu {
   scheduledOut = true;
   /** The paper's strict boost: bit i = vCPU i of the VM sent an IPI while this one was scheduled out. */
   readonly ipiReceived: Uint8Array;
+  /** Whether some bit of ipiReceived may be set: sched-in clears them only then (it runs per context switch). */
+  private ipiMarked = false;
   /**
    * The semantics-aware series' per-vCPU ipi_context (v1 "[PATCH 07/10]"): the receiver of this
    * vCPU's last unicast IPI (−1: none), whether its response is pending, and when it was sent.
@@ -162,6 +164,19 @@ export class Vcpu {
   ) {
     this.ipiReceived = new Uint8Array(vcpusInVm);
     this.ipisSent = new Float64Array(vcpusInVm);
+  }
+
+  /** The strict boost marks this vCPU with `sender`'s bit. */
+  markIpiFrom(sender: number): void {
+    this.ipiReceived[sender] = 1;
+    this.ipiMarked = true;
+  }
+
+  /** kvm_sched_in() under the strict boost: every bit clears. */
+  clearIpiMarks(): void {
+    if (!this.ipiMarked) return;
+    this.ipiReceived.fill(0);
+    this.ipiMarked = false;
   }
 
   get spinning(): boolean {
