@@ -86,13 +86,25 @@ export async function simBench(): Promise<void> {
       now.wallS,
       now.cpuS,
       ...(runs.length > 1 ? [`${(before.wallS / now.wallS).toFixed(2)}×`] : []),
+      now.pleExits,
+      now.boosts,
     ]);
   }
   printTable(
     `1 s of a 64-pCPU host with 256 vCPUs (16 VMs × 16, 4:1), per model, each run in a fresh process, median of ${REPEATS} runs${note}`,
     builds.length > 1
-      ? ['model', 'events before', 'wall s before', 'events now', 'wall s now', 'CPU s now', 'faster']
-      : ['model', 'events', 'wall s', 'CPU s'],
+      ? [
+          'model',
+          'events before',
+          'wall s before',
+          'events now',
+          'wall s now',
+          'CPU s now',
+          'faster',
+          'PLE exits now',
+          'boosts now',
+        ]
+      : ['model', 'events', 'wall s', 'CPU s', 'PLE exits', 'boosts'],
     wall,
   );
 }

@@ -4,11 +4,13 @@ import type * as Models from '../src/sim/models';
 import type * as ScenarioModule from '../src/sim/scenario';
 import type * as Simulate from '../src/sim/simulate';
 
-/** What one run cost: events handled, wall and CPU seconds. */
+/** What one run cost (events handled, wall and CPU seconds) and what drove it: PLE exits and directed yields that boosted. */
 export interface SimProbeResult {
   events: number;
   wallS: number;
   cpuS: number;
+  pleExits: number;
+  boosts: number;
 }
 
 /** 64 pCPUs, 16 VMs × 16 vCPUs (4:1) with the paper scenario's guests, for 1 s of simulated time. */
@@ -61,7 +63,13 @@ async function probe(root: string, which: string, modelName: string): Promise<vo
     const wallS = Number(process.hrtime.bigint() - start) / 1e9;
     const used = process.cpuUsage(cpu);
     if (!best || wallS < best.wallS)
-      best = { events: host.events, wallS, cpuS: (used.user + used.system) / 1e6 };
+      best = {
+        events: host.events,
+        wallS,
+        cpuS: (used.user + used.system) / 1e6,
+        pleExits: host.vcpus.reduce((a, v) => a + v.pleExits, 0),
+        boosts: host.vcpus.reduce((a, v) => a + v.yieldSuccesses, 0),
+      };
   }
   process.stdout.write(JSON.stringify(best));
 }
