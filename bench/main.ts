@@ -5,6 +5,7 @@ import { agentSoak } from './agent-soak';
 import { busStoreBench } from './bus-store-bench';
 import { predictionBench } from './prediction-bench';
 import { simBench } from './sim-bench';
+import { simSameBench } from './sim-same';
 import { validationBench } from './validation-bench';
 import { output, tables } from './table';
 
@@ -14,6 +15,7 @@ import { output, tables } from './table';
  */
 const BENCHES: Record<string, () => Promise<void>> = {
   sim: simBench,
+  'sim-same': simSameBench,
   agent: agentBench,
   advisor: advisorBench,
   predict: predictionBench,
@@ -22,8 +24,8 @@ const BENCHES: Record<string, () => Promise<void>> = {
   'agent-soak': agentSoak,
   validation: validationBench,
 };
-/** Run only when named: minutes long, needs root and QEMU/KVM. */
-const OPT_IN = new Set(['agent-soak']);
+/** Run only when named: minutes long and needs root and QEMU/KVM (agent-soak), or a check of a change against a commit (sim-same). */
+const OPT_IN = new Set(['agent-soak', 'sim-same']);
 
 async function run(args: string[]): Promise<void> {
   output.json = args.includes('--json');
