@@ -2,15 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as AnalyzeNode from '../src/advisor/domain/analyze-node';
 import type * as Predict from '../src/advisor/domain/predict';
-import type { Prediction } from '../src/advisor/domain/predict';
 import type { Calibration } from '../src/advisor/domain/calibrate';
-import type { WhatIfCandidate } from '../src/advisor/domain/what-ifs';
 import type * as Batches from '../src/sim/batches';
 import type { Scenario } from '../src/sim/scenario';
 import type * as WhatIfs from '../src/advisor/domain/what-ifs';
 import type * as WindowSampleModule from '../src/advisor/domain/window-sample';
-import type { RecommendationKind } from '../src/telemetry';
-import type { NodeInventory, NodeSample } from '../src/telemetry';
+import type { NodeInventory, NodeSample, RecommendationKind } from '../src/telemetry';
 
 /** One node's window as the prediction bench hands it to a build. */
 export interface ProbeNode {
@@ -23,7 +20,7 @@ export interface ProbeResult {
   node: string;
   fitCpuS: number;
   predictCpuS: number;
-  predictions: Record<string, Prediction>;
+  predictions: Record<string, Predict.Prediction>;
   /** Each what-if's kind, by id: what decides whether its prediction is worth recommending. */
   kinds: Record<string, RecommendationKind>;
 }
@@ -57,7 +54,10 @@ async function referenceOf(root: string) {
       (startUpNs + measuredNs) / batchNs,
     ).slice(startUpNs / batchNs);
   const seeds = { first: 1001, min: REFERENCE.seeds, max: REFERENCE.seeds };
-  return (calibration: Calibration, candidates: WhatIfCandidate[]): Map<string, Prediction> => {
+  return (
+    calibration: Calibration,
+    candidates: WhatIfs.WhatIfCandidate[],
+  ): Map<string, Predict.Prediction> => {
     const baseline = new Map<number, Batches.BatchTotals[]>();
     const before = (seed: number) =>
       baseline.get(seed) ??
@@ -103,7 +103,9 @@ async function probe(root: string, file: string, reference: boolean): Promise<vo
     since = process.cpuUsage();
     const candidates = whatIfCandidates(calibration, request.oversubscribed, request.worst);
     // `replayWhatIfs` since issue 20's noise; an earlier build (the bench's "before") has `predictNode`.
-    const earlier = analyze as unknown as { predictNode?: (...a: unknown[]) => Map<string, Prediction> };
+    const earlier = analyze as unknown as {
+      predictNode?: (...a: unknown[]) => Map<string, Predict.Prediction>;
+    };
     const predictions = referencePredictions
       ? referencePredictions(calibration, candidates)
       : earlier.predictNode

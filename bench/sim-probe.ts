@@ -34,6 +34,15 @@ export const BIG_HOST: ScenarioModule.ScenarioInput = {
   seed: 1,
 };
 
+/** The simulator of the build at `root` (this checkout or an earlier commit built beside it). */
+export async function simulatorAt(root: string) {
+  const dist = (file: string) => join(root, 'dist', 'src', 'sim', file);
+  const { MODELS }: typeof Models = await import(dist('models'));
+  const { parseScenario, parseScenarioYaml }: typeof ScenarioModule = await import(dist('scenario'));
+  const { buildHost, simulate }: typeof Simulate = await import(dist('simulate'));
+  return { MODELS, parseScenario, parseScenarioYaml, buildHost, simulate };
+}
+
 /**
  * One model run in its own process, so every row starts with a cold JIT that has seen no other
  * model's classes: `node sim-probe.js ROOT big|paper MODEL` runs the big host or the paper
@@ -41,10 +50,7 @@ export const BIG_HOST: ScenarioModule.ScenarioInput = {
  * what it cost as JSON. 100 ms of the paper scenario first warms the JIT (not measured).
  */
 async function probe(root: string, which: string, modelName: string): Promise<void> {
-  const dist = (...p: string[]) => join(root, 'dist', 'src', 'sim', ...p);
-  const { MODELS }: typeof Models = await import(dist('models'));
-  const { parseScenario, parseScenarioYaml }: typeof ScenarioModule = await import(dist('scenario'));
-  const { buildHost }: typeof Simulate = await import(dist('simulate'));
+  const { MODELS, parseScenario, parseScenarioYaml, buildHost } = await simulatorAt(root);
   const model = MODELS.find((m) => m.name === modelName);
   if (!model) throw new Error(`no model ${modelName} in ${root}`);
   const paper = parseScenarioYaml(

@@ -2,25 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type * as Models from '../src/sim/models';
 import type * as ScenarioModule from '../src/sim/scenario';
-import type * as Simulate from '../src/sim/simulate';
 import { baselineBuild } from './baseline-build';
-import { BIG_HOST } from './sim-probe';
+import { BIG_HOST, simulatorAt } from './sim-probe';
 import { printTable } from './table';
 
 const REPO = join(__dirname, '..', '..');
 const SCENARIOS = join(REPO, 'scenarios');
 const SEEDS = [1, 7];
-
-/** The simulator of the build at `root`: its models, scenario parser and simulate(). */
-async function simulatorAt(root: string) {
-  const dist = (file: string) => join(root, 'dist', 'src', 'sim', file);
-  const { MODELS }: typeof Models = await import(dist('models'));
-  const { parseScenario }: typeof ScenarioModule = await import(dist('scenario'));
-  const { simulate }: typeof Simulate = await import(dist('simulate'));
-  return { models: MODELS.map((m) => m.name), parseScenario, simulate };
-}
 
 /**
  * The inputs: every scenario file of scenarios/ (the kernel catalogue is not one), the paper's
@@ -58,7 +47,7 @@ export async function simSameBench(): Promise<void> {
   const baseline = baselineBuild(commit);
   if ('reason' in baseline) throw new Error(baseline.reason);
   const [before, now] = [await simulatorAt(baseline.dir), await simulatorAt(REPO)];
-  const models = now.models.filter((m) => before.models.includes(m));
+  const models = now.MODELS.map((m) => m.name).filter((m) => before.MODELS.some((b) => b.name === m));
   const rows: (string | number)[][] = [];
   for (const [name, input] of inputs()) {
     const differing: string[] = [];
